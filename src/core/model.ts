@@ -1,0 +1,52 @@
+// The service model shared by every stage: zod schemas are the source of truth, types are inferred.
+import { z } from "zod";
+
+/** A DNS label (RFC 1123): what service names and tags must be so DNS and Java readers never choke. */
+export const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+export const HealthSchema = z.enum(["passing", "warning", "critical"]);
+export type Health = z.infer<typeof HealthSchema>;
+
+export const CheckSchema = z.object({
+  type: z.enum(["http", "https", "tcp", "ttl"]),
+  /** URL for http/https, host:port for tcp; absent for ttl. */
+  target: z.string().optional(),
+  /** Milliseconds. For ttl checks this is the TTL. */
+  intervalMs: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  initialStatus: HealthSchema.optional(),
+  deregisterAfterMs: z.number().int().positive().optional(),
+  tlsSkipVerify: z.boolean().optional(),
+});
+export type Check = z.infer<typeof CheckSchema>;
+
+export const InstanceSchema = z.object({
+  /** `<hostname>:<container-name>:<exposed-port>[:udp]`, as gliderlabs/registrator. */
+  id: z.string().min(1).max(512),
+  name: z.string().regex(DNS_LABEL),
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(["tcp", "udp"]),
+  tags: z.array(z.string().max(255)),
+  meta: z.record(z.string(), z.string().max(4096)),
+  checks: z.array(CheckSchema),
+  health: HealthSchema,
+  /** Hostname of the registrator that owns this entry; `--cleanup` only touches its own. */
+  owner: z.string().min(1),
+  container: z.object({ id: z.string(), name: z.string() }).optional(),
+});
+export type Instance = z.infer<typeof InstanceSchema>;
+
+/** Enough to find an entry again in any backend. */
+export type InstanceRef = Pick<Instance, "id" | "name">;
+
+/** What a backend holds at one moment; `version` grows with every change seen. */
+export interface CatalogSnapshot {
+  version: number;
+  instances: Instance[];
+}
+
+/** Only passing instances are answered by DNS and offered to templates. */
+export function isPassing(i: Instance): boolean {
+  return i.health === "passing";
+}

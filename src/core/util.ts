@@ -1,0 +1,46 @@
+// Tiny helpers shared across stages (no packages for these).
+
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** 0..1: fraction of each delay that is randomised ("equal jitter"). */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 15_000, jitter: 0.5 };
+
+/** Delay before retry number `attempt` (0-based): exponential, capped, jittered. */
+export function backoff(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {
+  const base = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (1 - opts.jitter) + base * opts.jitter * random());
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses Go-style durations used by registrator and Consul ("10s", "1m", "1.5s", "250ms", "1m30s"). Returns undefined if malformed. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === "") return undefined;
+  let total = 0;
+  let rest = s;
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return Math.round(total);
+}
