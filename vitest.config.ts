@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Integration files share one real dockerd / Consul / ZooKeeper: run files one at a time.
+    fileParallelism: false,
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       {
@@ -10,8 +12,6 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // Real dockerd / Consul / ZooKeeper are shared: run files one at a time.
-          fileParallelism: false,
           globalSetup: ["test/integration/global-setup.ts"],
         },
       },
