@@ -1,0 +1,185 @@
+// Which ports of a container register, and at which address (pure).
+//
+// Decisions (documented in DESIGN.md terms):
+// - Candidate ports are Config.ExposedPorts ∪ NetworkSettings.Ports ∪ HostConfig.PortBindings keys, sorted by
+//   port number then protocol (tcp before udp), so the result never depends on JSON key order.
+// - Published mode (default): a port registers only with a host port (NetworkSettings.Ports, else a concrete
+//   HostConfig.PortBindings entry). Of several bindings, the first by rank wins: specific IPv4, wildcard IPv4
+//   (0.0.0.0 or empty), specific IPv6, wildcard IPv6 (::). Address = `--ip` when given (it always wins, as in
+//   registrator), else the binding's HostIp; a wildcard binding falls back to loopback (127.0.0.1, or ::1 for
+//   an IPv6-only wildcard) — registrator resolves the hostname instead, which on Debian is usually 127.0.1.1;
+//   a pure mapper cannot resolve, so fleets should pass `--ip`.
+// - Internal mode (`--internal`): every candidate port registers at the container IP and exposed port on one
+//   network chosen deterministically: SERVICE_NETWORK (per port too; must be attached, else rejected), else
+//   `--network` if attached, else "bridge" if attached, else the alphabetically first network. IPv4 when the
+//   network has one, else its GlobalIPv6Address.
+// - Host network (NetworkMode "host"): Docker publishes nothing, the container's exposed ports are the host's;
+//   in both modes every exposed port registers at `--ip` (else 127.0.0.1) and the exposed port.
+// - `--use-ip-from-label`: a label holding an IP (optionally with "/prefix") overrides the address.
+import type { ContainerInspectInfo } from "dockerode";
+import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
+
+export interface Binding {
+  hostIp: string;
+  hostPort: string;
+}
+
+export interface PortCandidate {
+  /** Exposed port number as a decimal string, e.g. "80". */
+  port: string;
+  protocol: "tcp" | "udp";
+  /** Docker's key, e.g. "53/udp". */
+  key: string;
+  /** Published bindings with a concrete host port. */
+  bindings: Binding[];
+}
+
+export interface AddressOptions {
+  hostIp?: string;
+  internal: boolean;
+  network?: string;
+  useIpFromLabel?: string;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+type RawBindings = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null | undefined>;
+
+function concreteBindings(list: Array<{ HostIp?: string; HostPort?: string }> | null | undefined): Binding[] {
+  return (list ?? [])
+    .map((b) => ({ hostIp: b.HostIp ?? "", hostPort: b.HostPort ?? "" }))
+    .filter((b) => /^\d+$/.test(b.hostPort) && Number(b.hostPort) > 0);
+}
+
+/** Splits "80/tcp"; protocol defaults to tcp as in Docker. Undefined for malformed keys. */
+function parsePortKey(key: string): { port: string; protocol: string } | undefined {
+  const m = /^(\d+)(?:\/([a-z]+))?$/i.exec(key.trim());
+  if (!m) return undefined;
+  return { port: String(Number(m[1]!)), protocol: (m[2] ?? "tcp").toLowerCase() };
+}
+
+export function isHostNetwork(info: ContainerInspectInfo): boolean {
+  return info.HostConfig?.NetworkMode === "host";
+}
+
+/**
+ * All ports the container exposes or publishes, deterministic order. Ports of protocols other than tcp/udp
+ * (sctp) are returned in `unsupported` so the caller can report them.
+ */
+export function portCandidates(info: ContainerInspectInfo): { candidates: PortCandidate[]; unsupported: string[] } {
+  const published = (info.NetworkSettings?.Ports ?? {}) as RawBindings;
+  const configured = (info.HostConfig?.PortBindings ?? {}) as RawBindings;
+  const keys = new Set([...Object.keys(info.Config?.ExposedPorts ?? {}), ...Object.keys(published), ...Object.keys(configured)]);
+  const byKey = new Map<string, PortCandidate>();
+  const unsupported = new Set<string>();
+  for (const raw of keys) {
+    const parsed = parsePortKey(raw);
+    if (!parsed || Number(parsed.port) < 1 || Number(parsed.port) > 65535) continue;
+    const key = `${parsed.port}/${parsed.protocol}`;
+    if (parsed.protocol !== "tcp" && parsed.protocol !== "udp") {
+      unsupported.add(key);
+      continue;
+    }
+    const prev = byKey.get(key);
+    const live = concreteBindings(published[raw]);
+    const bindings = live.length > 0 ? live : concreteBindings(configured[raw]);
+    if (!prev || prev.bindings.length === 0) byKey.set(key, { port: parsed.port, protocol: parsed.protocol, key, bindings });
+  }
+  const candidates = [...byKey.values()].sort(
+    (a, b) => Number(a.port) - Number(b.port) || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0),
+  );
+  return { candidates, unsupported: [...unsupported].sort() };
+}
+
+/** The ports that register under the options (before SERVICE_IGNORE / --explicit, as registrator counts them). */
+export function registeringPorts(info: ContainerInspectInfo, candidates: PortCandidate[], opts: AddressOptions): PortCandidate[] {
+  if (opts.internal || isHostNetwork(info)) return candidates;
+  return candidates.filter((c) => c.bindings.length > 0);
+}
+
+export function isIPv6(ip: string): boolean {
+  return ip.includes(":");
+}
+
+const WILDCARDS = new Set(["", "0.0.0.0", "::"]);
+
+function bindingRank(b: Binding): number {
+  const v6 = isIPv6(b.hostIp);
+  const wildcard = WILDCARDS.has(b.hostIp);
+  return (v6 ? 2 : 0) + (wildcard ? 1 : 0);
+}
+
+/** Picks a binding by rank (stable for equal ranks). */
+export function chooseBinding(bindings: readonly Binding[]): Binding | undefined {
+  return [...bindings].sort((a, b) => bindingRank(a) - bindingRank(b))[0];
+}
+
+/** Where a published port is reached from other hosts. */
+function publishedEndpoint(c: PortCandidate, opts: AddressOptions): Result<Endpoint> {
+  const b = chooseBinding(c.bindings);
+  if (!b) return fail(`NetworkSettings.Ports["${c.key}"]`, "port is not published on the host");
+  const fallback = b.hostIp === "::" ? "::1" : "127.0.0.1";
+  const address = opts.hostIp ?? (WILDCARDS.has(b.hostIp) ? fallback : b.hostIp);
+  return ok({ address, port: Number(b.hostPort) });
+}
+
+/** The network a container address is taken from, or a problem naming the key at fault. */
+export function chooseNetwork(
+  networks: readonly string[],
+  requested: PortEntry | undefined,
+  defaultNetwork: string | undefined,
+): Result<string> {
+  const attached = [...networks].sort();
+  if (requested) {
+    if (attached.includes(requested.value)) return ok(requested.value);
+    const list = attached.length > 0 ? attached.join(", ") : "none";
+    return fail(requested.key, `network ${quote(requested.value)} is not attached to the container (attached: ${list})`);
+  }
+  if (defaultNetwork !== undefined && attached.includes(defaultNetwork)) return ok(defaultNetwork);
+  if (attached.includes("bridge")) return ok("bridge");
+  const first = attached[0];
+  if (first === undefined) return fail("NetworkSettings.Networks", "container has no network to take an address from");
+  return ok(first);
+}
+
+function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, requested: PortEntry | undefined, opts: AddressOptions): Result<Endpoint> {
+  const networks = info.NetworkSettings?.Networks ?? {};
+  const chosen = chooseNetwork(Object.keys(networks), requested, opts.network);
+  if (!chosen.ok) return chosen;
+  const net = networks[chosen.value];
+  const address = net?.IPAddress || net?.GlobalIPv6Address;
+  if (!address) return fail(`NetworkSettings.Networks["${chosen.value}"]`, "network has no IPv4 or IPv6 address");
+  return ok({ address, port: Number(c.port) });
+}
+
+function labelAddress(info: ContainerInspectInfo, label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  const value = info.Config?.Labels?.[label]?.trim();
+  if (!value) return undefined;
+  const slash = value.lastIndexOf("/");
+  return slash >= 0 ? value.slice(0, slash) : value;
+}
+
+/** The address and port one candidate registers at. `requestedNetwork` is the port's SERVICE_NETWORK entry. */
+export function endpointFor(
+  info: ContainerInspectInfo,
+  c: PortCandidate,
+  requestedNetwork: PortEntry | undefined,
+  opts: AddressOptions,
+): Result<Endpoint> {
+  let ep: Result<Endpoint>;
+  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: Number(c.port) });
+  else if (opts.internal) ep = containerEndpoint(info, c, requestedNetwork, opts);
+  else ep = publishedEndpoint(c, opts);
+  if (!ep.ok) return ep;
+  const fromLabel = labelAddress(info, opts.useIpFromLabel);
+  return fromLabel ? ok({ ...ep.value, address: fromLabel }) : ep;
+}
+
+/** `host:port` with IPv6 addresses bracketed, for URLs and TCP check targets. */
+export function joinHostPort(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}

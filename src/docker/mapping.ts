@@ -1,0 +1,229 @@
+// Docker container (inspect JSON) -> portolan service instances. Pure: no sockets, no dockerode calls.
+//
+// Registrator-compatible (gliderlabs/registrator bridge.go/util.go), with these decisions:
+// - Only a running container (not paused, not restarting) yields instances; otherwise none and no rejections.
+// - ID: `<hostname>:<container-name>:<exposed-port>[:udp]`; SERVICE_ID (per port too) replaces it whole,
+//   as in registrator. Two services of one container with the same ID: the later one is rejected.
+// - Name: SERVICE_NAME, else label `com.docker.compose.service`, else the image basename (registry, path,
+//   tag and digest removed). With more than one registering port, a name not given by `SERVICE_<port>_NAME`
+//   gets `-<exposed-port>`. Registrator counts ports before SERVICE_IGNORE/--explicit; so does portolan, so
+//   migrated names match. Case is kept (registrator does not lower-case; DNS answers case-insensitively).
+//   A name that is not a DNS label (RFC 1123, at most 63) is rejected, never emitted.
+// - Tags: SERVICE_TAGS, then `--tags`, then "udp" for udp ports (registrator adds it too); de-duplicated,
+//   order kept; a tag over 255 characters rejects the service.
+// - Meta: every other SERVICE_* attribute, key lower-cased as registrator (see metadata.ts).
+// - Health: Docker HEALTHCHECK status: none -> passing, starting -> warning, healthy -> passing,
+//   unhealthy -> critical.
+// Addresses: see address.ts. Checks: see checks.ts.
+import type { ContainerInspectInfo } from "dockerode";
+import { DNS_LABEL, InstanceSchema, type Health, type Instance } from "../core/model.js";
+import { endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
+import { buildChecks } from "./checks.js";
+import {
+  buildMeta,
+  fail,
+  metadataForPort,
+  ok,
+  quote,
+  readServiceMetadata,
+  splitTags,
+  type PortEntry,
+  type Result,
+  type ServiceMetadata,
+} from "./metadata.js";
+
+export interface MappingOptions {
+  /** Owner of every instance and first part of the ID (`--hostname`, default os.hostname()). */
+  hostname: string;
+  /** `--ip`: address for published ports and host-network containers; always wins over the binding's HostIp. */
+  hostIp?: string;
+  /** `--internal`: container IP and exposed port instead of the published host port. */
+  internal: boolean;
+  /** `--explicit`: only ports with SERVICE_NAME or SERVICE_<port>_NAME register. */
+  explicit: boolean;
+  /** `--tags`: appended to every service. */
+  tags: string[];
+  /** `--network`: preferred network for container addresses (SERVICE_NETWORK overrides; ignored if not attached). */
+  network?: string;
+  /** `--ttl`: adds a ttl check with this TTL to every service. */
+  ttlMs?: number;
+  /** `--use-ip-from-label`: a label holding the address to register (e.g. "10.0.0.5" or "10.0.0.5/24"). */
+  useIpFromLabel?: string;
+}
+
+export interface Rejection {
+  /** Container name (without the leading slash), or the short ID if it has none. */
+  container: string;
+  /** The key at fault: a SERVICE_* key, a label, an inspect field or a flag. */
+  key: string;
+  reason: string;
+  /** Docker's port key ("80/tcp") when the rejection concerns one service, absent for the container. */
+  port?: string;
+}
+
+export interface MappingResult {
+  instances: Instance[];
+  rejected: Rejection[];
+}
+
+export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
+export const MAX_NAME_LENGTH = 63;
+export const MAX_TAG_LENGTH = 255;
+
+/** Instance health from Docker's HEALTHCHECK status. */
+export function healthOf(info: ContainerInspectInfo): Health {
+  switch (info.State?.Health?.Status) {
+    case "starting":
+      return "warning";
+    case "unhealthy":
+      return "critical";
+    default:
+      return "passing";
+  }
+}
+
+/** True when the container's services should be registered. */
+export function isServing(info: ContainerInspectInfo): boolean {
+  const s = info.State;
+  return s !== undefined && s.Running === true && s.Paused !== true && s.Restarting !== true;
+}
+
+/** "library/redis:7" -> "redis"; "registry:5000/team/api@sha256:…" -> "api". */
+export function imageBasename(image: string): string {
+  const noDigest = image.split("@")[0] ?? "";
+  const base = noDigest.slice(noDigest.lastIndexOf("/") + 1);
+  return base.split(":")[0] ?? "";
+}
+
+export function containerName(info: ContainerInspectInfo): string {
+  const name = (info.Name ?? "").replace(/^\//, "");
+  return name !== "" ? name : (info.Id ?? "").slice(0, 12);
+}
+
+interface NamedValue {
+  value: string;
+  key: string;
+}
+
+function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c: PortCandidate, isGroup: boolean): Result<NamedValue> {
+  const compose = info.Config?.Labels?.[COMPOSE_SERVICE_LABEL];
+  const base: NamedValue = entry
+    ? { value: entry.value.trim(), key: entry.key }
+    : compose
+      ? { value: compose, key: COMPOSE_SERVICE_LABEL }
+      : { value: imageBasename(info.Config?.Image ?? ""), key: "Config.Image" };
+  const value = isGroup && !entry?.fromPort ? `${base.value}-${c.port}` : base.value;
+  if (value.length > MAX_NAME_LENGTH) {
+    return fail(base.key, `service name ${quote(value)} is ${value.length} characters, at most ${MAX_NAME_LENGTH} allowed`);
+  }
+  if (!DNS_LABEL.test(value)) {
+    return fail(base.key, `service name ${quote(value)} is not a DNS label (letters, digits, inner "-")`);
+  }
+  return ok({ value, key: base.key });
+}
+
+function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: PortCandidate): Result<string[]> {
+  const sources: Array<[string, string[]]> = [
+    [entry?.key ?? "", entry ? splitTags(entry.value) : []],
+    ["--tags", opts.tags.map((t) => t.trim()).filter((t) => t !== "")],
+    ["", c.protocol === "udp" ? ["udp"] : []],
+  ];
+  const tags: string[] = [];
+  for (const [key, list] of sources) {
+    for (const tag of list) {
+      if (tag.length > MAX_TAG_LENGTH) {
+        return fail(key, `tag ${quote(tag)} is ${tag.length} characters, at most ${MAX_TAG_LENGTH} allowed`);
+      }
+      if (!tags.includes(tag)) tags.push(tag);
+    }
+  }
+  return ok(tags);
+}
+
+function mapPort(
+  info: ContainerInspectInfo,
+  md: ServiceMetadata,
+  c: PortCandidate,
+  isGroup: boolean,
+  opts: MappingOptions,
+): Result<Instance> | undefined {
+  const attrs = metadataForPort(md, c.port);
+  if (attrs.get("ignore")) return undefined;
+  const nameEntry = attrs.get("name");
+  if (opts.explicit && !nameEntry) return undefined;
+
+  const name = serviceName(info, nameEntry, c, isGroup);
+  if (!name.ok) return name;
+  const endpoint = endpointFor(info, c, attrs.get("network"), opts);
+  if (!endpoint.ok) return endpoint;
+  const tags = serviceTags(attrs.get("tags"), opts, c);
+  if (!tags.ok) return tags;
+  const meta = buildMeta(attrs);
+  if (!meta.ok) return meta;
+  const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
+  if (!checks.ok) return checks;
+
+  const cname = containerName(info);
+  const udp = c.protocol === "udp" ? ":udp" : "";
+  const id = attrs.get("id")?.value ?? `${opts.hostname}:${cname}:${c.port}${udp}`;
+  const candidate = {
+    id,
+    name: name.value.value,
+    address: endpoint.value.address,
+    port: endpoint.value.port,
+    protocol: c.protocol,
+    tags: tags.value,
+    meta: meta.value,
+    checks: checks.value,
+    health: healthOf(info),
+    owner: opts.hostname,
+    container: { id: info.Id, name: cname },
+  };
+  const parsed = InstanceSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "instance";
+    const key = field === "id" ? (attrs.get("id")?.key ?? "id") : field;
+    return fail(key, `invalid ${field}: ${issue?.message ?? "rejected by the instance schema"}`);
+  }
+  return ok(parsed.data);
+}
+
+/** Every service instance of one container, and every service that could not be mapped (with the key at fault). */
+export function containerToServices(info: ContainerInspectInfo, opts: MappingOptions): MappingResult {
+  const result: MappingResult = { instances: [], rejected: [] };
+  if (!isServing(info)) return result;
+  const container = containerName(info);
+  const md = readServiceMetadata(info.Config?.Env, info.Config?.Labels);
+  const { candidates, unsupported } = portCandidates(info);
+  for (const port of unsupported) {
+    result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
+  }
+  const registering = registeringPorts(info, candidates, opts);
+  const isGroup = registering.length > 1;
+  const ids = new Set<string>();
+  for (const c of registering) {
+    const mapped = mapPort(info, md, c, isGroup, opts);
+    if (!mapped) continue;
+    if (!mapped.ok) {
+      result.rejected.push({ container, port: c.key, ...mapped.problem });
+      continue;
+    }
+    const inst = mapped.value;
+    if (ids.has(inst.id)) {
+      const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
+      result.rejected.push({ container, port: c.key, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
+      continue;
+    }
+    ids.add(inst.id);
+    result.instances.push(inst);
+  }
+  return result;
+}
+
+/** The one log line for a rejection, e.g. `container web-1 port 80/tcp: SERVICE_NAME: … — service not registered`. */
+export function describeRejection(r: Rejection): string {
+  const where = r.port ? `container ${r.container} port ${r.port}` : `container ${r.container}`;
+  const line = `${where}: ${r.key}: ${r.reason} — service not registered`;
+  return line.replace(/[\r\n]+/g, " ");
+}

@@ -1,0 +1,182 @@
+// SERVICE_* metadata of a container, read from env and labels (pure; registrator-compatible keys).
+//
+// Rules (see DESIGN.md "Service model and metadata"):
+// - Only keys starting with `SERVICE_` (case-sensitive prefix, as registrator) are read; no other env var or
+//   label is ever looked at, so secrets in the environment never reach a registry.
+// - The rest of the key is lower-cased, as registrator does: `SERVICE_Name` and `SERVICE_NAME` are the same
+//   attribute `name`. When two spellings collide in one source, the one sorting last (ASCII) wins.
+// - `SERVICE_<port>_<X>` applies to the exposed port `<port>` only (tcp and udp alike, as registrator) and
+//   beats `SERVICE_<X>` for that port, whatever the source of either.
+// - Labels beat env for the same key. (gliderlabs/registrator lets env win; portolan follows DESIGN.md.)
+// - An empty value counts as unset (registrator's `mapDefault` treats "" as absent too).
+// - `SERVICE_<digits>` alone (no attribute) is ignored.
+
+export type MetaSource = "label" | "env";
+
+/** One SERVICE_* value with where it came from, so rejections can name the exact key. */
+export interface MetaEntry {
+  value: string;
+  /** The original key, e.g. `SERVICE_80_NAME`. */
+  key: string;
+  source: MetaSource;
+}
+
+/** An entry as seen by one port: `fromPort` is true when a `SERVICE_<port>_X` key supplied it. */
+export interface PortEntry extends MetaEntry {
+  fromPort: boolean;
+}
+
+export interface ServiceMetadata {
+  /** attribute (lower-case, e.g. `check_http`) -> entry from `SERVICE_X`. */
+  generic: ReadonlyMap<string, MetaEntry>;
+  /** exposed port (decimal, no leading zeros) -> attribute -> entry from `SERVICE_<port>_X`. */
+  byPort: ReadonlyMap<string, ReadonlyMap<string, MetaEntry>>;
+}
+
+/** What a failed step reports: the key to name in the log line and why. */
+export interface Problem {
+  key: string;
+  reason: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; problem: Problem };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T>(key: string, reason: string): Result<T> {
+  return { ok: false, problem: { key, reason } };
+}
+
+export const SERVICE_PREFIX = "SERVICE_";
+
+/** A value as it appears in a reason: JSON-quoted (so newlines cannot split a log line), cut at 80 characters. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}
+
+/** Attributes portolan interprets itself; they never become service metadata. */
+const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network"]);
+
+/**
+ * True for attributes that steer registration rather than describe the service. Every `check_*`
+ * attribute counts, including registrator's `check_cmd`/`check_script`, which portolan never runs.
+ */
+export function isControlAttr(attr: string): boolean {
+  return CONTROL_ATTRS.has(attr) || attr.startsWith("check_");
+}
+
+/** Consul's rule for service meta keys (letters, digits, `_`, `-`; at most 128; no `consul-` prefix). */
+const META_KEY = /^[a-z0-9_-]{1,128}$/i;
+export const MAX_META_KEYS = 64;
+export const MAX_META_VALUE = 4096;
+
+interface RawEntry {
+  attr: string;
+  port: string | undefined;
+  entry: MetaEntry;
+}
+
+function parseKey(key: string, value: string, source: MetaSource): RawEntry | undefined {
+  if (!key.startsWith(SERVICE_PREFIX) || value === "") return undefined;
+  const rest = key.slice(SERVICE_PREFIX.length).toLowerCase();
+  if (rest === "" || /^\d+$/.test(rest)) return undefined;
+  const m = /^(\d+)_(.+)$/.exec(rest);
+  const entry = { value, key, source };
+  if (m) return { attr: m[2]!, port: String(Number(m[1]!)), entry };
+  return { attr: rest, port: undefined, entry };
+}
+
+/** `KEY=VALUE` lines (Docker's Config.Env); lines without `=` are skipped. */
+function envPairs(env: readonly string[] | null | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const line of env ?? []) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out.push([line.slice(0, eq), line.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/** Reads every SERVICE_* key of a container. Env and labels may be null in real inspect JSON. */
+export function readServiceMetadata(
+  env: readonly string[] | null | undefined,
+  labels: Readonly<Record<string, string>> | null | undefined,
+): ServiceMetadata {
+  const generic = new Map<string, MetaEntry>();
+  const byPort = new Map<string, Map<string, MetaEntry>>();
+  const sources: Array<[MetaSource, Array<[string, string]>]> = [
+    ["env", envPairs(env)],
+    ["label", Object.entries(labels ?? {})],
+  ];
+  // env first, then labels: later writes win, so labels beat env; keys sorted for determinism.
+  for (const [source, pairs] of sources) {
+    const sorted = [...pairs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [key, value] of sorted) {
+      const raw = parseKey(key, value, source);
+      if (!raw) continue;
+      if (raw.port === undefined) {
+        generic.set(raw.attr, raw.entry);
+      } else {
+        let m = byPort.get(raw.port);
+        if (!m) byPort.set(raw.port, (m = new Map()));
+        m.set(raw.attr, raw.entry);
+      }
+    }
+  }
+  return { generic, byPort };
+}
+
+/** The attributes that apply to one exposed port: port-specific entries over generic ones. */
+export function metadataForPort(md: ServiceMetadata, port: string): ReadonlyMap<string, PortEntry> {
+  const out = new Map<string, PortEntry>();
+  for (const [attr, e] of md.generic) out.set(attr, { ...e, fromPort: false });
+  for (const [attr, e] of md.byPort.get(String(Number(port))) ?? []) out.set(attr, { ...e, fromPort: true });
+  return out;
+}
+
+/**
+ * Splits a registrator tag list: commas separate, `\,` is a literal comma. Tags are trimmed, empty ones
+ * dropped, order kept (registrator reverses the order; portolan does not).
+ */
+export function splitTags(text: string): string[] {
+  const tags: string[] = [];
+  let cur = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\\" && text[i + 1] === ",") {
+      cur += ",";
+      i++;
+    } else if (c === ",") {
+      tags.push(cur);
+      cur = "";
+    } else {
+      cur += c;
+    }
+  }
+  tags.push(cur);
+  return tags.map((t) => t.trim()).filter((t) => t !== "");
+}
+
+/**
+ * Service metadata from the non-control attributes: keys stay lower-case (as registrator), values as given.
+ * Rejects more than 64 keys, a value over 4096 characters, or a key Consul would refuse.
+ */
+export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Result<Record<string, string>> {
+  const meta: Record<string, string> = {};
+  const keys = [...attrs.keys()].filter((a) => !isControlAttr(a)).sort();
+  if (keys.length > MAX_META_KEYS) {
+    return fail(`${SERVICE_PREFIX}*`, `${keys.length} metadata keys, at most ${MAX_META_KEYS} allowed`);
+  }
+  for (const attr of keys) {
+    const e = attrs.get(attr)!;
+    if (!META_KEY.test(attr) || attr.startsWith("consul-")) {
+      return fail(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_" or "-" and not start with "consul-"`);
+    }
+    if (e.value.length > MAX_META_VALUE) {
+      return fail(e.key, `metadata value is ${e.value.length} characters, at most ${MAX_META_VALUE} allowed`);
+    }
+    meta[attr] = e.value;
+  }
+  return ok(meta);
+}
