@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// portolan <command> [flags] [args]. Each command lives in its own file and is imported only when used,
+// so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { UsageError } from "../core/errors.js";
+
+type Loader = () => Promise<Command>;
+
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  registrator: { summary: "register running containers' services in a registry", load: async () => (await import("./registrator.js")).registratorCommand() },
+  up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand() },
+  render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand() },
+  exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand() },
+};
+
+/** The package version, from the nearest package.json above this file (works from src/ and dist/). */
+function version(): string {
+  for (let url = new URL("./", import.meta.url); url.pathname !== "/"; url = new URL("../", url)) {
+    try {
+      return (JSON.parse(readFileSync(new URL("package.json", url), "utf8")) as { version: string }).version;
+    } catch {
+      // not here; look one level up
+    }
+  }
+  return "unknown";
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("portolan")
+    .description("Keeps a fleet of Docker containers findable and configured.")
+    .version(version(), "-V, --version")
+    .exitOverride()
+    .showHelpAfterError();
+  const name = argv[2];
+  const entry = name !== undefined ? COMMANDS[name] : undefined;
+  if (entry) {
+    program.addCommand((await entry.load()).exitOverride());
+  } else {
+    for (const [cmd, { summary }] of Object.entries(COMMANDS)) program.command(cmd).description(summary);
+  }
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      process.stderr.write(`portolan ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`portolan: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

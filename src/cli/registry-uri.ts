@@ -1,0 +1,60 @@
+// The one place that turns a registry URI into a concrete adapter. Adapters are imported lazily,
+// so commands that never talk to a registry never load their clients.
+import { RegistryUriError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
+
+export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring]`;
+
+export interface OpenOptions {
+  logger: Logger;
+  env?: Record<string, string | undefined>;
+}
+
+export async function openRegistry(uri: string, opts: OpenOptions): Promise<Registry> {
+  const env = opts.env ?? process.env;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case "memory": {
+      if (uri !== "memory:" && uri !== "memory://") throw new RegistryUriError({ uri, message: "memory: takes no host or path" });
+      const { createMemoryRegistry } = await import("../../adapters/memory/index.js");
+      return createMemoryRegistry();
+    }
+    case "consul":
+    case "consul+http":
+    case "consul+https": {
+      const url = parseUrl(uri);
+      if (!url.hostname) throw new RegistryUriError({ uri, message: "missing HOST (consul://HOST:PORT)" });
+      if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
+      const secure = scheme === "consul+https";
+      const { createConsulRegistry } = await import("../../adapters/consul/index.js");
+      return createConsulRegistry({
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port ? Number(url.port) : secure ? 8501 : 8500,
+        secure,
+        token: env.CONSUL_HTTP_TOKEN || undefined,
+        ca: env.CONSUL_CACERT || undefined,
+        cert: env.CONSUL_CLIENT_CERT || undefined,
+        key: env.CONSUL_CLIENT_KEY || undefined,
+        logger: opts.logger.child({ component: "consul" }),
+      });
+    }
+    case "zk": {
+      const { parseZooKeeperUri } = await import("../../adapters/zookeeper/uri.js");
+      const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");
+      return createZooKeeperRegistry({ ...parseZooKeeperUri(uri), logger: opts.logger.child({ component: "zookeeper" }) });
+    }
+    case "portolan":
+      throw new RegistryUriError({ uri, message: "portolan:// (read-only view of `portolan up`) needs the catalog HTTP API, which this version does not have yet" });
+    default:
+      throw new RegistryUriError({ uri, message: `unknown scheme; expected ${REGISTRY_URI_HELP}` });
+  }
+}
+
+function parseUrl(uri: string): URL {
+  try {
+    return new URL(uri);
+  } catch {
+    throw new RegistryUriError({ uri, message: "not a valid URI" });
+  }
+}

@@ -1,0 +1,90 @@
+// The Docker side of the registrator: a small port (for fakes in unit tests) and its dockerode implementation.
+import type Dockerode from "dockerode";
+
+export type ContainerInfo = Dockerode.ContainerInspectInfo;
+
+/** One Docker event that concerns a container, reduced to what the registrator needs. */
+export interface DockerEvent {
+  containerId: string;
+  /** "start", "die", "destroy", "pause", "unpause", "health_status", "connect", "disconnect", ... */
+  action: string;
+  /** Nanoseconds since the epoch, as dockerd reports `timeNano`. */
+  timeNano: bigint;
+}
+
+export interface DockerPort {
+  /** IDs of running containers. */
+  listRunning(): Promise<string[]>;
+  /** Full inspect data, or undefined when the container no longer exists. */
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  /**
+   * Connects to the event stream (resolves once connected, so a resync started afterwards misses nothing).
+   * With `sinceNano`, dockerd replays events from that time. The iterable ends when dockerd closes the stream.
+   */
+  events(sinceNano: bigint | undefined, signal: AbortSignal): Promise<AsyncIterable<DockerEvent>>;
+}
+
+/** Container actions that can change what a container registers. */
+const RELEVANT = new Set(["start", "restart", "die", "stop", "kill", "destroy", "pause", "unpause", "rename", "update", "health_status"]);
+
+/** Parses one line of dockerd's /events stream; undefined for events that cannot change registrations. */
+export function parseDockerEvent(line: string): DockerEvent | undefined {
+  let raw: { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number | string; time?: number };
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const action = (raw.Action ?? "").split(":")[0]!.trim();
+  const timeNano = raw.timeNano !== undefined ? BigInt(raw.timeNano) : BigInt(raw.time ?? 0) * 1_000_000_000n;
+  if (raw.Type === "container" && RELEVANT.has(action) && raw.Actor?.ID) {
+    return { containerId: raw.Actor.ID, action, timeNano };
+  }
+  if (raw.Type === "network" && (action === "connect" || action === "disconnect")) {
+    const id = raw.Actor?.Attributes?.container;
+    if (id) return { containerId: id, action, timeNano };
+  }
+  return undefined;
+}
+
+export function dockerodePort(docker: Dockerode): DockerPort {
+  return {
+    async listRunning() {
+      const list = await docker.listContainers({ all: false });
+      return list.map((c) => c.Id);
+    },
+    async inspect(id) {
+      try {
+        return await docker.getContainer(id).inspect();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
+    },
+    async events(sinceNano, signal) {
+      const opts: Record<string, unknown> = { filters: { type: ["container", "network"] }, abortSignal: signal };
+      // dockerd accepts `since` as "seconds.nanoseconds".
+      if (sinceNano !== undefined) opts.since = `${sinceNano / 1_000_000_000n}.${String(sinceNano % 1_000_000_000n).padStart(9, "0")}`;
+      const stream = (await docker.getEvents(opts)) as NodeJS.ReadableStream;
+      return lines(stream, signal);
+    },
+  };
+}
+
+async function* lines(stream: NodeJS.ReadableStream, signal: AbortSignal): AsyncIterable<DockerEvent> {
+  let buf = "";
+  try {
+    for await (const chunk of stream) {
+      buf += chunk.toString();
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        const ev = line ? parseDockerEvent(line) : undefined;
+        if (ev) yield ev;
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  }
+}
