@@ -1,5 +1,9 @@
 // Fixed addresses of the real test bed started by scripts/testbed.sh (see DESIGN.md "Test bed").
 // Everything binds to loopback.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export const TESTBED = {
   dockerSocket: "/var/run/docker.sock",
   busyboxImage: "portolan-test/busybox:latest",
@@ -8,4 +12,72 @@ export const TESTBED = {
   zkStandalone: "127.0.0.1:21810",
   zkEnsemble: ["127.0.0.1:21811", "127.0.0.1:21812", "127.0.0.1:21813"],
   script: new URL("../../scripts/testbed.sh", import.meta.url).pathname,
+  /** Where the script keeps pid files, logs and ZooKeeper data. */
+  stateDir: process.env["PORTOLAN_TESTBED_DIR"] ?? "/var/tmp/portolan-testbed",
 } as const;
+
+/** ZooKeeper tick of every test-bed server: sessions can be as short as 2 ticks, at most 20. */
+export const ZK_TICK_MS = 500;
+
+/** Ensemble member number (1..3), as the script and `zkLeader()` count them. */
+export type ZkMember = 1 | 2 | 3;
+
+/** Address ("127.0.0.1:2181N") of ensemble member n. */
+export function zkMemberAddress(n: ZkMember): string {
+  return TESTBED.zkEnsemble[n - 1] ?? `127.0.0.1:${21810 + n}`;
+}
+
+/** Runs `scripts/testbed.sh <args>` synchronously; throws (with its stderr) if it fails. */
+export function testbed(...args: string[]): string {
+  return execFileSync("bash", [TESTBED.script, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 180_000,
+  }).trim();
+}
+
+/** Kills the Consul dev agent and starts a fresh one (all state lost); returns when it is leader. */
+export function consulRestart(): void {
+  testbed("consul-restart");
+}
+
+/** Stops the Consul dev agent; its HTTP port is closed when this returns. */
+export function consulStop(): void {
+  testbed("consul-stop");
+}
+
+/** Starts the Consul dev agent (empty state); returns when it is leader. */
+export function consulStart(): void {
+  testbed("consul-start");
+}
+
+/** Stops ensemble member n; its client port is closed when this returns. */
+export function zkStop(n: ZkMember): void {
+  testbed("zk-stop", String(n));
+}
+
+/** Starts ensemble member n; returns when it serves (or only listens, if no quorum is possible). */
+export function zkStart(n: ZkMember): void {
+  testbed("zk-start", String(n));
+}
+
+/** The ensemble member that is leader now (throws when there is none, e.g. without quorum). */
+export function zkLeader(): ZkMember {
+  const out = testbed("zk-leader");
+  if (out !== "1" && out !== "2" && out !== "3") {
+    throw new Error(`testbed.sh zk-leader printed ${JSON.stringify(out)}`);
+  }
+  return Number(out) as ZkMember;
+}
+
+/** Stops dockerd and starts it again; returns when `docker info` answers. Containers without a
+ * restart policy are stopped by this (no live-restore), as with a real daemon restart. */
+export function dockerRestart(): void {
+  testbed("docker-restart");
+}
+
+/** The reason Consul could not be built, or undefined when Consul runs (marker file of the script). */
+export function consulNotRunReason(): string | undefined {
+  const marker = join(TESTBED.stateDir, "consul-not-run");
+  return existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+}

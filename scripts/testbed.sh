@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Real test bed for portolan's integration tests: dockerd + test images, ZooKeeper (standalone and a
+# 3-member ensemble) and a Consul dev agent, all on 127.0.0.1. Needs root on Debian 12.
+#
+#   scripts/testbed.sh up | down | status
+#   scripts/testbed.sh consul-restart | consul-stop | consul-start
+#   scripts/testbed.sh zk-stop N | zk-start N | zk-leader        (N = 1..3, ensemble member)
+#   scripts/testbed.sh docker-restart
+#
+# State (pid files, logs, ZooKeeper data): $PORTOLAN_TESTBED_DIR (default /var/tmp/portolan-testbed).
+# Cache (consul binaries): $PORTOLAN_CACHE (default ~/.cache/portolan). `down` keeps cache and images.
+set -euo pipefail
+
+TB_STATE=${PORTOLAN_TESTBED_DIR:-/var/tmp/portolan-testbed}
+TB_CACHE=${PORTOLAN_CACHE:-${HOME:-/root}/.cache/portolan}
+TB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mkdir -p "$TB_STATE" "$TB_CACHE"
+
+# shellcheck source=testbed/lib.sh
+source "$TB_HERE/testbed/lib.sh"
+# shellcheck source=testbed/docker.sh
+source "$TB_HERE/testbed/docker.sh"
+# shellcheck source=testbed/zk.sh
+source "$TB_HERE/testbed/zk.sh"
+# shellcheck source=testbed/consul.sh
+source "$TB_HERE/testbed/consul.sh"
+
+tb_up() {
+  local t0=$SECONDS
+  [[ $(id -u) == 0 ]] || tb_die "must run as root (apt-get, dockerd)"
+  tb_apt_ensure
+  # Launch the slow starters first (JVMs, consul build), then wait for each.
+  zk_up
+  docker_up
+  docker_images
+  consul_up
+  zk_wait_all
+  if [[ -e $TB_CONSUL_NOT_RUN ]]; then
+    echo "CONSUL INTEGRATION NOT RUN: $(<"$TB_CONSUL_NOT_RUN")" >&2
+  else
+    consul_wait
+  fi
+  tb_log "up in $((SECONDS - t0))s"
+  tb_status
+}
+
+tb_down() {
+  consul_stop_ours
+  zk_down
+  docker_down
+  rm -rf "$TB_ZK_DIR"/{s,1,2,3}/data
+  tb_log "down"
+}
+consul_stop_ours() { tb_alive "$TB_CONSUL_PIDFILE" && consul_stop || true; }
+
+tb_status() {
+  if docker_ok; then
+    echo "dockerd      running$([[ -e $TB_DOCKERD_OURS ]] && echo " (started by testbed, pid $(cat "$TB_DOCKERD_PIDFILE" 2>/dev/null))")"
+  else
+    echo "dockerd      down"
+  fi
+  local img
+  for img in "$TB_BUSYBOX_IMAGE" "$TB_NODE_IMAGE"; do
+    if docker_ok && "$TB_DOCKER" image inspect "$img" >/dev/null 2>&1; then
+      echo "image        $img present"
+    else
+      echo "image        $img missing"
+    fi
+  done
+  zk_status
+  consul_status
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+    up) exec 9>"$TB_STATE/lock"; flock -w 3600 9 || tb_die "another testbed.sh holds $TB_STATE/lock"; tb_up ;;
+    down) exec 9>"$TB_STATE/lock"; flock -w 600 9 || tb_die "another testbed.sh holds $TB_STATE/lock"; tb_down ;;
+    status) tb_status ;;
+    consul-restart) consul_stop; consul_start ;;
+    consul-stop) consul_stop ;;
+    consul-start) consul_start ;;
+    zk-stop) zk_stop "${1:?zk-stop needs a member number 1..3}" ;;
+    zk-start) zk_start "${1:?zk-start needs a member number 1..3}" ;;
+    zk-leader) zk_leader || tb_die "no ZooKeeper ensemble member is leader" ;;
+    docker-restart) docker_restart ;;
+    *)
+      sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/testbed.sh (sourced, not run).
+
+tb_log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+tb_die() { printf '[testbed] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# tb_wait SECONDS DESCRIPTION CMD... : retry CMD every 0.2 s until it succeeds.
+tb_wait() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      tb_log "timed out after ${limit}s waiting for ${what}"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# tb_alive PIDFILE : the process recorded in PIDFILE still runs.
+tb_alive() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(<"$1")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# tb_spawn PIDFILE LOGFILE CMD... : start CMD detached (own session), record its pid.
+tb_spawn() {
+  local pidfile=$1 logfile=$2; shift 2
+  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# tb_kill PIDFILE [SIGNAL] [GRACE_SECONDS] : signal the recorded process, wait, then SIGKILL.
+tb_kill() {
+  local pidfile=$1 sig=${2:-TERM} grace=${3:-20} pid
+  if tb_alive "$pidfile"; then
+    pid=$(<"$pidfile")
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    if ! tb_wait "$grace" "pid $pid to exit" tb_dead "$pid"; then
+      kill -s KILL "$pid" 2>/dev/null || true
+      tb_wait 10 "pid $pid to die" tb_dead "$pid" || true
+    fi
+  fi
+  rm -f "$pidfile"
+}
+tb_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+# tb_tcp HOST PORT PAYLOAD : send PAYLOAD, print the whole reply (2 s cap). Uses bash /dev/tcp only.
+tb_tcp() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "%s" "$3" >&3 && cat <&3' _ "$1" "$2" "$3" 2>/dev/null
+}
+
+# tb_http_get HOST PORT PATH : print the response body of a plain HTTP/1.0 GET.
+tb_http_get() {
+  local reply
+  reply=$(tb_tcp "$1" "$2" $'GET '"$3"$' HTTP/1.0\r\nHost: '"$1"$'\r\n\r\n') || return 1
+  [[ $reply == "HTTP/1."?" 200"* ]] || return 1
+  printf '%s' "${reply#*$'\r\n\r\n'}"
+}
+
+tb_port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null; }
+
+# Debian packages the project needs (some only for later features).
+TB_APT_PACKAGES=(docker.io busybox-static zookeeper bind9-dnsutils dnsperf dnsmasq-base chromium
+  libcurator-discovery-java)
+
+tb_apt_ensure() {
+  local missing=() p
+  for p in "${TB_APT_PACKAGES[@]}"; do
+    if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+      missing+=("$p")
+    fi
+  done
+  ((${#missing[@]} == 0)) && return 0
+  tb_log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 ||
+    tb_die "apt-get update failed"
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${missing[@]}" >&2 ||
+    tb_die "apt-get install ${missing[*]} failed"
+}

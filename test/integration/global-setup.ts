@@ -1,0 +1,109 @@
+// vitest globalSetup for the integration project: brings the real test bed up (idempotent, reuses
+// what already runs), then checks that every part answers. Anything missing fails the run loudly.
+// Nothing is stopped at teardown: services stay up for the next run (and for other developers'
+// runs on the same machine); `scripts/testbed.sh down` (done by .ci/run) stops them.
+import { execFileSync } from "node:child_process";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { TESTBED, consulNotRunReason } from "./testbed.js";
+
+const CHECK_TIMEOUT_MS = 5_000;
+
+class TestbedNotReadyError extends Error {
+  override name = "TestbedNotReadyError";
+}
+
+function httpGet(opts: { socketPath?: string; host?: string; port?: number; path: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...opts, method: "GET", timeout: CHECK_TIMEOUT_MS }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${CHECK_TIMEOUT_MS} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Sends a ZooKeeper four-letter word and returns the whole reply. */
+export function zkFourLetter(address: string, word: string): Promise<string> {
+  const [host, port] = address.split(":");
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: host ?? "127.0.0.1", port: Number(port) });
+    let reply = "";
+    sock.setTimeout(CHECK_TIMEOUT_MS, () => sock.destroy(new Error(`timeout after ${CHECK_TIMEOUT_MS} ms`)));
+    sock.setEncoding("utf8");
+    sock.on("connect", () => sock.write(word));
+    sock.on("data", (chunk: string) => (reply += chunk));
+    sock.on("end", () => resolve(reply));
+    sock.on("error", reject);
+  });
+}
+
+export function zkMode(srvrReply: string): string | undefined {
+  return /^Mode: (\S+)$/m.exec(srvrReply)?.[1];
+}
+
+async function check(what: string, probe: () => Promise<string | undefined>): Promise<string | undefined> {
+  try {
+    const problem = await probe();
+    return problem === undefined ? undefined : `${what}: ${problem}`;
+  } catch (err) {
+    return `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+async function verify(): Promise<string[]> {
+  const consulSkipped = consulNotRunReason();
+  const results = await Promise.all([
+    check(`dockerd (${TESTBED.dockerSocket})`, async () => {
+      const r = await httpGet({ socketPath: TESTBED.dockerSocket, path: "/_ping" });
+      return r.status === 200 && r.body === "OK" ? undefined : `/_ping answered ${r.status} ${r.body}`;
+    }),
+    check(`docker images`, async () => {
+      for (const image of [TESTBED.busyboxImage, TESTBED.nodeImage]) {
+        const r = await httpGet({ socketPath: TESTBED.dockerSocket, path: `/images/${image}/json` });
+        if (r.status !== 200) return `${image} missing (${r.status})`;
+      }
+      return undefined;
+    }),
+    check(`ZooKeeper standalone ${TESTBED.zkStandalone}`, async () => {
+      const mode = zkMode(await zkFourLetter(TESTBED.zkStandalone, "srvr"));
+      return mode === "standalone" ? undefined : `mode is ${mode ?? "not serving"}`;
+    }),
+    check(`ZooKeeper ensemble ${TESTBED.zkEnsemble.join(",")}`, async () => {
+      const modes = await Promise.all(TESTBED.zkEnsemble.map(async (a) => zkMode(await zkFourLetter(a, "srvr"))));
+      const leaders = modes.filter((m) => m === "leader").length;
+      const followers = modes.filter((m) => m === "follower").length;
+      return leaders === 1 && followers === 2 ? undefined : `modes are ${modes.map((m) => m ?? "not serving").join(",")}`;
+    }),
+    consulSkipped !== undefined
+      ? Promise.resolve(undefined)
+      : check(`Consul ${TESTBED.consul.host}:${TESTBED.consul.port}`, async () => {
+          const r = await httpGet({ ...TESTBED.consul, path: "/v1/status/leader" });
+          return r.status === 200 && /^"[^"]+"$/.test(r.body) ? undefined : `/v1/status/leader answered ${r.status} ${r.body}`;
+        }),
+  ]);
+  return results.filter((r): r is string => r !== undefined);
+}
+
+export async function setup(): Promise<void> {
+  const started = Date.now();
+  try {
+    execFileSync("bash", [TESTBED.script, "up"], { stdio: ["ignore", "inherit", "inherit"] });
+  } catch (err) {
+    throw new TestbedNotReadyError(`scripts/testbed.sh up failed; the integration tests cannot run`, { cause: err });
+  }
+  const problems = await verify();
+  if (problems.length > 0) {
+    throw new TestbedNotReadyError(`test bed is not ready:\n  ${problems.join("\n  ")}`);
+  }
+  const consulSkipped = consulNotRunReason();
+  if (consulSkipped !== undefined) {
+    // Loud on purpose: the Consul-backed tests will fail, this says why.
+    console.error(`\nCONSUL INTEGRATION NOT RUN: ${consulSkipped}\n`);
+  }
+  console.error(`[testbed] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
