@@ -1,0 +1,251 @@
+// Pure template step: mustache source + in-memory view -> { output, used, missing }. Never touches disk.
+//
+// mustache.js only parses (`Mustache.parse` gives tokens with offsets); rendering is done here so that
+// an unknown name becomes a `missing` entry with its line instead of an empty string, HTML escaping
+// never happens, and values are escaped for the output format (JSON) where it has one.
+import Mustache from "mustache";
+import { TemplateSyntaxError } from "./run-errors.js";
+
+/** How interpolated values are escaped: `json` for `.json` destinations (JSON string escaping), else none. */
+export type OutputFormat = "text" | "json";
+
+/**
+ * A variable of the resolved config as the view holds it: `{{NAME}}` prints `value`;
+ * `{{#NAME}}` tests/iterates `typed` (so a bool `false` is falsy and a list iterates).
+ */
+export class ViewVar {
+  constructor(
+    readonly value: string,
+    readonly typed: unknown,
+    readonly secret: boolean,
+  ) {}
+}
+
+/** Objects carrying this symbol resolve names lazily (e.g. the `services` directory: any name -> a list). */
+export const LOOKUP: unique symbol = Symbol("portolan.view.lookup");
+export interface LazyLookup {
+  [LOOKUP](name: string): unknown;
+}
+
+export interface RenderTemplateOptions {
+  format?: OutputFormat;
+}
+
+export interface MissingName {
+  name: string;
+  line: number;
+}
+
+export interface TemplateResult {
+  output: string;
+  /** Every name the template looked up (deduplicated, in first-use order); `services.X` for service lists. */
+  used: string[];
+  /** Names that resolved to nothing, with the template line of each use. Non-empty = the render failed. */
+  missing: MissingName[];
+  /** True when a secret variable was interpolated: the writer then defaults the file mode to 0600. */
+  usesSecret: boolean;
+}
+
+/** Picks the escaping from the destination path. */
+export function formatFor(dest: string): OutputFormat {
+  return dest.toLowerCase().endsWith(".json") ? "json" : "text";
+}
+
+type Token = [string, string, number, number, Token[]?, number?];
+
+/** A loop frame: exposes `first`, `last`, `index` (0-based) and `number` (1-based) to the section body. */
+interface LoopFrame {
+  first: boolean;
+  last: boolean;
+  index: number;
+  number: number;
+}
+
+const NOT_FOUND: unique symbol = Symbol("not-found");
+
+function lineAt(lineStarts: number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
+function lineStartsOf(src: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/** One step of a dotted lookup inside a value; NOT_FOUND when the value has no such key. */
+function step(value: unknown, key: string): unknown {
+  if (value === null || value === undefined) return NOT_FOUND;
+  if (value instanceof ViewVar) return step(value.typed, key);
+  if (typeof value === "object" && LOOKUP in value) return (value as LazyLookup)[LOOKUP](key);
+  if (value instanceof Map) return value.has(key) ? value.get(key) : NOT_FOUND;
+  if (typeof value === "object" && hasOwn(value, key)) return (value as Record<string, unknown>)[key];
+  return NOT_FOUND;
+}
+
+function lookup(stack: unknown[], name: string): unknown {
+  if (name === ".") return stack[stack.length - 1];
+  const parts = name.split(".");
+  const head = parts[0]!;
+  for (let i = stack.length - 1; i >= 0; i--) {
+    let v = step(stack[i], head);
+    if (v === NOT_FOUND) continue;
+    for (const p of parts.slice(1)) {
+      v = step(v, p);
+      if (v === NOT_FOUND) return NOT_FOUND;
+    }
+    return v;
+  }
+  return NOT_FOUND;
+}
+
+function toText(value: unknown): string {
+  if (value instanceof ViewVar) return value.value;
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) return value.map(toText).join(",");
+  return JSON.stringify(value);
+}
+
+function escapeFor(format: OutputFormat, text: string): string {
+  return format === "json" ? JSON.stringify(text).slice(1, -1) : text;
+}
+
+function isFalsy(v: unknown): boolean {
+  return v === false || v === null || v === undefined || v === "" || v === 0 || (Array.isArray(v) && v.length === 0);
+}
+
+/** What a section iterates or tests: a ViewVar's typed value, otherwise the value itself. */
+function sectionValue(v: unknown): unknown {
+  return v instanceof ViewVar ? v.typed : v;
+}
+
+class Renderer {
+  private readonly used = new Set<string>();
+  readonly missing: MissingName[] = [];
+  usesSecret = false;
+
+  constructor(
+    private readonly lineStarts: number[],
+    private readonly format: OutputFormat,
+  ) {}
+
+  usedNames(): string[] {
+    return [...this.used];
+  }
+
+  private resolve(stack: unknown[], name: string, offset: number): unknown {
+    const v = lookup(stack, name);
+    if (name !== "." && !isLoopKey(name, stack)) this.used.add(name);
+    if (v === NOT_FOUND) {
+      this.missing.push({ name, line: lineAt(this.lineStarts, offset) });
+      return undefined;
+    }
+    return v;
+  }
+
+  render(tokens: Token[], stack: unknown[]): string {
+    let out = "";
+    for (const t of tokens) {
+      const [type, value, start] = t;
+      switch (type) {
+        case "text":
+          out += value;
+          break;
+        case "name":
+        case "&": {
+          const v = this.resolve(stack, value, start);
+          if (v instanceof ViewVar && v.secret) this.usesSecret = true;
+          const text = toText(v);
+          out += type === "name" ? escapeFor(this.format, text) : text;
+          break;
+        }
+        case "#": {
+          const raw = this.resolve(stack, value, start);
+          if (raw instanceof ViewVar && raw.secret) this.usesSecret = true;
+          const v = sectionValue(raw);
+          const body = t[4] ?? [];
+          if (isFalsy(v)) break;
+          if (Array.isArray(v)) {
+            v.forEach((item, index) => {
+              const frame: LoopFrame = { first: index === 0, last: index === v.length - 1, index, number: index + 1 };
+              out += this.render(body, [...stack, frame, item]);
+            });
+          } else if (typeof v === "object") {
+            out += this.render(body, [...stack, v]);
+          } else {
+            out += this.render(body, stack);
+          }
+          break;
+        }
+        case "^": {
+          const v = sectionValue(this.resolve(stack, value, start));
+          if (isFalsy(v)) out += this.render(t[4] ?? [], stack);
+          break;
+        }
+        case ">":
+          throw new TemplateSyntaxError({ line: lineAt(this.lineStarts, start), message: `partials ({{>${value}}}) are not supported` });
+        default:
+          // "!" comments and "=" delimiter changes produce nothing.
+          break;
+      }
+    }
+    return out;
+  }
+}
+
+/** `first`/`last`/`index`/`number` inside a loop are loop bookkeeping, not names the template depends on. */
+function isLoopKey(name: string, stack: unknown[]): boolean {
+  if (name !== "first" && name !== "last" && name !== "index" && name !== "number") return false;
+  return stack.some((f) => typeof f === "object" && f !== null && "first" in f && "last" in f && "number" in f);
+}
+
+/** mustache reports an unclosed section at the end of input; point at the section's opening tag instead. */
+function syntaxErrorLine(src: string, lineStarts: number[], message: string): number {
+  const unclosed = /^Unclosed section "(.+)"/.exec(message);
+  if (unclosed) {
+    const name = unclosed[1]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const opens = [...src.matchAll(new RegExp(`\\{\\{\\s*[#^]\\s*${name}\\s*\\}\\}`, "g"))];
+    const last = opens[opens.length - 1];
+    if (last?.index !== undefined) return lineAt(lineStarts, last.index);
+  }
+  const at = /at (\d+)\s*$/.exec(message);
+  return at ? lineAt(lineStarts, Number(at[1])) : 1;
+}
+
+/**
+ * Renders `src` (named `file` in errors) against `view`. Unknown names are collected in `missing`
+ * (with lines) rather than thrown, so a caller can report every problem of every template at once.
+ * Throws TemplateSyntaxError for a template mustache cannot parse (or a partial).
+ */
+export function renderTemplate(src: string, file: string, view: unknown, opts: RenderTemplateOptions = {}): TemplateResult {
+  const lineStarts = lineStartsOf(src);
+  let tokens: Token[];
+  try {
+    tokens = Mustache.parse(src, ["{{", "}}"]) as unknown as Token[];
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new TemplateSyntaxError({ file, line: syntaxErrorLine(src, lineStarts, message), message, cause: err });
+  }
+  const r = new Renderer(lineStarts, opts.format ?? "text");
+  let output: string;
+  try {
+    output = r.render(tokens, [view]);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new TemplateSyntaxError({ file, line: err.line, message: err.detail });
+    throw err;
+  }
+  return { output, used: r.usedNames(), missing: r.missing, usesSecret: r.usesSecret };
+}
