@@ -1,0 +1,118 @@
+// Registry backed by a Consul agent's HTTP API (consul://HOST:PORT, consul+https://…).
+import { silentLogger, type Logger } from "../../src/core/log.js";
+import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
+import type { Registry } from "../../src/core/registry.js";
+import { ConsulClient } from "./client.js";
+import { ConsulOptionsError, ConsulValidationError } from "./errors.js";
+import { healthCheckId, isOwnedBy, toInstance, toRegistration } from "./mapping.js";
+import { watchCatalog } from "./watch.js";
+
+export interface ConsulOptions {
+  host: string;
+  port: number;
+  secure?: boolean;
+  /** ACL token, sent as X-Consul-Token; never logged nor put in an error message. */
+  token?: string;
+  /** PEM text or path of a PEM file (CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  logger?: Logger;
+  /** `wait` of the watch's blocking queries. */
+  watchWaitMs?: number;
+  /** TTL of each instance's "Docker health" check; see DEFAULT_HEALTH_TTL_MS. */
+  healthTtlMs?: number;
+  /** Timeout of every non-blocking request. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_WATCH_WAIT_MS = 60_000;
+/**
+ * Ten minutes. The registrator refreshes each instance through setHealth() on every Docker health event and
+ * on its periodic resync (which should run at least every TTL/4, and at least as often as the shortest
+ * user TTL check). A registrator that is merely restarting or briefly stuck on a slow Docker daemon must
+ * not turn a fleet of healthy services critical (an outage caused by the bookkeeper), so the TTL is
+ * generous; a registrator that is really gone lets its entries go critical — out of DNS — within ten
+ * minutes, which bounds how long a dead container can stay advertised.
+ */
+export const DEFAULT_HEALTH_TTL_MS = 600_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export class ConsulRegistry implements Registry {
+  readonly kind = "consul";
+  private readonly client: ConsulClient;
+  private readonly logger: Logger;
+  private readonly waitMs: number;
+  private readonly healthTtlMs: number;
+  private readonly closing = new AbortController();
+
+  constructor(opts: ConsulOptions) {
+    this.logger = (opts.logger ?? silentLogger()).child({ component: "consul" });
+    this.waitMs = opts.watchWaitMs ?? DEFAULT_WATCH_WAIT_MS;
+    this.healthTtlMs = opts.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS;
+    for (const [name, v] of Object.entries({ watchWaitMs: this.waitMs, healthTtlMs: this.healthTtlMs })) {
+      if (!Number.isInteger(v) || v < 1000) throw new ConsulOptionsError({ option: name, message: "must be an integer >= 1000 (ms)" });
+    }
+    if ((opts.cert === undefined) !== (opts.key === undefined)) {
+      throw new ConsulOptionsError({ option: "cert/key", message: "a client certificate needs both cert and key" });
+    }
+    this.client = new ConsulClient({
+      host: opts.host,
+      port: opts.port,
+      secure: opts.secure ?? opts.ca !== undefined,
+      token: opts.token,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    });
+  }
+
+  async register(instance: Instance): Promise<void> {
+    const r = toRegistration(instance, { healthTtlMs: this.healthTtlMs });
+    if (!r.ok) throw new ConsulValidationError({ serviceId: instance.id, problems: r.problems });
+    await this.client.registerService(r.registration);
+    this.logger.debug({ id: instance.id, name: instance.name }, "registered");
+  }
+
+  async deregister(ref: InstanceRef): Promise<void> {
+    await this.client.deregisterService(ref.id);
+    this.logger.debug({ id: ref.id, name: ref.name }, "deregistered");
+  }
+
+  /** Sets the "Docker health" TTL check and heartbeats every user TTL check of the service with the same status. */
+  async setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
+    const own = healthCheckId(ref.id);
+    await this.client.updateCheck(ref.id, own, status, output);
+    const checks = await this.client.agentChecks(ref.id);
+    const ttl = Object.values(checks).filter((c) => c.ServiceID === ref.id && c.Type === "ttl" && c.CheckID !== own);
+    await Promise.all(ttl.map((c) => this.client.updateCheck(ref.id, c.CheckID, status, output)));
+  }
+
+  async listOwned(owner: string): Promise<Instance[]> {
+    const [services, checks] = await Promise.all([this.client.agentServices(), this.client.agentChecks()]);
+    const allChecks = Object.values(checks);
+    return Object.values(services)
+      .filter((s) => isOwnedBy(s, owner))
+      .map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
+    const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    return watchCatalog(this.client, { waitMs: this.waitMs, logger: this.logger }, stop);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    // Let the watch loops see the abort before their sockets go away.
+    await new Promise((r) => setImmediate(r));
+    this.client.destroy();
+  }
+}
+
+export function createConsulRegistry(opts: ConsulOptions): Registry {
+  return new ConsulRegistry(opts);
+}
+
+export { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";

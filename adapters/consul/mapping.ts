@@ -1,0 +1,301 @@
+// Pure mapping between portolan's Instance and Consul's JSON (agent registration, agent and health views).
+// No I/O here: every function is a case-table target of test/unit/consul-mapping.test.ts.
+import { parseDuration } from "../../src/core/util.js";
+import { InstanceSchema, type Check, type Health, type Instance } from "../../src/core/model.js";
+import type { ConsulCheckDefinition, ConsulCheckState, ConsulService, ConsulServiceRegistration } from "./types.js";
+
+/** Meta keys portolan writes; instance meta may not use the prefix. */
+export const META = {
+  owner: "portolan_owner",
+  protocol: "portolan_protocol",
+  containerId: "portolan_container_id",
+  containerName: "portolan_container_name",
+  checks: "portolan_checks",
+} as const;
+export const RESERVED_META_PREFIXES = ["portolan_", "consul-"] as const;
+
+/** Consul's own limits (agent/structs ValidateServiceMetadata). */
+export const META_KEY_RE = /^[A-Za-z0-9_-]+$/;
+export const META_MAX_PAIRS = 64;
+export const META_KEY_MAX_LENGTH = 128;
+export const META_VALUE_MAX_LENGTH = 512;
+
+/** Interval sent when a http/https/tcp check has none (same default as gliderlabs/registrator). */
+export const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+
+export const HEALTH_CHECK_NAME = "Docker health";
+
+export interface MappingOptions {
+  /** TTL of the `portolan:<id>:health` check. */
+  healthTtlMs: number;
+}
+
+export function healthCheckId(serviceId: string): string {
+  return `portolan:${serviceId}:health`;
+}
+
+export function userCheckId(serviceId: string, index: number): string {
+  return `portolan:${serviceId}:check-${index}`;
+}
+
+/** Go duration text Consul accepts, in the largest exact unit ("10s", "2m", "1500ms"). */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Worst status wins: critical > warning > passing. Unknown statuses (e.g. "maintenance") count as critical. */
+export function aggregateHealth(statuses: readonly string[]): Health {
+  let worst: Health = "passing";
+  for (const s of statuses) {
+    if (s === "passing") continue;
+    if (s === "warning") worst = worst === "critical" ? "critical" : "warning";
+    else return "critical";
+  }
+  return worst;
+}
+
+// ---- check details kept in Meta (what Consul does not hand back losslessly) ----
+
+/** One check without its target; short keys so several fit in one 512-char meta value. */
+interface CheckRecord {
+  t: Check["type"];
+  i?: number;
+  o?: number;
+  s?: Health;
+  d?: number;
+  k?: boolean;
+}
+
+export function encodeChecks(checks: readonly Check[]): string {
+  const records = checks.map((c): CheckRecord => {
+    const r: CheckRecord = { t: c.type };
+    if (c.intervalMs !== undefined) r.i = c.intervalMs;
+    if (c.timeoutMs !== undefined) r.o = c.timeoutMs;
+    if (c.initialStatus !== undefined) r.s = c.initialStatus;
+    if (c.deregisterAfterMs !== undefined) r.d = c.deregisterAfterMs;
+    if (c.tlsSkipVerify !== undefined) r.k = c.tlsSkipVerify;
+    return r;
+  });
+  return JSON.stringify(records);
+}
+
+/** Undefined when the text is not what encodeChecks wrote (then the caller sees no checks and re-registers). */
+export function decodeChecks(text: string): Omit<Check, "target">[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const out: Omit<Check, "target">[] = [];
+  for (const r of parsed as Partial<CheckRecord>[]) {
+    if (typeof r !== "object" || r === null || !["http", "https", "tcp", "ttl"].includes(r.t as string)) return undefined;
+    const c: Omit<Check, "target"> = { type: r.t as Check["type"] };
+    if (typeof r.i === "number") c.intervalMs = r.i;
+    if (typeof r.o === "number") c.timeoutMs = r.o;
+    if (r.s === "passing" || r.s === "warning" || r.s === "critical") c.initialStatus = r.s;
+    if (typeof r.d === "number") c.deregisterAfterMs = r.d;
+    if (typeof r.k === "boolean") c.tlsSkipVerify = r.k;
+    out.push(c);
+  }
+  return out;
+}
+
+// ---- Instance -> registration ----
+
+function checkProblems(c: Check, n: number): string[] {
+  const p: string[] = [];
+  if (c.type === "ttl") {
+    if (c.intervalMs === undefined) p.push(`check ${n}: ttl check needs intervalMs (its TTL)`);
+    if (c.target !== undefined) p.push(`check ${n}: ttl check takes no target`);
+    if (c.timeoutMs !== undefined || c.tlsSkipVerify !== undefined) p.push(`check ${n}: ttl check takes no timeout/tlsSkipVerify`);
+  } else {
+    if (!c.target) p.push(`check ${n}: ${c.type} check needs a target`);
+    if (c.type === "tcp" && c.tlsSkipVerify !== undefined) p.push(`check ${n}: tcp check takes no tlsSkipVerify`);
+  }
+  return p;
+}
+
+function toCheckDefinition(serviceId: string, c: Check, n: number): ConsulCheckDefinition {
+  const d: ConsulCheckDefinition = { CheckID: userCheckId(serviceId, n), Name: `${c.type.toUpperCase()} check ${n}` };
+  if (c.type === "ttl") {
+    d.TTL = formatDuration(c.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+  } else {
+    if (c.type === "tcp") d.TCP = c.target;
+    else d.HTTP = c.target;
+    d.Interval = formatDuration(c.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+    if (c.timeoutMs !== undefined) d.Timeout = formatDuration(c.timeoutMs);
+    if (c.tlsSkipVerify !== undefined) d.TLSSkipVerify = c.tlsSkipVerify;
+  }
+  if (c.initialStatus !== undefined) d.Status = c.initialStatus;
+  if (c.deregisterAfterMs !== undefined) d.DeregisterCriticalServiceAfter = formatDuration(c.deregisterAfterMs);
+  return d;
+}
+
+export function metaProblems(meta: Record<string, string>): string[] {
+  const p: string[] = [];
+  for (const [k, v] of Object.entries(meta)) {
+    if (!META_KEY_RE.test(k)) p.push(`meta key ${JSON.stringify(k)}: only letters, digits, "_" and "-" are allowed`);
+    if (k.length > META_KEY_MAX_LENGTH) p.push(`meta key ${JSON.stringify(k)}: longer than ${META_KEY_MAX_LENGTH} characters`);
+    if (v.length > META_VALUE_MAX_LENGTH) p.push(`meta key ${JSON.stringify(k)}: value longer than ${META_VALUE_MAX_LENGTH} characters`);
+  }
+  const n = Object.keys(meta).length;
+  if (n > META_MAX_PAIRS) p.push(`${n} meta keys (including portolan's own); Consul allows ${META_MAX_PAIRS}`);
+  return p;
+}
+
+/**
+ * The body of PUT /v1/agent/service/register, or the list of reasons Consul would refuse it.
+ * Nothing is sanitised silently: a rewritten key would not round-trip through listOwned().
+ */
+export function toRegistration(
+  instance: Instance,
+  opts: MappingOptions,
+): { ok: true; registration: ConsulServiceRegistration } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  for (const k of Object.keys(instance.meta)) {
+    const prefix = RESERVED_META_PREFIXES.find((p) => k.toLowerCase().startsWith(p));
+    if (prefix) problems.push(`meta key ${JSON.stringify(k)}: prefix ${JSON.stringify(prefix)} is reserved`);
+  }
+  instance.checks.forEach((c, n) => problems.push(...checkProblems(c, n)));
+  const meta: Record<string, string> = {
+    ...instance.meta,
+    [META.owner]: instance.owner,
+    [META.protocol]: instance.protocol,
+    [META.checks]: encodeChecks(instance.checks),
+  };
+  if (instance.container) {
+    meta[META.containerId] = instance.container.id;
+    meta[META.containerName] = instance.container.name;
+  }
+  problems.push(...metaProblems(meta));
+  if (problems.length > 0) return { ok: false, problems };
+
+  const checks = instance.checks.map((c, n) => toCheckDefinition(instance.id, c, n));
+  checks.push({
+    CheckID: healthCheckId(instance.id),
+    Name: HEALTH_CHECK_NAME,
+    Notes: "Docker HEALTHCHECK status relayed by portolan; goes critical when portolan stops refreshing it.",
+    TTL: formatDuration(opts.healthTtlMs),
+    Status: instance.health,
+  });
+  return {
+    ok: true,
+    registration: {
+      ID: instance.id,
+      Name: instance.name,
+      Address: instance.address,
+      Port: instance.port,
+      Tags: [...instance.tags],
+      Meta: meta,
+      Checks: checks,
+    },
+  };
+}
+
+// ---- Consul views -> Instance ----
+
+function targetOf(state: ConsulCheckState | undefined): string | undefined {
+  const def = state?.Definition;
+  if (!def) return undefined;
+  return def.HTTP || def.TCP || undefined;
+}
+
+/** Checks of a portolan-registered service: details from Meta, targets from Consul's own check definitions. */
+function ownedChecks(service: ConsulService, states: ReadonlyMap<string, ConsulCheckState>): Check[] {
+  const records = decodeChecks(service.Meta?.[META.checks] ?? "[]") ?? [];
+  const out: Check[] = [];
+  records.forEach((r, n) => {
+    const state = states.get(userCheckId(service.ID, n));
+    if (!state) return; // gone from Consul: drift, the registrator will re-register
+    if (r.type === "ttl") {
+      out.push({ ...r });
+      return;
+    }
+    const target = targetOf(state);
+    if (target !== undefined) out.push({ type: r.type, target, ...withoutType(r) });
+  });
+  return out;
+}
+
+function withoutType(r: Omit<Check, "target">): Omit<Check, "target" | "type"> {
+  const { type: _type, ...rest } = r;
+  return rest;
+}
+
+/** Checks of a service portolan did not register: best effort from Consul's check definitions. */
+function foreignChecks(states: readonly ConsulCheckState[]): Check[] {
+  const out: Check[] = [];
+  for (const s of states) {
+    const def = s.Definition ?? {};
+    const interval = def.Interval ? parseDuration(def.Interval) : undefined;
+    const timeout = def.Timeout ? parseDuration(def.Timeout) : undefined;
+    let c: Check | undefined;
+    if (s.Type === "http" && def.HTTP) c = { type: def.HTTP.startsWith("https:") ? "https" : "http", target: def.HTTP };
+    else if (s.Type === "tcp" && def.TCP) c = { type: "tcp", target: def.TCP };
+    else if (s.Type === "ttl") c = { type: "ttl" };
+    if (!c) continue;
+    if (interval) c.intervalMs = interval;
+    if (timeout) c.timeoutMs = timeout;
+    out.push(c);
+  }
+  return out;
+}
+
+function stripReserved(meta: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) if (!k.startsWith("portolan_")) out[k] = v;
+  return out;
+}
+
+export function isOwnedBy(service: ConsulService, owner: string): boolean {
+  return service.Meta?.[META.owner] === owner;
+}
+
+/**
+ * An Instance from Consul's view of a service and its checks.
+ * `health: "ttl"` takes the health from portolan's TTL check (listOwned: must equal what register() got);
+ * `health: "aggregate"` is the worst of all checks including node checks (watch: what clients see).
+ */
+export function toInstance(
+  service: ConsulService,
+  checks: readonly ConsulCheckState[],
+  ctx: { nodeName: string; nodeAddress?: string; health: "ttl" | "aggregate" },
+): Instance {
+  const meta = service.Meta ?? {};
+  const owned = meta[META.owner] !== undefined && meta[META.owner] !== "";
+  const own = checks.filter((c) => c.ServiceID === service.ID);
+  const states = new Map(own.map((c) => [c.CheckID, c]));
+  let health: Health;
+  if (ctx.health === "ttl") {
+    const s = states.get(healthCheckId(service.ID))?.Status;
+    health = s === "passing" || s === "warning" ? s : "critical";
+  } else {
+    health = aggregateHealth(checks.map((c) => c.Status));
+  }
+  const instance: Instance = {
+    id: service.ID,
+    name: service.Service,
+    address: service.Address || ctx.nodeAddress || "",
+    port: service.Port,
+    protocol: owned && meta[META.protocol] === "udp" ? "udp" : "tcp",
+    tags: [...(service.Tags ?? [])],
+    meta: owned ? stripReserved(meta) : { ...meta },
+    checks: owned ? ownedChecks(service, states) : foreignChecks(own.filter((c) => !c.CheckID.startsWith("_"))),
+    health,
+    owner: owned ? meta[META.owner]! : ctx.nodeName,
+  };
+  const cid = meta[META.containerId];
+  const cname = meta[META.containerName];
+  if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
+  return instance;
+}
+
+/** Entries other tools registered may not fit the model (port 0, names that are no DNS label): leave them out. */
+export function isValidInstance(i: Instance): boolean {
+  return InstanceSchema.safeParse(i).success;
+}

@@ -1,0 +1,249 @@
+// Catalog watch over Consul blocking queries.
+//
+// Two long polls cover the whole catalog with two sockets, however many services there are:
+//   - GET /v1/catalog/services?index=…  wakes on any service (de)registration; names/tags tell which changed,
+//   - GET /v1/health/state/any?index=…  wakes on any check change; each check's ModifyIndex tells which service.
+// Only the services marked dirty are re-read (GET /v1/health/service/<name>, a few at a time). A service
+// change that alters neither names, tags nor checks (e.g. a new port under the same id) cannot be located
+// cheaply, so it re-reads every service; every portolan instance has its own TTL check, so its arrivals
+// and departures are always located. Any error resets both indexes: after a Consul restart the new agent's
+// indexes start again near zero and a blocking query on the old index would sleep through real changes.
+import { isDeepStrictEqual } from "node:util";
+import type { Logger } from "../../src/core/log.js";
+import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
+import { backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
+import { isValidInstance, toInstance } from "./mapping.js";
+import type { Blocking } from "./client.js";
+import type { ConsulCheckState, ConsulHealthEntry } from "./types.js";
+
+export interface WatchSource {
+  catalogServices(index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<Record<string, string[]>>>;
+  healthState(index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<ConsulCheckState[]>>;
+  healthService(name: string, signal: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>>;
+}
+
+export interface WatchOptions {
+  waitMs: number;
+  logger: Logger;
+  backoff?: BackoffOptions;
+  /** Parallel GET /v1/health/service/<name> while refreshing dirty services. */
+  concurrency?: number;
+}
+
+export const DEFAULT_WATCH_CONCURRENCY = 8;
+
+interface CheckSeen {
+  modifyIndex: number;
+  service: string;
+  node: string;
+}
+
+/** Mutable state shared by the two poll loops and the snapshot loop. */
+class WatchState {
+  tags: Map<string, string[]> | undefined;
+  checks: Map<string, CheckSeen> | undefined;
+  readonly instances = new Map<string, Instance[]>();
+  readonly nodesOf = new Map<string, Set<string>>();
+  dirty = new Set<string>();
+  all = false;
+  private waiter: (() => void) | undefined;
+
+  wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Resolves when there is work (both polls answered once and something is dirty) or `signal` aborts. */
+  async work(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !(this.tags && this.checks && (this.all || this.dirty.size > 0))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        this.waiter = done;
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  markNode(node: string): void {
+    let found = false;
+    for (const [name, nodes] of this.nodesOf) {
+      if (nodes.has(node)) {
+        this.dirty.add(name);
+        found = true;
+      }
+    }
+    if (!found) this.all = true;
+  }
+
+  snapshotInstances(): Instance[] {
+    const out = [...this.instances.values()].flat();
+    return out.sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id) || cmp(a.owner, b.owner));
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+type Poll<T> = (index: number, signal: AbortSignal) => Promise<Blocking<T>>;
+
+/** Runs one blocking query forever; `onChange(body, reset)` sees every new result. */
+async function pollLoop<T>(
+  what: string,
+  poll: Poll<T>,
+  onChange: (body: T, reset: boolean) => void,
+  opts: WatchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  let index = 0;
+  let attempt = 0;
+  while (!signal.aborted) {
+    try {
+      const r = await poll(index, signal);
+      if (signal.aborted) return;
+      attempt = 0;
+      if (index > 0 && r.index === index) continue; // wait expired, nothing changed
+      const reset = index === 0 || r.index < index;
+      index = Math.max(1, r.index);
+      onChange(r.body, reset);
+    } catch (err) {
+      if (signal.aborted) return;
+      index = 0;
+      const ms = backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
+      opts.logger.warn({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
+      await delay(ms, signal);
+    }
+  }
+}
+
+function onServices(st: WatchState, body: Record<string, string[]>, reset: boolean): void {
+  const prev = st.tags;
+  const next = new Map(Object.entries(body).map(([k, v]) => [k, [...(v ?? [])].sort()]));
+  st.tags = next;
+  if (!prev || reset) {
+    st.all = true;
+  } else {
+    let located = false;
+    for (const [name, tags] of next) {
+      if (!isDeepStrictEqual(prev.get(name), tags)) {
+        st.dirty.add(name);
+        located = true;
+      }
+    }
+    for (const name of prev.keys()) {
+      if (!next.has(name)) {
+        st.dirty.add(name);
+        located = true;
+      }
+    }
+    if (!located) st.all = true;
+  }
+  st.wake();
+}
+
+function onChecks(st: WatchState, body: ConsulCheckState[], reset: boolean): void {
+  const prev = st.checks;
+  const next = new Map<string, CheckSeen>();
+  for (const c of body) {
+    next.set(`${c.Node ?? ""}\u0000${c.CheckID}`, { modifyIndex: c.ModifyIndex ?? 0, service: c.ServiceName, node: c.Node ?? "" });
+  }
+  st.checks = next;
+  if (!prev || reset) {
+    st.all = true;
+  } else {
+    const touch = (c: CheckSeen) => (c.service ? st.dirty.add(c.service) : st.markNode(c.node));
+    for (const [key, c] of next) if (prev.get(key)?.modifyIndex !== c.modifyIndex) touch(c);
+    for (const [key, c] of prev) if (!next.has(key)) touch(c);
+  }
+  st.wake();
+}
+
+/** Re-reads the given services; returns the names that failed. */
+async function refresh(
+  src: WatchSource,
+  st: WatchState,
+  names: string[],
+  opts: WatchOptions,
+  signal: AbortSignal,
+  invalidSeen: Set<string>,
+): Promise<string[]> {
+  const failed: string[] = [];
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      if (!st.tags?.has(name)) {
+        st.instances.delete(name);
+        st.nodesOf.delete(name);
+        continue;
+      }
+      try {
+        const { body } = await src.healthService(name, signal);
+        const list: Instance[] = [];
+        const nodes = new Set<string>();
+        for (const e of body) {
+          nodes.add(e.Node.Node);
+          const i = toInstance(e.Service, e.Checks, { nodeName: e.Node.Node, nodeAddress: e.Node.Address, health: "aggregate" });
+          if (isValidInstance(i)) list.push(i);
+          else if (!invalidSeen.has(i.id)) {
+            invalidSeen.add(i.id);
+            opts.logger.debug({ id: i.id, name: i.name, port: i.port }, "consul watch: entry does not fit the service model, left out");
+          }
+        }
+        st.instances.set(name, list);
+        st.nodesOf.set(name, nodes);
+      } catch (err) {
+        if (!signal.aborted) opts.logger.warn({ err: (err as Error).message, service: name }, "consul watch: read failed");
+        failed.push(name);
+      }
+    }
+  };
+  const n = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_WATCH_CONCURRENCY, names.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return failed;
+}
+
+/** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
+export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  if (signal.aborted) return;
+  signal.addEventListener("abort", stop, { once: true });
+  const st = new WatchState();
+  const loops = [
+    pollLoop("catalog services", (i, s) => src.catalogServices(i, opts.waitMs, s), (b, r) => onServices(st, b, r), opts, ctl.signal),
+    pollLoop("health state", (i, s) => src.healthState(i, opts.waitMs, s), (b, r) => onChecks(st, b, r), opts, ctl.signal),
+  ];
+  const invalidSeen = new Set<string>();
+  let version = 0;
+  let last: Instance[] | undefined;
+  let attempt = 0;
+  try {
+    while (!ctl.signal.aborted) {
+      await st.work(ctl.signal);
+      if (ctl.signal.aborted) break;
+      const names = st.all ? [...new Set([...(st.tags?.keys() ?? []), ...st.instances.keys()])] : [...st.dirty];
+      st.all = false;
+      st.dirty = new Set();
+      const failed = await refresh(src, st, names, opts, ctl.signal, invalidSeen);
+      if (ctl.signal.aborted) break;
+      if (failed.length > 0) {
+        for (const name of failed) st.dirty.add(name);
+        await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), ctl.signal);
+        continue;
+      }
+      attempt = 0;
+      const instances = st.snapshotInstances();
+      if (last !== undefined && isDeepStrictEqual(last, instances)) continue;
+      last = instances;
+      yield { version: ++version, instances };
+    }
+  } finally {
+    signal.removeEventListener("abort", stop);
+    ctl.abort();
+    await Promise.allSettled(loops);
+  }
+}
