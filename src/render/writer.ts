@@ -1,0 +1,151 @@
+// The only renderer stage that writes files. Writes only when content (or mode) changed; atomically
+// (temp file in the same directory + rename), except where the destination is itself a mount point
+// (a bind-mounted single file: rename would fail with EBUSY or break the mount), which is rewritten in place.
+import { randomBytes } from "node:crypto";
+import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { OutputWriteError } from "./run-errors.js";
+
+export const DEFAULT_MODE = 0o644;
+/** Outputs that interpolate a secret variable default to owner-only. */
+export const DEFAULT_SECRET_MODE = 0o600;
+
+/** One output, rendered and validated in memory, ready to write. */
+export interface PlannedOutput {
+  dest: string;
+  content: string;
+  /** Explicit mode (`SRC:DEST:MODE`); unset = DEFAULT_MODE, or DEFAULT_SECRET_MODE when `usesSecret`. */
+  mode?: number;
+  usesSecret: boolean;
+}
+
+/** `rendered` (DidRender), `would-render` (dry run, WouldRender) or `unchanged` (content and mode equal). */
+export type WriteStatus = "rendered" | "would-render" | "unchanged";
+/** How a changed file was (or would be) written. */
+export type WriteMethod = "rename" | "in-place" | "chmod";
+
+export interface WriteResult {
+  dest: string;
+  status: WriteStatus;
+  method?: WriteMethod;
+  mode: number;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Mount points (absolute paths) — defaults to /proc/self/mountinfo; tests pass their own. */
+  mountPoints?: Set<string>;
+}
+
+export function effectiveMode(o: Pick<PlannedOutput, "mode" | "usesSecret">): number {
+  return o.mode ?? (o.usesSecret ? DEFAULT_SECRET_MODE : DEFAULT_MODE);
+}
+
+/** Parses an octal mode ("0600", "600", "0o600"); undefined if malformed or out of range. */
+export function parseMode(text: string): number | undefined {
+  const m = /^(?:0o?)?([0-7]{3,4})$/i.exec(text.trim());
+  return m ? Number.parseInt(m[1]!, 8) : undefined;
+}
+
+function unescapeMountPath(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+}
+
+/** Mount points listed in /proc/self/mountinfo text (field 5; `\040`-style escapes decoded). */
+export function parseMountPoints(mountinfo: string): Set<string> {
+  const points = new Set<string>();
+  for (const line of mountinfo.split("\n")) {
+    const fields = line.split(" ");
+    if (fields.length >= 5 && fields[4]) points.add(unescapeMountPath(fields[4]));
+  }
+  return points;
+}
+
+async function readMountPoints(): Promise<Set<string>> {
+  try {
+    return parseMountPoints(await readFile("/proc/self/mountinfo", "utf8"));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * True when `path` is a mount point: listed in mountinfo (catches same-filesystem `mount --bind`),
+ * or on another device than its directory (catches a file bind-mounted from another filesystem).
+ */
+export async function isMountPoint(path: string, mountPoints: Set<string>): Promise<boolean> {
+  const abs = resolve(path);
+  if (mountPoints.has(abs)) return true;
+  try {
+    const [file, dir] = await Promise.all([stat(abs), stat(dirname(abs))]);
+    return file.dev !== dir.dev;
+  } catch {
+    return false;
+  }
+}
+
+interface Existing {
+  content: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+async function readExisting(dest: string): Promise<Existing | undefined> {
+  try {
+    const st = await stat(dest);
+    if (!st.isFile()) return undefined;
+    return { content: await readFile(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new OutputWriteError({ path: dest, cause: err });
+  }
+}
+
+async function writeAtomic(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<void> {
+  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(tmp, content, { mode, flag: "wx" });
+    await chmod(tmp, mode); // the umask may have cleared bits
+    if (existing && process.getuid?.() === 0) await chown(tmp, existing.uid, existing.gid);
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: Set<string>): Promise<WriteResult> {
+  const mode = effectiveMode(o);
+  const existing = await readExisting(o.dest);
+  const bytes = Buffer.from(o.content, "utf8");
+  const sameContent = existing !== undefined && existing.content.equals(bytes);
+  if (sameContent && existing.mode === mode) return { dest: o.dest, status: "unchanged", mode };
+  const method: WriteMethod = sameContent ? "chmod" : existing && (await isMountPoint(o.dest, mountPoints)) ? "in-place" : "rename";
+  if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
+  try {
+    if (method === "chmod") {
+      await chmod(o.dest, mode);
+    } else if (method === "in-place") {
+      await writeFile(o.dest, bytes); // O_TRUNC: same inode, so the mount stays intact
+      await chmod(o.dest, mode);
+    } else {
+      await mkdir(dirname(o.dest), { recursive: true });
+      await writeAtomic(o.dest, o.content, mode, existing);
+    }
+  } catch (err) {
+    throw new OutputWriteError({ path: o.dest, cause: err });
+  }
+  return { dest: o.dest, status: "rendered", method, mode };
+}
+
+/**
+ * Writes every output (in order) whose content or mode differs from what is on disk.
+ * Callers render and validate all templates before calling this, so a template error writes nothing.
+ */
+export async function writeOutputs(outputs: PlannedOutput[], opts: WriteOptions = {}): Promise<WriteResult[]> {
+  const mountPoints = opts.mountPoints ?? (await readMountPoints());
+  const results: WriteResult[] = [];
+  for (const o of outputs) results.push(await writeOne(o, opts, mountPoints));
+  return results;
+}
