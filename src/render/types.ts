@@ -42,11 +42,11 @@ export interface ResolvedConfig {
   warnings?: ConfigProblem[];
 }
 
-/** One entry of a `hostports` variable ("db1:27017,[::1]:27018"). `address` is the entry as `host:port` / `[v6]:port`. */
+/** One entry of a `hostports` variable ("db1:27017,[::1]:27018"): host without brackets, `hostPort` as `host:port` / `[v6]:port`. */
 export interface HostPort {
   host: string;
   port: number;
-  address: string;
+  hostPort: string;
 }
 
 /** What kind of problem: tests and callers branch on this, never on message text. */
