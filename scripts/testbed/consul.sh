@@ -21,7 +21,7 @@ consul_bin() {
 # the consul module's checksum, vouches for them).
 consul_build() {
   local v=$1 mod=$TB_CACHE/consul-build-$1 dir
-  rm -rf "$mod" && mkdir -p "$mod"
+  rm -rf "$mod" "$TB_CACHE/consul-$v".tmp.* && mkdir -p "$mod"
   (
     cd "$mod" || exit 1
     export GOFLAGS=-mod=mod GOTOOLCHAIN=local GO111MODULE=on
@@ -30,8 +30,8 @@ consul_build() {
     [[ -n $dir && -f $dir/go.sum ]] || { echo "go mod download github.com/hashicorp/consul@$v failed"; exit 1; }
     cp "$dir/go.sum" go.sum && chmod u+w go.sum
     go get "github.com/hashicorp/consul@$v" || exit 1
-    go build -trimpath -o "$TB_CACHE/consul-$v.tmp" github.com/hashicorp/consul || exit 1
-    mv "$TB_CACHE/consul-$v.tmp" "$TB_CACHE/consul-$v"
+    go build -trimpath -o "$TB_CACHE/consul-$v.tmp.$$" github.com/hashicorp/consul || exit 1
+    mv "$TB_CACHE/consul-$v.tmp.$$" "$TB_CACHE/consul-$v"
   ) >>"$TB_CACHE/consul-build-$v.log" 2>&1
   local rc=$?
   rm -rf "$mod"
@@ -42,6 +42,10 @@ consul_build() {
 consul_ensure_binary() {
   local v reason=""
   consul_bin >/dev/null && return 0
+  # One build at a time per cache, whatever state dir the caller uses.
+  exec 8>"$TB_CACHE/consul-build.lock"
+  flock -w 3600 8 || tb_die "another consul build holds $TB_CACHE/consul-build.lock"
+  consul_bin >/dev/null && { exec 8>&-; return 0; }
   [[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin
   if ! command -v go >/dev/null; then
     reason="no Go toolchain on PATH to build consul ${TB_CONSUL_VERSIONS[0]}"
@@ -52,12 +56,14 @@ consul_ensure_binary() {
       if consul_build "$v"; then
         tb_log "consul: built $v in $((SECONDS - t0))s"
         [[ $v == "${TB_CONSUL_VERSIONS[0]}" ]] || tb_log "WARNING: pinned consul ${TB_CONSUL_VERSIONS[0]} did not build, using $v"
+        exec 8>&-
         return 0
       fi
       tb_log "consul: $v failed to build: $(tail -n 3 "$TB_CACHE/consul-build-$v.log" | tr '\n' ' ')"
       reason="go build of github.com/hashicorp/consul failed for ${TB_CONSUL_VERSIONS[*]} (logs $TB_CACHE/consul-build-*.log)"
     done
   fi
+  exec 8>&-
   echo "$reason" >"$TB_CONSUL_NOT_RUN"
   echo "CONSUL INTEGRATION NOT RUN: $reason" >&2
   return 1
