@@ -1,0 +1,127 @@
+// Pure encoding of instances into znode data (Curator ServiceInstance JSON, nerve JSON) and back.
+import type { Instance } from "../../src/core/model.js";
+import { InstanceSchema } from "../../src/core/model.js";
+import type { ZooKeeperPayload } from "./options.js";
+
+export const SPRING_INSTANCE_CLASS = "org.springframework.cloud.zookeeper.discovery.ZookeeperInstance";
+/** Owner given to entries whose writer left no trace of one (ids without a `<owner>:` prefix). */
+export const UNKNOWN_OWNER = "unknown";
+
+/** Reserved label/metadata keys that carry what Curator's and nerve's schemas have no place for. */
+export const LABEL_OWNER = "portolan.owner";
+export const LABEL_PROTOCOL = "portolan.protocol";
+export const LABEL_TAGS = "portolan.tags";
+const RESERVED = new Set([LABEL_OWNER, LABEL_PROTOCOL, LABEL_TAGS]);
+
+/** Meta (sorted, for stable bytes) then the reserved keys, which win over a meta key of the same name. */
+export function instanceLabels(i: Instance): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(i.meta).sort()) {
+    if (!RESERVED.has(k)) out[k] = i.meta[k]!;
+  }
+  out[LABEL_OWNER] = i.owner;
+  out[LABEL_PROTOCOL] = i.protocol;
+  out[LABEL_TAGS] = JSON.stringify(i.tags);
+  return out;
+}
+
+/**
+ * Byte-for-byte what Curator 5's JsonInstanceSerializer writes for a DYNAMIC ServiceInstance
+ * (Jackson's property order; no `enabled`, as in its default compatible mode).
+ */
+export function encodeCurator(i: Instance, registrationTimeUTC: number, payload: ZooKeeperPayload): string {
+  const doc = {
+    name: i.name,
+    id: i.id,
+    address: i.address,
+    port: i.port,
+    sslPort: null,
+    payload:
+      payload === "spring" ? { "@class": SPRING_INSTANCE_CLASS, id: i.id, name: i.name, metadata: instanceLabels(i) } : null,
+    registrationTimeUTC,
+    serviceType: "DYNAMIC",
+    uriSpec: null,
+  };
+  return JSON.stringify(doc);
+}
+
+/** Nerve's reporter data: `name` is nerve's instance_id, which is our instance id. */
+export function encodeNerve(i: Instance): string {
+  const weight = i.meta.weight !== undefined && /^\d{1,5}$/.test(i.meta.weight) ? Number(i.meta.weight) : undefined;
+  const doc: Record<string, unknown> = { host: i.address, port: i.port, name: i.id };
+  if (weight !== undefined) doc.weight = weight;
+  doc.labels = instanceLabels(i);
+  return JSON.stringify(doc);
+}
+
+export type Decoded = { ok: true; instance: Instance } | { ok: false; reason: string };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function parseJson(data: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof data === "string" ? data : data.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerFromId(id: string): string {
+  const at = id.indexOf(":");
+  return at > 0 ? id.slice(0, at) : UNKNOWN_OWNER;
+}
+
+/** Rebuilds the fields our reserved labels carry; any other string label becomes meta. */
+function fromLabels(
+  base: { id: string; name: string; address: string; port: number },
+  labels: Record<string, unknown> | undefined,
+): Decoded {
+  const meta: Record<string, string> = {};
+  let tags: unknown = [];
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (typeof v !== "string" || RESERVED.has(k)) continue;
+    meta[k] = v;
+  }
+  const tagsText = labels?.[LABEL_TAGS];
+  if (typeof tagsText === "string") tags = parseJson(tagsText);
+  const owner = labels?.[LABEL_OWNER];
+  const protocol = labels?.[LABEL_PROTOCOL] ?? (base.id.endsWith(":udp") ? "udp" : "tcp");
+  const parsed = InstanceSchema.safeParse({
+    ...base,
+    protocol,
+    tags,
+    meta,
+    checks: [],
+    health: "passing",
+    owner: typeof owner === "string" ? owner : ownerFromId(base.id),
+  });
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ") };
+  return { ok: true, instance: parsed.data };
+}
+
+/** A Curator ServiceInstance read from `<base>/<dirName>/<node>`. */
+export function decodeCurator(dirName: string, data: Buffer | string): Decoded {
+  const doc = parseJson(data);
+  if (!isRecord(doc)) return { ok: false, reason: "not a JSON object" };
+  const { name, id, address } = doc;
+  const port = doc.port ?? doc.sslPort;
+  if (name !== dirName) return { ok: false, reason: `name ${JSON.stringify(name)} differs from its directory` };
+  if (typeof id !== "string" || typeof address !== "string" || typeof port !== "number") {
+    return { ok: false, reason: "id, address or port missing" };
+  }
+  const payload = doc.payload;
+  const labels = isRecord(payload) && isRecord(payload.metadata) ? payload.metadata : undefined;
+  return fromLabels({ id, name: dirName, address, port }, labels);
+}
+
+/** A nerve entry read from `<base>/<dirName>/services/<child>`; `fallbackId` names it when its data carries no name. */
+export function decodeNerve(dirName: string, fallbackId: string, data: Buffer | string): Decoded {
+  const doc = parseJson(data);
+  if (!isRecord(doc)) return { ok: false, reason: "not a JSON object" };
+  const { host, port, name, labels } = doc;
+  if (typeof host !== "string" || typeof port !== "number") return { ok: false, reason: "host or port missing" };
+  const id = typeof name === "string" && name !== "" ? name : fallbackId;
+  return fromLabels({ id, name: dirName, address: host, port }, isRecord(labels) ? labels : undefined);
+}

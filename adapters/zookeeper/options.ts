@@ -1,0 +1,62 @@
+// Options of the ZooKeeper adapter, their defaults, and the one place that merges them.
+import type { Logger } from "../../src/core/log.js";
+import { silentLogger } from "../../src/core/log.js";
+import { isZnodePath } from "./paths.js";
+
+export type ZooKeeperFormat = "curator" | "nerve";
+export type ZooKeeperPayload = "none" | "spring";
+
+export interface ZooKeeperOptions {
+  /** Ensemble connect string, "h1:p1,h2:p2" (port defaults to 2181). */
+  connect: string;
+  /**
+   * Base path every entry lives under (an absolute znode path, not a client-side chroot: the
+   * same path a Curator reader passes as `basePath` or synapse as `path` prefix).
+   * Default: "/services" for curator (Curator's and Spring Cloud Zookeeper's usual root),
+   * "/nerve/services" for nerve (airbnb's `zk_path: /nerve/services/<name>/services` convention).
+   */
+  chroot?: string;
+  format: ZooKeeperFormat;
+  /** curator only: "none" (default) writes `"payload":null`; "spring" writes a Spring Cloud ZookeeperInstance. */
+  payload?: ZooKeeperPayload;
+  /** Requested session timeout; the server clamps it to [2, 20] ticks. Default 15 s. */
+  sessionTimeoutMs?: number;
+  /** Bound on register/deregister/setHealth/listOwned before BackendUnavailableError. Default 10 s. */
+  operationTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_CURATOR_BASE = "/services";
+export const DEFAULT_NERVE_BASE = "/nerve/services";
+export const DEFAULT_SESSION_TIMEOUT_MS = 15_000;
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+
+export interface ResolvedOptions {
+  connect: string;
+  base: string;
+  format: ZooKeeperFormat;
+  payload: ZooKeeperPayload;
+  sessionTimeoutMs: number;
+  operationTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Merges defaults; throws Error naming the offending option (a programming error: the URI parser validates user input). */
+export function resolveOptions(opts: ZooKeeperOptions): ResolvedOptions {
+  const payload = opts.payload ?? "none";
+  if (opts.format === "nerve" && payload !== "none") {
+    throw new Error(`payload=${payload} conflicts with format=nerve (payloads are a Curator concept)`);
+  }
+  if (opts.connect.trim() === "") throw new Error("connect must name at least one server");
+  const base = opts.chroot ?? (opts.format === "nerve" ? DEFAULT_NERVE_BASE : DEFAULT_CURATOR_BASE);
+  if (!isZnodePath(base) || base === "/") throw new Error(`chroot ${JSON.stringify(base)} is not a znode path below the root`);
+  return {
+    connect: opts.connect,
+    base,
+    format: opts.format,
+    payload,
+    sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    operationTimeoutMs: opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+    logger: opts.logger ?? silentLogger(),
+  };
+}

@@ -1,0 +1,290 @@
+// The Registry port on ZooKeeper: ephemeral entries in Curator or nerve layout, re-created after session expiry.
+import { BackendUnavailableError } from "../../src/core/errors.js";
+import type { Logger } from "../../src/core/log.js";
+import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
+import { DNS_LABEL, InstanceSchema, isPassing } from "../../src/core/model.js";
+import type { Registry } from "../../src/core/registry.js";
+import { backoff, delay } from "../../src/core/util.js";
+import { encodeCurator, encodeNerve } from "./codec.js";
+import type { ResolvedOptions, ZooKeeperOptions } from "./options.js";
+import { resolveOptions } from "./options.js";
+import type { Client } from "./ops.js";
+import { CreateMode, Exception, create, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
+import { curatorDir, curatorPath, nerveChildId, nerveChildPrefix, nerveDir, assertZnodeName, znodeNameProblem } from "./paths.js";
+import { ZkSession, unavailable } from "./session.js";
+import { scanOwned } from "./owned.js";
+import { TreeWatcher } from "./watch.js";
+
+/** What this process registered: the instance as given, and the exact bytes it wrote (or would write). */
+export interface OwnedRecord {
+  instance: Instance;
+  registrationTimeUTC: number;
+  data: Buffer;
+}
+
+export function recordKey(ref: InstanceRef): string {
+  return `${ref.name}/${ref.id}`;
+}
+
+export class ZooKeeperRegistry implements Registry {
+  readonly kind = "zookeeper";
+  private readonly o: ResolvedOptions;
+  private readonly log: Logger;
+  private readonly session: ZkSession;
+  private readonly records = new Map<string, OwnedRecord>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly watchers = new Set<TreeWatcher>();
+  private closed = false;
+
+  constructor(opts: ZooKeeperOptions) {
+    this.o = resolveOptions(opts);
+    this.log = this.o.logger;
+    this.session = new ZkSession(this.o);
+    this.session.onRenewed(() => void this.restoreAll());
+  }
+
+  async register(instance: Instance): Promise<void> {
+    const inst = InstanceSchema.parse(instance);
+    assertZnodeName(inst.id);
+    const key = recordKey(inst);
+    await this.locked(key, async () => {
+      const prev = this.records.get(key);
+      let time = prev?.registrationTimeUTC ?? Date.now();
+      let data = this.encode(inst, time);
+      if (prev && !data.equals(prev.data)) {
+        time = Date.now();
+        data = this.encode(inst, time);
+      }
+      const rec: OwnedRecord = { instance: structuredClone(inst), registrationTimeUTC: time, data };
+      this.records.set(key, rec);
+      const deadline = this.session.deadline();
+      if (isPassing(inst)) await this.ensureNode(rec, deadline);
+      else await this.removeNodes(inst, deadline);
+    });
+  }
+
+  async deregister(ref: InstanceRef): Promise<void> {
+    // A ref that cannot name a znode was never written: nothing to remove (and no path to build from it).
+    if (!DNS_LABEL.test(ref.name) || znodeNameProblem(ref.id) !== undefined) return;
+    const key = recordKey(ref);
+    await this.locked(key, async () => {
+      this.records.delete(key);
+      await this.removeNodes(ref, this.session.deadline());
+    });
+  }
+
+  async setHealth(ref: InstanceRef, status: Health, _output: string): Promise<void> {
+    const key = recordKey(ref);
+    await this.locked(key, async () => {
+      const rec = this.records.get(key);
+      if (!rec || rec.instance.health === status) return;
+      rec.instance = { ...rec.instance, health: status };
+      const deadline = this.session.deadline();
+      if (status === "passing") await this.ensureNode(rec, deadline);
+      else await this.removeNodes(ref, deadline);
+    });
+  }
+
+  async listOwned(owner: string): Promise<Instance[]> {
+    const deadline = this.session.deadline();
+    const found = await this.session.run(
+      "listOwned",
+      (c) => scanOwned(c, { base: this.o.base, format: this.o.format, owner, records: this.records }),
+      deadline,
+    ).catch((e: unknown) => {
+      throw this.wrap("listOwned", e);
+    });
+    // Held back (not passing, so absent from ZooKeeper) but known here: report them so callers do not loop.
+    for (const [key, rec] of this.records) {
+      if (rec.instance.owner === owner && !isPassing(rec.instance) && !found.has(key)) found.set(key, structuredClone(rec.instance));
+    }
+    return [...found.values()];
+  }
+
+  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
+    const w = new TreeWatcher({
+      session: this.session,
+      base: this.o.base,
+      format: this.o.format,
+      logger: this.log,
+      overlay: (i, data) => {
+        const rec = this.records.get(recordKey(i));
+        return rec && isPassing(rec.instance) && rec.data.equals(data) ? structuredClone(rec.instance) : undefined;
+      },
+    });
+    this.watchers.add(w);
+    if (this.closed) w.stop();
+    return w.snapshots(signal, () => this.watchers.delete(w));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.watchers) w.stop();
+    await this.session.close();
+  }
+
+  private encode(i: Instance, time: number): Buffer {
+    return Buffer.from(this.o.format === "curator" ? encodeCurator(i, time, this.o.payload) : encodeNerve(i), "utf8");
+  }
+
+  /** Serialises operations on one entry (register/deregister/setHealth/restore) in call order. */
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    try {
+      return await next;
+    } catch (e) {
+      throw this.wrap(key, e);
+    }
+  }
+
+  private wrap(what: string, e: unknown): Error {
+    if (e instanceof BackendUnavailableError || !(e instanceof Exception)) return e instanceof Error ? e : new Error(String(e));
+    return unavailable(`${what}: ${e.getName()}`, e);
+  }
+
+  private run<T>(what: string, fn: (c: Client) => Promise<T>, deadline: number, idempotent = true): Promise<T> {
+    return this.session.run(what, fn, deadline, idempotent);
+  }
+
+  private ensureNode(rec: OwnedRecord, deadline: number): Promise<void> {
+    return this.o.format === "curator" ? this.ensureCurator(rec, deadline) : this.ensureNerve(rec, deadline);
+  }
+
+  /** Create the ephemeral node; if one exists, keep it when our session owns it (rewriting changed data), else replace it. */
+  private async ensureCurator(rec: OwnedRecord, deadline: number): Promise<void> {
+    const { name, id } = rec.instance;
+    const path = curatorPath(this.o.base, name, id);
+    for (;;) {
+      if (Date.now() > deadline) throw unavailable(`register ${path}: gave up`);
+      try {
+        await this.run("create", (c) => create(c, path, rec.data, CreateMode.EPHEMERAL), deadline);
+        this.log.debug({ path }, "zookeeper node created");
+        return;
+      } catch (e) {
+        const code = zkCode(e);
+        if (code === Exception.NO_NODE) {
+          await this.run("mkdirp", (c) => mkdirp(c, curatorDir(this.o.base, name)), deadline);
+          continue;
+        }
+        if (code !== Exception.NODE_EXISTS) throw e;
+      }
+      if (await this.adoptOrRemove(path, rec.data, deadline)) return;
+    }
+  }
+
+  /**
+   * An existing node at `path`: keep it if the current session owns it (setting `data` if it differs) -> true;
+   * otherwise (a dead session of ours, a previous run) delete it -> false, so the caller creates it anew.
+   */
+  private async adoptOrRemove(path: string, data: Buffer, deadline: number): Promise<boolean> {
+    try {
+      const { node, session } = await this.run(
+        "getData",
+        async (c) => ({ node: await getData(c, path), session: sessionHex(c) }),
+        deadline,
+      );
+      const owner = ownerHex(node.stat);
+      if (owner === session) {
+        if (!node.data.equals(data)) await this.run("setData", (c) => setData(c, path, data, node.stat.version), deadline);
+        return true;
+      }
+      this.log.info({ path, ephemeralOwner: owner, session }, "replacing a zookeeper node held by another session");
+      await this.run("remove", (c) => remove(c, path, node.stat.version), deadline);
+      return false;
+    } catch (e) {
+      const code = zkCode(e);
+      if (code === Exception.NO_NODE || code === Exception.BAD_VERSION) return false;
+      throw e;
+    }
+  }
+
+  /** Nerve: exactly one ephemeral-sequential child `<id>_NNNNNNNNNN` owned by the current session. */
+  private async ensureNerve(rec: OwnedRecord, deadline: number): Promise<void> {
+    const { name, id } = rec.instance;
+    const dir = nerveDir(this.o.base, name);
+    for (;;) {
+      if (Date.now() > deadline) throw unavailable(`register ${dir}/${id}: gave up`);
+      let children: string[];
+      try {
+        children = await this.run("getChildren", (c) => getChildren(c, dir), deadline);
+      } catch (e) {
+        if (zkCode(e) !== Exception.NO_NODE) throw e;
+        await this.run("mkdirp", (c) => mkdirp(c, dir), deadline);
+        continue;
+      }
+      let kept = false;
+      for (const child of children.filter((ch) => nerveChildId(ch) === id).sort()) {
+        const path = `${dir}/${child}`;
+        if (!kept) kept = await this.adoptOrRemove(path, rec.data, deadline);
+        else await this.removeIgnoringAbsent(path, deadline);
+      }
+      if (kept) return;
+      try {
+        // Not retried blindly on connection loss: the next loop lists the children and finds it if it was made.
+        const path = await this.run("create", (c) => create(c, `${dir}/${nerveChildPrefix(id)}`, rec.data, CreateMode.EPHEMERAL_SEQUENTIAL), deadline, false);
+        this.log.debug({ path }, "zookeeper node created");
+        return;
+      } catch (e) {
+        if (!(e instanceof BackendUnavailableError) && zkCode(e) !== Exception.NO_NODE) throw e;
+        if (Date.now() >= deadline) throw e;
+      }
+    }
+  }
+
+  private async removeNodes(ref: InstanceRef, deadline: number): Promise<void> {
+    if (this.o.format === "curator") {
+      await this.removeIgnoringAbsent(curatorPath(this.o.base, ref.name, ref.id), deadline);
+      return;
+    }
+    const dir = nerveDir(this.o.base, ref.name);
+    let children: string[];
+    try {
+      children = await this.run("getChildren", (c) => getChildren(c, dir), deadline);
+    } catch (e) {
+      if (zkCode(e) === Exception.NO_NODE) return;
+      throw e;
+    }
+    for (const child of children) {
+      if (nerveChildId(child) === ref.id) await this.removeIgnoringAbsent(`${dir}/${child}`, deadline);
+    }
+  }
+
+  private async removeIgnoringAbsent(path: string, deadline: number): Promise<void> {
+    try {
+      await this.run("remove", (c) => remove(c, path), deadline);
+      this.log.debug({ path }, "zookeeper node removed");
+    } catch (e) {
+      if (zkCode(e) !== Exception.NO_NODE) throw e;
+    }
+  }
+
+  /** After session expiry: every passing entry this process owns is created again under the new session. */
+  private async restoreAll(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      let failed = 0;
+      const keys = [...this.records.keys()];
+      for (const key of keys) {
+        try {
+          await this.locked(key, async () => {
+            const rec = this.records.get(key);
+            if (rec && isPassing(rec.instance)) await this.ensureNode(rec, this.session.deadline());
+          });
+        } catch (e) {
+          failed++;
+          this.log.warn({ key, err: e }, "re-creating a zookeeper entry after session expiry failed; will retry");
+        }
+      }
+      if (failed === 0) {
+        this.log.info({ entries: keys.length }, "zookeeper entries re-created under the new session");
+        return;
+      }
+      await delay(backoff(attempt));
+    }
+  }
+}

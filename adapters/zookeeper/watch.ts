@@ -1,0 +1,234 @@
+// watch(): the whole tree under the base path kept in memory with one-shot ZooKeeper watches,
+// re-armed as they fire; bursts are coalesced into one snapshot; everything is re-read on a new session.
+import type { Logger } from "../../src/core/log.js";
+import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
+import { DNS_LABEL } from "../../src/core/model.js";
+import { backoff, delay } from "../../src/core/util.js";
+import { decodeCurator, decodeNerve } from "./codec.js";
+import type { ZooKeeperFormat } from "./options.js";
+import type { Client } from "./ops.js";
+import { Exception, exists, getChildren, getData, zkCode } from "./ops.js";
+import { curatorDir, nerveChildId, nerveDir } from "./paths.js";
+import type { ZkSession } from "./session.js";
+
+/** Quiet time after a change before a snapshot is built, so a burst of events yields one snapshot. */
+export const DEFAULT_COALESCE_MS = 25;
+const BATCH = 64;
+
+export interface TreeWatcherOptions {
+  session: ZkSession;
+  base: string;
+  format: ZooKeeperFormat;
+  logger: Logger;
+  /** The richer instance this process registered for a node holding exactly `data`, if any. */
+  overlay?: (decoded: Instance, data: Buffer) => Instance | undefined;
+  coalesceMs?: number;
+}
+
+type Task = { kind: "root" } | { kind: "dir"; name: string } | { kind: "leaf"; name: string; path: string };
+
+interface Leaf {
+  name: string;
+  child: string;
+  data: Buffer;
+  instance: Instance | undefined;
+}
+
+export class TreeWatcher {
+  private readonly leaves = new Map<string, Leaf>();
+  /** Service name -> leaf paths listed under its directory. */
+  private readonly services = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, Task>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private stopped = false;
+  private initialised = false;
+  private dirty = true;
+  private version = 0;
+  private latest: CatalogSnapshot | undefined;
+  private readonly waiters = new Set<() => void>();
+  private unsubscribe: (() => void) | undefined;
+  private readonly warnedNames = new Set<string>();
+
+  constructor(private readonly o: TreeWatcherOptions) {}
+
+  async *snapshots(signal?: AbortSignal, onEnd?: () => void): AsyncGenerator<CatalogSnapshot> {
+    const abort = () => this.stop();
+    signal?.addEventListener("abort", abort, { once: true });
+    this.start();
+    let seen = 0;
+    try {
+      while (!this.stopped) {
+        if (this.latest && this.latest.version > seen) {
+          seen = this.latest.version;
+          yield this.latest;
+          continue;
+        }
+        await new Promise<void>((resolve) => this.waiters.add(resolve));
+      }
+    } finally {
+      signal?.removeEventListener("abort", abort);
+      this.stop();
+      onEnd?.();
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.unsubscribe?.();
+    this.wake();
+  }
+
+  private start(): void {
+    if (this.stopped || this.unsubscribe) return;
+    // A new session has none of our watches: list and read everything again (unchanged entries emit nothing).
+    this.unsubscribe = this.o.session.onRenewed(() => this.rescanAll());
+    this.schedule({ kind: "root" });
+  }
+
+  private rescanAll(): void {
+    this.schedule({ kind: "root" });
+    for (const name of this.services.keys()) this.schedule({ kind: "dir", name });
+    for (const [path, leaf] of this.leaves) this.schedule({ kind: "leaf", name: leaf.name, path });
+  }
+
+  private dir(name: string): string {
+    return this.o.format === "curator" ? curatorDir(this.o.base, name) : nerveDir(this.o.base, name);
+  }
+
+  private schedule(task: Task): void {
+    if (this.stopped) return;
+    const key = task.kind === "root" ? "root" : task.kind === "dir" ? `d:${task.name}` : `l:${task.path}`;
+    this.pending.set(key, task);
+    if (this.pumping || this.timer) return;
+    this.timer = setTimeout(() => void this.pump(), this.initialised ? (this.o.coalesceMs ?? DEFAULT_COALESCE_MS) : 0);
+  }
+
+  private async pump(): Promise<void> {
+    this.timer = undefined;
+    this.pumping = true;
+    let failures = 0;
+    try {
+      while (this.pending.size > 0 && !this.stopped) {
+        const batch = [...this.pending].slice(0, BATCH);
+        for (const [key] of batch) this.pending.delete(key);
+        const results = await Promise.allSettled(batch.map(([, task]) => this.o.session.run("watch", (c) => this.runTask(c, task), this.o.session.deadline())));
+        const failed = batch.filter((_, i) => results[i]!.status === "rejected");
+        for (const [key, task] of failed) if (!this.pending.has(key)) this.pending.set(key, task);
+        if (failed.length > 0) {
+          const first = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+          this.o.logger.warn({ err: first.reason, tasks: failed.length }, "zookeeper watch: reading the tree failed; retrying");
+          await delay(backoff(failures++));
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (this.stopped) return;
+    this.initialised = true;
+    if (this.dirty) this.emit();
+  }
+
+  private async runTask(c: Client, task: Task): Promise<void> {
+    if (this.stopped) return;
+    if (task.kind === "root") return this.listRoot(c);
+    if (task.kind === "dir") return this.listDir(c, task.name);
+    return this.readLeaf(c, task.name, task.path);
+  }
+
+  /** getChildren with a watch; for an absent node, an existence watch that fires when it appears. */
+  private async watchedChildren(c: Client, path: string, task: Task): Promise<string[] | undefined> {
+    const rearm = () => this.schedule(task);
+    try {
+      return await getChildren(c, path, rearm);
+    } catch (e) {
+      if (zkCode(e) !== Exception.NO_NODE) throw e;
+    }
+    const stat = await exists(c, path, rearm);
+    return stat ? getChildren(c, path, rearm) : undefined;
+  }
+
+  private async listRoot(c: Client): Promise<void> {
+    const names = (await this.watchedChildren(c, this.o.base, { kind: "root" })) ?? [];
+    const wanted = new Set<string>();
+    for (const name of names) {
+      if (DNS_LABEL.test(name)) wanted.add(name);
+      else if (!this.warnedNames.has(name)) {
+        this.warnedNames.add(name);
+        this.o.logger.warn({ path: `${this.o.base}/${name}` }, "zookeeper service skipped: its name is not a DNS label");
+      }
+    }
+    for (const name of wanted) if (!this.services.has(name)) this.schedule({ kind: "dir", name });
+    for (const name of this.services.keys()) if (!wanted.has(name)) this.dropService(name);
+  }
+
+  private async listDir(c: Client, name: string): Promise<void> {
+    const children = (await this.watchedChildren(c, this.dir(name), { kind: "dir", name })) ?? [];
+    const known = this.services.get(name) ?? new Set<string>();
+    this.services.set(name, known);
+    const now = new Set(children.map((ch) => `${this.dir(name)}/${ch}`));
+    for (const path of now) if (!this.leaves.has(path)) this.schedule({ kind: "leaf", name, path });
+    for (const path of known) {
+      if (!now.has(path)) this.dropLeaf(path);
+    }
+    for (const path of now) known.add(path);
+  }
+
+  private async readLeaf(c: Client, name: string, path: string): Promise<void> {
+    if (!this.services.has(name)) return;
+    let node;
+    try {
+      node = await getData(c, path, () => this.schedule({ kind: "leaf", name, path }));
+    } catch (e) {
+      if (zkCode(e) !== Exception.NO_NODE) throw e;
+      this.dropLeaf(path);
+      return;
+    }
+    const prev = this.leaves.get(path);
+    if (prev && prev.data.equals(node.data)) return;
+    const child = path.slice(path.lastIndexOf("/") + 1);
+    const decoded =
+      this.o.format === "curator" ? decodeCurator(name, node.data) : decodeNerve(name, nerveChildId(child) ?? child, node.data);
+    if (!decoded.ok) this.o.logger.warn({ path, reason: decoded.reason }, "zookeeper entry skipped: unparsable data");
+    this.leaves.set(path, { name, child, data: node.data, instance: decoded.ok ? decoded.instance : undefined });
+    this.services.get(name)?.add(path);
+    this.dirty = true;
+  }
+
+  private dropLeaf(path: string): void {
+    const leaf = this.leaves.get(path);
+    if (!leaf) return;
+    this.leaves.delete(path);
+    this.services.get(leaf.name)?.delete(path);
+    this.dirty = true;
+  }
+
+  private dropService(name: string): void {
+    for (const path of this.services.get(name) ?? []) this.dropLeaf(path);
+    this.services.delete(name);
+  }
+
+  private emit(): void {
+    this.dirty = false;
+    const instances: Instance[] = [];
+    const ids = new Set<string>();
+    for (const leaf of [...this.leaves.values()].sort((a, b) => (a.name + "/" + a.child < b.name + "/" + b.child ? -1 : 1))) {
+      if (!leaf.instance) continue;
+      let inst = this.o.overlay?.(leaf.instance, leaf.data) ?? leaf.instance;
+      // Two nerve children of one instance_id (nerve itself allows it): keep both, the later under its child name.
+      if (ids.has(`${inst.name}/${inst.id}`)) inst = { ...inst, id: leaf.child };
+      ids.add(`${inst.name}/${inst.id}`);
+      instances.push(inst);
+    }
+    this.latest = { version: ++this.version, instances };
+    this.wake();
+  }
+
+  private wake(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+}
