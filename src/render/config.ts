@@ -1,0 +1,149 @@
+// The one entry point of config loading: env files + process env + spec -> ResolvedConfig, or a ConfigError
+// listing every problem. Effects (file reads) go through the injectable `readFile`; everything else is pure
+// (envfile.ts, layers.ts, spec.ts, secrets.ts).
+//
+// Decisions:
+// - Precedence, lowest first: spec defaults < `--environment-file` files in the order given < `--env-dir` files
+//   (service-locations.env, service-config.env, cluster.env, secrets.env, <name>.env) < process env.
+//   `--env-dir` comes after the explicit files: the explicit files are typically defaults baked into the image
+//   (ENTRYPOINT ["portolan","exec","--environment-file","/app/defaults.env",...]) while the env dir is what the
+//   operator mounts at run time, ending with the most specific <name>.env — as the five EnvironmentFile= lines of
+//   the original unit. With `filesOverrideEnv`, all files beat the process env (process env becomes the lowest
+//   layer above spec defaults).
+// - Optional files (`-PATH`, every `--env-dir` file) may be missing (ENOENT/ENOTDIR). Any other read error
+//   (permission denied, a directory) is a problem even for optional files: a secrets.env that exists but cannot be
+//   read must not silently start the program without its secrets.
+// - Empty counts as unset for the spec: `required` fails on "", a default replaces "".
+// - NAME_FILE: see planSecretFiles() in layers.ts for precedence. It applies to NAME when NAME is declared in the
+//   spec or NAME looks secret (secret-name pattern) — not to every *_FILE, because LOG_FILE or PID_FILE are plain
+//   paths. The file is read relative to the working directory, exactly one trailing newline is stripped, and the
+//   value is always secret. NAME_FILE itself stays in the environment.
+// - What reaches the program: every layered variable (the whole process env, every env-file assignment, spec
+//   defaults, NAME_FILE values). The spec validates and types the variables it declares; it filters nothing.
+
+import { readFile as fsReadFile } from "node:fs/promises";
+import { parseEnvFile, type EnvFormat } from "./envfile.js";
+import { ConfigError } from "./errors.js";
+import { applySpecDefaults, envDirFiles, mergeLayers, planSecretFiles, processEnvLayer, stripOneNewline, type Assignment } from "./layers.js";
+import { DEFAULT_SECRET_NAME_PATTERN, isSecretName } from "./secrets.js";
+import { checkVariables, type Spec } from "./spec.js";
+import type { ConfigProblem, ResolvedConfig, ResolvedValue } from "./types.js";
+import { formatProvenance } from "./types.js";
+
+export interface EnvFileRef {
+  path: string;
+  /** `-PATH` on the command line: a missing file is skipped. */
+  optional: boolean;
+}
+
+export interface LoadConfigOptions {
+  /** `--environment-file` files, in the order given. */
+  envFiles: EnvFileRef[];
+  /** `--env-dir`: loads its standard files (all optional) after `envFiles`. */
+  envDir?: string;
+  /** `--name`: adds `<envDir>/<name>.env` as the last env-dir file. */
+  name?: string;
+  format: EnvFormat;
+  /** Files beat the process env (default: the process env wins). */
+  filesOverrideEnv?: boolean;
+  processEnv: Record<string, string | undefined>;
+  spec?: Spec;
+  /** Names matching this are secret unless the spec says otherwise; null = only spec/NAME_FILE make secrets. */
+  secretNamePattern?: RegExp | null;
+  /** Injectable file reader (env files and NAME_FILE files); errors carry Node's `code` (ENOENT, EACCES...). */
+  readFile?: (path: string) => Promise<string>;
+}
+
+const defaultReadFile = (p: string) => fsReadFile(p, "utf8");
+
+type ReadResult = { ok: true; text: string } | { ok: false; err: NodeJS.ErrnoException };
+
+async function tryRead(read: (p: string) => Promise<string>, path: string): Promise<ReadResult> {
+  try {
+    return { ok: true, text: await read(path) };
+  } catch (err) {
+    return { ok: false, err: err as NodeJS.ErrnoException };
+  }
+}
+
+const isMissing = (err: NodeJS.ErrnoException) => err.code === "ENOENT" || err.code === "ENOTDIR";
+const errText = (err: NodeJS.ErrnoException) => err.code ?? err.message;
+
+/** The env files loadConfig reads, in precedence order (lowest first). */
+export function envFileList(opts: Pick<LoadConfigOptions, "envFiles" | "envDir" | "name">): EnvFileRef[] {
+  return [...opts.envFiles, ...(opts.envDir ? envDirFiles(opts.envDir, opts.name) : [])];
+}
+
+/** Loads, layers and validates the configuration. Throws ConfigError with every problem found. */
+export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfig> {
+  const read = opts.readFile ?? defaultReadFile;
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+
+  const files = envFileList(opts);
+  const texts = await Promise.all(files.map((f) => tryRead(read, f.path)));
+  const fileLayers: Assignment[][] = [];
+  files.forEach((f, i) => {
+    const r = texts[i]!;
+    if (!r.ok) {
+      if (isMissing(r.err) && f.optional) return;
+      const code = isMissing(r.err) ? "file-missing" : "file-unreadable";
+      const what = isMissing(r.err) ? "not found" : `cannot be read (${errText(r.err)})`;
+      problems.push({ code, message: `environment file ${f.path}: ${what}` });
+      return;
+    }
+    const parsed = parseEnvFile(r.text, f.path, opts.format);
+    warnings.push(...parsed.warnings);
+    fileLayers.push(parsed.entries.map((e) => ({ key: e.key, value: e.value, source: { kind: "file", path: f.path, line: e.line } })));
+  });
+
+  const envLayer = processEnvLayer(opts.processEnv);
+  const merged = mergeLayers(opts.filesOverrideEnv ? [envLayer, ...fileLayers] : [...fileLayers, envLayer]);
+  applySpecDefaults(merged, opts.spec);
+
+  const pattern = opts.secretNamePattern === undefined ? DEFAULT_SECRET_NAME_PATTERN : opts.secretNamePattern;
+  const declared = opts.spec?.variables;
+  const plan = planSecretFiles(merged, (name) => declared?.has(name) === true || isSecretName(name, undefined, pattern));
+  problems.push(...plan.problems);
+  warnings.push(...plan.warnings);
+  const contents = await Promise.all(plan.reads.map((r) => tryRead(read, r.path)));
+  const unreadable = new Set<string>();
+  plan.reads.forEach((r, i) => {
+    const c = contents[i]!;
+    if (!c.ok) {
+      unreadable.add(r.name);
+      problems.push({
+        variable: r.name,
+        source: r.fileVarSource,
+        code: "secret-file-unreadable",
+        message: `${r.name}: cannot read ${r.path} (${r.fileVar} from ${formatProvenance(r.fileVarSource)}): ${errText(c.err)}`,
+      });
+      merged.delete(r.name);
+      return;
+    }
+    merged.set(r.name, { value: stripOneNewline(c.text), source: { kind: "secret-file", path: r.path, via: r.fileVar }, slot: r.slot, fromFile: true });
+  });
+
+  const values = new Map<string, ResolvedValue>();
+  const secrets = new Set<string>();
+  for (const [name, l] of merged) {
+    const secret = l.fromFile === true || isSecretName(name, declared?.get(name)?.secret, pattern);
+    if (secret) secrets.add(name);
+    values.set(name, { value: l.value, typed: declared?.has(name) ? undefined : l.value, source: l.source, secret });
+  }
+  if (opts.spec) {
+    const checked = checkVariables(values, opts.spec);
+    // A NAME whose NAME_FILE could not be read is already reported; do not also call it missing.
+    problems.push(...checked.problems.filter((p) => !(p.code === "missing" && unreadable.has(p.variable ?? ""))));
+    for (const [name, typed] of checked.typed) values.get(name)!.typed = typed;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { values, secrets, warnings };
+}
+
+/** The environment for the child program: every resolved variable's raw value. */
+export function childEnv(config: ResolvedConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, v] of config.values) env[name] = v.value;
+  return env;
+}
