@@ -10,15 +10,20 @@ import type { Health } from "../../src/core/model.js";
 import { ConsulOptionsError, ConsulRequestError } from "./errors.js";
 import type { ConsulCheckState, ConsulHealthEntry, ConsulService, ConsulServiceRegistration } from "./types.js";
 
-export interface ClientOptions {
+/** Where and how to reach the agent: what the CLI reads from the URI and CONSUL_HTTP_TOKEN / CONSUL_CACERT / …. */
+export interface ConsulConnection {
   host: string;
   port: number;
   secure?: boolean;
+  /** ACL token, sent as X-Consul-Token; never logged nor put in an error message. */
   token?: string;
-  /** PEM text or a path to a PEM file. */
+  /** PEM text or path of a PEM file (CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
   ca?: string;
   cert?: string;
   key?: string;
+}
+
+export interface ClientOptions extends ConsulConnection {
   /** Timeout of non-blocking requests. */
   requestTimeoutMs: number;
 }

@@ -2,21 +2,13 @@
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import type { Registry } from "../../src/core/registry.js";
-import { ConsulClient } from "./client.js";
+import { ConsulClient, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, toInstance, toRegistration } from "./mapping.js";
 import { watchCatalog } from "./watch.js";
 
-export interface ConsulOptions {
-  host: string;
-  port: number;
-  secure?: boolean;
-  /** ACL token, sent as X-Consul-Token; never logged nor put in an error message. */
-  token?: string;
-  /** PEM text or path of a PEM file (CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
-  ca?: string;
-  cert?: string;
-  key?: string;
+/** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
+export interface ConsulOptions extends ConsulConnection {
   logger?: Logger;
   /** `wait` of the watch's blocking queries. */
   watchWaitMs?: number;
@@ -57,13 +49,8 @@ export class ConsulRegistry implements Registry {
       throw new ConsulOptionsError({ option: "cert/key", message: "a client certificate needs both cert and key" });
     }
     this.client = new ConsulClient({
-      host: opts.host,
-      port: opts.port,
+      ...opts,
       secure: opts.secure ?? opts.ca !== undefined,
-      token: opts.token,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
   }
@@ -115,4 +102,5 @@ export function createConsulRegistry(opts: ConsulOptions): Registry {
   return new ConsulRegistry(opts);
 }
 
+export type { ConsulConnection } from "./client.js";
 export { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
