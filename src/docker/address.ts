@@ -13,8 +13,12 @@
 //   network chosen deterministically: SERVICE_NETWORK (per port too; must be attached, else rejected), else
 //   `--network` if attached, else "bridge" if attached, else the alphabetically first network. IPv4 when the
 //   network has one, else its GlobalIPv6Address.
+// - NetworkMode "container:<id>": registrator inspects that other container; a pure mapper cannot, so with
+//   `--internal` the port is rejected naming HostConfig.NetworkMode (register the network-owning container).
 // - Host network (NetworkMode "host"): Docker publishes nothing, the container's exposed ports are the host's;
 //   in both modes every exposed port registers at `--ip` (else 127.0.0.1) and the exposed port.
+// - Not replicated: registrator's overlay hack (user-defined NetworkMode -> container IP paired with the host
+//   port), which advertises an address/port pair that does not exist; use `--internal` for such networks.
 // - `--use-ip-from-label`: a label holding an IP (optionally with "/prefix") overrides the address.
 import type { ContainerInspectInfo } from "dockerode";
 import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
@@ -147,6 +151,11 @@ export function chooseNetwork(
 
 function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, requested: PortEntry | undefined, opts: AddressOptions): Result<Endpoint> {
   const networks = info.NetworkSettings?.Networks ?? {};
+  const mode = info.HostConfig?.NetworkMode ?? "";
+  if (mode.startsWith("container:") && Object.keys(networks).length === 0) {
+    // registrator inspects the other container here; a pure mapper cannot, so say what to do instead.
+    return fail("HostConfig.NetworkMode", `container shares the network of ${quote(mode.slice(10, 22))}; register that container instead`);
+  }
   const chosen = chooseNetwork(Object.keys(networks), requested, opts.network);
   if (!chosen.ok) return chosen;
   const net = networks[chosen.value];

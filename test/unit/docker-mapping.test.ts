@@ -213,6 +213,13 @@ const cases: MappingCase[] = [
     rejected: [["80/tcp", "NetworkSettings.Networks"]],
   },
   {
+    name: "container_network_mode_rejected_internal",
+    info: fakeInspect(ports({ "80/tcp": null }), noBridge, { HostConfig: { NetworkMode: "container:4f1e2d3c4b5a6978" } }),
+    opts: { internal: true },
+    want: [],
+    rejected: [["80/tcp", "HostConfig.NetworkMode"]],
+  },
+  {
     name: "host_network_exposed_ports_register",
     info: fakeInspect({ Config: { ExposedPorts: { "8080/tcp": {} } }, HostConfig: { NetworkMode: "host" } }, noBridge, {
       NetworkSettings: { Networks: { host: endpoint("") } },
