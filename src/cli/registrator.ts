@@ -5,6 +5,7 @@ import { UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { parseDuration } from "../core/util.js";
+import { describeRejection } from "../docker/mapping.js";
 import type { RegistratorEvent } from "../registrator/events.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RESYNC_MS, DEFAULT_RETRY_INTERVAL_MS, Registrator, type RegistratorOptions } from "../registrator/registrator.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
@@ -66,7 +67,6 @@ function intFlag(flag: string, text: string, min: number): number {
 
 export function registratorOptions(f: RegistratorFlags): RegistratorOptions {
   const owner = f.hostname ?? osHostname();
-  if (f.internal && f.ip) throw new UsageError("--ip and --internal conflict: --internal registers container addresses, --ip sets the host address");
   const ttlMs = f.ttl !== undefined ? durationFlag("ttl", f.ttl, 1000) : undefined;
   return {
     owner,
@@ -99,7 +99,7 @@ export function logEvent(log: Logger, e: RegistratorEvent): void {
     case "health":
       return log.info({ id: e.id, service: e.name, health: e.health }, "health changed");
     case "rejected":
-      return log.warn({ container: e.container, key: e.key }, `rejected service of container ${e.container}: ${e.key}: ${e.reason}`);
+      return log.warn({ container: e.rejection.container, key: e.rejection.key }, describeRejection(e.rejection));
     case "backend-error":
       return log.warn({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend operation failed; retrying");
     case "docker-error":

@@ -1,11 +1,12 @@
 // State changes of the registrator, as one discriminated union: the same events feed logs and metrics.
 import type { Health, Instance } from "../core/model.js";
+import type { Rejection } from "../docker/mapping.js";
 
 export type RegistratorEvent =
   | { type: "registered"; instance: Instance; reason: "new" | "changed" }
   | { type: "deregistered"; id: string; name: string; reason: string }
   | { type: "health"; id: string; name: string; health: Health }
-  | { type: "rejected"; container: string; key: string; reason: string }
+  | { type: "rejected"; rejection: Rejection }
   | { type: "backend-error"; op: string; id?: string; attempt: number; error: unknown }
   | { type: "docker-error"; error: unknown; attempt: number }
   | { type: "docker-connected"; resumedFromNano?: bigint }

@@ -137,7 +137,7 @@ export class Registrator {
       const key = `${info.Id}\0${r.key}`;
       if (this.lastRejections.get(key) === r.reason) continue;
       this.lastRejections.set(key, r.reason);
-      this.emit({ type: "rejected", container: r.container, key: r.key, reason: r.reason });
+      this.emit({ type: "rejected", rejection: r });
     }
     return instances;
   }
