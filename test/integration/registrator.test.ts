@@ -86,10 +86,10 @@ describe.each(BACKENDS)("registrator with $name", (backend: Backend) => {
       tags: [], meta: {}, checks: [], health: "passing", owner,
     };
     await reg.register(ghost);
-    let rr = await startRegistrator();
+    const first = await startRegistrator();
     expect(await byId(ghost.id)).toBeDefined();
-    await rr.stop({ deregisterAll: false });
-    rr = await startRegistrator({ cleanup: true });
+    await first.stop({ deregisterAll: false });
+    await startRegistrator({ cleanup: true });
     expect(await byId(ghost.id)).toBeUndefined();
   });
 
