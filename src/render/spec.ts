@@ -100,7 +100,8 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
     try {
       data = JSON.parse(text);
     } catch (err) {
-      throw new SpecError({ file, problems: [{ path: "", line: await jsonErrorLine(text), message: (err as Error).message }], cause: err });
+      const message = (err as Error).message;
+      throw new SpecError({ file, problems: [{ path: "", line: await jsonErrorLine(text, message), message }], cause: err });
     }
   }
   const { spec, problems } = specFromData(data, file);
@@ -108,8 +109,10 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
   return spec;
 }
 
-/** JSON.parse does not say where; yaml (JSON is YAML 1.2) usually does. */
-async function jsonErrorLine(text: string): Promise<number | undefined> {
+/** From JSON.parse's "at position N" when it says so, else from yaml (JSON is YAML 1.2). */
+async function jsonErrorLine(text: string, message: string): Promise<number | undefined> {
+  const pos = /at position (\d+)/.exec(message);
+  if (pos) return lineOf(text, Number(pos[1]));
   const { parseDocument } = await import("yaml");
   return parseDocument(text).errors[0]?.linePos?.[0].line;
 }
