@@ -1,0 +1,34 @@
+// A logger for render/exec that loads pino only when a line is actually emitted: importing pino costs about
+// a third of `node -e 0`, and a container start that renders nothing new should not pay for it.
+import type { Logger } from "../core/log.js";
+
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export class LazyLogger {
+  private readonly threshold: number;
+  private logger: Promise<Logger> | undefined;
+
+  constructor(
+    private readonly level: string = process.env.PORTOLAN_LOG_LEVEL ?? "info",
+    private readonly component = "render",
+  ) {
+    this.threshold = LEVELS[level] ?? LEVELS.info!;
+  }
+
+  enabled(level: LogLevel): boolean {
+    return LEVELS[level]! >= this.threshold;
+  }
+
+  /** The real logger (loads pino); for adapters that need one. */
+  get(): Promise<Logger> {
+    this.logger ??= import("../core/log.js").then(({ createLogger }) => createLogger({ level: this.level }).child({ component: this.component }));
+    return this.logger;
+  }
+
+  async log(level: LogLevel, fields: Record<string, unknown>, msg: string): Promise<void> {
+    if (!this.enabled(level)) return;
+    (await this.get())[level](fields, msg);
+  }
+}

@@ -1,0 +1,98 @@
+// Templates from disk -> rendered, validated outputs in memory. Reading is the only effect here; nothing is
+// written: the caller hands the outputs to the writer once every template has rendered without a problem.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MissingTemplateNameError, TemplateReadError, type MissingNameAt } from "./run-errors.js";
+import type { ServiceDirectory } from "./services.js";
+import { usedServiceNames } from "./services.js";
+import { formatFor, renderTemplate, ViewVar } from "./template.js";
+import type { ResolvedConfig } from "./types.js";
+import type { PlannedOutput } from "./writer.js";
+
+/** `--template SRC:DEST[:MODE]`. */
+export interface TemplateSpec {
+  src: string;
+  dest: string;
+  mode?: number;
+}
+
+/** `--template-dir SRC_DIR:DEST_DIR[:MODE]`: every `*.mustache` / `*.tmpl` below SRC_DIR. */
+export interface TemplateDirSpec {
+  srcDir: string;
+  destDir: string;
+  mode?: number;
+}
+
+export const TEMPLATE_EXTENSIONS = [".mustache", ".tmpl"] as const;
+
+export interface LoadedTemplate extends TemplateSpec {
+  source: string;
+}
+
+/** `SRC_DIR/a/b.conf.tmpl` -> `DEST_DIR/a/b.conf` (extension stripped, sub-directories kept, sorted). */
+export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpec[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(d.srcDir, { recursive: true });
+  } catch (err) {
+    throw new TemplateReadError({ path: d.srcDir, cause: err });
+  }
+  const specs: TemplateSpec[] = [];
+  for (const rel of entries.sort()) {
+    const ext = TEMPLATE_EXTENSIONS.find((e) => rel.endsWith(e));
+    if (!ext || rel.split("/").pop() === ext) continue;
+    const spec: TemplateSpec = { src: join(d.srcDir, rel), dest: join(d.destDir, rel.slice(0, -ext.length)) };
+    if (d.mode !== undefined) spec.mode = d.mode;
+    specs.push(spec);
+  }
+  return specs;
+}
+
+/** Reads every template (explicit ones first, then each directory's). */
+export async function loadTemplates(templates: TemplateSpec[], dirs: TemplateDirSpec[]): Promise<LoadedTemplate[]> {
+  const all = [...templates];
+  for (const d of dirs) all.push(...(await expandTemplateDir(d)));
+  return Promise.all(
+    all.map(async (t) => {
+      try {
+        return { ...t, source: await readFile(t.src, "utf8") };
+      } catch (err) {
+        throw new TemplateReadError({ path: t.src, cause: err });
+      }
+    }),
+  );
+}
+
+/** The view templates render against: every resolved variable by name, plus `services` when a registry is used. */
+export function buildView(config: ResolvedConfig, services?: ServiceDirectory): Map<string, unknown> {
+  const view = new Map<string, unknown>();
+  if (services) view.set("services", services);
+  for (const [name, v] of config.values) view.set(name, new ViewVar(v.value, v.typed, v.secret || config.secrets.has(name)));
+  return view;
+}
+
+export interface RenderedSet {
+  outputs: PlannedOutput[];
+  /** Service names any template used: the watch re-renders only when these change. */
+  services: string[];
+}
+
+/**
+ * Renders every template against the view. Throws MissingTemplateNameError listing every unknown name of every
+ * template, or the first TemplateSyntaxError; returns outputs only when all templates rendered.
+ */
+export function renderAll(templates: LoadedTemplate[], view: Map<string, unknown>): RenderedSet {
+  const outputs: PlannedOutput[] = [];
+  const missing: MissingNameAt[] = [];
+  const used = new Set<string>();
+  for (const t of templates) {
+    const r = renderTemplate(t.source, t.src, view, { format: formatFor(t.dest) });
+    for (const m of r.missing) missing.push({ file: t.src, ...m });
+    for (const u of r.used) used.add(u);
+    const out: PlannedOutput = { dest: t.dest, content: r.output, usesSecret: r.usesSecret };
+    if (t.mode !== undefined) out.mode = t.mode;
+    outputs.push(out);
+  }
+  if (missing.length > 0) throw new MissingTemplateNameError(missing);
+  return { outputs, services: usedServiceNames(used) };
+}

@@ -1,0 +1,114 @@
+// `--wait tcp://host:port | http(s)://... | file://path`: block until every target is up, or fail naming
+// the ones that are not. Each target is retried with capped, jittered backoff until the shared deadline.
+import { access } from "node:fs/promises";
+import { connect } from "node:net";
+import { backoff, delay, type BackoffOptions } from "../core/util.js";
+import { RenderUsageError, WaitTimeoutError } from "./run-errors.js";
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
+/** One probe (connect / request) never takes longer than this. */
+export const PROBE_TIMEOUT_MS = 2_000;
+export const WAIT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000, jitter: 0.3 };
+
+export type WaitTarget =
+  | { kind: "tcp"; uri: string; host: string; port: number }
+  | { kind: "http"; uri: string; url: string }
+  | { kind: "file"; uri: string; path: string };
+
+/** Parses one `--wait` value; throws RenderUsageError for anything else. */
+export function parseWaitTarget(uri: string): WaitTarget {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new RenderUsageError(`--wait ${JSON.stringify(uri)}: expected tcp://HOST:PORT, http(s)://URL or file:///PATH`);
+  }
+  switch (url.protocol) {
+    case "tcp:": {
+      const port = Number(url.port);
+      if (!url.hostname || !Number.isInteger(port) || port < 1) throw new RenderUsageError(`--wait ${uri}: tcp:// needs HOST:PORT`);
+      return { kind: "tcp", uri, host: url.hostname.replace(/^\[|\]$/g, ""), port };
+    }
+    case "http:":
+    case "https:":
+      return { kind: "http", uri, url: url.href };
+    case "file:":
+      if (!url.pathname || url.pathname === "/") throw new RenderUsageError(`--wait ${uri}: file:// needs a path`);
+      return { kind: "file", uri, path: decodeURIComponent(url.pathname) };
+    default:
+      throw new RenderUsageError(`--wait ${uri}: unsupported scheme ${url.protocol} (tcp, http, https, file)`);
+  }
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host, port });
+    const fail = (err: Error) => {
+      sock.destroy();
+      reject(err);
+    };
+    sock.setTimeout(timeoutMs, () => fail(new Error("connect timed out")));
+    sock.once("error", fail);
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve();
+    });
+  });
+}
+
+async function probeHttp(url: string, timeoutMs: number): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+  await res.body?.cancel();
+  if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
+}
+
+/** One attempt; resolves when the target is up. 2xx/3xx count as up for HTTP. */
+export async function probe(t: WaitTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  switch (t.kind) {
+    case "tcp":
+      return probeTcp(t.host, t.port, timeoutMs);
+    case "http":
+      return probeHttp(t.url, timeoutMs);
+    case "file":
+      return access(t.path);
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called after each failed attempt (for debug logs). */
+  onRetry?: (t: WaitTarget, attempt: number, err: string) => void;
+  probe?: (t: WaitTarget) => Promise<void>;
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  return e.cause?.code ?? e.code ?? e.message ?? String(err);
+}
+
+/** Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down. */
+export async function waitForTargets(targets: WaitTarget[], opts: WaitOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const run = opts.probe ?? ((t: WaitTarget) => probe(t, Math.min(PROBE_TIMEOUT_MS, opts.timeoutMs)));
+  const down: Array<{ target: string; lastError: string }> = [];
+  await Promise.all(
+    targets.map(async (t) => {
+      let lastError: string;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await run(t);
+          return;
+        } catch (err) {
+          lastError = describe(err);
+          opts.onRetry?.(t, attempt, lastError);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0 || opts.signal?.aborted) break;
+        await delay(Math.min(left, backoff(attempt, WAIT_BACKOFF)), opts.signal);
+      }
+      down.push({ target: t.uri, lastError });
+    }),
+  );
+  if (down.length > 0) throw new WaitTimeoutError({ timeoutMs: opts.timeoutMs, targets: down });
+}
