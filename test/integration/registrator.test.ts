@@ -5,7 +5,7 @@ import { dockerodePort } from "../../src/docker/engine.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { BACKENDS, CountingRegistry, open, type Backend } from "./backends.js";
-import { docker, eventually, publishedPort, removeTestContainers, startTestContainer } from "./docker.js";
+import { docker, eventually, publishedPort, removeTestContainers, RUN_LABEL, startTestContainer } from "./docker.js";
 
 function options(owner: string, over: Partial<RegistratorOptions> = {}): RegistratorOptions {
   return {
@@ -157,5 +157,31 @@ describe.each(BACKENDS)("registrator with $name", (backend: Backend) => {
       expect.objectContaining({ container: `${owner}-badcheck`, key: "SERVICE_CHECK_TTL" }),
     ]));
     expect(reg.writes).toEqual([`register:${owner}:${owner}-bad:81`]);
+  });
+
+  it("9_--internal follows network connect/disconnect; SERVICE_NETWORK picks the network", async () => {
+    const net = await docker.createNetwork({ Name: `${owner}-net`, Labels: { [RUN_LABEL]: "1" } });
+    try {
+      const pinned = await startTestContainer({ name: `${owner}-pinned`, ports: ["80/tcp"], publish: false, env: { SERVICE_NAME: "pinned", SERVICE_NETWORK: `${owner}-net` } });
+      const free = await startTestContainer({ name: `${owner}-free`, ports: ["80/tcp"], publish: false, env: { SERVICE_NAME: "free" } });
+      await startRegistrator({ mapping: { hostname: owner, internal: true, explicit: false, tags: [] } });
+      const pinnedId = `${owner}:${owner}-pinned:80`;
+      const freeId = `${owner}:${owner}-free:80`;
+      const freeBridgeIp = (await free.inspect()).NetworkSettings.Networks["bridge"]?.IPAddress;
+      expect(await byId(freeId)).toMatchObject({ address: freeBridgeIp, port: 80 });
+      // SERVICE_NETWORK names a network the container is not on: rejected, not registered on another one.
+      expect(await byId(pinnedId)).toBeUndefined();
+      expect(events).toContainEqual({ type: "rejected", rejection: expect.objectContaining({ container: `${owner}-pinned`, key: "SERVICE_NETWORK" }) });
+      await net.connect({ Container: pinned.id });
+      const netIp = (await pinned.inspect()).NetworkSettings.Networks[`${owner}-net`]?.IPAddress;
+      expect(netIp).toBeTruthy();
+      await eventually("registered on the connected network", async () => (await byId(pinnedId))?.address === netIp);
+      await net.disconnect({ Container: pinned.id });
+      await eventually("deregistered after disconnect", async () => (await byId(pinnedId)) === undefined);
+      expect(await byId(freeId)).toMatchObject({ address: freeBridgeIp });
+    } finally {
+      await removeTestContainers();
+      await net.remove().catch(() => {});
+    }
   });
 });
