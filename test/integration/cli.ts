@@ -1,0 +1,35 @@
+// Runs the built CLI (dist/, made by `npm run build`, which `npm test` does first) as a real process.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+
+export const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000) {
+  assertBuilt();
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: timeoutMs });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Running {
+  proc: ChildProcess;
+  /** Everything written to stderr (logs) so far. */
+  logs(): string;
+  /** Resolves with the exit code (or 128+signal) when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the CLI in the background, logs as JSON on stderr. */
+export function startCli(args: string[], env: Record<string, string> = {}): Running {
+  assertBuilt();
+  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let logs = "";
+  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (logs += d));
+  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (logs += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
+  return { proc, logs: () => logs, exited };
+}

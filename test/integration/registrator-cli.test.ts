@@ -1,0 +1,85 @@
+// `portolan registrator` as a real process: flags, signals, SIGKILL mid-churn then --cleanup.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Registry } from "../../src/core/registry.js";
+import { BACKENDS, open } from "./backends.js";
+import { runCli, startCli, type Running } from "./cli.js";
+import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
+
+const PERSISTENT = BACKENDS.filter((b) => b.name !== "memory");
+
+describe("portolan registrator (process)", () => {
+  it("0_--help documents every flag", () => {
+    const r = runCli(["registrator", "--help"]);
+    expect(r.code).toBe(0);
+    for (const flag of ["--ip", "--internal", "--explicit", "--tags", "--ttl", "--ttl-refresh", "--resync", "--cleanup", "--deregister", "--deregister-on-exit", "--retry-attempts", "--retry-interval", "--hostname", "--network", "--log-format"]) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  it("1_a bad flag value or URI exits 2 naming the flag", () => {
+    const bad = runCli(["registrator", "--resync", "soon", "memory:"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--resync");
+    const uri = runCli(["registrator", "nats://x"]);
+    expect(uri.code).not.toBe(0);
+    expect(uri.stderr).toContain("nats://x");
+  });
+});
+
+describe.each(PERSISTENT)("portolan registrator process with $name", (backend) => {
+  const owner = `cli-${backend.name}-${process.pid}`;
+  let proc: Running | undefined;
+  let reg: Registry | undefined;
+
+  afterEach(async () => {
+    if (proc && proc.proc.exitCode === null) proc.proc.kill("SIGKILL");
+    proc = undefined;
+    await removeTestContainers();
+    if (reg) {
+      for (const i of await reg.listOwned(owner)) await reg.deregister(i);
+      await reg.close();
+      reg = undefined;
+    }
+  });
+
+  const start = (...flags: string[]) => startCli(["registrator", "--hostname", owner, "--resync", "2", "--retry-interval", "100", "--log-format", "json", ...flags, backend.uri]);
+
+  it("0_SIGTERM leaves entries; with --deregister-on-exit removes them", async () => {
+    reg = await open(backend);
+    await startTestContainer({ name: `${owner}-a`, ports: ["80/tcp"], env: { SERVICE_NAME: "cli-a" } });
+    proc = start();
+    await eventually("registered", async () => (await reg!.listOwned(owner)).length === 1, 20_000);
+    proc.proc.kill("SIGTERM");
+    expect((await proc.exited).code).toBe(0);
+    expect(proc.logs()).toContain('"msg":"stopped"');
+    if (backend.name === "consul") expect(await reg.listOwned(owner)).toHaveLength(1);
+
+    proc = start("--deregister-on-exit");
+    await eventually("registered again", async () => (await reg!.listOwned(owner)).length === 1, 20_000);
+    proc.proc.kill("SIGINT");
+    expect((await proc.exited).code).toBe(0);
+    expect(await reg.listOwned(owner)).toEqual([]);
+  });
+
+  it("1_SIGKILL in the middle of churn, then a restart with --cleanup converges", async () => {
+    reg = await open(backend);
+    const N = 16;
+    const containers = await Promise.all(Array.from({ length: N }, (_, k) => startTestContainer({ name: `${owner}-c${k}`, ports: ["80/tcp"], env: { SERVICE_NAME: `churn${k}` } })));
+    proc = start();
+    await eventually("all registered", async () => (await reg!.listOwned(owner)).length === N, 30_000);
+    // Churn: stop half, start new ones, and kill the registrator while that is happening.
+    const churn = Promise.all([
+      ...containers.slice(0, N / 2).map((c) => c.remove({ force: true })),
+      ...Array.from({ length: N / 2 }, (_, k) => startTestContainer({ name: `${owner}-n${k}`, ports: ["80/tcp"], env: { SERVICE_NAME: `fresh${k}` } })),
+    ]);
+    await new Promise((r) => setTimeout(r, 150));
+    proc.proc.kill("SIGKILL");
+    await churn;
+    proc = start("--cleanup");
+    const want = [...Array.from({ length: N / 2 }, (_, k) => `${owner}:${owner}-c${k + N / 2}:80`), ...Array.from({ length: N / 2 }, (_, k) => `${owner}:${owner}-n${k}:80`)].sort();
+    await eventually("converged: nothing dangling, nothing missing", async () => {
+      const ids = (await reg!.listOwned(owner)).map((i) => i.id).sort();
+      return JSON.stringify(ids) === JSON.stringify(want);
+    }, 60_000, 200);
+  });
+});
