@@ -18,6 +18,7 @@ export interface TestContainerSpec {
   healthcheck?: { test: string[]; intervalMs: number };
   network?: string;
   autoRemove?: boolean;
+  restart?: "no" | "always";
 }
 
 export async function createTestContainer(spec: TestContainerSpec): Promise<Dockerode.Container> {
@@ -32,7 +33,7 @@ export async function createTestContainer(spec: TestContainerSpec): Promise<Dock
     ExposedPorts: exposed,
     StopSignal: "SIGKILL",
     Healthcheck: spec.healthcheck ? { Test: spec.healthcheck.test, Interval: spec.healthcheck.intervalMs * 1e6, Retries: 1, StartPeriod: 0 } : undefined,
-    HostConfig: { PortBindings: bindings, NetworkMode: spec.network, AutoRemove: spec.autoRemove ?? false },
+    HostConfig: { PortBindings: bindings, NetworkMode: spec.network, AutoRemove: spec.autoRemove ?? false, RestartPolicy: { Name: spec.restart ?? "no" } },
   });
 }
 
