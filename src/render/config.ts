@@ -25,7 +25,7 @@ import { readFile as fsReadFile } from "node:fs/promises";
 import { parseEnvFile, type EnvFormat } from "./envfile.js";
 import { ConfigError } from "./errors.js";
 import { applySpecDefaults, envDirFiles, mergeLayers, planSecretFiles, processEnvLayer, stripOneNewline, type Assignment } from "./layers.js";
-import { DEFAULT_SECRET_NAME_PATTERN, isSecretName } from "./secrets.js";
+import { DEFAULT_SECRET_NAME_PATTERN, isSecretName, MASK } from "./secrets.js";
 import { checkVariables, type Spec } from "./spec.js";
 import type { ConfigProblem, ResolvedConfig, ResolvedValue } from "./types.js";
 import { formatProvenance } from "./types.js";
@@ -146,4 +146,25 @@ export function childEnv(config: ResolvedConfig): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, v] of config.values) env[name] = v.value;
   return env;
+}
+
+/** `--environment-file` argument -> file reference: a leading `-` marks it optional (systemd's `EnvironmentFile=-PATH`). */
+export function envFileRef(arg: string): EnvFileRef {
+  return arg.startsWith("-") ? { path: arg.slice(1), optional: true } : { path: arg, optional: false };
+}
+
+/**
+ * Human-readable listing for `--dry-run` / debugging: `NAME=value  # provenance`, sorted by name, secret values
+ * replaced by `********`. `names` restricts the listing (e.g. to the spec's variables).
+ */
+export function formatResolved(config: ResolvedConfig, names?: Iterable<string>): string {
+  const wanted = names ? [...names] : [...config.values.keys()];
+  return wanted
+    .filter((n) => config.values.has(n))
+    .sort()
+    .map((n) => {
+      const v = config.values.get(n)!;
+      return `${n}=${v.secret ? MASK : JSON.stringify(v.value)}  # ${formatProvenance(v.source)}`;
+    })
+    .join("\n");
 }

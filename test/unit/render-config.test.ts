@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { childEnv, loadConfig, type LoadConfigOptions } from "../../src/render/config.js";
+import { childEnv, envFileRef, formatResolved, loadConfig, type LoadConfigOptions } from "../../src/render/config.js";
 import { ConfigError, EXIT_CONFIG } from "../../src/render/errors.js";
 import { parseSpec } from "../../src/render/spec.js";
 import { formatProvenance, type ConfigProblem, type ResolvedConfig } from "../../src/render/types.js";
@@ -229,5 +229,19 @@ describe("real files (fixtures/render)", () => {
     expect(c.warnings?.map((w) => w.message)).toEqual([
       `${dir}/envdir/service-config.env:3: ignoring line: \`export\` is not supported in systemd env files (use --env-format dotenv)`,
     ]);
+  });
+});
+
+describe("helpers for the CLI", () => {
+  const refs: Array<[string, { path: string; optional: boolean }]> = [
+    ["/etc/a.env", { path: "/etc/a.env", optional: false }],
+    ["-/etc/a.env", { path: "/etc/a.env", optional: true }],
+    ["rel.env", { path: "rel.env", optional: false }],
+  ];
+  refs.forEach(([arg, want], i) => it(`${i}_envFileRef ${arg}`, () => expect(envFileRef(arg)).toEqual(want)));
+  it(`${refs.length}_formatResolved masks secrets and names sources`, async () => {
+    const c = await loadConfig(opts({ "/a.env": "B=two words\nAPI_KEY=hunter2\n" }, { envFiles: [{ path: "/a.env", optional: false }], processEnv: { A: "1" } }));
+    expect(formatResolved(c)).toBe('A="1"  # process env\nAPI_KEY=********  # /a.env:2\nB="two words"  # /a.env:1');
+    expect(formatResolved(c, ["B", "NOPE"])).toBe('B="two words"  # /a.env:1');
   });
 });
