@@ -25,11 +25,15 @@
 //     S10 No variable expansion: `$A`, `${A}`, `$(cmd)` and backticks are literal.
 //     S11 Line breaks are LF, CR or CRLF. An unterminated quote runs to the end of the file (as in systemd; here
 //         with a warning). Text after a NUL character is ignored (the C loop stops at NUL).
-//     Not verified against a running systemd (only read from the source): the NUL rule; systemd also rejects a
-//     whole file with invalid UTF-8, which we cannot see after decoding (invalid bytes become U+FFFD).
+//     Checked against systemd's own test vectors (src/test/test-env-file.c, v255; see the tests), not against a
+//     running systemd (none can run in the build environment). Unverified: the NUL rule. Not replicated: systemd
+//     rejects a whole file with invalid UTF-8, which we cannot see after decoding (invalid bytes become U+FFFD);
+//     EnvironmentFile= globs. Version note: systemd < 254 (Debian 12 ships 252) continues a comment line that
+//     ends in a backslash onto the next line; this follows current systemd (S1).
 //     Line numbers here are where the assignment starts; systemd's own messages can be off by one.
 //
-//   "dotenv" (`--env-format dotenv`) — the motdotla/dotenv parse() rules:
+//   "dotenv" (`--env-format dotenv`) — the motdotla/dotenv parse() rules (v16/v17 lib/main.js; no expansion, as
+//   without dotenv-expand). Differences, each a row of the "systemd vs dotenv" test table:
 //     | input                    | systemd            | dotenv              |
 //     |--------------------------|--------------------|---------------------|
 //     | `export A=b`             | ignored (warning)  | A=b                 |
@@ -45,7 +49,8 @@
 //     | backslash-newline        | continuation       | literal             |
 //     | `a.b-c=1`, `1A=x`        | ignored (warning)  | accepted            |
 //     | `A: b`                   | ignored (warning)  | A=b                 |
-//     | multi-line quoted values | yes ('', "")       | yes ('', "", ``)    |
+//     | `A='x<LF>y'`             | x<LF>y             | x<LF>y              |
+//     | `A=\`x<LF>y\``           | "`x" (+ warning)   | x<LF>y              |
 //     Deliberate difference from dotenv's regex: a name and its `=` (or `: `) must be on the same line
 //     (dotenv lets `\s` cross line breaks there, so `A\n=b` would be A=b).
 

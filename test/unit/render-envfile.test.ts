@@ -199,3 +199,31 @@ describe("systemd's own test vectors", () => {
     }),
   );
 });
+
+// The difference table of src/render/envfile.ts, row by row: input -> systemd value, dotenv value
+// (undefined = the line is ignored with a warning).
+const differences: Array<[string, string | undefined, string | undefined]> = [
+  ["export A=b", undefined, "b"],
+  ["A=b # c", "b # c", "b"],
+  ["A=b#c", "b#c", "b"],
+  ['A="b" # c', "b# c", "b"],
+  ['A="x\\ny"', "x\\ny", "x\ny"],
+  ['A="say \\"hi\\""', 'say "hi"', 'say \\"hi\\"'],
+  ["A=a\\ b", "a b", "a\\ b"],
+  ["A=`x`", "`x`", "x"],
+  ["A=\"a\" 'b'", "ab", "\"a\" 'b'"],
+  ["A=x\\\ny", "xy", "x\\"],
+  ["A: b", undefined, "b"],
+  ["A='x\ny'", "x\ny", "x\ny"],
+  ["A=`x\ny`", "`x", "x\ny"],
+];
+
+describe("systemd vs dotenv differences", () => {
+  differences.forEach(([text, sd, de], i) =>
+    it(`${i}_${JSON.stringify(text)}`, () => {
+      const first = (p: ParsedEnvFile) => p.entries.find((e) => e.key === "A")?.value;
+      expect(first(parseSystemdEnv(text, "d.env"))).toBe(sd);
+      expect(first(parseDotenv(text, "d.env"))).toBe(de);
+    }),
+  );
+});
