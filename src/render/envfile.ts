@@ -53,6 +53,8 @@
 //     | `A=\`x<LF>y\``           | "`x" (+ warning)   | x<LF>y              |
 //     Deliberate difference from dotenv's regex: a name and its `=` (or `: `) must be on the same line
 //     (dotenv lets `\s` cross line breaks there, so `A\n=b` would be A=b).
+//     Checked against dotenv 17.4.2's parse() (outside this repo) on every test row and 20,000 random inputs:
+//     identical results except for that line-crossing case.
 
 import type { ConfigProblem } from "./types.js";
 
