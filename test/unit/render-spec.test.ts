@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../src/render/errors.js";
-import { checkVariables, parseSpec, type CheckableValue, type Spec } from "../../src/render/spec.js";
+import { checkVariables, loadSpec, parseSpec, type CheckableValue, type Spec } from "../../src/render/spec.js";
 import { checkType, type TypeSettings } from "../../src/render/spec-values.js";
 
 const SPEC_YAML = `description: push-server
@@ -82,6 +82,12 @@ describe("spec file: invalid", () => {
       for (const line of e.format().split("\n")) expect(line.startsWith(file)).toBe(true);
     }),
   );
+  it(`${invalid.length + 1}_unreadable spec file names the file`, async () => {
+    const err = (await loadSpec("/no/such/spec.yaml").catch((e: unknown) => e)) as SpecError;
+    expect(err).toBeInstanceOf(SpecError);
+    expect(err.file).toBe("/no/such/spec.yaml");
+    expect(err.format()).toMatch(/^\/no\/such\/spec\.yaml: cannot read: /);
+  });
   it(`${invalid.length}_secret default is not quoted`, async () => {
     const err = (await parseSpec("variables:\n  A: { secret: true, pattern: '^sk_', default: hunter2 }\n", "s.yaml").catch((e: unknown) => e)) as SpecError;
     expect(err).toBeInstanceOf(SpecError);
