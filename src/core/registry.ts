@@ -4,6 +4,8 @@ import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js"
 export interface Registry {
   /** Short backend name for logs and metrics: "memory", "consul", "zookeeper", "portolan". */
   readonly kind: string;
+  /** Health written by setHealth() expires in the backend unless refreshed this often (Consul TTL checks); undefined = it never expires. */
+  readonly healthRefreshMs?: number;
   /** Create or replace the entry (idempotent). Carries the instance's current health. */
   register(instance: Instance): Promise<void>;
   /** Remove the entry; removing an absent entry is not an error. */

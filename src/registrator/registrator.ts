@@ -217,7 +217,7 @@ export class Registrator {
   private async heartbeat(): Promise<void> {
     const now = this.now();
     for (const i of this.known.values()) {
-      const period = this.opts.ttlRefreshMs ?? halfSmallestTtl(i);
+      const period = this.opts.ttlRefreshMs ?? minDefined(halfSmallestTtl(i), this.registry.healthRefreshMs);
       if (period === undefined) continue;
       const due = this.nextBeat.get(i.id) ?? 0;
       if (now < due) continue;
@@ -236,6 +236,11 @@ export class Registrator {
       if (!this.signal.aborted) await fn().catch(() => {});
     }
   }
+}
+
+function minDefined(...xs: Array<number | undefined>): number | undefined {
+  const ds = xs.filter((x): x is number => x !== undefined);
+  return ds.length ? Math.min(...ds) : undefined;
 }
 
 function halfSmallestTtl(i: Instance): number | undefined {
