@@ -83,8 +83,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
   const files = envFileList(opts);
   const texts = await Promise.all(files.map((f) => tryRead(read, f.path)));
   const fileLayers: Assignment[][] = [];
+  const firstDirFile = opts.envFiles.length;
+  let dirFilesFound = 0;
   files.forEach((f, i) => {
     const r = texts[i]!;
+    if (i >= firstDirFile && !(!r.ok && isMissing(r.err))) dirFilesFound++;
     if (!r.ok) {
       if (isMissing(r.err) && f.optional) return;
       const code = isMissing(r.err) ? "file-missing" : "file-unreadable";
@@ -96,6 +99,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
     warnings.push(...parsed.warnings);
     fileLayers.push(parsed.entries.map((e) => ({ key: e.key, value: e.value, source: { kind: "file", path: f.path, line: e.line } })));
   });
+
+  if (opts.envDir && dirFilesFound === 0) {
+    // Probably a wrong path or a missing mount: say so instead of silently loading nothing.
+    warnings.push({ code: "env-dir-empty", message: `--env-dir ${opts.envDir}: none of ${files.slice(firstDirFile).map((f) => f.path.slice(f.path.lastIndexOf("/") + 1)).join(", ")} exists` });
+  }
 
   const envLayer = processEnvLayer(opts.processEnv);
   const merged = mergeLayers(opts.filesOverrideEnv ? [envLayer, ...fileLayers] : [...fileLayers, envLayer]);

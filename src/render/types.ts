@@ -58,7 +58,8 @@ export type ConfigProblemCode =
   | "conflict"
   | "secret-file-unreadable"
   | "ignored-line"
-  | "overridden";
+  | "overridden"
+  | "env-dir-empty";
 
 /** One problem found while loading or validating; all are collected and reported at once. */
 export interface ConfigProblem {
