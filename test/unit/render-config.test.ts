@@ -95,6 +95,11 @@ describe("env files: missing, unreadable, warnings", () => {
     expect(problems[2]!.message).toContain("/locked.env");
     expect(problems[3]!.message).toBe('P (/bad.env:1): "x" is not a port number (1..65535)');
   });
+  it("2_ignored lines are warnings with file:line", async () => {
+    const c = await loadConfig(opts({ "/a.env": "A=1\nexport B=2\n" }, { envFiles: [{ path: "/a.env", optional: false }] }));
+    expect(c.warnings?.map((w) => [w.code, w.source && formatProvenance(w.source)])).toEqual([["ignored-line", "/a.env:2"]]);
+    expect(c.values.has("B")).toBe(false);
+  });
   it("3_an env dir without any of its files is a warning", async () => {
     const empty = await loadConfig(opts({}, { envDir: "/mnt/env", name: "app" }));
     expect(empty.warnings?.map((w) => [w.code, w.message])).toEqual([
@@ -102,11 +107,6 @@ describe("env files: missing, unreadable, warnings", () => {
     ]);
     const one = await loadConfig(opts({ "/mnt/env/cluster.env": "A=1\n", "/x.env": "" }, { envFiles: [{ path: "/x.env", optional: false }], envDir: "/mnt/env" }));
     expect(one.warnings).toEqual([]);
-  });
-  it("2_ignored lines are warnings with file:line", async () => {
-    const c = await loadConfig(opts({ "/a.env": "A=1\nexport B=2\n" }, { envFiles: [{ path: "/a.env", optional: false }] }));
-    expect(c.warnings?.map((w) => [w.code, w.source && formatProvenance(w.source)])).toEqual([["ignored-line", "/a.env:2"]]);
-    expect(c.values.has("B")).toBe(false);
   });
 });
 
