@@ -1,120 +1,14 @@
-// `portolan exec [options] -- CMD ARGS...`: everything `render` does, then CMD runs as a supervised child
-// (signals forwarded, its exit code passed through), or replaces portolan with --exec-replace.
-// The child's environment is the process env plus every layered variable (files, spec defaults, NAME_FILE values).
-import { spawn } from "node:child_process";
-import { constants } from "node:os";
+// `portolan exec` as a commander command (help text, wiring in main.ts). The work is in exec-run.ts.
 import { Command } from "commander";
-import { childEnv } from "../render/config.js";
-import { Child, forwardSignals, resolveCommand, STOP_SIGNALS } from "../render/child.js";
-import { buildView, renderAll } from "../render/pipeline.js";
-import { ExecReplaceUnsupportedError, RenderUsageError } from "../render/run-errors.js";
-import type { ServiceDirectory } from "../render/services.js";
-import { watchServices } from "../render/watch.js";
-import { writeOutputs } from "../render/writer.js";
-import { logResults, prepare, reportFailure, type Prepared } from "./render.js";
-import { LazyLogger } from "./render-log.js";
-import { addExecOptions, addRenderOptions, parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
-
-type Execve = (file: string, args: string[], env: Record<string, string>) => never;
-
-/** Fails before anything else runs when --exec-replace cannot work on this Node. */
-export function requireExecve(proc: { execve?: unknown; version: string } = process): Execve {
-  if (typeof proc.execve !== "function") throw new ExecReplaceUnsupportedError(proc.version);
-  return proc.execve as Execve;
-}
-
-function runReloadCommand(cmd: string, env: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const p = spawn("/bin/sh", ["-c", cmd], { stdio: "inherit", env });
-    p.once("error", () => resolve(127));
-    p.once("exit", (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
-  });
-}
-
-/** --watch: re-render when used service locations change; reload the child when a file changed. */
-function startWatch(opts: RenderOptions, p: Prepared, child: Child, env: Record<string, string>, log: LazyLogger, signal: AbortSignal): Promise<void> {
-  let usedServices = p.rendered.services;
-  const onChange = async (services: ServiceDirectory) => {
-    const rendered = renderAll(p.templates, buildView(p.config, services));
-    usedServices = rendered.services;
-    const results = await writeOutputs(rendered.outputs);
-    await logResults(log, results);
-    if (!results.some((r) => r.status === "rendered")) return;
-    if (opts.reloadCmd !== undefined) {
-      const code = await runReloadCommand(opts.reloadCmd, env);
-      if (code !== 0) await log.log("error", { code }, "--reload-cmd failed");
-    } else {
-      child.signal(opts.reloadSignal);
-      await log.log("info", { signal: opts.reloadSignal }, "reload signal sent");
-    }
-  };
-  return watchServices({
-    registry: p.registry!,
-    signal,
-    minQuietMs: opts.watchMinQuietMs,
-    maxQuietMs: opts.watchMaxQuietMs,
-    services: () => usedServices,
-    initialFingerprint: p.services!.fingerprint(usedServices),
-    onChange,
-    onError: (err) => void log.log("error", { err: (err as Error).message }, "re-render failed; files and program left as they were"),
-  }).catch((err: unknown) => log.log("error", { err: (err as Error).message }, "registry watch ended"));
-}
-
-export async function runExec(raw: RawRenderOptions, command: string[]): Promise<number> {
-  // A stop signal before the program runs: give up at once (nothing to forward it to yet).
-  const early = new AbortController();
-  let earlySignal: NodeJS.Signals | undefined;
-  const onEarly = (sig: NodeJS.Signals) => {
-    earlySignal = sig;
-    early.abort();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onEarly);
-  const dropEarly = () => {
-    for (const s of STOP_SIGNALS) process.off(s, onEarly);
-  };
-  let p: Prepared | undefined;
-  try {
-    const opts = parseRenderOptions(raw, "exec");
-    const [file, ...args] = command;
-    if (!file) throw new RenderUsageError("missing the program to run: portolan exec [options] -- CMD [ARGS...]");
-    const execve = opts.execReplace ? requireExecve() : undefined;
-    const log = new LazyLogger(opts.logLevel);
-    p = await prepare(opts, log, early.signal);
-    if (earlySignal) return 128 + (constants.signals[earlySignal] ?? 0);
-    const env = childEnv(p.config);
-    if (execve) {
-      await p.registry?.close();
-      execve(await resolveCommand(file, env.PATH), [file, ...args], env);
-    }
-    const child = new Child({ command: file, args, env, reloadSignal: opts.reloadSignal, killSignal: opts.killSignal, killTimeoutMs: opts.killTimeoutMs });
-    const unforward = forwardSignals(child);
-    dropEarly();
-    try {
-      await child.start();
-      const watching = new AbortController();
-      const watch = opts.watch ? startWatch(opts, p, child, env, log, watching.signal) : Promise.resolve();
-      const exit = await child.exited();
-      watching.abort();
-      await watch;
-      return exit.exitCode;
-    } finally {
-      unforward();
-    }
-  } catch (err) {
-    if (earlySignal) return 128 + (constants.signals[earlySignal] ?? 0);
-    return reportFailure("exec", err);
-  } finally {
-    dropEarly();
-    await p?.registry?.close();
-  }
-}
+import { runExec } from "./exec-run.js";
+import type { RawRenderOptions } from "./render-options.js";
+import { addFlags, EXIT_CODES_HELP } from "./render.js";
 
 export function execCommand(): Command {
   const cmd = new Command("exec")
     .description("render like `portolan render`, then run CMD with the layered environment, forwarding signals")
     .argument("<command...>", "the program and its arguments, after --");
-  addRenderOptions(cmd);
-  addExecOptions(cmd);
+  addFlags(cmd, "exec");
   cmd.addHelpText(
     "after",
     `
@@ -122,8 +16,8 @@ The program inherits stdio and gets the process env plus every layered variable.
 (TERM, INT, HUP, QUIT, USR1, USR2, WINCH, CONT, ALRM, TSTP, TTIN, TTOU) is forwarded; after TERM/INT the
 program has --kill-timeout to exit before SIGKILL. portolan exits with the program's code, or 128+signal.
 
-Exit codes before the program runs: 64 usage, 65 template error, 66 template unreadable, 69 registry
-unavailable, 71 program could not start, 73 output not writable, 75 --wait timeout, 78 configuration invalid.
+Before the program runs, portolan itself may fail with:
+${EXIT_CODES_HELP}
 
 Example (image entrypoint):
   portolan exec --env-dir /etc/push --name push-server --spec /app/spec.yaml \\

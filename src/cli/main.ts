@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // portolan <command> [flags] [args]. Each command lives in its own file and is imported only when used,
 // so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { UsageError } from "../core/errors.js";
 
@@ -27,6 +27,13 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Container-start fast path: render/exec parse their flags without commander (see render-fast.ts).
+  const first = argv[2];
+  if (first === "render" || first === "exec") {
+    const fast = await import("./render-fast.js");
+    if (!fast.wantsHelp(argv.slice(3))) return fast.runFast(first, argv.slice(3));
+  }
+  const { Command, CommanderError } = await import("commander");
   const program = new Command("portolan")
     .description("Keeps a fleet of Docker containers findable and configured.")
     .version(version(), "-V, --version")

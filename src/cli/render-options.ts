@@ -1,7 +1,8 @@
-// Flags shared by `portolan render` and `portolan exec`: one table of commander options, one parseRenderOptions()
+// Flags of `portolan render` and `portolan exec`: one table (FLAGS) feeding both commander (help) and the
+// commander-free fast parser (parseArgv, what a container start runs), and one parseRenderOptions()
 // that applies the DEFAULT_* constants and rejects malformed or conflicting values (naming the flags).
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
-import { Option, type Command } from "commander";
+import { parseArgs } from "node:util";
 import { parseDuration } from "../core/util.js";
 import type { EnvFileRef } from "../render/config.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
@@ -62,50 +63,85 @@ export interface RenderOptions {
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** Adds the flags both commands share. */
-export function addRenderOptions(cmd: Command): Command {
-  return cmd
-    .option("--name <name>", "program name: with --env-dir, also load <name>.env (last, highest of the directory's files)")
-    .option(
-      "--env-dir <dir>",
-      "load, in this order and each only if present: service-locations.env, service-config.env, cluster.env, secrets.env, <name>.env",
-    )
-    .option(
-      "--environment-file <[-]path>",
-      "env file in systemd EnvironmentFile= syntax (repeatable; later files win; a leading '-' makes the file optional)",
-      collect,
-    )
-    .addOption(new Option("--env-format <format>", "syntax of env files").choices(["systemd", "dotenv"]).default("systemd"))
-    .option("--files-override-env", "env files beat the process env (default: process env beats files)")
-    .option("--spec <file>", "variable spec (JSON or YAML): types, required, defaults, secrets, patterns")
-    .option(
-      "--template <src:dest[:mode]>",
-      "render mustache template SRC to DEST (repeatable); MODE is octal (default 0644, or 0600 when a secret is used)",
-      collect,
-    )
-    .option(
-      "--template-dir <srcdir:destdir[:mode]>",
-      "render every *.mustache / *.tmpl file below SRCDIR to the same relative path below DESTDIR, extension stripped (repeatable)",
-      collect,
-    )
-    .option("--registry <uri>", "registry for {{#services.NAME}} sections: memory: | consul://HOST:PORT | zk://HOSTS/CHROOT")
-    .option("--wait <uri>", "before rendering, wait for tcp://HOST:PORT, http(s)://URL (status < 400) or file:///PATH (repeatable)", collect)
-    .option("--wait-timeout <duration>", "give up waiting (and reading --registry) after this long", `${DEFAULT_WAIT_TIMEOUT_MS / 1000}s`)
-    .option("--log-level <level>", "trace | debug | info | warn | error | silent (default: $PORTOLAN_LOG_LEVEL or info)");
+/** One flag of render/exec: the single source for commander's help and for the fast argv parser. */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. "environment-file". */
+  flag: string;
+  /** Value placeholder for help (`<path>`); absent for boolean flags. */
+  arg?: string;
+  repeatable?: boolean;
+  /** Shown in --help; parseRenderOptions applies the actual default. */
+  defaultText?: string;
+  /** Allowed values, shown in --help and checked by parseRenderOptions. */
+  choices?: string[];
+  help: string;
+  /** Only on `portolan exec` / only on `portolan render`. */
+  only?: "exec" | "render";
 }
 
-/** Adds the flags only `portolan exec` has. */
-export function addExecOptions(cmd: Command): Command {
-  return cmd
-    .option("--kill-timeout <duration>", "after forwarding SIGTERM/SIGINT, wait this long, then SIGKILL the program", `${DEFAULT_KILL_TIMEOUT_MS / 1000}s`)
-    .option("--watch", "keep following --registry; re-render on service location changes, then reload the program")
-    .option("--watch-min-quiet <duration>", "re-render once changes have been quiet this long", `${DEFAULT_WATCH_MIN_QUIET_MS}ms`)
-    .option("--watch-max-quiet <duration>", "but never wait longer than this after the first change", `${DEFAULT_WATCH_MAX_QUIET_MS / 1000}s`)
-    .option("--reload-signal <signal>", `signal sent to the program after a re-render changed a file (default: ${DEFAULT_RELOAD_SIGNAL})`)
-    .option("--reload-cmd <command>", "instead of a signal, run this shell command (sh -c) after a re-render changed a file")
-    .option("--exec-replace", "replace portolan with the program (process.execve; Node >= 22.15 / 23.11) instead of supervising it");
+export const FLAGS: readonly FlagSpec[] = [
+  { flag: "name", arg: "<name>", help: "program name: with --env-dir, also load <name>.env (last, highest of the directory's files)" },
+  { flag: "env-dir", arg: "<dir>", help: "load, in this order and each only if present: service-locations.env, service-config.env, cluster.env, secrets.env, <name>.env" },
+  {
+    flag: "environment-file",
+    arg: "<[-]path>",
+    repeatable: true,
+    help: "env file in systemd EnvironmentFile= syntax (repeatable; later files win; a leading '-' makes the file optional)",
+  },
+  { flag: "env-format", arg: "<format>", choices: ["systemd", "dotenv"], defaultText: "systemd", help: "syntax of env files" },
+  { flag: "files-override-env", help: "env files beat the process env (default: process env beats files)" },
+  { flag: "spec", arg: "<file>", help: "variable spec (JSON or YAML): types, required, defaults, secrets, patterns" },
+  {
+    flag: "template",
+    arg: "<src:dest[:mode]>",
+    repeatable: true,
+    help: "render mustache template SRC to DEST (repeatable); MODE is octal (default 0644, or 0600 when a secret is used)",
+  },
+  {
+    flag: "template-dir",
+    arg: "<srcdir:destdir[:mode]>",
+    repeatable: true,
+    help: "render every *.mustache / *.tmpl file below SRCDIR to the same relative path below DESTDIR, extension stripped (repeatable)",
+  },
+  { flag: "registry", arg: "<uri>", help: "registry for {{#services.NAME}} sections: memory: | consul://HOST:PORT | zk://HOSTS/CHROOT" },
+  { flag: "wait", arg: "<uri>", repeatable: true, help: "before rendering, wait for tcp://HOST:PORT, http(s)://URL (status < 400) or file:///PATH (repeatable)" },
+  { flag: "wait-timeout", arg: "<duration>", defaultText: `${DEFAULT_WAIT_TIMEOUT_MS / 1000}s`, help: "give up waiting (and reading --registry) after this long" },
+  { flag: "log-level", arg: "<level>", help: "trace | debug | info | warn | error | silent (default: $PORTOLAN_LOG_LEVEL or info)" },
+  { flag: "dry-run", only: "render", help: "print what would be written (secret values masked); write nothing" },
+  { flag: "kill-timeout", arg: "<duration>", only: "exec", defaultText: `${DEFAULT_KILL_TIMEOUT_MS / 1000}s`, help: "after forwarding SIGTERM/SIGINT, wait this long, then SIGKILL the program" },
+  { flag: "watch", only: "exec", help: "keep following --registry; re-render on service location changes, then reload the program" },
+  { flag: "watch-min-quiet", arg: "<duration>", only: "exec", defaultText: `${DEFAULT_WATCH_MIN_QUIET_MS}ms`, help: "re-render once changes have been quiet this long" },
+  { flag: "watch-max-quiet", arg: "<duration>", only: "exec", defaultText: `${DEFAULT_WATCH_MAX_QUIET_MS / 1000}s`, help: "but never wait longer than this after the first change" },
+  { flag: "reload-signal", arg: "<signal>", only: "exec", defaultText: DEFAULT_RELOAD_SIGNAL, help: "signal sent to the program after a re-render changed a file" },
+  { flag: "reload-cmd", arg: "<command>", only: "exec", help: "instead of a signal, run this shell command (sh -c) after a re-render changed a file" },
+  { flag: "exec-replace", only: "exec", help: "replace portolan with the program (process.execve; Node >= 22.15 / 23.11) instead of supervising it" },
+];
+
+export function flagsFor(mode: "render" | "exec"): FlagSpec[] {
+  return FLAGS.filter((f) => f.only === undefined || f.only === mode);
+}
+
+/** `environment-file` -> `environmentFile` (commander's attribute name). */
+export function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Parses argv after the command name without commander (node:util parseArgs): the container-start fast path.
+ * Same flags, `--flag=value` and `--flag value`; positionals (after `--`) are the program for `exec`.
+ */
+export function parseArgv(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
+  for (const f of flagsFor(mode)) options[f.flag] = f.arg ? { type: "string", ...(f.repeatable && { multiple: true }) } : { type: "boolean" };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new RenderUsageError((err as Error).message);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed.values)) raw[camel(k)] = v;
+  return { raw: raw as RawRenderOptions, positionals: parsed.positionals };
 }
 
 function duration(flag: string, text: string | undefined, fallback: number): number {
@@ -147,7 +183,7 @@ function signalOption(flag: string, text: string | undefined, fallback: NodeJS.S
 /** Merges defaults, validates every value and rejects conflicting flags. Throws RenderUsageError. */
 export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec"): RenderOptions {
   const envFormat = raw.envFormat ?? "systemd";
-  if (envFormat !== "systemd" && envFormat !== "dotenv") throw new RenderUsageError(`--env-format ${envFormat}: expected systemd or dotenv`);
+  if (envFormat !== "systemd" && envFormat !== "dotenv") throw new RenderUsageError(`--env-format ${JSON.stringify(envFormat)}: expected systemd or dotenv`);
   const opts: RenderOptions = {
     environmentFiles: (raw.environmentFile ?? []).map((p) => (p.startsWith("-") ? { path: p.slice(1), optional: true } : { path: p, optional: false })),
     envFormat,

@@ -1,7 +1,7 @@
 // The `services` part of a template view: every PASSING instance of a service, from a registry snapshot.
 // `{{#services.mongodb}}{{address}}:{{port}}{{^last}},{{/last}}{{/services.mongodb}}`
+// Types only from core/model: its zod schemas cost ~110 ms to import, and this runs on every container start.
 import type { CatalogSnapshot, Instance } from "../core/model.js";
-import { isPassing } from "../core/model.js";
 import { LOOKUP, type LazyLookup } from "./template.js";
 
 /** One instance as templates see it. `hostPort` is `host:port` (`[v6]:port` for IPv6 addresses). */
@@ -45,7 +45,7 @@ export class ServiceDirectory implements LazyLookup {
 
   constructor(snapshot: CatalogSnapshot) {
     for (const i of snapshot.instances) {
-      if (!isPassing(i)) continue;
+      if (i.health !== "passing") continue; // = isPassing() of core/model, without importing zod
       const list = this.byName.get(i.name) ?? [];
       list.push(toLocation(i));
       this.byName.set(i.name, list);

@@ -1,7 +1,6 @@
 // `--wait tcp://host:port | http(s)://... | file://path`: block until every target is up, or fail naming
 // the ones that are not. Each target is retried with capped, jittered backoff until the shared deadline.
 import { access } from "node:fs/promises";
-import { connect } from "node:net";
 import { backoff, delay, type BackoffOptions } from "../core/util.js";
 import { RenderUsageError, WaitTimeoutError } from "./run-errors.js";
 
@@ -40,7 +39,8 @@ export function parseWaitTarget(uri: string): WaitTarget {
   }
 }
 
-function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+async function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import("node:net"); // loaded only when --wait tcp:// is used (container-start cost)
   return new Promise((resolve, reject) => {
     const sock = connect({ host, port });
     const fail = (err: Error) => {

@@ -1,7 +1,6 @@
 // The only renderer stage that writes files. Writes only when content (or mode) changed; atomically
 // (temp file in the same directory + rename), except where the destination is itself a mount point
 // (a bind-mounted single file: rename would fail with EBUSY or break the mount), which is rewritten in place.
-import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { OutputWriteError } from "./run-errors.js";
@@ -102,8 +101,9 @@ async function readExisting(dest: string): Promise<Existing | undefined> {
   }
 }
 
+// The temp name needs no strong randomness ("wx" refuses an existing file); node:crypto is not worth its load time.
 async function writeAtomic(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<void> {
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
     await writeFile(tmp, content, { mode, flag: "wx" });
     await chmod(tmp, mode); // the umask may have cleared bits

@@ -1,0 +1,138 @@
+// `portolan render`: env layers -> validated config -> (wait) -> templates rendered in memory -> files written.
+// `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
+// container-start path (see render-fast.ts).
+import type { Registry } from "../core/registry.js";
+import { loadConfig } from "../render/config.js";
+import { ConfigError, EXIT_SOFTWARE, SpecError } from "../render/errors.js";
+import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
+import { RegistryReadError } from "../render/run-errors.js";
+import { createMasker } from "../render/secrets.js";
+import { ServiceDirectory } from "../render/services.js";
+import { loadSpec } from "../render/spec.js";
+import type { ResolvedConfig } from "../render/types.js";
+import { waitForTargets } from "../render/wait.js";
+import { writeOutputs, type WriteResult } from "../render/writer.js";
+import { LazyLogger } from "./render-log.js";
+import { parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
+
+export interface Prepared {
+  config: ResolvedConfig;
+  templates: LoadedTemplate[];
+  rendered: RenderedSet;
+  results: WriteResult[];
+  registry?: Registry;
+  services?: ServiceDirectory;
+}
+
+/** Reads the registry's current catalog (the first snapshot of watch()), bounded by `timeoutMs`. */
+async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number): Promise<ServiceDirectory> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    for await (const snapshot of registry.watch(ac.signal)) return new ServiceDirectory(snapshot);
+    throw new RegistryReadError({ uri, message: `no catalog within ${timeoutMs}ms` });
+  } catch (err) {
+    if (err instanceof RegistryReadError) throw err;
+    throw new RegistryReadError({ uri, message: (err as Error).message, cause: err });
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+}
+
+export async function openRegistryFor(uri: string, log: LazyLogger): Promise<Registry> {
+  const { openRegistry } = await import("./registry-uri.js");
+  return openRegistry(uri, { logger: await log.get() });
+}
+
+/** Logs each changed file (names and modes only, never content). */
+export async function logResults(log: LazyLogger, results: WriteResult[]): Promise<void> {
+  for (const r of results) {
+    if (r.status === "rendered") await log.log("info", { dest: r.dest, method: r.method, mode: `0${r.mode.toString(8)}` }, "rendered");
+    else await log.log("debug", { dest: r.dest, status: r.status }, r.status);
+  }
+}
+
+/** Everything up to (and including) writing the files. Nothing is written unless every step before succeeded. */
+export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: AbortSignal): Promise<Prepared> {
+  const spec = opts.spec ? await loadSpec(opts.spec) : undefined;
+  const config = await loadConfig({
+    envFiles: opts.environmentFiles,
+    ...(opts.envDir !== undefined && { envDir: opts.envDir }),
+    ...(opts.name !== undefined && { name: opts.name }),
+    format: opts.envFormat,
+    filesOverrideEnv: opts.filesOverrideEnv,
+    processEnv: process.env,
+    ...(spec && { spec }),
+  });
+  for (const w of config.warnings ?? []) await log.log("warn", { variable: w.variable, code: w.code }, w.message);
+  const templates = await loadTemplates(opts.templates, opts.templateDirs);
+  if (opts.waits.length > 0) {
+    await waitForTargets(opts.waits, {
+      timeoutMs: opts.waitTimeoutMs,
+      ...(signal && { signal }),
+      onRetry: (t, attempt, err) => void log.log("debug", { target: t.uri, attempt, err }, "waiting"),
+    });
+  }
+  let registry: Registry | undefined;
+  let services: ServiceDirectory | undefined;
+  if (opts.registry) {
+    try {
+      registry = await openRegistryFor(opts.registry, log);
+    } catch (err) {
+      throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });
+    }
+    try {
+      services = await firstSnapshot(registry, opts.registry, opts.waitTimeoutMs);
+    } catch (err) {
+      await registry.close();
+      throw err;
+    }
+  }
+  try {
+    const rendered = renderAll(templates, buildView(config, services));
+    const results = await writeOutputs(rendered.outputs, { dryRun: opts.dryRun });
+    await logResults(log, results);
+    return { config, templates, rendered, results, ...(registry && { registry }), ...(services && { services }) };
+  } catch (err) {
+    await registry?.close();
+    throw err;
+  }
+}
+
+/** `--dry-run`: what would be written, secret values masked. */
+export function formatDryRun(p: Prepared): string {
+  const mask = createMasker(p.config);
+  let out = "";
+  p.rendered.outputs.forEach((o, i) => {
+    const r = p.results[i]!;
+    out += `--- ${o.dest} (${r.status}, mode 0${r.mode.toString(8)})\n`;
+    out += mask(o.content);
+    if (!o.content.endsWith("\n")) out += "\n";
+  });
+  return out;
+}
+
+/** Prints a failure (never a secret: messages name variables and files, not values) and returns the exit code. */
+export function reportFailure(command: string, err: unknown): number {
+  const code = (err as { exitCode?: unknown }).exitCode;
+  const text = err instanceof ConfigError || err instanceof SpecError ? err.format() : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`portolan ${command}: ${text}\n`);
+  if (typeof code === "number") return code;
+  if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT_SOFTWARE;
+}
+
+export async function runRender(raw: RawRenderOptions): Promise<number> {
+  try {
+    const opts = parseRenderOptions(raw, "render");
+    const log = new LazyLogger(opts.logLevel);
+    const p = await prepare(opts, log);
+    await p.registry?.close();
+    if (opts.dryRun) process.stdout.write(formatDryRun(p));
+    return 0;
+  } catch (err) {
+    return reportFailure("render", err);
+  }
+}
+
