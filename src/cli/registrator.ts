@@ -115,14 +115,14 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** Runs a registrator until SIGTERM/SIGINT. */
+/** Runs a registrator until SIGTERM/SIGINT. `open` gets the base logger (adapters add their own component). */
 export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) => Promise<Registry>): Promise<void> {
   const opts = registratorOptions(f);
-  const log = createLogger({ format: f.logFormat, level: f.logLevel }).child({ component: "registrator" });
-  const { default: Dockerode } = await import("dockerode");
-  const { dockerodePort } = await import("../docker/engine.js");
-  const registry = await open(log);
-  const registrator = new Registrator(dockerodePort(new Dockerode()), registry, opts, (e) => logEvent(log, e));
+  const base = createLogger({ format: f.logFormat, level: f.logLevel });
+  const log = base.child({ component: "registrator" });
+  const { httpDockerPort } = await import("../docker/client.js");
+  const registry = await open(base);
+  const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => logEvent(log, e));
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));

@@ -1,7 +1,8 @@
-// The Docker side of the registrator: a small port (for fakes in unit tests) and its dockerode implementation.
-import type Dockerode from "dockerode";
+// The Docker side of the registrator: a small port (fakes in unit tests; client.ts talks to dockerd) and the
+// pure parsing of dockerd's event stream.
+import type { ContainerInspectInfo } from "dockerode";
 
-export type ContainerInfo = Dockerode.ContainerInspectInfo;
+export type ContainerInfo = ContainerInspectInfo;
 
 /** One Docker event that concerns a container, reduced to what the registrator needs. */
 export interface DockerEvent {
@@ -47,31 +48,8 @@ export function parseDockerEvent(line: string): DockerEvent | undefined {
   return undefined;
 }
 
-export function dockerodePort(docker: Dockerode): DockerPort {
-  return {
-    async listRunning() {
-      const list = await docker.listContainers({ all: false });
-      return list.map((c) => c.Id);
-    },
-    async inspect(id) {
-      try {
-        return await docker.getContainer(id).inspect();
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-        throw err;
-      }
-    },
-    async events(sinceNano, signal) {
-      const opts: Record<string, unknown> = { filters: { type: ["container", "network"] }, abortSignal: signal };
-      // dockerd accepts `since` as "seconds.nanoseconds".
-      if (sinceNano !== undefined) opts.since = `${sinceNano / 1_000_000_000n}.${String(sinceNano % 1_000_000_000n).padStart(9, "0")}`;
-      const stream = (await docker.getEvents(opts)) as NodeJS.ReadableStream;
-      return lines(stream, signal);
-    },
-  };
-}
-
-async function* lines(stream: NodeJS.ReadableStream, signal: AbortSignal): AsyncIterable<DockerEvent> {
+/** Parsed events from dockerd's newline-delimited JSON stream; ends when the stream ends (or `signal` aborts). */
+export async function* lines(stream: NodeJS.ReadableStream, signal: AbortSignal): AsyncIterable<DockerEvent> {
   let buf = "";
   try {
     for await (const chunk of stream) {

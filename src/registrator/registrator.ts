@@ -108,8 +108,8 @@ export class Registrator {
     const ops = plan(desired, current, {
       mayRemove: (c) => !this.retained.has(c.id) && (this.opts.cleanup || this.registeredHere.has(c.id)),
     });
-    let writes = 0;
-    for (const op of ops) if (await this.apply(op)) writes++;
+    const written = await mapBounded(ops, this.opts.concurrency, (op) => this.apply(op));
+    const writes = written.filter(Boolean).length;
     this.emit({ type: "resync", durationMs: this.now() - started, containers: ids.length, writes });
   }
 

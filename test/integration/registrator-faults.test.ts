@@ -1,7 +1,7 @@
 // Faults on the real test bed: dockerd restart, backend outage, Consul agent restart (dev mode loses state).
 import { afterEach, describe, expect, it } from "vitest";
 import type { Registry } from "../../src/core/registry.js";
-import { dockerodePort } from "../../src/docker/engine.js";
+import { httpDockerPort } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { open } from "./backends.js";
@@ -41,7 +41,7 @@ describe("registrator under faults", () => {
   });
 
   function registrator(registry: Registry, over: Partial<RegistratorOptions> = {}) {
-    r = new Registrator(dockerodePort(docker), registry, options(owner, over), (e) => events.push(e));
+    r = new Registrator(httpDockerPort(), registry, options(owner, over), (e) => events.push(e));
     return r;
   }
   const byName = async (name: string) => (await reg!.listOwned(owner)).find((i) => i.name === name);

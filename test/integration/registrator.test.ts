@@ -1,7 +1,7 @@
 // Registrator behaviour on a real dockerd, against every backend (memory, Consul, ZooKeeper curator and nerve).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Instance } from "../../src/core/model.js";
-import { dockerodePort } from "../../src/docker/engine.js";
+import { httpDockerPort } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { BACKENDS, CountingRegistry, open, type Backend } from "./backends.js";
@@ -44,7 +44,7 @@ describe.each(BACKENDS)("registrator with $name", (backend: Backend) => {
   });
 
   async function startRegistrator(over: Partial<RegistratorOptions> = {}) {
-    r = new Registrator(dockerodePort(docker), reg, options(owner, over), (e) => events.push(e));
+    r = new Registrator(httpDockerPort(), reg, options(owner, over), (e) => events.push(e));
     await r.start();
     return r;
   }

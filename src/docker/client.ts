@@ -1,0 +1,104 @@
+// A minimal Docker Engine API client for the three calls the registrator makes (list, inspect, events),
+// over node:http. dockerode loads gRPC, protobufjs and ssh2 at require time (+13 MiB RSS measured on Node 20),
+// which the registrator's memory budget cannot afford; tests and benchmarks still drive dockerd with dockerode.
+// DOCKER_HOST: unix:///path (default /var/run/docker.sock) or tcp://HOST:PORT; with DOCKER_TLS_VERIFY=1 (or
+// DOCKER_CERT_PATH set) tcp uses TLS with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker).
+import { readFileSync } from "node:fs";
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { PortolanError } from "../core/errors.js";
+import { lines, type ContainerInfo, type DockerEvent, type DockerPort } from "./engine.js";
+
+export class DockerHostError extends PortolanError {
+  override name = "DockerHostError";
+}
+
+/** dockerd answered with an error status. */
+export class DockerApiError extends PortolanError {
+  override name = "DockerApiError";
+  constructor(
+    readonly statusCode: number,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`docker ${path}: ${statusCode} ${message}`);
+  }
+}
+
+export interface DockerTarget {
+  base: RequestOptions;
+  tls: boolean;
+}
+
+/** Where dockerd listens, from DOCKER_HOST & co. */
+export function dockerTarget(env: Record<string, string | undefined> = process.env): DockerTarget {
+  const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
+  if (host.startsWith("unix://")) return { base: { socketPath: host.slice("unix://".length) }, tls: false };
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(host);
+  if (!m) throw new DockerHostError(`DOCKER_HOST=${host}: expected unix:///path or tcp://HOST:PORT`);
+  const tls = env.DOCKER_TLS_VERIFY === "1" || Boolean(env.DOCKER_CERT_PATH);
+  const base: RequestOptions = { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2] ?? (tls ? 2376 : 2375)) };
+  if (tls) {
+    const dir = env.DOCKER_CERT_PATH || join(homedir(), ".docker");
+    const read = (f: string) => {
+      try {
+        return readFileSync(join(dir, f));
+      } catch (err) {
+        throw new DockerHostError(`DOCKER_CERT_PATH: cannot read ${join(dir, f)}: ${(err as Error).message}`);
+      }
+    };
+    Object.assign(base, { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem"), rejectUnauthorized: env.DOCKER_TLS_VERIFY === "1" });
+  }
+  return { base, tls };
+}
+
+function get(t: DockerTarget, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function body(res: IncomingMessage): Promise<string> {
+  res.setEncoding("utf8");
+  let s = "";
+  for await (const chunk of res) s += chunk;
+  return s;
+}
+
+async function getJson<T>(t: DockerTarget, path: string): Promise<T | undefined> {
+  const res = await get(t, path);
+  const text = await body(res);
+  if (res.statusCode === 404) return undefined;
+  if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, text.trim().slice(0, 200));
+  return JSON.parse(text) as T;
+}
+
+/** dockerd's `since` parameter: "seconds.nanoseconds". */
+export function sinceParam(nano: bigint): string {
+  return `${nano / 1_000_000_000n}.${String(nano % 1_000_000_000n).padStart(9, "0")}`;
+}
+
+export function httpDockerPort(target: DockerTarget = dockerTarget()): DockerPort {
+  return {
+    async listRunning() {
+      return ((await getJson<Array<{ Id: string }>>(target, "/containers/json")) ?? []).map((c) => c.Id);
+    },
+    inspect(id) {
+      return getJson<ContainerInfo>(target, `/containers/${encodeURIComponent(id)}/json`);
+    },
+    async events(sinceNano, signal) {
+      const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });
+      if (sinceNano !== undefined) q.set("since", sinceParam(sinceNano));
+      const path = `/events?${q}`;
+      const res = await get(target, path, signal);
+      if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res)).trim().slice(0, 200));
+      return lines(res, signal);
+    },
+  };
+}
+
+export type { DockerEvent };
