@@ -1,0 +1,78 @@
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { addFlags } from "../../src/cli/render.js";
+import { parseArgv, parseRenderOptions, type RawRenderOptions } from "../../src/cli/render-options.js";
+import { RenderUsageError } from "../../src/render/run-errors.js";
+
+/** What commander hands the action for the same argv (undefined values dropped, as parseArgs does). */
+function viaCommander(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
+  let out: { raw: RawRenderOptions; positionals: string[] } | undefined;
+  const cmd = addFlags(new Command(mode), mode).exitOverride();
+  if (mode === "exec") cmd.argument("<command...>");
+  cmd.action((...a: unknown[]) => {
+    const opts = (mode === "exec" ? a[1] : a[0]) as Record<string, unknown>;
+    const raw = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as RawRenderOptions;
+    out = { raw, positionals: mode === "exec" ? (a[0] as string[]) : [] };
+  });
+  cmd.parse(args, { from: "user" });
+  return out!;
+}
+
+const same: Array<{ name: string; mode: "render" | "exec"; args: string[] }> = [
+  { name: "render_everything", mode: "render", args: ["--name", "push", "--env-dir=/etc/push", "--environment-file", "/a.env", "--environment-file=-/b.env", "--env-format", "dotenv", "--files-override-env", "--spec", "s.yaml", "--template", "a:b", "--template=c:d:0600", "--template-dir", "t:o", "--wait", "tcp://127.0.0.1:1", "--wait-timeout", "5s", "--dry-run", "--log-level", "debug"] },
+  { name: "exec_with_program", mode: "exec", args: ["--kill-timeout=3s", "--registry", "memory:", "--watch", "--watch-min-quiet", "100ms", "--watch-max-quiet", "1s", "--reload-signal", "USR2", "--", "sh", "-c", "echo --x"] },
+  { name: "exec_reload_cmd_and_replace", mode: "exec", args: ["--reload-cmd", "kill -HUP 1", "--exec-replace", "--", "true"] },
+];
+
+describe("parseArgv equals commander", () => {
+  same.forEach((c, i) => {
+    it(`${i}_${c.name}`, () => {
+      const fast = parseArgv(c.args, c.mode);
+      expect(fast).toEqual(viaCommander(c.args, c.mode));
+      expect(parseRenderOptions(fast.raw, c.mode)).toEqual(parseRenderOptions(viaCommander(c.args, c.mode).raw, c.mode));
+    });
+  });
+});
+
+describe("parseRenderOptions", () => {
+  it("0_defaults_and_values", () => {
+    const o = parseRenderOptions(parseArgv(same[0]!.args, "render").raw, "render");
+    expect(o).toMatchObject({
+      name: "push",
+      envDir: "/etc/push",
+      environmentFiles: [{ path: "/a.env", optional: false }, { path: "/b.env", optional: true }],
+      envFormat: "dotenv",
+      filesOverrideEnv: true,
+      templates: [{ src: "a", dest: "b" }, { src: "c", dest: "d", mode: 0o600 }],
+      templateDirs: [{ srcDir: "t", destDir: "o" }],
+      waits: [{ kind: "tcp", host: "127.0.0.1", port: 1 }],
+      waitTimeoutMs: 5000,
+      dryRun: true,
+      reloadSignal: "SIGHUP",
+      killTimeoutMs: 10_000,
+    });
+    const e = parseRenderOptions(parseArgv(same[1]!.args, "exec").raw, "exec");
+    expect(e).toMatchObject({ killTimeoutMs: 3000, watch: true, watchMinQuietMs: 100, watchMaxQuietMs: 1000, reloadSignal: "SIGUSR2" });
+  });
+
+  const bad: Array<[string, "render" | "exec", string[]]> = [
+    ["env_file_flag_does_not_exist", "render", ["--env-file", "x"]],
+    ["watch_without_registry", "exec", ["--watch", "--", "true"]],
+    ["watch_and_exec_replace", "exec", ["--watch", "--registry", "memory:", "--exec-replace", "--", "true"]],
+    ["reload_cmd_and_signal", "exec", ["--reload-cmd", "x", "--reload-signal", "HUP", "--", "true"]],
+    ["bad_duration", "render", ["--wait-timeout", "soon"]],
+    ["bad_template_spec", "render", ["--template", "only-src"]],
+    ["bad_template_mode", "render", ["--template", "a:b:rw"]],
+    ["bad_wait_scheme", "render", ["--wait", "udp://1.2.3.4:5"]],
+    ["bad_signal", "exec", ["--reload-signal", "SIGNOPE", "--", "true"]],
+    ["bad_env_format", "render", ["--env-format", "ini"]],
+    ["max_below_min_quiet", "exec", ["--watch-min-quiet", "2s", "--watch-max-quiet", "1s", "--", "true"]],
+    ["exec_flag_on_render", "render", ["--exec-replace"]],
+    ["bad_log_level", "render", ["--log-level", "loud"]],
+  ];
+  bad.forEach(([name, mode, args], i) =>
+    it(`${1 + i}_rejects_${name}`, () => {
+      expect(() => parseRenderOptions(parseArgv(args, mode).raw, mode)).toThrow(RenderUsageError);
+    }),
+  );
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { MemoryRegistry } from "../../adapters/memory/index.js";
+import type { Instance } from "../../src/core/model.js";
+import { delay } from "../../src/core/util.js";
+import { ServiceDirectory } from "../../src/render/services.js";
+import { LOOKUP } from "../../src/render/template.js";
+import { QuietPeriod, watchServices, type Timers } from "../../src/render/watch.js";
+
+/** Manual clock: timers fire only when advance() passes their time. */
+class FakeTimers implements Timers {
+  now = 0;
+  private next = 1;
+  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.pending.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.pending.delete(h as number);
+  }
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.pending.delete(due[0]);
+      this.now = due[1].at;
+      due[1].fn();
+    }
+    this.now = end;
+  }
+}
+
+describe("QuietPeriod (min/max)", () => {
+  const cases: Array<{ name: string; pokes: number[]; until: number; fires: number[] }> = [
+    { name: "single_change_fires_after_min", pokes: [0], until: 1000, fires: [100] },
+    { name: "burst_extends_min", pokes: [0, 50, 120], until: 1000, fires: [220] },
+    { name: "continuous_burst_capped_by_max", pokes: [0, 90, 180, 270, 360, 450, 540], until: 1000, fires: [500, 640] },
+    { name: "two_bursts_two_fires", pokes: [0, 400], until: 1000, fires: [100, 500] },
+  ];
+  cases.forEach((c, i) =>
+    it(`${i}_${c.name}`, () => {
+      const t = new FakeTimers();
+      const fires: number[] = [];
+      const q = new QuietPeriod(100, 500, () => fires.push(t.now), t);
+      let at = 0;
+      for (const p of c.pokes) {
+        t.advance(p - at);
+        at = p;
+        q.poke();
+      }
+      t.advance(c.until - at);
+      expect(fires).toEqual(c.fires);
+    }),
+  );
+});
+
+function inst(name: string, address: string, port: number, health: Instance["health"] = "passing"): Instance {
+  return { id: `h:${name}:${address}:${port}`, name, address, port, protocol: "tcp", tags: [], meta: {}, checks: [], health, owner: "h" };
+}
+
+describe("watchServices", () => {
+  it("0_rerenders_only_on_changes_of_used_services", async () => {
+    const reg = new MemoryRegistry();
+    await reg.register(inst("db", "10.0.0.1", 1));
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const done = watchServices({
+      registry: reg,
+      signal: ac.signal,
+      minQuietMs: 10,
+      maxQuietMs: 50,
+      services: () => ["db"],
+      initialFingerprint: new ServiceDirectory(reg.snapshot()).fingerprint(["db"]),
+      onChange: async (dir) => {
+        seen.push(dir[LOOKUP]("db").map((l) => l.hostPort).join(","));
+      },
+    });
+    await delay(40);
+    expect(seen).toEqual([]); // first snapshot = what was rendered
+    await reg.register(inst("other", "10.0.0.9", 9)); // unused service
+    await reg.register(inst("db", "10.0.0.3", 3, "critical")); // not passing
+    await delay(40);
+    expect(seen).toEqual([]);
+    await reg.register(inst("db", "10.0.0.2", 2));
+    await reg.register(inst("db", "10.0.0.4", 4)); // same burst
+    await delay(80);
+    expect(seen).toEqual(["10.0.0.1:1,10.0.0.2:2,10.0.0.4:4"]);
+    ac.abort();
+    await done;
+  });
+});
