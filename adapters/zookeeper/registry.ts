@@ -43,6 +43,16 @@ export class ZooKeeperRegistry implements Registry {
     this.session.onRenewed(() => void this.restoreAll());
   }
 
+  /** Hex id of the current ZooKeeper session ("" while not connected): what `ephemeralOwner` of our nodes shows. */
+  sessionId(): string {
+    return this.session.currentSessionHex();
+  }
+
+  /** Session id and password, only so fault-injection tests can expire the session; never log them. */
+  sessionCredentials(): { id: Buffer; password: Buffer } | undefined {
+    return this.session.credentials();
+  }
+
   async register(instance: Instance): Promise<void> {
     const inst = InstanceSchema.parse(instance);
     assertZnodeName(inst.id);

@@ -40,6 +40,12 @@ export class ZkSession {
     return () => this.renewListeners.delete(fn);
   }
 
+  /** The live session's id and password, for fault-injection tests only (never log the password). */
+  credentials(): { id: Buffer; password: Buffer } | undefined {
+    if (!this.client || !this.connected) return undefined;
+    return { id: this.client.getSessionId(), password: this.client.getSessionPassword() };
+  }
+
   deadline(): number {
     return Date.now() + this.o.operationTimeoutMs;
   }
