@@ -117,16 +117,16 @@ function errorText(err: unknown): string {
 
 /** Runs a registrator until SIGTERM/SIGINT. `open` gets the base logger (adapters add their own component). */
 export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) => Promise<Registry>): Promise<void> {
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   const opts = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: f.logLevel });
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
   const registry = await open(base);
   const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => logEvent(log, e));
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
   log.info({ owner: opts.owner, backend: registry.kind }, "starting");
   await Promise.race([registrator.start(), stopped]);
   const signal = await stopped;

@@ -50,14 +50,16 @@ describe.each(PERSISTENT)("portolan registrator process with $name", (backend) =
     proc = start();
     await eventually("registered", async () => (await reg!.listOwned(owner)).length === 1, 20_000);
     proc.proc.kill("SIGTERM");
-    expect((await proc.exited).code).toBe(0);
+    const exit = await proc.exited;
+    expect(exit, proc.logs()).toEqual({ code: 0, signal: null });
     expect(proc.logs()).toContain('"msg":"stopped"');
     if (backend.name === "consul") expect(await reg.listOwned(owner)).toHaveLength(1);
 
     proc = start("--deregister-on-exit");
-    await eventually("registered again", async () => (await reg!.listOwned(owner)).length === 1, 20_000);
+    await eventually("first reconcile of the new process", () => proc!.logs().includes('"msg":"resync done"'), 20_000);
+    expect(await reg.listOwned(owner)).toHaveLength(1);
     proc.proc.kill("SIGINT");
-    expect((await proc.exited).code).toBe(0);
+    expect(await proc.exited, proc.logs()).toEqual({ code: 0, signal: null });
     expect(await reg.listOwned(owner)).toEqual([]);
   });
 

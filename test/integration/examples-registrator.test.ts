@@ -1,0 +1,39 @@
+// Runs examples/registrator-* exactly as a user would, against the test bed, and checks what they print.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { assertBuilt, CLI } from "./cli.js";
+import { TESTBED } from "./testbed.js";
+
+function runExample(name: string, env: Record<string, string>): string {
+  assertBuilt();
+  const script = new URL(`../../examples/${name}/run.sh`, import.meta.url).pathname;
+  return execFileSync("bash", [script], {
+    cwd: mkdtempSync(join(tmpdir(), `portolan-${name}-`)),
+    env: { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, ...env },
+    encoding: "utf8",
+    timeout: 170_000,
+  });
+}
+
+describe("examples", () => {
+  it("0_registrator-consul", () => {
+    const out = runExample("registrator-consul", { CONSUL: `${TESTBED.consul.host}:${TESTBED.consul.port}` });
+    expect(out).toMatch(/redis instances:\n {2}example-consul:redis-a:6379 127\.0\.0\.1:\d+ \[primary\]\n {2}example-consul:redis-b:6379 127\.0\.0\.1:\d+ \[replica\]/);
+    expect(out).toContain("web meta version: 1.4.2");
+    expect(out).toMatch(/web checks: .*tcp/);
+    expect(out).toContain("after stopping redis-b: example-consul:redis-a:6379");
+    expect(out).toContain("after portolan exits (--deregister-on-exit): 0 redis instances");
+  }, 180_000);
+
+  it("1_registrator-zookeeper", () => {
+    const out = runExample("registrator-zookeeper", { ZK: TESTBED.zkStandalone });
+    expect(out).toContain("curator: /example/curator/api/example-zk:api-1:8080");
+    expect(out).toMatch(/\{"name":"api","id":"example-zk:api-1:8080","address":"127\.0\.0\.1","port":\d+,"sslPort":null,"payload":null,"registrationTimeUTC":…,"serviceType":"DYNAMIC","uriSpec":null\}/);
+    expect(out).toMatch(/nerve: \/example\/nerve\/api\/services\/example-zk:api-N:NNNN_N{10}/);
+    expect(out).toMatch(/\{"host":"127\.0\.0\.1","port":\d+,"name":"example-zk:api-1:8080"/);
+    expect(out).toContain("after docker stop: curator [], nerve []");
+  }, 180_000);
+});
