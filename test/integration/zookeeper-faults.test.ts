@@ -1,0 +1,138 @@
+// The ZooKeeper adapter under faults, against the real test bed: the ensemble leader killed (same session
+// must carry on), and a forced session expiry (every ephemeral re-created under the new session).
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogSnapshot } from "../../src/core/model.js";
+import { ZooKeeperRegistry } from "../../adapters/zookeeper/index.js";
+import type { Client } from "../../adapters/zookeeper/ops.js";
+import { exists, getChildren, getData, ownerHex } from "../../adapters/zookeeper/ops.js";
+import { delay } from "../../src/core/util.js";
+import { TESTBED } from "./testbed.js";
+import { capturingLogger, instance, nextMatching, rawClient, removeTree, uniqueBase } from "./zookeeper-support.js";
+
+const testbed = (...args: string[]) => execFileSync("bash", [TESTBED.script, ...args], { encoding: "utf8" }).trim();
+const ids = (s: CatalogSnapshot) => s.instances.map((i) => i.id).sort();
+
+async function until(what: string, probe: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
+
+/** Path of the node holding instance `id` of `name`, in either layout (undefined if absent). */
+async function nodePath(c: Client, format: "curator" | "nerve", base: string, name: string, id: string): Promise<string | undefined> {
+  const dir = format === "curator" ? `${base}/${name}` : `${base}/${name}/services`;
+  if (!(await exists(c, dir))) return undefined;
+  const child = (await getChildren(c, dir)).find((ch) => (format === "curator" ? ch === id : ch.startsWith(`${id}_`)));
+  return child === undefined ? undefined : `${dir}/${child}`;
+}
+
+describe("ensemble leader killed", () => {
+  const base = uniqueBase("leader");
+  let stopped: string | undefined;
+  let reg: ZooKeeperRegistry | undefined;
+
+  afterAll(async () => {
+    if (stopped) testbed("zk-start", stopped);
+    await reg?.close();
+    const c = await rawClient(TESTBED.zkEnsemble.join(","));
+    await removeTree(c, base);
+    c.close();
+  });
+
+  it("0_registrations stay, new ones succeed after re-election, on the same session; watch carries on", async () => {
+    const { logger, lines } = capturingLogger();
+    reg = new ZooKeeperRegistry({
+      connect: TESTBED.zkEnsemble.join(","), format: "curator", chroot: base, sessionTimeoutMs: 30_000, operationTimeoutMs: 45_000, logger,
+    });
+    const a = instance("web", "web-1", 80);
+    const b = instance("web", "web-2", 81);
+    await reg.register(a);
+    const session = reg.sessionId();
+    const ac = new AbortController();
+    const it = reg.watch(ac.signal)[Symbol.asyncIterator]();
+    expect(ids(await nextMatching(it, () => true))).toEqual([a.id]);
+
+    const leader = testbed("zk-leader");
+    expect(leader).toMatch(/^[123]$/);
+    testbed("zk-stop", leader);
+    stopped = leader;
+    const t0 = Date.now();
+    await reg.register(b);
+    console.log(`[zookeeper] register during leader loss completed after ${Date.now() - t0} ms`);
+    expect(reg.sessionId()).toBe(session);
+    expect(testbed("zk-leader")).not.toBe(leader);
+    // The connection really dropped (followers drop clients while electing) and came back on the same session.
+    expect(lines.some((l) => String(l.msg).includes("connection lost"))).toBe(true);
+    expect(lines.some((l) => String(l.msg).includes("session expired"))).toBe(false);
+
+    const survivors = TESTBED.zkEnsemble.filter((_, i) => String(i + 1) !== leader).join(",");
+    const c = await rawClient(survivors);
+    try {
+      for (const i of [a, b]) {
+        const node = await getData(c, `${base}/web/${i.id}`);
+        expect(ownerHex(node.stat)).toBe(session);
+      }
+    } finally {
+      c.close();
+    }
+    expect(ids(await nextMatching(it, (s) => s.instances.length === 2, 30_000))).toEqual([a.id, b.id]);
+    expect(await reg.listOwned("host1")).toEqual([a, b]);
+    ac.abort();
+  });
+});
+
+describe.each(["curator", "nerve"] as const)("session expiry (%s)", (format) => {
+  const ZK = TESTBED.zkStandalone;
+  const base = uniqueBase(`expiry-${format}`);
+  let raw: Client;
+  let reg: ZooKeeperRegistry;
+
+  beforeAll(async () => {
+    raw = await rawClient(ZK);
+    reg = new ZooKeeperRegistry({ connect: ZK, format, chroot: base, sessionTimeoutMs: 4_000 });
+  });
+  afterAll(async () => {
+    await reg.close();
+    await removeTree(raw, base);
+    raw.close();
+  });
+
+  it("0_every owned ephemeral is re-created under the new session; held-back ones stay absent; watch re-arms", async () => {
+    const a = instance("web", "web-1", 80);
+    const b = instance("api", "api-1", 81);
+    const held = instance("web", "web-3", 83, { health: "critical" });
+    for (const i of [a, b, held]) await reg.register(i);
+    const ac = new AbortController();
+    const it = reg.watch(ac.signal)[Symbol.asyncIterator]();
+    expect(ids(await nextMatching(it, () => true))).toEqual([b.id, a.id].sort());
+
+    const old = reg.sessionId();
+    const creds = reg.sessionCredentials()!;
+    // A second client on the same session id and password, then closed: that closes (expires) the session.
+    const clone = await rawClient(ZK, { sessionId: creds.id, sessionPassword: creds.password, sessionTimeout: 4_000 });
+    clone.close();
+    const t0 = Date.now();
+    await until("a new session", () => reg.sessionId() !== "" && reg.sessionId() !== old);
+    const now = reg.sessionId();
+    for (const i of [a, b]) {
+      await until(`${i.id} re-created`, async () => {
+        const path = await nodePath(raw, format, base, i.name, i.id);
+        return path !== undefined && ownerHex((await getData(raw, path)).stat) === now;
+      });
+    }
+    console.log(`[zookeeper ${format}] session expired -> entries re-created under the new session in ${Date.now() - t0} ms`);
+    expect(await nodePath(raw, format, base, held.name, held.id)).toBeUndefined();
+    expect(await reg.listOwned("host1")).toEqual(expect.arrayContaining([a, b, held]));
+    expect(await reg.listOwned("host1")).toHaveLength(3);
+
+    const d = instance("web", "web-4", 84);
+    await reg.register(d);
+    expect(ids(await nextMatching(it, (s) => ids(s).includes(d.id)))).toEqual([a.id, b.id, d.id].sort());
+    await reg.deregister(a);
+    expect(ids(await nextMatching(it, (s) => !ids(s).includes(a.id)))).toEqual([b.id, d.id].sort());
+    ac.abort();
+  });
+});
