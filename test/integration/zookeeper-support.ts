@@ -77,13 +77,20 @@ const JAVA_SRC = new URL("./java/CuratorReader.java", import.meta.url).pathname;
 /** Debian libcurator-discovery-java; its manifest pulls curator-framework/client, zookeeper, jackson, guava, slf4j-api. */
 const JAVA_CP = ["/usr/share/java/curator-x-discovery.jar", "/usr/share/java/slf4j-nop.jar"];
 
-/** Compiles test/integration/java/CuratorReader.java with javac; returns a function that runs it. */
-export function curatorReader(): (...args: string[]) => string[] {
+const SPRING_STUB = new URL("./java/spring/ZookeeperInstance.java", import.meta.url).pathname;
+
+export interface CuratorReaderOptions {
+  /** Put the stand-in for Spring Cloud Zookeeper's payload class on the class path. */
+  spring?: boolean;
+}
+
+/** Compiles test/integration/java/CuratorReader.java with javac; returns a function that runs it (throws on a non-zero exit). */
+export function curatorReader(opts: CuratorReaderOptions = {}): (...args: string[]) => string[] {
   const out = mkdtempSync(join(tmpdir(), "portolan-curator-"));
-  execFileSync("javac", ["-cp", JAVA_CP.join(":"), "-d", out, JAVA_SRC], { stdio: "pipe" });
+  execFileSync("javac", ["-cp", JAVA_CP.join(":"), "-d", out, JAVA_SRC, ...(opts.spring ? [SPRING_STUB] : [])], { stdio: "pipe" });
   const cp = [out, ...JAVA_CP].join(":");
   return (...args) =>
-    execFileSync("java", ["-cp", cp, "CuratorReader", ...args], { encoding: "utf8", timeout: 60_000 })
+    execFileSync("java", ["-cp", cp, "CuratorReader", ...args], { encoding: "utf8", timeout: 60_000, stdio: "pipe" })
       .split("\n")
       .filter((l) => l !== "");
 }

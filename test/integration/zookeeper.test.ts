@@ -113,6 +113,17 @@ describe("curator format", () => {
     const doc = JSON.parse((await getData(raw, `${base}/web/${web.id}`)).data.toString()) as { payload: Record<string, unknown> };
     expect(doc.payload["@class"]).toBe("org.springframework.cloud.zookeeper.discovery.ZookeeperInstance");
     expect(doc.payload.metadata).toMatchObject({ zone: "z", version: "3", "portolan.tags": '["a","b,c"]' });
+    // A Java reader without the payload class fails on the whole service (why payload is null by default) ...
+    let failure: { stderr?: string } | undefined;
+    try {
+      curatorReader()("query", ZK, base, "web");
+    } catch (e) {
+      failure = e as { stderr?: string };
+    }
+    expect(String(failure?.stderr)).toContain("org.springframework.cloud.zookeeper.discovery.ZookeeperInstance");
+    // ... and one with it reads our payload back byte for byte.
+    const ours = (await getData(raw, `${base}/web/${web.id}`)).data.toString();
+    expect(curatorReader({ spring: true })("query", ZK, base, "web")).toEqual([ours]);
     const later = open("curator", { chroot: base, payload: "spring" });
     const [got] = await later.listOwned("host1");
     expect(got).toMatchObject({ id: web.id, tags: ["a", "b,c"], meta: { zone: "z", version: "3" }, owner: "host1" });
