@@ -1,7 +1,7 @@
 // The ZooKeeper adapter against the real standalone server of the test bed, read back with a raw client
 // and with Apache Curator's own ServiceDiscovery (Debian libcurator-discovery-java).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
+import { ZodError } from "zod/v3";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { encodeCurator, encodeNerve } from "../../adapters/zookeeper/codec.js";
@@ -217,6 +217,21 @@ describe("validation and availability", () => {
     await expect(r.listOwned("host1")).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(r.deregister(instance("web", "web-1", 80))).rejects.toBeInstanceOf(BackendUnavailableError);
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+});
+
+describe("close", () => {
+  it("0_close() ends the session: its ephemeral nodes are gone at once, not after the session timeout", async () => {
+    const r = open("curator", { sessionTimeoutMs: 30_000 });
+    const path = `${bases.at(-1)!}/web/host1:web-1:80`;
+    await r.register(instance("web", "web-1", 80));
+    expect(await exists(raw, path)).not.toBeNull();
+    const t0 = Date.now();
+    await r.close();
+    while ((await exists(raw, path)) !== null && Date.now() - t0 < 5_000) await new Promise((res) => setTimeout(res, 20));
+    expect(await exists(raw, path)).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(r.register(instance("web", "web-2", 81))).rejects.toBeInstanceOf(BackendUnavailableError);
   });
 });
 
