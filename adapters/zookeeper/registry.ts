@@ -71,6 +71,10 @@ export class ZooKeeperRegistry implements Registry {
       if (isPassing(inst)) await this.ensureNode(rec, deadline);
       else await this.removeNodes(inst, deadline);
     });
+    // Ids are unique across services (the registrator keys on them): a renamed service replaces the old entry.
+    for (const other of [...this.records.values()]) {
+      if (other.instance.id === inst.id && other.instance.name !== inst.name) await this.deregister(other.instance);
+    }
   }
 
   async deregister(ref: InstanceRef): Promise<void> {
