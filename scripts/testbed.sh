@@ -75,8 +75,8 @@ main() {
   local cmd=${1:-}
   shift || true
   case $cmd in
-    up) exec 9>"$TB_STATE/lock"; flock -w 3600 9 || tb_die "another testbed.sh holds $TB_STATE/lock"; tb_up ;;
-    down) exec 9>"$TB_STATE/lock"; flock -w 600 9 || tb_die "another testbed.sh holds $TB_STATE/lock"; tb_down ;;
+    up) exec 9>"$TB_STATE/up.lock"; flock -w 3600 9 || tb_die "another testbed.sh holds $TB_STATE/up.lock"; tb_up ;;
+    down) exec 9>"$TB_STATE/up.lock"; flock -w 600 9 || tb_die "another testbed.sh holds $TB_STATE/up.lock"; tb_down ;;
     status) tb_status ;;
     consul-restart) consul_stop; consul_start ;;
     consul-stop) consul_stop ;;

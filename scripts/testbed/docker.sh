@@ -32,7 +32,7 @@ docker_start_daemon() {
     fi
     rm -f "$TB_DOCKERD_PIDFILE"
     echo "=== $(date -u +%FT%TZ) dockerd ${args[*]}" >>"$TB_DOCKERD_LOG"
-    setsid dockerd --host unix:///var/run/docker.sock "${args[@]}" </dev/null >>"$TB_DOCKERD_LOG" 2>&1 &
+    setsid dockerd --host unix:///var/run/docker.sock "${args[@]}" </dev/null >>"$TB_DOCKERD_LOG" 2>&1 8>&- 9>&- &
     local pid=$!
     if tb_wait 60 "dockerd" docker_ok; then
       echo "$pid" >"$TB_DOCKERD_OURS"

@@ -26,9 +26,10 @@ tb_alive() {
 }
 
 # tb_spawn PIDFILE LOGFILE CMD... : start CMD detached (own session), record its pid.
+# Lock descriptors 8 and 9 are closed so long-lived servers never hold the script's locks.
 tb_spawn() {
   local pidfile=$1 logfile=$2; shift 2
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  setsid "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
   echo $! >"$pidfile"
 }
 
