@@ -3,47 +3,10 @@
 // Nothing is stopped at teardown: services stay up for the next run (and for other developers'
 // runs on the same machine); `scripts/testbed.sh down` (done by .ci/run) stops them.
 import { execFileSync } from "node:child_process";
-import { request } from "node:http";
-import { connect } from "node:net";
-import { TESTBED, consulNotRunReason } from "./testbed.js";
-
-const CHECK_TIMEOUT_MS = 5_000;
+import { TESTBED, consulNotRunReason, httpCall, zkFourLetter, zkMode } from "./testbed.js";
 
 class TestbedNotReadyError extends Error {
   override name = "TestbedNotReadyError";
-}
-
-function httpGet(opts: { socketPath?: string; host?: string; port?: number; path: string }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...opts, method: "GET", timeout: CHECK_TIMEOUT_MS }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`timeout after ${CHECK_TIMEOUT_MS} ms`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** Sends a ZooKeeper four-letter word and returns the whole reply. */
-export function zkFourLetter(address: string, word: string): Promise<string> {
-  const [host, port] = address.split(":");
-  return new Promise((resolve, reject) => {
-    const sock = connect({ host: host ?? "127.0.0.1", port: Number(port) });
-    let reply = "";
-    sock.setTimeout(CHECK_TIMEOUT_MS, () => sock.destroy(new Error(`timeout after ${CHECK_TIMEOUT_MS} ms`)));
-    sock.setEncoding("utf8");
-    sock.on("connect", () => sock.write(word));
-    sock.on("data", (chunk: string) => (reply += chunk));
-    sock.on("end", () => resolve(reply));
-    sock.on("error", reject);
-  });
-}
-
-export function zkMode(srvrReply: string): string | undefined {
-  return /^Mode: (\S+)$/m.exec(srvrReply)?.[1];
 }
 
 async function check(what: string, probe: () => Promise<string | undefined>): Promise<string | undefined> {
@@ -59,12 +22,12 @@ async function verify(): Promise<string[]> {
   const consulSkipped = consulNotRunReason();
   const results = await Promise.all([
     check(`dockerd (${TESTBED.dockerSocket})`, async () => {
-      const r = await httpGet({ socketPath: TESTBED.dockerSocket, path: "/_ping" });
+      const r = await httpCall({ socketPath: TESTBED.dockerSocket, path: "/_ping" });
       return r.status === 200 && r.body === "OK" ? undefined : `/_ping answered ${r.status} ${r.body}`;
     }),
     check(`docker images`, async () => {
       for (const image of [TESTBED.busyboxImage, TESTBED.nodeImage]) {
-        const r = await httpGet({ socketPath: TESTBED.dockerSocket, path: `/images/${image}/json` });
+        const r = await httpCall({ socketPath: TESTBED.dockerSocket, path: `/images/${image}/json` });
         if (r.status !== 200) return `${image} missing (${r.status})`;
       }
       return undefined;
@@ -82,7 +45,7 @@ async function verify(): Promise<string[]> {
     consulSkipped !== undefined
       ? Promise.resolve(undefined)
       : check(`Consul ${TESTBED.consul.host}:${TESTBED.consul.port}`, async () => {
-          const r = await httpGet({ ...TESTBED.consul, path: "/v1/status/leader" });
+          const r = await httpCall({ ...TESTBED.consul, path: "/v1/status/leader" });
           return r.status === 200 && /^"[^"]+"$/.test(r.body) ? undefined : `/v1/status/leader answered ${r.status} ${r.body}`;
         }),
   ]);

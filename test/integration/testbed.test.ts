@@ -3,21 +3,23 @@
 import { execFileSync } from "node:child_process";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { zkFourLetter, zkMode } from "./global-setup.js";
 import {
   TESTBED,
   consulNotRunReason,
   consulRestart,
   dockerRestart,
+  httpCall,
+  zkFourLetter,
   zkLeader,
   zkMemberAddress,
+  zkMode,
   zkStart,
   zkStop,
   type ZkMember,
 } from "./testbed.js";
 
 const docker = new Docker({ socketPath: TESTBED.dockerSocket });
-const consulUrl = `http://${TESTBED.consul.host}:${TESTBED.consul.port}`;
+const consul = (method: string, path: string, body?: string) => httpCall({ ...TESTBED.consul, method, path, body });
 
 async function ensembleModes(): Promise<(string | undefined)[]> {
   return Promise.all(TESTBED.zkEnsemble.map(async (a) => zkMode(await zkFourLetter(a, "srvr").catch(() => ""))));
@@ -69,8 +71,8 @@ describe("docker", () => {
       try {
         expect(port).toBeGreaterThan(0);
         const body = await waitFor("container http", async () => {
-          const r = await fetch(`http://127.0.0.1:${port}/index.html`);
-          return r.ok ? r.text() : undefined;
+          const r = await httpCall({ host: "127.0.0.1", port, path: "/index.html" });
+          return r.status === 200 ? r.body : undefined;
         });
         expect(body).toBe(c.expected);
       } finally {
@@ -129,14 +131,13 @@ describe("consul", () => {
   it("0_dev_agent_is_leader_and_loses_state_on_restart", async () => {
     // Not a skip: global setup already printed CONSUL INTEGRATION NOT RUN; this fails with the reason.
     expect(consulNotRunReason()).toBeUndefined();
-    const leader = await (await fetch(`${consulUrl}/v1/status/leader`)).json();
-    expect(leader).toBe("127.0.0.1:18300");
+    const leader = await consul("GET", "/v1/status/leader");
+    expect(JSON.parse(leader.body)).toBe("127.0.0.1:18300");
     const key = `portolan-testbed/${process.pid}`;
-    const put = await fetch(`${consulUrl}/v1/kv/${key}`, { method: "PUT", body: "v" });
-    expect(await put.json()).toBe(true);
-    expect((await fetch(`${consulUrl}/v1/kv/${key}`)).status).toBe(200);
+    expect(JSON.parse((await consul("PUT", `/v1/kv/${key}`, "v")).body)).toBe(true);
+    expect((await consul("GET", `/v1/kv/${key}`)).status).toBe(200);
     consulRestart();
-    expect(await (await fetch(`${consulUrl}/v1/status/leader`)).json()).toBe("127.0.0.1:18300");
-    expect((await fetch(`${consulUrl}/v1/kv/${key}`)).status).toBe(404);
+    expect(JSON.parse((await consul("GET", "/v1/status/leader")).body)).toBe("127.0.0.1:18300");
+    expect((await consul("GET", `/v1/kv/${key}`)).status).toBe(404);
   });
 });

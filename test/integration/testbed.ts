@@ -2,6 +2,8 @@
 // Everything binds to loopback.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 
 export const TESTBED = {
@@ -80,4 +82,51 @@ export function dockerRestart(): void {
 export function consulNotRunReason(): string | undefined {
   const marker = join(TESTBED.stateDir, "consul-not-run");
   return existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+}
+
+const PROBE_TIMEOUT_MS = 5_000;
+
+export interface HttpCallOptions {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  path: string;
+  method?: string;
+  body?: string;
+}
+
+/** One HTTP request on a fresh connection (no keep-alive pool, so it survives server restarts). */
+export function httpCall(opts: HttpCallOptions): Promise<{ status: number; body: string }> {
+  const { body, ...target } = opts;
+  return new Promise((resolve, reject) => {
+    const req = request({ ...target, method: opts.method ?? "GET", agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${PROBE_TIMEOUT_MS} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Sends a ZooKeeper four-letter word ("srvr", "stat", "mntr", "ruok") and returns the whole reply. */
+export function zkFourLetter(address: string, word: string): Promise<string> {
+  const [host, port] = address.split(":");
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: host ?? "127.0.0.1", port: Number(port) });
+    let reply = "";
+    sock.setTimeout(PROBE_TIMEOUT_MS, () => sock.destroy(new Error(`timeout after ${PROBE_TIMEOUT_MS} ms`)));
+    sock.setEncoding("utf8");
+    sock.on("connect", () => sock.write(word));
+    sock.on("data", (chunk: string) => (reply += chunk));
+    sock.on("end", () => resolve(reply));
+    sock.on("error", reject);
+  });
+}
+
+/** "leader" | "follower" | "standalone" from a `srvr` reply; undefined when the server does not serve. */
+export function zkMode(srvrReply: string): string | undefined {
+  return /^Mode: (\S+)$/m.exec(srvrReply)?.[1];
 }
