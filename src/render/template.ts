@@ -84,10 +84,30 @@ function hasOwn(obj: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
+/**
+ * Helpers on a variable: `NAME.value` (the raw string), `NAME.typed` (the spec-typed value: a duration in ms, a
+ * number, true/false), `NAME.json` (the typed value as JSON; use `{{{NAME.json}}}` to embed it unescaped).
+ * Other keys look inside the typed value (`{{#PEERS}}{{host}}{{/PEERS}}` items). Results keep the secret flag.
+ */
+function varHelper(v: ViewVar, key: string): unknown {
+  switch (key) {
+    case "value":
+      return new ViewVar(v.value, v.value, v.secret);
+    case "typed":
+      return new ViewVar(toText(v.typed ?? v.value), v.typed, v.secret);
+    case "json": {
+      const json = JSON.stringify(v.typed ?? v.value);
+      return new ViewVar(json, json, v.secret);
+    }
+    default:
+      return step(v.typed, key);
+  }
+}
+
 /** One step of a dotted lookup inside a value; NOT_FOUND when the value has no such key. */
 function step(value: unknown, key: string): unknown {
   if (value === null || value === undefined) return NOT_FOUND;
-  if (value instanceof ViewVar) return step(value.typed, key);
+  if (value instanceof ViewVar) return varHelper(value, key);
   if (typeof value === "object" && LOOKUP in value) return (value as LazyLookup)[LOOKUP](key);
   if (value instanceof Map) return value.has(key) ? value.get(key) : NOT_FOUND;
   if (typeof value === "object" && hasOwn(value, key)) return (value as Record<string, unknown>)[key];

@@ -32,6 +32,7 @@ const view = {
   ]),
   EMPTY: v("", undefined),
   PASSWORD: v("s3cret", "s3cret", true),
+  TIMEOUT: v("15s", 15000),
   HOSTILE: v('$(touch /tmp/x) `id` {{NAME}} "q" \'s\' <b>&amp;\nline2\\'),
   services,
 };
@@ -55,6 +56,8 @@ const text: Array<{ name: string; src: string; out: string; used?: string[] }> =
   { name: "services_unknown_is_empty", src: "[{{#services.nope}}x{{/services.nope}}{{^services.nope}}none{{/services.nope}}]", out: "[none]" },
   { name: "outer_names_visible_in_section", src: "{{#services.redis}}{{NAME}}@{{port}}{{/services.redis}}", out: "push@6379" },
   { name: "standalone_section_lines_removed", src: "a\n{{#ON}}\nb\n{{/ON}}\nc\n", out: "a\nb\nc\n" },
+  { name: "helper_typed_and_value", src: "{{TIMEOUT.typed}}ms from {{TIMEOUT.value}} / {{TIMEOUT}}", out: "15000ms from 15s / 15s" },
+  { name: "helper_json_typed", src: "{{{PEERS.json}}} {{{ON.json}}} {{{NAME.json}}}", out: '[{"host":"a","port":1,"address":"a:1"},{"host":"b","port":2,"address":"b:2"}] true "push"' },
   { name: "comments_and_delimiters", src: "{{! note }}{{=<% %>=}}<% NAME %> {{NAME}}", out: "push {{NAME}}" },
 ];
 
@@ -117,6 +120,8 @@ describe("renderTemplate secrets and syntax errors", () => {
     expect(renderTemplate("{{PASSWORD}}", "t", view).usesSecret).toBe(true);
     expect(renderTemplate("{{NAME}}", "t", view).usesSecret).toBe(false);
     expect(renderTemplate("{{#PASSWORD}}{{.}}{{/PASSWORD}}", "t", view).usesSecret).toBe(true);
+    expect(renderTemplate("{{PASSWORD.value}}", "t", view).usesSecret).toBe(true);
+    expect(renderTemplate("{{{PASSWORD.json}}}", "t", view).usesSecret).toBe(true);
   });
   const bad: Array<[string, string, number]> = [
     ["unclosed_section", "a\n\n{{#ON}}\nb", 3],
