@@ -10,7 +10,8 @@ export const META = {
   protocol: "portolan_protocol",
   containerId: "portolan_container_id",
   containerName: "portolan_container_name",
-  checks: "portolan_checks",
+  /** `portolan_check_<n>`: check n of the instance, whole (see encodeCheck). */
+  checkPrefix: "portolan_check_",
 } as const;
 export const RESERVED_META_PREFIXES = ["portolan_", "consul-"] as const;
 
@@ -57,11 +58,15 @@ export function aggregateHealth(statuses: readonly string[]): Health {
   return worst;
 }
 
-// ---- check details kept in Meta (what Consul does not hand back losslessly) ----
+// ---- checks kept in Meta ----
+// Consul hands back a check's type, interval and timeout but not its target (Definition is empty in
+// /v1/agent/checks and /v1/health/*), nor its initial status, deregister-after or TLS flag. So each check is
+// also written, whole, into its own meta key `portolan_check_<n>`; listOwned() reads them back exactly.
 
-/** One check without its target; short keys so several fit in one 512-char meta value. */
+/** One check with short keys, to keep well under Consul's 512-character meta values. */
 interface CheckRecord {
   t: Check["type"];
+  u?: string;
   i?: number;
   o?: number;
   s?: Health;
@@ -69,40 +74,38 @@ interface CheckRecord {
   k?: boolean;
 }
 
-export function encodeChecks(checks: readonly Check[]): string {
-  const records = checks.map((c): CheckRecord => {
-    const r: CheckRecord = { t: c.type };
-    if (c.intervalMs !== undefined) r.i = c.intervalMs;
-    if (c.timeoutMs !== undefined) r.o = c.timeoutMs;
-    if (c.initialStatus !== undefined) r.s = c.initialStatus;
-    if (c.deregisterAfterMs !== undefined) r.d = c.deregisterAfterMs;
-    if (c.tlsSkipVerify !== undefined) r.k = c.tlsSkipVerify;
-    return r;
-  });
-  return JSON.stringify(records);
+export function checkMetaKey(index: number): string {
+  return `${META.checkPrefix}${index}`;
 }
 
-/** Undefined when the text is not what encodeChecks wrote (then the caller sees no checks and re-registers). */
-export function decodeChecks(text: string): Omit<Check, "target">[] | undefined {
-  let parsed: unknown;
+export function encodeCheck(c: Check): string {
+  const r: CheckRecord = { t: c.type };
+  if (c.target !== undefined) r.u = c.target;
+  if (c.intervalMs !== undefined) r.i = c.intervalMs;
+  if (c.timeoutMs !== undefined) r.o = c.timeoutMs;
+  if (c.initialStatus !== undefined) r.s = c.initialStatus;
+  if (c.deregisterAfterMs !== undefined) r.d = c.deregisterAfterMs;
+  if (c.tlsSkipVerify !== undefined) r.k = c.tlsSkipVerify;
+  return JSON.stringify(r);
+}
+
+/** Undefined when the text is not what encodeCheck wrote (the caller then sees drift and re-registers). */
+export function decodeCheck(text: string): Check | undefined {
+  let r: Partial<CheckRecord>;
   try {
-    parsed = JSON.parse(text);
+    r = JSON.parse(text) as Partial<CheckRecord>;
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parsed)) return undefined;
-  const out: Omit<Check, "target">[] = [];
-  for (const r of parsed as Partial<CheckRecord>[]) {
-    if (typeof r !== "object" || r === null || !["http", "https", "tcp", "ttl"].includes(r.t as string)) return undefined;
-    const c: Omit<Check, "target"> = { type: r.t as Check["type"] };
-    if (typeof r.i === "number") c.intervalMs = r.i;
-    if (typeof r.o === "number") c.timeoutMs = r.o;
-    if (r.s === "passing" || r.s === "warning" || r.s === "critical") c.initialStatus = r.s;
-    if (typeof r.d === "number") c.deregisterAfterMs = r.d;
-    if (typeof r.k === "boolean") c.tlsSkipVerify = r.k;
-    out.push(c);
-  }
-  return out;
+  if (typeof r !== "object" || r === null || !["http", "https", "tcp", "ttl"].includes(r.t as string)) return undefined;
+  const c: Check = { type: r.t as Check["type"] };
+  if (typeof r.u === "string") c.target = r.u;
+  if (typeof r.i === "number") c.intervalMs = r.i;
+  if (typeof r.o === "number") c.timeoutMs = r.o;
+  if (r.s === "passing" || r.s === "warning" || r.s === "critical") c.initialStatus = r.s;
+  if (typeof r.d === "number") c.deregisterAfterMs = r.d;
+  if (typeof r.k === "boolean") c.tlsSkipVerify = r.k;
+  return c;
 }
 
 // ---- Instance -> registration ----
@@ -166,8 +169,8 @@ export function toRegistration(
     ...instance.meta,
     [META.owner]: instance.owner,
     [META.protocol]: instance.protocol,
-    [META.checks]: encodeChecks(instance.checks),
   };
+  instance.checks.forEach((c, n) => (meta[checkMetaKey(n)] = encodeCheck(c)));
   if (instance.container) {
     meta[META.containerId] = instance.container.id;
     meta[META.containerName] = instance.container.name;
@@ -199,45 +202,32 @@ export function toRegistration(
 
 // ---- Consul views -> Instance ----
 
-function targetOf(state: ConsulCheckState | undefined): string | undefined {
-  const def = state?.Definition;
-  if (!def) return undefined;
-  return def.HTTP || def.TCP || undefined;
-}
-
-/** Checks of a portolan-registered service: details from Meta, targets from Consul's own check definitions. */
+/** Checks of a portolan-registered service: as written in Meta, for those Consul still runs with that type. */
 function ownedChecks(service: ConsulService, states: ReadonlyMap<string, ConsulCheckState>): Check[] {
-  const records = decodeChecks(service.Meta?.[META.checks] ?? "[]") ?? [];
+  const meta = service.Meta ?? {};
   const out: Check[] = [];
-  records.forEach((r, n) => {
+  for (let n = 0; meta[checkMetaKey(n)] !== undefined; n++) {
+    const c = decodeCheck(meta[checkMetaKey(n)]!);
     const state = states.get(userCheckId(service.ID, n));
-    if (!state) return; // gone from Consul: drift, the registrator will re-register
-    if (r.type === "ttl") {
-      out.push({ ...r });
-      return;
-    }
-    const target = targetOf(state);
-    if (target !== undefined) out.push({ type: r.type, target, ...withoutType(r) });
-  });
+    // Gone from Consul or rewritten behind our back: drift, the registrator will re-register.
+    if (c && state && (state.Type === undefined || state.Type === consulCheckType(c))) out.push(c);
+  }
   return out;
 }
 
-function withoutType(r: Omit<Check, "target">): Omit<Check, "target" | "type"> {
-  const { type: _type, ...rest } = r;
-  return rest;
+function consulCheckType(c: Check): string {
+  return c.type === "https" ? "http" : c.type;
 }
 
 /** Checks of a service portolan did not register: best effort from Consul's check definitions. */
 function foreignChecks(states: readonly ConsulCheckState[]): Check[] {
   const out: Check[] = [];
   for (const s of states) {
-    const def = s.Definition ?? {};
-    const interval = def.Interval ? parseDuration(def.Interval) : undefined;
-    const timeout = def.Timeout ? parseDuration(def.Timeout) : undefined;
+    // Consul does not return targets (Definition is empty); type, interval and timeout it does.
+    const interval = s.Interval ? parseDuration(s.Interval) : undefined;
+    const timeout = s.Timeout ? parseDuration(s.Timeout) : undefined;
     let c: Check | undefined;
-    if (s.Type === "http" && def.HTTP) c = { type: def.HTTP.startsWith("https:") ? "https" : "http", target: def.HTTP };
-    else if (s.Type === "tcp" && def.TCP) c = { type: "tcp", target: def.TCP };
-    else if (s.Type === "ttl") c = { type: "ttl" };
+    if (s.Type === "http" || s.Type === "tcp" || s.Type === "ttl") c = { type: s.Type };
     if (!c) continue;
     if (interval) c.intervalMs = interval;
     if (timeout) c.timeoutMs = timeout;

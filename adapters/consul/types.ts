@@ -46,15 +46,12 @@ export interface ConsulCheckState {
   Output?: string;
   ServiceID: string;
   ServiceName: string;
+  /** "http" (also for https), "tcp", "ttl", "" for node checks, … */
   Type?: string;
+  /** Go durations ("5s", "1.5s"); "" for ttl and node checks. */
+  Interval?: string;
+  Timeout?: string;
   ModifyIndex?: number;
-  Definition?: {
-    HTTP?: string;
-    TCP?: string;
-    Interval?: string;
-    Timeout?: string;
-    TLSSkipVerify?: boolean;
-  } | null;
 }
 
 /** One element of GET /v1/health/service/<name>. */

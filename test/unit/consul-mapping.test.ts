@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Check, Instance } from "../../src/core/model.js";
 import {
   aggregateHealth,
-  decodeChecks,
-  encodeChecks,
+  decodeCheck,
+  encodeCheck,
   formatDuration,
   healthCheckId,
   META,
@@ -37,7 +37,7 @@ function registration(i: Instance): ConsulServiceRegistration {
   return r.registration;
 }
 
-/** What a Consul agent hands back for a registration (/v1/agent/services + /v1/agent/checks). */
+/** What a Consul 1.21 agent hands back for a registration (/v1/agent/services + /v1/agent/checks): no targets. */
 function agentView(reg: ConsulServiceRegistration): { service: ConsulService; checks: ConsulCheckState[] } {
   return {
     service: { ID: reg.ID, Service: reg.Name, Tags: reg.Tags, Meta: reg.Meta, Address: reg.Address, Port: reg.Port },
@@ -48,7 +48,8 @@ function agentView(reg: ConsulServiceRegistration): { service: ConsulService; ch
       ServiceID: reg.ID,
       ServiceName: reg.Name,
       Type: c.TTL ? "ttl" : c.HTTP ? "http" : "tcp",
-      Definition: { HTTP: c.HTTP ?? "", TCP: c.TCP ?? "", Interval: c.Interval ?? "0s", Timeout: c.Timeout ?? "0s" },
+      Interval: c.Interval ?? "",
+      Timeout: c.Timeout ?? "",
     })),
   };
 }
@@ -66,7 +67,7 @@ describe("toRegistration", () => {
         Address: "10.0.0.5",
         Port: 8080,
         Tags: ["blue", "v2"],
-        Meta: { team: "core", portolan_owner: "host1", portolan_protocol: "tcp", portolan_checks: "[]" },
+        Meta: { team: "core", portolan_owner: "host1", portolan_protocol: "tcp" },
         Checks: [
           {
             CheckID: "portolan:host1:web:80:health",
@@ -86,7 +87,6 @@ describe("toRegistration", () => {
           team: "core",
           portolan_owner: "host1",
           portolan_protocol: "udp",
-          portolan_checks: "[]",
           portolan_container_id: "abc123",
           portolan_container_name: "web",
         },
@@ -138,7 +138,7 @@ describe("toRegistration rejects what Consul would refuse", () => {
     { name: "long_meta_value", instance: inst({ meta: { k: "v".repeat(513) } }), problem: /value longer than 512/ },
     {
       name: "too_many_meta_keys",
-      instance: inst({ meta: Object.fromEntries(Array.from({ length: 62 }, (_, n) => [`k${n}`, "v"])) }),
+      instance: inst({ meta: Object.fromEntries(Array.from({ length: 62 }, (_, n) => [`k${n}`, "v"])), checks: [{ type: "ttl", intervalMs: 1 }] }),
       problem: /65 meta keys/,
     },
     { name: "reserved_portolan", instance: inst({ meta: { portolan_owner: "x" } }), problem: /reserved/ },
@@ -146,6 +146,11 @@ describe("toRegistration rejects what Consul would refuse", () => {
     { name: "http_without_target", instance: inst({ checks: [{ type: "http" }] }), problem: /needs a target/ },
     { name: "ttl_without_ttl", instance: inst({ checks: [{ type: "ttl" }] }), problem: /needs intervalMs/ },
     { name: "ttl_with_target", instance: inst({ checks: [{ type: "ttl", intervalMs: 1000, target: "x:1" }] }), problem: /no target/ },
+    {
+      name: "check_url_too_long",
+      instance: inst({ checks: [{ type: "http", target: `http://h/${"p".repeat(500)}` }] }),
+      problem: /portolan_check_0.*512/,
+    },
     {
       name: "container_name_too_long",
       instance: inst({ container: { id: "a", name: "n".repeat(600) } }),
@@ -189,6 +194,13 @@ describe("round trip through the agent view is lossless", () => {
     }),
   );
 
+  it("user check rewritten with another type shows as drift", () => {
+    const i = inst({ checks: [httpCheck] });
+    const view = agentView(registration(i));
+    const checks = view.checks.map((c) => (c.CheckID === userCheckId(i.id, 0) ? { ...c, Type: "tcp" } : c));
+    expect(toInstance(view.service, checks, { nodeName: "n", health: "ttl" }).checks).toEqual([]);
+  });
+
   it("missing user check in Consul shows as drift", () => {
     const i = inst({ checks: [httpCheck] });
     const view = agentView(registration(i));
@@ -221,16 +233,16 @@ describe("toInstance of foreign entries", () => {
     },
     {
       name: "tcp_check_warning",
-      checks: [check({ Type: "tcp", Status: "warning", Definition: { TCP: "10.1.1.1:6379", Interval: "10s", Timeout: "2s" } })],
-      expect: { health: "warning", checks: [{ type: "tcp", target: "10.1.1.1:6379", intervalMs: 10_000, timeoutMs: 2000 }] },
+      checks: [check({ Type: "tcp", Status: "warning", Interval: "10s", Timeout: "1.5s" })],
+      expect: { health: "warning", checks: [{ type: "tcp", intervalMs: 10_000, timeoutMs: 1500 }] },
     },
     {
-      name: "https_and_maintenance",
+      name: "http_and_maintenance",
       checks: [
-        check({ Type: "http", Definition: { HTTP: "https://x/health", Interval: "1m0s", Timeout: "0s" } }),
-        check({ CheckID: "_service_maintenance:redis-1", Status: "critical" }),
+        check({ Type: "http", Interval: "1m0s", Timeout: "" }),
+        check({ CheckID: "_service_maintenance:redis-1", Status: "critical", Type: "maintenance" }),
       ],
-      expect: { health: "critical", checks: [{ type: "https", target: "https://x/health", intervalMs: 60_000 }] },
+      expect: { health: "critical", checks: [{ type: "http", intervalMs: 60_000 }] },
     },
   ];
   cases.forEach((c, i) =>
@@ -271,17 +283,15 @@ describe("helpers", () => {
   ];
   healths.forEach(([s, h], i) => it(`${i}_aggregate_${h}`, () => expect(aggregateHealth(s)).toBe(h)));
 
-  const encoded: [string, Check[]][] = [
-    ["empty", []],
-    ["full", [{ type: "http", target: "dropped", intervalMs: 1, timeoutMs: 2, initialStatus: "critical", deregisterAfterMs: 3, tlsSkipVerify: false }]],
-    ["ttl", [{ type: "ttl", intervalMs: 30_000 }]],
+  const encoded: [string, Check][] = [
+    ["full", { type: "http", target: "http://x/", intervalMs: 1, timeoutMs: 2, initialStatus: "critical", deregisterAfterMs: 3, tlsSkipVerify: false }],
+    ["ttl", { type: "ttl", intervalMs: 30_000 }],
+    ["tcp_bare", { type: "tcp", target: "h:1" }],
   ];
-  encoded.forEach(([name, checks], i) =>
-    it(`${i}_checks_codec_${name}`, () => {
-      expect(decodeChecks(encodeChecks(checks))).toStrictEqual(checks.map(({ target: _t, ...rest }) => rest));
-    }),
+  encoded.forEach(([name, check], i) =>
+    it(`${i}_check_codec_${name}`, () => expect(decodeCheck(encodeCheck(check))).toStrictEqual(check)),
   );
 
-  const bad = ["", "{", "{}", '[{"t":"grpc"}]', "[1]"];
-  bad.forEach((text, i) => it(`${i}_checks_codec_rejects_${JSON.stringify(text)}`, () => expect(decodeChecks(text)).toBeUndefined()));
+  const bad = ["", "{", "{}", '{"t":"grpc"}', "[1]", "null"];
+  bad.forEach((text, i) => it(`${i}_check_codec_rejects_${JSON.stringify(text)}`, () => expect(decodeCheck(text)).toBeUndefined()));
 });
