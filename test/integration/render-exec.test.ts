@@ -129,7 +129,18 @@ describe("--wait", () => {
     expect((await r.exited).code).toBe(0);
   });
 
-  it("2_timeout_names_the_target_that_did_not_come_up_and_runs_nothing", async () => {
+  it("2_sigterm_while_waiting_ends_portolan_with_143_and_runs_nothing", async () => {
+    const marker = join(dir, "never-started-2");
+    const r = startCli(["exec", "--wait", "tcp://127.0.0.1:1", "--wait-timeout", "60s", "--", "touch", marker]);
+    await new Promise((res) => setTimeout(res, 700));
+    const t0 = Date.now();
+    r.proc.kill("SIGTERM");
+    expect((await r.exited).code).toBe(143);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("3_timeout_names_the_target_that_did_not_come_up_and_runs_nothing", async () => {
     const marker = join(dir, "never-started");
     const missing = `file://${join(dir, "no-such-file")}`;
     const r = runCli(["exec", "--wait", "tcp://127.0.0.1:1", "--wait", missing, "--wait-timeout", "600ms", "--", "touch", marker]);
