@@ -55,7 +55,7 @@ consul_stop_ours() { tb_alive "$TB_CONSUL_PIDFILE" && consul_stop || true; }
 
 tb_status() {
   if docker_ok; then
-    echo "dockerd      running$([[ -e $TB_DOCKERD_OURS ]] && echo " (started by testbed, pid $(cat "$TB_DOCKERD_PIDFILE" 2>/dev/null))")"
+    echo "dockerd      running (pid $(docker_daemon_pid)$([[ -e $TB_DOCKERD_OURS ]] && echo ", started by testbed"))"
   else
     echo "dockerd      down"
   fi
@@ -74,9 +74,14 @@ tb_status() {
 main() {
   local cmd=${1:-}
   shift || true
+  # Every command that starts or stops something holds the lock (servers never inherit it).
+  if [[ $cmd != status && $cmd != zk-leader ]]; then
+    exec 9>"$TB_STATE/up.lock"
+    flock -w 3600 9 || tb_die "another testbed.sh holds $TB_STATE/up.lock"
+  fi
   case $cmd in
-    up) exec 9>"$TB_STATE/up.lock"; flock -w 3600 9 || tb_die "another testbed.sh holds $TB_STATE/up.lock"; tb_up ;;
-    down) exec 9>"$TB_STATE/up.lock"; flock -w 600 9 || tb_die "another testbed.sh holds $TB_STATE/up.lock"; tb_down ;;
+    up) tb_up ;;
+    down) tb_down ;;
     status) tb_status ;;
     consul-restart) consul_stop; consul_start ;;
     consul-stop) consul_stop ;;

@@ -17,8 +17,22 @@ docker_ok() { "$TB_DOCKER" info >/dev/null 2>&1; }
 # netfilter. Publishing on 127.0.0.1 goes through docker-proxy, so it still works with --iptables=false.
 TB_DOCKERD_VARIANTS=("" "legacy-iptables" "--iptables=false --ip-masq=false")
 
+# Pid of a running dockerd (from its pid file, else by exact process name), if any.
+docker_daemon_pid() {
+  local pid
+  if [[ -s $TB_DOCKERD_PIDFILE ]]; then
+    pid=$(<"$TB_DOCKERD_PIDFILE")
+    kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
+  fi
+  pgrep -o -x dockerd
+}
+
 docker_start_daemon() {
   local variant args
+  # Never start a second daemon: it would take over docker.sock and strand the first one.
+  if docker_daemon_pid >/dev/null; then
+    tb_die "dockerd (pid $(docker_daemon_pid)) runs but does not answer on /var/run/docker.sock; stop it first"
+  fi
   for variant in "${TB_DOCKERD_VARIANTS[@]}"; do
     args=()
     if [[ $variant == legacy-iptables ]]; then
@@ -30,7 +44,6 @@ docker_start_daemon() {
       tb_log "dockerd: retrying with $variant"
       read -r -a args <<<"$variant"
     fi
-    rm -f "$TB_DOCKERD_PIDFILE"
     echo "=== $(date -u +%FT%TZ) dockerd ${args[*]}" >>"$TB_DOCKERD_LOG"
     setsid dockerd --host unix:///var/run/docker.sock "${args[@]}" </dev/null >>"$TB_DOCKERD_LOG" 2>&1 8>&- 9>&- &
     local pid=$!
@@ -52,6 +65,11 @@ docker_up() {
     tb_log "dockerd: already running"
     return 0
   fi
+  if docker_daemon_pid >/dev/null; then
+    tb_log "dockerd: pid $(docker_daemon_pid) runs but does not answer yet, waiting"
+    tb_wait 90 "dockerd" docker_ok && return 0
+    tb_die "dockerd (pid $(docker_daemon_pid)) does not answer on /var/run/docker.sock (log $TB_DOCKERD_LOG)"
+  fi
   tb_log "dockerd: starting (log $TB_DOCKERD_LOG)"
   TB_DOCKER_FRESH=1
   local variant=""
@@ -65,8 +83,7 @@ docker_up() {
 
 docker_stop() {
   local pid
-  [[ -s $TB_DOCKERD_PIDFILE ]] || return 0
-  pid=$(<"$TB_DOCKERD_PIDFILE")
+  pid=$(docker_daemon_pid) || return 0
   tb_log "dockerd: stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
   if ! tb_wait 40 "dockerd to exit" tb_dead "$pid"; then
@@ -89,7 +106,7 @@ docker_down() {
 }
 
 docker_restart() {
-  [[ -s $TB_DOCKERD_PIDFILE ]] || tb_die "docker-restart: no $TB_DOCKERD_PIDFILE, dockerd is not running"
+  docker_daemon_pid >/dev/null || tb_die "docker-restart: dockerd is not running"
   docker_stop
   local variant=""
   [[ -s $TB_STATE/dockerd.variant ]] && variant=$(<"$TB_STATE/dockerd.variant")
