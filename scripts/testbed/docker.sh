@@ -17,14 +17,22 @@ docker_ok() { "$TB_DOCKER" info >/dev/null 2>&1; }
 # netfilter. Publishing on 127.0.0.1 goes through docker-proxy, so it still works with --iptables=false.
 TB_DOCKERD_VARIANTS=("" "legacy-iptables" "--iptables=false --ip-masq=false")
 
-# Pid of a running dockerd (from its pid file, else by exact process name), if any.
+# Pid of a running dockerd (from its pid file, else by exact process name within this mount and
+# network namespace), if any.
 docker_daemon_pid() {
   local pid
   if [[ -s $TB_DOCKERD_PIDFILE ]]; then
     pid=$(<"$TB_DOCKERD_PIDFILE")
     kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
   fi
-  pgrep -o -x dockerd
+  for pid in $(pgrep -x dockerd); do
+    if [[ $(readlink "/proc/$pid/ns/mnt") == "$(readlink /proc/self/ns/mnt)" &&
+      $(readlink "/proc/$pid/ns/net") == "$(readlink /proc/self/ns/net)" ]]; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
 }
 
 docker_start_daemon() {
