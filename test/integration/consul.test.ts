@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
+import { ConsulClient } from "../../adapters/consul/client.js";
+import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
+import { silentLogger } from "../../src/core/log.js";
 import { consulNotRunReason, consulRestart, TESTBED } from "./testbed.js";
 
 const RUN = `${process.pid}${Date.now() % 100_000}`;
@@ -173,6 +176,65 @@ describe("watch", () => {
       expect(versions).toEqual([...versions].sort((a, b) => a - b));
     } finally {
       await rec.stop();
+    }
+  });
+});
+
+describe("watch at scale", () => {
+  it("0_hundreds_of_services_only_changed_ones_are_reread", async () => {
+    const N = 300;
+    const many = Array.from({ length: N }, (_, n) => inst(`S${n}`));
+    for (const i of many) await reg.register(i);
+    // The adapter's own client, with reads of /v1/health/service/<name> counted (no fake: the real agent answers).
+    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000 });
+    let reads = 0;
+    const source: WatchSource = {
+      catalogServices: (i, w, s) => client.catalogServices(i, w, s),
+      healthState: (i, w, s) => client.healthState(i, w, s),
+      healthService: (name, s) => (reads++, client.healthService(name, s)),
+    };
+    const rec = new SnapshotRecorder((signal) => watchCatalog(source, { waitMs: 10_000, logger: silentLogger() }, signal));
+    try {
+      let t0 = performance.now();
+      const first = await rec.waitFor(() => true, 30_000);
+      const firstMs = performance.now() - t0;
+      expect(many.every((i) => first.instances.some((x) => x.id === i.id))).toBe(true);
+      expect(reads).toBeGreaterThanOrEqual(N);
+
+      const target = many[7]!;
+      reads = 0;
+      t0 = performance.now();
+      await reg.setHealth(target, "critical", "down");
+      await rec.waitFor((s) => has(s, target.id, "critical"), 5000);
+      const healthMs = performance.now() - t0;
+      const healthReads = reads;
+      expect(healthReads).toBeLessThan(20); // located: this service (plus whatever else changed meanwhile)
+
+      const added = inst("S9999");
+      reads = 0;
+      t0 = performance.now();
+      await reg.register(added);
+      await rec.waitFor((s) => has(s, added.id, "passing"), 5000);
+      const addMs = performance.now() - t0;
+      const addReads = reads;
+
+      const moved = { ...many[3]!, port: 30_003 };
+      reads = 0;
+      t0 = performance.now();
+      await reg.register(moved); // same id, same tags, no check change: not locatable, all re-read
+      await rec.waitFor((s) => s.instances.some((x) => x.id === moved.id && x.port === 30_003), 10_000);
+      const moveMs = performance.now() - t0;
+      console.log(
+        `[consul] watch over ${N + 1} services: first snapshot ${firstMs.toFixed(0)} ms; ` +
+          `setHealth -> snapshot ${healthMs.toFixed(1)} ms (${healthReads} reads); ` +
+          `new instance -> snapshot ${addMs.toFixed(1)} ms (${addReads} reads); ` +
+          `port change -> snapshot ${moveMs.toFixed(1)} ms (${reads} reads)`,
+      );
+      await reg.deregister(added);
+    } finally {
+      await rec.stop();
+      client.destroy();
+      for (const i of many) await reg.deregister(i);
     }
   });
 });
