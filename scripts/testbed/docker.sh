@@ -36,7 +36,7 @@ docker_daemon_pid() {
 }
 
 docker_start_daemon() {
-  local variant args
+  local variant args pid offset
   # Never start a second daemon: it would take over docker.sock and strand the first one.
   if docker_daemon_pid >/dev/null; then
     tb_die "dockerd (pid $(docker_daemon_pid)) runs but does not answer on /var/run/docker.sock; stop it first"
@@ -45,7 +45,7 @@ docker_start_daemon() {
     args=()
     if [[ $variant == legacy-iptables ]]; then
       [[ -x /usr/sbin/iptables-legacy ]] || continue
-      tb_log "dockerd: retrying with iptables-legacy"
+      tb_log "dockerd: retrying with iptables-legacy (update-alternatives, host-wide)"
       update-alternatives --set iptables /usr/sbin/iptables-legacy >/dev/null
       update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy >/dev/null
     elif [[ -n $variant ]]; then
@@ -53,9 +53,10 @@ docker_start_daemon() {
       read -r -a args <<<"$variant"
     fi
     echo "=== $(date -u +%FT%TZ) dockerd ${args[*]}" >>"$TB_DOCKERD_LOG"
+    offset=$(stat -c %s "$TB_DOCKERD_LOG")
     setsid dockerd --host unix:///var/run/docker.sock "${args[@]}" </dev/null >>"$TB_DOCKERD_LOG" 2>&1 8>&- 9>&- &
-    local pid=$!
-    if tb_wait 60 "dockerd" docker_ok; then
+    pid=$!
+    if tb_wait 60 "dockerd" docker_ready_or_dead "$pid" && docker_ok; then
       echo "$pid" >"$TB_DOCKERD_OURS"
       echo "$variant" >"$TB_STATE/dockerd.variant"
       return 0
@@ -63,10 +64,13 @@ docker_start_daemon() {
     kill "$pid" 2>/dev/null || true
     tb_wait 20 "failed dockerd to exit" tb_dead "$pid" || kill -9 "$pid" 2>/dev/null || true
     tb_log "dockerd failed to start; last log lines:"
-    tail -n 15 "$TB_DOCKERD_LOG" >&2
+    tail -c +$((offset + 1)) "$TB_DOCKERD_LOG" | grep -v '\[core\]' | tail -n 8 >&2
+    # Only network setup failures are worth another configuration.
+    tail -c +$((offset + 1)) "$TB_DOCKERD_LOG" | grep -iE 'level=(error|fatal)|failed' | grep -qiE 'iptables|nf_tables|bridge|nat' || break
   done
-  tb_die "dockerd does not start with any known configuration (log: $TB_DOCKERD_LOG)"
+  tb_die "dockerd does not start (log: $TB_DOCKERD_LOG)"
 }
+docker_ready_or_dead() { docker_ok || tb_dead "$1"; }
 
 docker_up() {
   if docker_ok; then
