@@ -1,48 +1,31 @@
-// The Consul adapter against the real Consul dev agent of the test bed (scripts/testbed.sh).
+// The Consul adapter against the real Consul dev agent of the test bed: register/listOwned, setHealth,
+// errors and the token, TLS, close(). watch() is in consul-watch.test.ts.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulOptionsError, ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
-import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
-import { ConsulClient } from "../../adapters/consul/client.js";
-import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
-import { silentLogger } from "../../src/core/log.js";
-import { consulNotRunReason, consulRestart, TESTBED } from "./testbed.js";
+import type { Instance } from "../../src/core/model.js";
+import { consulGet, makeInstance, percentile, requireConsul, runNames } from "./consul-support.js";
+import { TESTBED } from "./testbed.js";
 
-const RUN = `${process.pid}${Date.now() % 100_000}`;
-const OWNER = `itest-${RUN}`;
-const TOKEN = `dummy-token-${RUN}-secret`;
-
-function inst(n: string, over: Partial<Instance> = {}): Instance {
-  return {
-    id: `${OWNER}:c${n}:80`,
-    name: `pt${RUN}-${n}`,
-    address: "127.0.0.1",
-    port: 10_000 + Number(n.replace(/\D/g, "") || 1),
-    protocol: "tcp",
-    tags: ["t1", "t0"],
-    meta: { team: "core", "x-y_z": "v" },
-    checks: [],
-    health: "passing",
-    owner: OWNER,
-    ...over,
-  };
-}
+const NAMES = runNames("r");
+const OWNER = NAMES.owner;
+const TOKEN = NAMES.token;
+const inst = (n: string, over: Partial<Instance> = {}) => makeInstance(NAMES, n, over);
 
 let reg: ConsulRegistry;
 let web: Server;
 let webPort = 0;
 
 beforeAll(async () => {
-  const why = consulNotRunReason();
-  if (why) throw new Error(`CONSUL INTEGRATION NOT RUN: ${why}`);
+  requireConsul();
   reg = new ConsulRegistry({ ...TESTBED.consul, token: TOKEN, watchWaitMs: 10_000 });
   web = createServer((_req, res) => res.end("ok")).listen(0, "127.0.0.1");
   await new Promise((r) => web.once("listening", r));
@@ -144,104 +127,6 @@ describe("setHealth", () => {
     expect(err).toBeInstanceOf(ConsulRequestError);
     expect((err as ConsulRequestError).serviceId).toBe(inst("8").id);
     expect(String((err as Error).message)).not.toContain(TOKEN);
-  });
-});
-
-describe("watch", () => {
-  it("0_first_state_then_changes_within_bounded_time", async () => {
-    const rec = new SnapshotRecorder((signal) => reg.watch(signal));
-    try {
-      const first = await rec.waitFor(() => true, 10_000);
-      expect(first.version).toBeGreaterThan(0);
-      // The agent's own "consul" service is there, owned by the node name (registered without portolan meta).
-      expect(first.instances.find((x) => x.name === "consul")?.owner).toBe("portolan-dev");
-
-      const added: number[] = [];
-      const healthChanged: number[] = [];
-      for (let n = 0; n < 10; n++) {
-        const i = inst(`W${n}`, { health: "passing" });
-        let t0 = performance.now();
-        await reg.register(i);
-        const s1 = await rec.waitFor((s) => has(s, i.id, "passing"), 5000);
-        added.push(performance.now() - t0);
-        t0 = performance.now();
-        await reg.setHealth(i, "critical", "down");
-        const s2 = await rec.waitFor((s) => has(s, i.id, "critical"), 5000);
-        healthChanged.push(performance.now() - t0);
-        expect(s2.version).toBeGreaterThan(s1.version);
-        const seen = s2.instances.find((x) => x.id === i.id);
-        expect(seen).toMatchObject({ owner: OWNER, name: i.name, port: i.port, tags: i.tags, meta: i.meta });
-        await reg.deregister(i);
-        await rec.waitFor((s) => !s.instances.some((x) => x.id === i.id), 5000);
-      }
-      console.log(
-        `[consul] change -> watch snapshot: register p50 ${percentile(added, 50).toFixed(1)} ms max ${Math.max(...added).toFixed(1)} ms; ` +
-          `setHealth p50 ${percentile(healthChanged, 50).toFixed(1)} ms max ${Math.max(...healthChanged).toFixed(1)} ms`,
-      );
-      const versions = rec.all.map((s) => s.version);
-      expect(versions).toEqual([...versions].sort((a, b) => a - b));
-    } finally {
-      await rec.stop();
-    }
-  });
-});
-
-describe("watch at scale", () => {
-  it("0_hundreds_of_services_only_changed_ones_are_reread", async () => {
-    const N = 300;
-    const many = Array.from({ length: N }, (_, n) => inst(`S${n}`));
-    for (const i of many) await reg.register(i);
-    // The adapter's own client, with reads of /v1/health/service/<name> counted (no fake: the real agent answers).
-    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000 });
-    let reads = 0;
-    const source: WatchSource = {
-      catalogServices: (i, w, s) => client.catalogServices(i, w, s),
-      healthState: (i, w, s) => client.healthState(i, w, s),
-      healthService: (name, s) => (reads++, client.healthService(name, s)),
-    };
-    const rec = new SnapshotRecorder((signal) => watchCatalog(source, { waitMs: 10_000, logger: silentLogger() }, signal));
-    try {
-      let t0 = performance.now();
-      const first = await rec.waitFor(() => true, 30_000);
-      const firstMs = performance.now() - t0;
-      expect(many.every((i) => first.instances.some((x) => x.id === i.id))).toBe(true);
-      expect(reads).toBeGreaterThanOrEqual(N);
-
-      const target = many[7]!;
-      reads = 0;
-      t0 = performance.now();
-      await reg.setHealth(target, "critical", "down");
-      await rec.waitFor((s) => has(s, target.id, "critical"), 5000);
-      const healthMs = performance.now() - t0;
-      const healthReads = reads;
-      expect(healthReads).toBeLessThan(20); // located: this service (plus whatever else changed meanwhile)
-
-      const added = inst("S9999");
-      reads = 0;
-      t0 = performance.now();
-      await reg.register(added);
-      await rec.waitFor((s) => has(s, added.id, "passing"), 5000);
-      const addMs = performance.now() - t0;
-      const addReads = reads;
-
-      const moved = { ...many[3]!, port: 30_003 };
-      reads = 0;
-      t0 = performance.now();
-      await reg.register(moved); // same id, same tags, no check change: not locatable, all re-read
-      await rec.waitFor((s) => s.instances.some((x) => x.id === moved.id && x.port === 30_003), 10_000);
-      const moveMs = performance.now() - t0;
-      console.log(
-        `[consul] watch over ${N + 1} services: first snapshot ${firstMs.toFixed(0)} ms; ` +
-          `setHealth -> snapshot ${healthMs.toFixed(1)} ms (${healthReads} reads); ` +
-          `new instance -> snapshot ${addMs.toFixed(1)} ms (${addReads} reads); ` +
-          `port change -> snapshot ${moveMs.toFixed(1)} ms (${reads} reads)`,
-      );
-      await reg.deregister(added);
-    } finally {
-      await rec.stop();
-      client.destroy();
-      for (const i of many) await reg.deregister(i);
-    }
   });
 });
 
@@ -374,97 +259,3 @@ describe("close()", () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
-
-describe("agent restart (runs last: the dev agent loses all state)", () => {
-  it("0_watch_goes_on_and_listOwned_is_empty_afterwards", async () => {
-    const rec = new SnapshotRecorder((signal) => reg.watch(signal));
-    try {
-      const i = inst("R1");
-      await reg.register(i);
-      const before = await rec.waitFor((s) => has(s, i.id, "passing"), 5000);
-      consulRestart();
-      const after = await rec.waitFor((s) => !s.instances.some((x) => x.id === i.id), 60_000);
-      expect(after.version).toBeGreaterThan(before.version);
-      expect(await reg.listOwned(OWNER)).toEqual([]);
-      // The registrator re-registers; the same watch sees it.
-      await waitUntil(() => reg.register(i).then(() => true), 30_000);
-      const t0 = performance.now();
-      await rec.waitFor((s) => has(s, i.id, "passing"), 10_000);
-      console.log(`[consul] after restart, re-registration seen by the same watch in ${(performance.now() - t0).toFixed(1)} ms`);
-      expect(await reg.listOwned(OWNER)).toStrictEqual([i]);
-      await reg.deregister(i);
-    } finally {
-      await rec.stop();
-    }
-  });
-});
-
-function has(s: CatalogSnapshot, id: string, health: string): boolean {
-  return s.instances.some((x) => x.id === id && x.health === health);
-}
-
-async function consulGet<T>(path: string): Promise<T> {
-  const res = await fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}${path}`);
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await probe().catch(() => false);
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Consumes a watch in the background and lets a test wait for a snapshot matching a predicate. */
-class SnapshotRecorder {
-  readonly all: CatalogSnapshot[] = [];
-  private readonly ctl = new AbortController();
-  private readonly done: Promise<void>;
-  private notify: (() => void) | undefined;
-  private next = 0;
-
-  constructor(watch: (signal: AbortSignal) => AsyncIterable<CatalogSnapshot>) {
-    const source = watch(this.ctl.signal);
-    this.done = (async () => {
-      for await (const s of source) {
-        this.all.push(s);
-        this.notify?.();
-      }
-    })();
-  }
-
-  /** The first snapshot not consumed by an earlier waitFor that satisfies `pred`. */
-  async waitFor(pred: (s: CatalogSnapshot) => boolean, timeoutMs: number): Promise<CatalogSnapshot> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      while (this.next < this.all.length) {
-        const s = this.all[this.next++]!;
-        if (pred(s)) return s;
-      }
-      const left = end - Date.now();
-      if (left <= 0) throw new Error(`no matching snapshot within ${timeoutMs} ms (last version ${this.all.at(-1)?.version})`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.notify = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-  }
-
-  /** Aborts the watch; resolves when its iterator has ended (it must end on abort). */
-  async stop(): Promise<void> {
-    this.ctl.abort();
-    await this.done;
-  }
-}

@@ -1,0 +1,155 @@
+// The Consul adapter's watch() against the real Consul dev agent: changes, scale, agent restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConsulClient } from "../../adapters/consul/client.js";
+import { ConsulRegistry } from "../../adapters/consul/index.js";
+import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
+import { silentLogger } from "../../src/core/log.js";
+import type { Instance } from "../../src/core/model.js";
+import { has, makeInstance, percentile, requireConsul, runNames, SnapshotRecorder, waitUntil } from "./consul-support.js";
+import { consulRestart, TESTBED } from "./testbed.js";
+
+const NAMES = runNames("w");
+const OWNER = NAMES.owner;
+const inst = (n: string, over: Partial<Instance> = {}) => makeInstance(NAMES, n, over);
+
+let reg: ConsulRegistry;
+
+beforeAll(() => {
+  requireConsul();
+  reg = new ConsulRegistry({ ...TESTBED.consul, token: NAMES.token, watchWaitMs: 10_000 });
+});
+
+afterAll(async () => {
+  if (reg) {
+    for (const i of await reg.listOwned(OWNER).catch(() => [])) await reg.deregister(i);
+    await reg.close();
+  }
+});
+
+describe("watch", () => {
+  it("0_first_state_then_changes_within_bounded_time", async () => {
+    const rec = new SnapshotRecorder((signal) => reg.watch(signal));
+    try {
+      const first = await rec.waitFor(() => true, 10_000);
+      expect(first.version).toBeGreaterThan(0);
+      // The agent's own "consul" service is there, owned by the node name (registered without portolan meta).
+      expect(first.instances.find((x) => x.name === "consul")?.owner).toBe("portolan-dev");
+
+      const added: number[] = [];
+      const healthChanged: number[] = [];
+      for (let n = 0; n < 10; n++) {
+        const i = inst(`W${n}`, { health: "passing" });
+        let t0 = performance.now();
+        await reg.register(i);
+        const s1 = await rec.waitFor((s) => has(s, i.id, "passing"), 5000);
+        added.push(performance.now() - t0);
+        t0 = performance.now();
+        await reg.setHealth(i, "critical", "down");
+        const s2 = await rec.waitFor((s) => has(s, i.id, "critical"), 5000);
+        healthChanged.push(performance.now() - t0);
+        expect(s2.version).toBeGreaterThan(s1.version);
+        const seen = s2.instances.find((x) => x.id === i.id);
+        expect(seen).toMatchObject({ owner: OWNER, name: i.name, port: i.port, tags: i.tags, meta: i.meta });
+        await reg.deregister(i);
+        await rec.waitFor((s) => !s.instances.some((x) => x.id === i.id), 5000);
+      }
+      console.log(
+        `[consul] change -> watch snapshot: register p50 ${percentile(added, 50).toFixed(1)} ms max ${Math.max(...added).toFixed(1)} ms; ` +
+          `setHealth p50 ${percentile(healthChanged, 50).toFixed(1)} ms max ${Math.max(...healthChanged).toFixed(1)} ms`,
+      );
+      const versions = rec.all.map((s) => s.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    } finally {
+      await rec.stop();
+    }
+  });
+});
+
+describe("watch at scale", () => {
+  it("0_hundreds_of_services_only_changed_ones_are_reread", async () => {
+    const N = 300;
+    const many = Array.from({ length: N }, (_, n) => inst(`S${n}`));
+    for (const i of many) await reg.register(i);
+    // The adapter's own client, with reads of /v1/health/service/<name> counted (no fake: the real agent answers).
+    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000 });
+    let reads = 0;
+    const source: WatchSource = {
+      catalogServices: (i, w, s) => client.catalogServices(i, w, s),
+      healthState: (i, w, s) => client.healthState(i, w, s),
+      healthService: (name, s) => (reads++, client.healthService(name, s)),
+    };
+    const rec = new SnapshotRecorder((signal) => watchCatalog(source, { waitMs: 10_000, logger: silentLogger() }, signal));
+    try {
+      let t0 = performance.now();
+      const first = await rec.waitFor(() => true, 30_000);
+      const firstMs = performance.now() - t0;
+      expect(many.every((i) => first.instances.some((x) => x.id === i.id))).toBe(true);
+      expect(reads).toBeGreaterThanOrEqual(N);
+
+      const target = many[7]!;
+      reads = 0;
+      t0 = performance.now();
+      await reg.setHealth(target, "critical", "down");
+      await rec.waitFor((s) => has(s, target.id, "critical"), 5000);
+      const healthMs = performance.now() - t0;
+      const healthReads = reads;
+      expect(healthReads).toBeLessThan(20); // located: this service (plus whatever else changed meanwhile)
+
+      const added = inst("S9999");
+      reads = 0;
+      t0 = performance.now();
+      await reg.register(added);
+      await rec.waitFor((s) => has(s, added.id, "passing"), 5000);
+      const addMs = performance.now() - t0;
+      const addReads = reads;
+
+      const moved = { ...many[3]!, port: 30_003 };
+      reads = 0;
+      t0 = performance.now();
+      await reg.register(moved); // same id, same tags, no check change: not locatable, all re-read
+      await rec.waitFor((s) => s.instances.some((x) => x.id === moved.id && x.port === 30_003), 10_000);
+      const moveMs = performance.now() - t0;
+      console.log(
+        `[consul] watch over ${N + 1} services: first snapshot ${firstMs.toFixed(0)} ms; ` +
+          `setHealth -> snapshot ${healthMs.toFixed(1)} ms (${healthReads} reads); ` +
+          `new instance -> snapshot ${addMs.toFixed(1)} ms (${addReads} reads); ` +
+          `port change -> snapshot ${moveMs.toFixed(1)} ms (${reads} reads)`,
+      );
+      await reg.deregister(added);
+    } finally {
+      await rec.stop();
+      client.destroy();
+      for (const i of many) await reg.deregister(i);
+    }
+  });
+});
+
+describe("agent restart (runs last: the dev agent loses all state)", () => {
+  it("0_watch_goes_on_and_listOwned_is_empty_afterwards", async () => {
+    const rec = new SnapshotRecorder((signal) => reg.watch(signal));
+    try {
+      const i = inst("R1");
+      await reg.register(i);
+      const before = await rec.waitFor((s) => has(s, i.id, "passing"), 5000);
+      const tKill = performance.now();
+      consulRestart(); // returns once the new agent is leader
+      const tUp = performance.now();
+      const after = await rec.waitFor((s) => !s.instances.some((x) => x.id === i.id), 60_000);
+      const seenMs = performance.now() - tUp;
+      expect(after.version).toBeGreaterThan(before.version);
+      expect(await reg.listOwned(OWNER)).toEqual([]);
+      // The registrator re-registers; the same watch sees it.
+      await waitUntil(() => reg.register(i).then(() => true), 30_000);
+      const t0 = performance.now();
+      await rec.waitFor((s) => has(s, i.id, "passing"), 10_000);
+      console.log(
+        `[consul] restart took ${(tUp - tKill).toFixed(0)} ms; watch showed the empty agent ${seenMs.toFixed(0)} ms after it was up; ` +
+          `re-registration seen by the same watch in ${(performance.now() - t0).toFixed(1)} ms`,
+      );
+      expect(await reg.listOwned(OWNER)).toStrictEqual([i]);
+      await reg.deregister(i);
+    } finally {
+      await rec.stop();
+    }
+  });
+});
