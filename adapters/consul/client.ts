@@ -177,7 +177,7 @@ export class ConsulClient {
     }
   }
 
-  /** Runs one request and translates its failure: 5xx/unreachable -> BackendUnavailableError, 4xx -> ConsulRequestError. */
+  /** Runs one request and translates its failure: 5xx/429/unreachable -> BackendUnavailableError, other 4xx -> ConsulRequestError. */
   private async call<T>(operation: string, serviceId: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
@@ -185,7 +185,8 @@ export class ConsulClient {
       const err = raw as PapiError;
       const status = err.response?.statusCode;
       const said = this.redact(bodyText(err.response?.body) || err.message || String(raw));
-      if (status !== undefined && status >= 400 && status < 500) {
+      // 429 is the agent's rate limit (http_max_conns_per_client, rpc limits): back off and retry, like a 5xx.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
         throw new ConsulRequestError({ serviceId, operation, status, consulMessage: said });
       }
       // The cause keeps the message and code only: papi's error holds the request, token header included.

@@ -63,49 +63,41 @@ export function aggregateHealth(statuses: readonly string[]): Health {
 // /v1/agent/checks and /v1/health/*), nor its initial status, deregister-after or TLS flag. So each check is
 // also written, whole, into its own meta key `portolan_check_<n>`; listOwned() reads them back exactly.
 
-/** One check with short keys, to keep well under Consul's 512-character meta values. */
-interface CheckRecord {
-  t: Check["type"];
-  u?: string;
-  i?: number;
-  o?: number;
-  s?: Health;
-  d?: number;
-  k?: boolean;
-}
+/** Check fields with their short key (to stay well under Consul's 512-character meta values) and a guard. */
+const CHECK_FIELDS: readonly [Exclude<keyof Check, "type">, string, (v: unknown) => boolean][] = [
+  ["target", "u", (v) => typeof v === "string"],
+  ["intervalMs", "i", (v) => typeof v === "number"],
+  ["timeoutMs", "o", (v) => typeof v === "number"],
+  ["initialStatus", "s", (v) => v === "passing" || v === "warning" || v === "critical"],
+  ["deregisterAfterMs", "d", (v) => typeof v === "number"],
+  ["tlsSkipVerify", "k", (v) => typeof v === "boolean"],
+];
+const CHECK_TYPES: readonly string[] = ["http", "https", "tcp", "ttl"];
 
 export function checkMetaKey(index: number): string {
   return `${META.checkPrefix}${index}`;
 }
 
 export function encodeCheck(c: Check): string {
-  const r: CheckRecord = { t: c.type };
-  if (c.target !== undefined) r.u = c.target;
-  if (c.intervalMs !== undefined) r.i = c.intervalMs;
-  if (c.timeoutMs !== undefined) r.o = c.timeoutMs;
-  if (c.initialStatus !== undefined) r.s = c.initialStatus;
-  if (c.deregisterAfterMs !== undefined) r.d = c.deregisterAfterMs;
-  if (c.tlsSkipVerify !== undefined) r.k = c.tlsSkipVerify;
+  const r: Record<string, unknown> = { t: c.type };
+  for (const [field, short] of CHECK_FIELDS) if (c[field] !== undefined) r[short] = c[field];
   return JSON.stringify(r);
 }
 
 /** Undefined when the text is not what encodeCheck wrote (the caller then sees drift and re-registers). */
 export function decodeCheck(text: string): Check | undefined {
-  let r: Partial<CheckRecord>;
+  let r: unknown;
   try {
-    r = JSON.parse(text) as Partial<CheckRecord>;
+    r = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof r !== "object" || r === null || !["http", "https", "tcp", "ttl"].includes(r.t as string)) return undefined;
-  const c: Check = { type: r.t as Check["type"] };
-  if (typeof r.u === "string") c.target = r.u;
-  if (typeof r.i === "number") c.intervalMs = r.i;
-  if (typeof r.o === "number") c.timeoutMs = r.o;
-  if (r.s === "passing" || r.s === "warning" || r.s === "critical") c.initialStatus = r.s;
-  if (typeof r.d === "number") c.deregisterAfterMs = r.d;
-  if (typeof r.k === "boolean") c.tlsSkipVerify = r.k;
-  return c;
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return undefined;
+  const rec = r as Record<string, unknown>;
+  if (typeof rec.t !== "string" || !CHECK_TYPES.includes(rec.t)) return undefined;
+  const c: Record<string, unknown> = { type: rec.t };
+  for (const [field, short, ok] of CHECK_FIELDS) if (ok(rec[short])) c[field] = rec[short];
+  return c as Check;
 }
 
 // ---- Instance -> registration ----
