@@ -139,7 +139,8 @@ describe("errors and the token", () => {
     fake = createServer((req, res) => {
       const token = req.headers["x-consul-token"] as string | undefined;
       seenTokens.push(token);
-      res.statusCode = req.url?.includes("/agent/service/register") ? 400 : 500;
+      const url = req.url ?? "";
+      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : 500;
       res.setHeader("content-type", "text/plain");
       res.end(`Invalid request (token ${token ?? "none"} was used for ${req.url ?? ""}); ${"x".repeat(100)}`);
     }).listen(0, "127.0.0.1");
@@ -161,6 +162,8 @@ describe("errors and the token", () => {
     expect((e400 as ConsulRequestError).consulMessage).toContain("Invalid request");
     const e500 = await r.listOwned(OWNER).catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(BackendUnavailableError);
+    const e429 = await r.deregister(inst("10")).catch((e: unknown) => e);
+    expect(e429).toBeInstanceOf(BackendUnavailableError); // rate limited: retry later, not invalid input
     await r.close();
     expect(seenTokens).toContain(TOKEN);
 
@@ -174,7 +177,7 @@ describe("errors and the token", () => {
     expect((refused as Error).cause).toBeInstanceOf(Error);
     await r2.close();
 
-    for (const e of [e400, e500, refused]) {
+    for (const e of [e400, e500, e429, refused]) {
       const text = `${String(e)} ${(e as Error).stack ?? ""} ${JSON.stringify(e)} ${String((e as Error).cause)}`;
       expect(text).not.toContain(TOKEN);
     }
