@@ -39,7 +39,8 @@ export class ConsulRegistry implements Registry {
   private readonly closing = new AbortController();
 
   constructor(opts: ConsulOptions) {
-    this.logger = (opts.logger ?? silentLogger()).child({ component: "consul" });
+    const base = opts.logger ?? silentLogger();
+    this.logger = base.bindings().component === "consul" ? base : base.child({ component: "consul" });
     this.waitMs = opts.watchWaitMs ?? DEFAULT_WATCH_WAIT_MS;
     this.healthTtlMs = opts.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS;
     for (const [name, v] of Object.entries({ watchWaitMs: this.waitMs, healthTtlMs: this.healthTtlMs })) {

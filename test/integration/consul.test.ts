@@ -7,10 +7,12 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulOptionsError, ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
+import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
 import { consulGet, makeInstance, percentile, requireConsul, runNames } from "./consul-support.js";
 import { TESTBED } from "./testbed.js";
@@ -181,6 +183,31 @@ describe("errors and the token", () => {
       const text = `${String(e)} ${(e as Error).stack ?? ""} ${JSON.stringify(e)} ${String((e as Error).cause)}`;
       expect(text).not.toContain(TOKEN);
     }
+  });
+
+  it("2_logs_never_carry_the_token", async () => {
+    let out = "";
+    const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => ((out += chunk.toString()), cb()) });
+    const logger = createLogger({ level: "debug", format: "json", destination: sink });
+    // Watch against the echoing fake: every poll fails with the token in Consul's answer, and is logged.
+    const r = new ConsulRegistry({ host: "127.0.0.1", port: fakePort, token: TOKEN, logger });
+    const ctl = new AbortController();
+    const done = (async () => {
+      for await (const _ of r.watch(ctl.signal)) break;
+    })();
+    await new Promise((res) => setTimeout(res, 700));
+    ctl.abort();
+    await done;
+    // And the real agent: register, setHealth, deregister at debug level.
+    const ok = new ConsulRegistry({ ...TESTBED.consul, token: TOKEN, logger });
+    await ok.register(inst("12"));
+    await ok.setHealth(inst("12"), "passing", "fine");
+    await ok.deregister(inst("12"));
+    await Promise.all([r.close(), ok.close()]);
+    expect(out).toMatch(/consul watch: .* failed/);
+    expect(out).toContain("[token]"); // the echoed token was there, and was redacted
+    expect(out).toContain('"component":"consul"');
+    expect(out).not.toContain(TOKEN);
   });
 });
 
