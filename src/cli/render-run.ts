@@ -1,6 +1,7 @@
 // `portolan render`: env layers -> validated config -> (wait) -> templates rendered in memory -> files written.
 // `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
 // container-start path (see render-fast.ts).
+import { readFileSync } from "node:fs";
 import type { Registry } from "../core/registry.js";
 import { loadConfig } from "../render/config.js";
 import { ConfigError, EXIT_SOFTWARE, SpecError } from "../render/errors.js";
@@ -53,10 +54,14 @@ export async function logResults(log: LazyLogger, results: WriteResult[]): Promi
   }
 }
 
+/** Small config files are read synchronously at start: cheaper than async round trips (errors keep their `code`). */
+const readText = async (path: string): Promise<string> => readFileSync(path, "utf8");
+
 /** Everything up to (and including) writing the files. Nothing is written unless every step before succeeded. */
 export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: AbortSignal): Promise<Prepared> {
-  const spec = opts.spec ? await loadSpec(opts.spec) : undefined;
+  const spec = opts.spec ? await loadSpec(opts.spec, readText) : undefined;
   const config = await loadConfig({
+    readFile: readText,
     envFiles: opts.environmentFiles,
     ...(opts.envDir !== undefined && { envDir: opts.envDir }),
     ...(opts.name !== undefined && { name: opts.name }),

@@ -1,6 +1,6 @@
 // Templates from disk -> rendered, validated outputs in memory. Reading is the only effect here; nothing is
 // written: the caller hands the outputs to the writer once every template has rendered without a problem.
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MissingTemplateNameError, TemplateReadError, type MissingNameAt } from "./run-errors.js";
 import type { ServiceDirectory } from "./services.js";
@@ -33,7 +33,7 @@ export interface LoadedTemplate extends TemplateSpec {
 export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpec[]> {
   let entries: string[];
   try {
-    entries = await readdir(d.srcDir, { recursive: true });
+    entries = readdirSync(d.srcDir, { recursive: true, encoding: "utf8" });
   } catch (err) {
     throw new TemplateReadError({ path: d.srcDir, cause: err });
   }
@@ -52,15 +52,14 @@ export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpe
 export async function loadTemplates(templates: TemplateSpec[], dirs: TemplateDirSpec[]): Promise<LoadedTemplate[]> {
   const all = [...templates];
   for (const d of dirs) all.push(...(await expandTemplateDir(d)));
-  return Promise.all(
-    all.map(async (t) => {
-      try {
-        return { ...t, source: await readFile(t.src, "utf8") };
-      } catch (err) {
-        throw new TemplateReadError({ path: t.src, cause: err });
-      }
-    }),
-  );
+  // Synchronous reads: a few small files at container start (see writer.ts).
+  return all.map((t) => {
+    try {
+      return { ...t, source: readFileSync(t.src, "utf8") };
+    } catch (err) {
+      throw new TemplateReadError({ path: t.src, cause: err });
+    }
+  });
 }
 
 /** The view templates render against: every resolved variable by name, plus `services` when a registry is used. */

@@ -1,7 +1,8 @@
 // The only renderer stage that writes files. Writes only when content (or mode) changed; atomically
 // (temp file in the same directory + rename), except where the destination is itself a mount point
 // (a bind-mounted single file: rename would fail with EBUSY or break the mount), which is rewritten in place.
-import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { chmod, chown, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { OutputWriteError } from "./run-errors.js";
 
@@ -60,9 +61,9 @@ export function parseMountPoints(mountinfo: string): Set<string> {
   return points;
 }
 
-async function readMountPoints(): Promise<Set<string>> {
+function readMountPoints(): Set<string> {
   try {
-    return parseMountPoints(await readFile("/proc/self/mountinfo", "utf8"));
+    return parseMountPoints(readFileSync("/proc/self/mountinfo", "utf8"));
   } catch {
     return new Set();
   }
@@ -90,11 +91,12 @@ interface Existing {
   gid: number;
 }
 
-async function readExisting(dest: string): Promise<Existing | undefined> {
+// Reads are synchronous: a few small files at container start, where each async round trip costs more than the read.
+function readExisting(dest: string): Existing | undefined {
   try {
-    const st = await stat(dest);
+    const st = statSync(dest);
     if (!st.isFile()) return undefined;
-    return { content: await readFile(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputWriteError({ path: dest, cause: err });
@@ -115,13 +117,13 @@ async function writeAtomic(dest: string, content: string, mode: number, existing
   }
 }
 
-async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: Set<string>): Promise<WriteResult> {
+async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () => Set<string>): Promise<WriteResult> {
   const mode = effectiveMode(o);
-  const existing = await readExisting(o.dest);
+  const existing = readExisting(o.dest);
   const bytes = Buffer.from(o.content, "utf8");
   const sameContent = existing !== undefined && existing.content.equals(bytes);
   if (sameContent && existing.mode === mode) return { dest: o.dest, status: "unchanged", mode };
-  const method: WriteMethod = sameContent ? "chmod" : existing && (await isMountPoint(o.dest, mountPoints)) ? "in-place" : "rename";
+  const method: WriteMethod = sameContent ? "chmod" : existing && (await isMountPoint(o.dest, mountPoints())) ? "in-place" : "rename";
   if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
   try {
     if (method === "chmod") {
@@ -144,7 +146,8 @@ async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: Set<s
  * Callers render and validate all templates before calling this, so a template error writes nothing.
  */
 export async function writeOutputs(outputs: PlannedOutput[], opts: WriteOptions = {}): Promise<WriteResult[]> {
-  const mountPoints = opts.mountPoints ?? (await readMountPoints());
+  let mounts = opts.mountPoints;
+  const mountPoints = () => (mounts ??= readMountPoints()); // read only when an existing file changes
   const results: WriteResult[] = [];
   for (const o of outputs) results.push(await writeOne(o, opts, mountPoints));
   return results;

@@ -1,0 +1,22 @@
+// Build step after tsc: replaces dist/src/cli/render-fast.js (the container-start path of `portolan render` and
+// `portolan exec`) with a single-file bundle of it and everything it imports. Loading ~25 small ES modules costs
+// more than the work itself on every container start (resolve + read + compile each); one file does not.
+// Left outside the bundle, loaded only when used: registry clients (./registry-uri.js), pino (../core/log.js), yaml.
+import { fileURLToPath, URL } from "node:url";
+import { build } from "esbuild";
+
+const file = fileURLToPath(new URL("../dist/src/cli/render-fast.js", import.meta.url));
+await build({
+  entryPoints: [file],
+  outfile: file,
+  allowOverwrite: true,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["./registry-uri.js", "../core/log.js", "yaml"],
+  // Whitespace and syntax only: identifiers stay readable in stack traces. Smaller source = less to parse.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
