@@ -57,6 +57,14 @@ describe("register / listOwned", () => {
         ],
       }),
       inst("4", { address: "::1", meta: { empty: "" } }),
+      inst("5", {
+        name: `PT${NAMES.run}-Upper`,
+        address: "localhost",
+        tags: ["b", "a", "b", "", "with space", "ünï"],
+        meta: { UPPER: "Ünïcödé ✓", "long-value": "v".repeat(512), ["k".repeat(128)]: "x" },
+        container: { id: "", name: "" },
+        health: "critical",
+      }),
     ];
     for (const i of want) await reg.register(i);
     const got = await reg.listOwned(OWNER);
@@ -69,18 +77,25 @@ describe("register / listOwned", () => {
     expect(await reg.listOwned(OWNER)).toEqual([]);
   });
 
-  it("1_register_latency", async () => {
-    const times: number[] = [];
-    for (let n = 0; n < 100; n++) {
-      const t0 = performance.now();
-      await reg.register(inst(`L${n}`, { checks: [{ type: "ttl", intervalMs: 60_000 }] }));
-      times.push(performance.now() - t0);
-    }
-    const p50 = percentile(times, 50);
-    const p95 = percentile(times, 95);
-    console.log(`[consul] register(): p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms over ${times.length}`);
-    expect(p95).toBeLessThan(1000);
-    for (let n = 0; n < 100; n++) await reg.deregister(inst(`L${n}`));
+  it("1_register_and_setHealth_latency", async () => {
+    const timed = async (run: (n: number) => Promise<void>): Promise<number[]> => {
+      const times: number[] = [];
+      for (let n = 0; n < 100; n++) {
+        const t0 = performance.now();
+        await run(n);
+        times.push(performance.now() - t0);
+      }
+      return times;
+    };
+    const one = (n: number) => inst(`L${n}`, { checks: [{ type: "ttl", intervalMs: 60_000 }] });
+    const reg1 = await timed((n) => reg.register(one(n)));
+    const health = await timed((n) => reg.setHealth(one(n), n % 2 ? "passing" : "warning", `run ${n}`));
+    const list = await timed(async () => void (await reg.listOwned(OWNER)));
+    const fmt = (t: number[]) => `p50 ${percentile(t, 50).toFixed(2)} ms, p95 ${percentile(t, 95).toFixed(2)} ms`;
+    console.log(`[consul] over 100 calls: register() ${fmt(reg1)}; setHealth() (+1 user TTL) ${fmt(health)}; listOwned() of 100 ${fmt(list)}`);
+    expect(percentile(reg1, 95)).toBeLessThan(1000);
+    expect((await reg.listOwned(OWNER)).filter((i) => i.health === "warning")).toHaveLength(50);
+    for (let n = 0; n < 100; n++) await reg.deregister(one(n));
   });
 
   it("2_deregister_absent_is_fine", async () => {
