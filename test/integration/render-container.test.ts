@@ -2,7 +2,7 @@
 // ENTRYPOINT is the one in examples/entrypoint/Dockerfile (`portolan exec ... -- node /app/server.js`).
 // dockerd starts it with the example's five env files mounted; it renders config.json (into a bind-mounted
 // host file: written in place) and starts the program; `docker stop` reaches the program through portolan.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +84,12 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+/** Container output, stdout and stderr (portolan's own messages go to stderr). */
+function logsOf(id: string): string {
+  const r = spawnSync("docker", ["logs", id], { encoding: "utf8" });
+  return `${r.stdout}${r.stderr}`;
+}
+
 function runContainer(name: string, args: string[]): string {
   const full = `portolan-render-e2e-${process.pid}-${name}`;
   containers.push(full);
@@ -103,7 +109,7 @@ describe("image with portolan exec as ENTRYPOINT", () => {
     const config = join(work, "config.json");
     await writeFile(config, "{}\n"); // a host file bind-mounted over /app/config.json: rendered in place
     const id = runContainer("ok", ["-v", `${join(EXAMPLE, "env")}:/etc/portolan:ro`, "-v", `${config}:/app/config.json`]);
-    await until("program started", () => docker("logs", id).includes("push-server: listening"));
+    await until("program started", () => logsOf(id).includes("push-server: listening"));
     const rendered = JSON.parse(await readFile(config, "utf8")) as Record<string, unknown>;
     expect(rendered).toMatchObject({
       port: 8080,
@@ -117,7 +123,7 @@ describe("image with portolan exec as ENTRYPOINT", () => {
     const t0 = Date.now();
     docker("stop", "-t", "20", id);
     expect(Date.now() - t0).toBeLessThan(15_000); // not the SIGKILL after -t
-    const logs = execFileSync("docker", ["logs", id], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const logs = logsOf(id);
     expect(logs).toContain("push-server: got SIGTERM, shutting down");
     expect(logs).not.toContain("AAAA-fcm-example-key"); // secrets never logged
     expect(docker("inspect", "-f", "{{.State.ExitCode}}", id)).toBe("0");
@@ -130,7 +136,7 @@ describe("image with portolan exec as ENTRYPOINT", () => {
     const id = runContainer("bad", ["-v", `${env}:/etc/portolan:ro`]);
     await until("container exit", () => docker("inspect", "-f", "{{.State.Status}}", id) === "exited");
     expect(Number(docker("inspect", "-f", "{{.State.ExitCode}}", id))).toBe(EXIT_CONFIG);
-    const logs = execFileSync("docker", ["logs", id], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const logs = logsOf(id);
     expect(logs).toContain("MONGODB_URL");
     expect(logs).not.toContain("push-server: listening");
     expect(existsSync(join(env, "config.json"))).toBe(false);
