@@ -71,8 +71,7 @@ export class ConsulRegistry implements Registry {
   /** Sets the "Docker health" TTL check and heartbeats every user TTL check of the service with the same status. */
   async setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
     const own = healthCheckId(ref.id);
-    await this.client.updateCheck(ref.id, own, status, output);
-    const checks = await this.client.agentChecks(ref.id);
+    const [, checks] = await Promise.all([this.client.updateCheck(ref.id, own, status, output), this.client.agentChecks(ref.id)]);
     const ttl = Object.values(checks).filter((c) => c.ServiceID === ref.id && c.Type === "ttl" && c.CheckID !== own);
     await Promise.all(ttl.map((c) => this.client.updateCheck(ref.id, c.CheckID, status, output)));
   }
