@@ -8,6 +8,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export class LazyLogger {
   private readonly threshold: number;
+  private root: Promise<Logger> | undefined;
   private logger: Promise<Logger> | undefined;
 
   constructor(
@@ -21,9 +22,15 @@ export class LazyLogger {
     return LEVELS[level]! >= this.threshold;
   }
 
-  /** The real logger (loads pino); for adapters that need one. */
+  /** The logger without a component (loads pino): for adapters, which add their own `component`. */
+  base(): Promise<Logger> {
+    this.root ??= import("../core/log.js").then(({ createLogger }) => createLogger({ level: this.level }));
+    return this.root;
+  }
+
+  /** This command's logger (loads pino). */
   get(): Promise<Logger> {
-    this.logger ??= import("../core/log.js").then(({ createLogger }) => createLogger({ level: this.level }).child({ component: this.component }));
+    this.logger ??= this.base().then((l) => l.child({ component: this.component }));
     return this.logger;
   }
 

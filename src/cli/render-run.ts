@@ -2,11 +2,12 @@
 // `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
 // container-start path (see render-fast.ts).
 import { readFileSync } from "node:fs";
+import { RegistryUriError } from "../core/errors.js";
 import type { Registry } from "../core/registry.js";
 import { loadConfig } from "../render/config.js";
 import { ConfigError, EXIT_SOFTWARE, SpecError } from "../render/errors.js";
 import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
-import { RegistryReadError } from "../render/run-errors.js";
+import { RegistryReadError, RenderUsageError } from "../render/run-errors.js";
 import { createMasker } from "../render/secrets.js";
 import { ServiceDirectory } from "../render/services.js";
 import { loadSpec } from "../render/spec.js";
@@ -43,7 +44,7 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number)
 
 export async function openRegistryFor(uri: string, log: LazyLogger): Promise<Registry> {
   const { openRegistry } = await import("./registry-uri.js");
-  return openRegistry(uri, { logger: await log.get() });
+  return openRegistry(uri, { logger: await log.base() });
 }
 
 /** Logs each changed file (names and modes only, never content). */
@@ -85,6 +86,7 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
     try {
       registry = await openRegistryFor(opts.registry, log);
     } catch (err) {
+      if (err instanceof RegistryUriError) throw new RenderUsageError(`--registry: ${err.message}`);
       throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });
     }
     try {

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_USAGE } from "../../src/render/errors.js";
+import { EXIT_CONFIG, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "../../src/render/errors.js";
 import { runCli, startCli, type Running } from "./cli.js";
 
 let dir: string;
@@ -209,6 +209,20 @@ describe("rendering", () => {
     expect(r.stdout).toContain('"user": "app"');
     expect(r.stdout).toContain('"password": "********"');
     expect(r.stdout).not.toContain("XyZ");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("5_registry_unreachable_is_69_bad_uri_is_usage", async () => {
+    const tpl = join(dir, "svc.mustache");
+    await writeFile(tpl, "{{#services.db}}{{hostPort}}{{/services.db}}\n");
+    const out = join(dir, "out-svc");
+    const down = runCli(["render", "--registry", "consul://127.0.0.1:1", "--wait-timeout", "1s", "--template", `${tpl}:${out}/svc`]);
+    expect(down.code).toBe(EXIT_UNAVAILABLE);
+    expect(down.stderr).toContain("consul://127.0.0.1:1");
+    expect(runCli(["render", "--registry", "nope://x", "--template", `${tpl}:${out}/svc`]).code).toBe(EXIT_USAGE);
+    const none = runCli(["render", "--template", `${tpl}:${out}/svc`]); // services without --registry: unknown name
+    expect(none.code).toBe(EXIT_TEMPLATE);
+    expect(none.stderr).toContain(`${tpl}:1`);
     expect(existsSync(out)).toBe(false);
   });
 
