@@ -36,6 +36,8 @@ export class ConsulRegistry implements Registry {
   private readonly logger: Logger;
   private readonly waitMs: number;
   private readonly healthTtlMs: number;
+  /** The registrator refreshes every instance's health check this often: a quarter of its TTL. */
+  readonly healthRefreshMs: number;
   private readonly closing = new AbortController();
 
   constructor(opts: ConsulOptions) {
@@ -43,6 +45,7 @@ export class ConsulRegistry implements Registry {
     this.logger = base.bindings().component === "consul" ? base : base.child({ component: "consul" });
     this.waitMs = opts.watchWaitMs ?? DEFAULT_WATCH_WAIT_MS;
     this.healthTtlMs = opts.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS;
+    this.healthRefreshMs = this.healthTtlMs / 4;
     for (const [name, v] of Object.entries({ watchWaitMs: this.waitMs, healthTtlMs: this.healthTtlMs })) {
       if (!Number.isInteger(v) || v < 1000) throw new ConsulOptionsError({ option: name, message: "must be an integer >= 1000 (ms)" });
     }
