@@ -87,17 +87,6 @@ describe("curator format", () => {
     expect((JSON.parse(v2.data.toString()) as { port: number }).port).toBe(31999);
   });
 
-  it("5_same id under a new service name replaces the old entry", async () => {
-    const r = open("curator");
-    const base = bases.at(-1)!;
-    const web = instance("web", "web-1", 80);
-    await r.register(web);
-    await r.register({ ...web, name: "www" });
-    expect(await exists(raw, `${base}/web/${web.id}`)).toBeNull();
-    expect(await exists(raw, `${base}/www/${web.id}`)).not.toBeNull();
-    expect(await r.listOwned("host1")).toEqual([{ ...web, name: "www" }]);
-  });
-
   it("3_a node held by another session is replaced (ephemeralOwner checked)", async () => {
     const r = open("curator");
     const base = bases.at(-1)!;
@@ -138,6 +127,17 @@ describe("curator format", () => {
     const later = open("curator", { chroot: base, payload: "spring" });
     const [got] = await later.listOwned("host1");
     expect(got).toMatchObject({ id: web.id, tags: ["a", "b,c"], meta: { zone: "z", version: "3" }, owner: "host1" });
+  });
+
+  it("5_same id under a new service name replaces the old entry", async () => {
+    const r = open("curator");
+    const base = bases.at(-1)!;
+    const web = instance("web", "web-1", 80);
+    await r.register(web);
+    await r.register({ ...web, name: "www" });
+    expect(await exists(raw, `${base}/web/${web.id}`)).toBeNull();
+    expect(await exists(raw, `${base}/www/${web.id}`)).not.toBeNull();
+    expect(await r.listOwned("host1")).toEqual([{ ...web, name: "www" }]);
   });
 });
 
