@@ -1,9 +1,9 @@
 #!/bin/sh
 # portolan exec with 5 env files, a 30-variable spec and 3 templates, running `true`:
 # median wall time and peak RSS, against `node -e 0` and `envsubst` (same fixtures, same machine).
-# Usage: bench/exec.sh [RUNS]   (needs `npm run build`; uses hyperfine when installed, else a shell loop)
+# Usage: [ROUNDS=5] bench/exec.sh [RUNS_PER_ROUND]   (needs `npm run build`; hyperfine when installed, else a shell loop)
 set -eu
-RUNS=${1:-30}
+RUNS=${1:-20}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLI="$ROOT/dist/src/cli/main.js"
 [ -f "$CLI" ] || { echo "run npm run build first" >&2; exit 1; }
@@ -45,30 +45,43 @@ PORTOLAN="node $CLI exec --env-dir $W --name push-server --spec $W/spec.json \
 # envsubst does the same work the shell way: source 5 files, substitute 3 templates, run true.
 ENVSUBST="sh -c 'set -a; for f in $W/*.env; do . \$f; done; for n in 1 2 3; do envsubst < $W/t\$n.envsubst > $W/out/e\$n.txt; done; true'"
 
-$PORTOLAN   # first run writes the files; every timed run finds them unchanged
+$PORTOLAN 2>/dev/null   # first run writes the files; every timed run finds them unchanged
 node -e 'for (const n of [1,2,3]) JSON.parse(require("fs").readFileSync(process.argv[1] + "/out/t" + n + ".json", "utf8"))' "$W"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-wall_ms() { # median wall ms of RUNS runs of "$1"
-  if command -v hyperfine >/dev/null; then
-    hyperfine -N -w 3 -r "$RUNS" --export-json "$W/h.json" "$1" >/dev/null 2>&1 ||
-      hyperfine -w 3 -r "$RUNS" --export-json "$W/h.json" "$1" >/dev/null 2>&1
-    node -e 'const r=require(process.argv[1]).results[0]; console.log((r.median*1000).toFixed(1))' "$W/h.json"
-  else
-    for _ in $(seq 1 "$RUNS"); do
-      s=$(date +%s%N); sh -c "$1" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000))
-    done | median | awk '{printf "%.1f\n", $1/1000}'
-  fi
-}
 rss_kb() { # median peak RSS (KiB) over 5 runs
   for _ in 1 2 3 4 5; do /usr/bin/time -f '%M' sh -c "exec $1" 2>&1 >/dev/null | tail -1; done | median
 }
 
-NODE0=$(wall_ms "node -e 0"); NODE0_RSS=$(rss_kb "node -e 0")
-PORT=$(wall_ms "$PORTOLAN"); PORT_RSS=$(rss_kb "$PORTOLAN")
-ENVS=$(wall_ms "$ENVSUBST"); ENVS_RSS=$(rss_kb "$ENVSUBST")
-printf '%-34s %12s %14s\n' "command ($RUNS runs)" "median ms" "peak RSS KiB"
-printf '%-34s %12s %14s\n' "node -e 0" "$NODE0" "$NODE0_RSS"
-printf '%-34s %12s %14s\n' "portolan exec (5 files/30 vars/3 t)" "$PORT" "$PORT_RSS"
-printf '%-34s %12s %14s\n' "sh + envsubst (same work)" "$ENVS" "$ENVS_RSS"
-awk -v p="$PORT" -v n="$NODE0" -v e="$ENVS" 'BEGIN { printf "ratio portolan / node -e 0 = %.2f (target <= 1.30)\nratio portolan / envsubst  = %.2f\n", p / n, p / e }'
+# Interleaved rounds: each round times all three commands back to back (hyperfine when installed, else a shell
+# loop), so a machine whose load changes during the run skews every command alike. Per round: median wall ms and
+# mean user+sys CPU ms of each; the figures are medians over rounds, ratios taken per round.
+ROUNDS=${ROUNDS:-5}
+: > "$W/rounds"
+for r in $(seq 1 "$ROUNDS"); do
+  line=""
+  for cmd in "node -e 0" "$PORTOLAN" "$ENVSUBST"; do
+    if command -v hyperfine >/dev/null; then
+      hyperfine -N -w 2 -r "$RUNS" --export-json "$W/h.json" "$cmd" >/dev/null 2>&1 ||
+        hyperfine -w 2 -r "$RUNS" --export-json "$W/h.json" "$cmd" >/dev/null 2>&1
+      m=$(node -e 'const r=require(process.argv[1]).results[0]; console.log((r.median*1000).toFixed(1), ((r.user+r.system)*1000).toFixed(1))' "$W/h.json")
+    else
+      m=$(for _ in $(seq 1 "$RUNS"); do
+        s=$(date +%s%N); sh -c "$cmd" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000))
+      done | median | awk '{printf "%.1f NA\n", $1/1000}')
+    fi
+    line="$line $m"
+  done
+  echo "$line" >> "$W/rounds"
+done
+# columns: node_wall node_cpu portolan_wall portolan_cpu envsubst_wall envsubst_cpu
+col() { awk -v c="$1" '{print $c}' "$W/rounds" | median; }
+ratio() { awk -v a="$1" -v b="$2" '$b != "NA" && $b > 0 {printf "%.3f\n", $a / $b}' "$W/rounds" | median | awk '{printf "%.2f", $1}'; }
+
+printf '%-40s %10s %12s %13s\n' "command ($ROUNDS rounds x $RUNS runs)" "wall ms" "user+sys ms" "peak RSS KiB"
+printf '%-40s %10s %12s %13s\n' "node -e 0" "$(col 1)" "$(col 2)" "$(rss_kb "node -e 0")"
+printf '%-40s %10s %12s %13s\n' "portolan exec (5 files, 30 vars, 3 tpl)" "$(col 3)" "$(col 4)" "$(rss_kb "$PORTOLAN")"
+printf '%-40s %10s %12s %13s\n' "sh + envsubst (same work)" "$(col 5)" "$(col 6)" "$(rss_kb "$ENVSUBST")"
+echo "ratio portolan / node -e 0: wall $(ratio 3 1), cpu $(ratio 4 2)   (target: wall <= 1.30)"
+echo "ratio portolan / envsubst:  wall $(ratio 3 5)"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"
