@@ -127,6 +127,26 @@ export function camel(flag: string): string {
 }
 
 /**
+ * `--environment-file -/etc/x.env` (systemd's optional-file dash): a flag that takes a value takes the next
+ * argument whatever it starts with, as commander does; parseArgs would call it ambiguous, so join it as `--flag=value`.
+ */
+function joinDashValues(args: string[], options: Record<string, { type: "string" | "boolean" }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (a.startsWith("--") && !a.includes("=") && options[a.slice(2)]?.type === "string" && next !== undefined && next !== "--" && next.startsWith("-")) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
  * Parses argv after the command name without commander (node:util parseArgs): the container-start fast path.
  * Same flags, `--flag=value` and `--flag value`; positionals (after `--`) are the program for `exec`.
  */
@@ -135,7 +155,7 @@ export function parseArgv(args: string[], mode: "render" | "exec"): { raw: RawRe
   for (const f of flagsFor(mode)) options[f.flag] = f.arg ? { type: "string", ...(f.repeatable && { multiple: true }) } : { type: "boolean" };
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(args, options), allowPositionals: true, strict: true, options });
   } catch (err) {
     throw new RenderUsageError((err as Error).message);
   }

@@ -21,6 +21,7 @@ function viaCommander(args: string[], mode: "render" | "exec"): { raw: RawRender
 const same: Array<{ name: string; mode: "render" | "exec"; args: string[] }> = [
   { name: "render_everything", mode: "render", args: ["--name", "push", "--env-dir=/etc/push", "--environment-file", "/a.env", "--environment-file=-/b.env", "--env-format", "dotenv", "--files-override-env", "--spec", "s.yaml", "--template", "a:b", "--template=c:d:0600", "--template-dir", "t:o", "--wait", "tcp://127.0.0.1:1", "--wait-timeout", "5s", "--dry-run", "--log-level", "debug"] },
   { name: "exec_with_program", mode: "exec", args: ["--kill-timeout=3s", "--registry", "memory:", "--watch", "--watch-min-quiet", "100ms", "--watch-max-quiet", "1s", "--reload-signal", "USR2", "--", "sh", "-c", "echo --x"] },
+  { name: "optional_env_file_dash_value_as_separate_arg", mode: "exec", args: ["--environment-file", "-/opt/a.env", "--environment-file", "/b.env", "--", "true"] },
   { name: "exec_reload_cmd_and_replace", mode: "exec", args: ["--reload-cmd", "kill -HUP 1", "--exec-replace", "--", "true"] },
 ];
 
