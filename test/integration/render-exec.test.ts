@@ -212,7 +212,7 @@ describe("rendering", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("5_registry_unreachable_is_69_bad_uri_is_usage", async () => {
+  it("4_registry_unreachable_is_69_bad_uri_is_usage", async () => {
     const tpl = join(dir, "svc.mustache");
     await writeFile(tpl, "{{#services.db}}{{hostPort}}{{/services.db}}\n");
     const out = join(dir, "out-svc");
@@ -226,7 +226,7 @@ describe("rendering", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("4_unchanged_output_is_not_rewritten", async () => {
+  it("5_unchanged_output_is_not_rewritten", async () => {
     const tpl = join(dir, "u.mustache");
     await writeFile(tpl, "x={{X}}\n");
     const dest = join(dir, "out-u", "u.conf");
