@@ -10,19 +10,16 @@
 # State (pid files, logs, ZooKeeper data): $PORTOLAN_TESTBED_DIR (default /var/tmp/portolan-testbed).
 # Cache (consul binaries): $PORTOLAN_CACHE (default ~/.cache/portolan). `down` keeps cache and images.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
 TB_STATE=${PORTOLAN_TESTBED_DIR:-/var/tmp/portolan-testbed}
 TB_CACHE=${PORTOLAN_CACHE:-${HOME:-/root}/.cache/portolan}
 TB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$TB_STATE" "$TB_CACHE"
 
-# shellcheck source=testbed/lib.sh
 source "$TB_HERE/testbed/lib.sh"
-# shellcheck source=testbed/docker.sh
 source "$TB_HERE/testbed/docker.sh"
-# shellcheck source=testbed/zk.sh
 source "$TB_HERE/testbed/zk.sh"
-# shellcheck source=testbed/consul.sh
 source "$TB_HERE/testbed/consul.sh"
 
 tb_up() {
@@ -51,7 +48,7 @@ tb_down() {
   rm -rf "$TB_ZK_DIR"/{s,1,2,3}/data
   tb_log "down"
 }
-consul_stop_ours() { tb_alive "$TB_CONSUL_PIDFILE" && consul_stop || true; }
+consul_stop_ours() { if tb_alive "$TB_CONSUL_PIDFILE"; then consul_stop; fi; }
 
 tb_status() {
   if docker_ok; then

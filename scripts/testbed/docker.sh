@@ -199,8 +199,8 @@ docker_smoke_port() {
     tb_die "smoke: could not run a container publishing 127.0.0.1::80"
   port=$("$TB_DOCKER" port "$id" 80/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1)
   if [[ -n $port ]]; then
-    local i
-    for i in $(seq 1 50); do
+    local _try
+    for _try in $(seq 1 50); do
       body=$(tb_http_get 127.0.0.1 "$port" /index.html) && break
       sleep 0.1
     done

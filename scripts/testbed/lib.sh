@@ -49,6 +49,7 @@ tb_kill() {
 tb_dead() { ! kill -0 "$1" 2>/dev/null; }
 
 # tb_tcp HOST PORT PAYLOAD : send PAYLOAD, print the whole reply (2 s cap). Uses bash /dev/tcp only.
+# shellcheck disable=SC2016 # $1.. expand in the inner bash
 tb_tcp() {
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "%s" "$3" >&3 && cat <&3' _ "$1" "$2" "$3" 2>/dev/null
 }
@@ -61,6 +62,7 @@ tb_http_get() {
   printf '%s' "${reply#*$'\r\n\r\n'}"
 }
 
+# shellcheck disable=SC2016
 tb_port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null; }
 
 # Debian packages the project needs (some only for later features).
