@@ -78,7 +78,7 @@ tb_apt_ensure() {
   done
   ((${#missing[@]} == 0)) && return 0
   tb_log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 NEEDRESTART_MODE=l
   apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 ||
     tb_die "apt-get update failed"
   apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${missing[@]}" >&2 ||
