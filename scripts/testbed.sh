@@ -26,7 +26,7 @@ tb_up() {
   local t0=$SECONDS
   [[ $(id -u) == 0 ]] || tb_die "must run as root (apt-get, dockerd)"
   tb_apt_ensure
-  # Launch the slow starters first (JVMs, consul build), then wait for each.
+  # ZooKeeper JVMs boot while dockerd, the images and Consul are handled; then wait for each.
   zk_up
   docker_up
   docker_images
