@@ -6,9 +6,9 @@ import { runRender } from "./render-run.js";
 /** Adds every flag of `mode` from the shared FLAGS table. */
 export function addFlags(cmd: Command, mode: "render" | "exec"): Command {
   for (const f of flagsFor(mode)) {
-    const o = new Option(`--${f.flag}${f.arg ? ` ${f.arg}` : ""}`, f.help);
+    // Defaults are shown, not set: parseRenderOptions applies them, so "unset" stays distinguishable.
+    const o = new Option(`--${f.flag}${f.arg ? ` ${f.arg}` : ""}`, f.defaultText ? `${f.help} (default: ${f.defaultText})` : f.help);
     if (f.choices) o.choices(f.choices);
-    if (f.defaultText) o.default(undefined, f.defaultText);
     if (f.repeatable) o.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     cmd.addOption(o);
   }
