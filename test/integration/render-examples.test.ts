@@ -1,12 +1,14 @@
-// Runs examples/push-server and examples/entrypoint as documented (the built CLI, real files), so they cannot rot.
+// Runs examples/push-server and examples/entrypoint as documented (the built CLI, real files), and the README's
+// render snippets, so they cannot rot.
 // The container side of examples/entrypoint is proven by render-container.test.ts.
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile, cp } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CONFIG } from "../../src/render/errors.js";
-import { runCli } from "./cli.js";
+import { CLI, runCli } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const EX = join(ROOT, "examples/push-server");
@@ -74,5 +76,21 @@ describe("examples/push-server", () => {
     expect(r.stderr).toContain(`${env}/push-server.env:1`); // APNS_KEY_ID's file:line
     expect(r.stderr).toContain(`${env}/push-server.env:2`); // WORKERS
     await expect(stat(out)).rejects.toThrow();
+  });
+});
+
+describe("README render section", () => {
+  it("0_the_sh_snippet_runs_as_written", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("<!-- section:render -->"), readme.indexOf("<!-- /section:render -->"));
+    const snippets = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(snippets.length).toBeGreaterThan(0);
+    for (const snippet of snippets) {
+      const script = `portolan() { "${process.execPath}" "${CLI}" "$@"; }\n${snippet}`;
+      const r = spawnSync("sh", ["-c", script], { cwd: ROOT, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('"serverKey": "********"');
+    }
   });
 });
