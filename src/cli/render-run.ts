@@ -42,7 +42,7 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number)
   }
 }
 
-export async function openRegistryFor(uri: string, log: LazyLogger): Promise<Registry> {
+async function openRegistryFor(uri: string, log: LazyLogger): Promise<Registry> {
   const { openRegistry } = await import("./registry-uri.js");
   return openRegistry(uri, { logger: await log.base() });
 }

@@ -147,15 +147,3 @@ export function forwardSignals(child: Child, source: SignalSource = process, onS
     for (const sig of FORWARDED_SIGNALS) source.off(sig, handler);
   };
 }
-
-/** Starts the child with signal forwarding and resolves with its exit once it has ended. */
-export async function superviseChild(input: ChildInput, source: SignalSource = process, onSignal?: (sig: NodeJS.Signals) => void): Promise<ChildExit> {
-  const child = new Child(input);
-  const unforward = forwardSignals(child, source, onSignal);
-  try {
-    await child.start();
-    return await child.exited();
-  } finally {
-    unforward();
-  }
-}
