@@ -18,7 +18,8 @@ const { values: args } = parseArgs({
 const N = Number(args.containers);
 const PHASES = new Set(args.phases!.split(","));
 const URIS: Record<string, string> = { consul: "consul://127.0.0.1:18500", zk: "zk://127.0.0.1:21810/portolan-bench?format=curator", memory: "memory:" };
-const CLI = new URL("../src/cli/main.js", import.meta.url).pathname;
+// The `portolan` command as installed (bin/portolan, which sets the daemon's V8 flags).
+const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 const docker = new Dockerode();
 const LABEL = "portolan.bench";
 
@@ -69,7 +70,7 @@ interface RunningRegistrator {
 }
 
 function startRegistrator(uri: string, owner: string): RunningRegistrator {
-  const proc = spawn(process.execPath, [CLI, "registrator", "--hostname", owner, "--cleanup", "--resync", "0", "--log-format", "json", "--log-level", "info", uri], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(BIN, ["registrator", "--hostname", owner, "--cleanup", "--resync", "0", "--log-format", "json", "--log-level", "info", uri], { stdio: ["ignore", "ignore", "pipe"] });
   let buf = "";
   const registeredAt = new Map<string, number>();
   const resyncMs = new Promise<number>((resolve) => {

@@ -1,4 +1,6 @@
 // `portolan registrator` as a real process: flags, signals, SIGKILL mid-churn then --cleanup.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Registry } from "../../src/core/registry.js";
 import { BACKENDS, open } from "./backends.js";
@@ -14,6 +16,12 @@ describe("portolan registrator (process)", () => {
     for (const flag of ["--ip", "--internal", "--explicit", "--tags", "--ttl", "--ttl-refresh", "--resync", "--cleanup", "--deregister", "--deregister-on-exit", "--retry-attempts", "--retry-interval", "--hostname", "--network", "--log-format"]) {
       expect(r.stdout).toContain(flag);
     }
+  });
+
+  it("2_bin/portolan (the installed command) runs the CLI", () => {
+    const bin = new URL("../../bin/portolan", import.meta.url).pathname;
+    const out = execFileSync(bin, ["--version"], { encoding: "utf8" });
+    expect(out.trim()).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
   });
 
   it("1_a bad flag value or URI exits 2 naming the flag", () => {
