@@ -3,7 +3,7 @@
 // so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { UsageError } from "../core/errors.js";
+import { EXIT_USAGE, UsageError } from "../core/errors.js";
 
 type Loader = () => Promise<Command>;
 
@@ -50,10 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     if (err instanceof UsageError) {
       process.stderr.write(`portolan ${name}: ${err.message}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     throw err;
   }

@@ -14,29 +14,20 @@ export class BackendUnavailableError extends PortolanError {
   }
 }
 
-/** A registry URI that names no backend or is malformed. */
-export class RegistryUriError extends PortolanError {
+/** EX_USAGE (sysexits): bad flags or arguments, for every command. */
+export const EXIT_USAGE = 64;
+
+/** Bad command-line usage: exit code EXIT_USAGE. */
+export class UsageError extends PortolanError {
+  override name = "UsageError";
+}
+
+/** A registry URI that names no backend or is malformed (a usage error). */
+export class RegistryUriError extends UsageError {
   override name = "RegistryUriError";
   readonly uri: string;
   constructor(opts: { uri: string; message: string }) {
     super(`registry URI ${JSON.stringify(opts.uri)}: ${opts.message}`);
     this.uri = opts.uri;
   }
-}
-
-/** Container metadata that cannot become a service; the service is skipped, others of the container go on. */
-export class MetadataError extends PortolanError {
-  override name = "MetadataError";
-  readonly container: string;
-  readonly key: string;
-  constructor(opts: { container: string; key: string; message: string }) {
-    super(`container ${opts.container}: ${opts.key}: ${opts.message}`);
-    this.container = opts.container;
-    this.key = opts.key;
-  }
-}
-
-/** Bad command-line usage: exit code 2. */
-export class UsageError extends PortolanError {
-  override name = "UsageError";
 }

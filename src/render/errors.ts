@@ -4,11 +4,11 @@
 // 126, 127 or 128+signal), so an operator can tell "portolan refused to start the program" from "the program
 // failed". `exec` otherwise exits with the child's own code, or 128+signal when the child was killed.
 
-import { PortolanError } from "../core/errors.js";
+import { EXIT_USAGE, PortolanError } from "../core/errors.js";
 import type { ConfigProblem } from "./types.js";
 
-/** EX_USAGE: bad flags or arguments. */
-export const EXIT_USAGE = 64;
+/** EX_USAGE: bad flags or arguments (the same code for every command). */
+export { EXIT_USAGE };
 /** EX_DATAERR: a template failed to render (unknown name, syntax error). */
 export const EXIT_TEMPLATE = 65;
 /** EX_NOINPUT: a template source (or another named input that is not an env file) does not exist or is unreadable. */

@@ -24,12 +24,12 @@ describe("portolan registrator (process)", () => {
     expect(out.trim()).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
   });
 
-  it("1_a bad flag value or URI exits 2 naming the flag", () => {
+  it("1_a bad flag value or URI exits 64 (EX_USAGE) naming the flag", () => {
     const bad = runCli(["registrator", "--resync", "soon", "memory:"]);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(64);
     expect(bad.stderr).toContain("--resync");
     const uri = runCli(["registrator", "nats://x"]);
-    expect(uri.code).not.toBe(0);
+    expect(uri.code).toBe(64);
     expect(uri.stderr).toContain("nats://x");
   });
 });
