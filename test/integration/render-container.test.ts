@@ -39,6 +39,19 @@ function exampleEntrypoint(): string[] {
   return JSON.parse(line!.slice("ENTRYPOINT ".length)) as string[];
 }
 
+/** The example Dockerfile's /usr/local/bin/portolan script (its `RUN printf '...' > /usr/local/bin/portolan`). */
+function exampleLauncher(): string {
+  const line = readFileSync(join(ROOT, "examples/entrypoint/Dockerfile"), "utf8").split("\n").find((l) => l.includes("> /usr/local/bin/portolan"));
+  const printf = /printf '([^']*)'/.exec(line ?? "")?.[1];
+  if (printf === undefined) throw new Error("examples/entrypoint/Dockerfile: no printf '...' > /usr/local/bin/portolan line");
+  return printf.replaceAll("\\n", "\n");
+}
+
+/** The example Dockerfile's RUN lines that work on the copied dist/ (the code cache for the image's node). */
+function exampleRunLines(): string[] {
+  return readFileSync(join(ROOT, "examples/entrypoint/Dockerfile"), "utf8").split("\n").filter((l) => l.startsWith("RUN node /opt/portolan/dist/"));
+}
+
 let ctx: string;
 let work: string;
 const containers: string[] = [];
@@ -52,12 +65,13 @@ beforeAll(async () => {
   for (const p of closure(RUNTIME_PACKAGES)) await cp(join(ROOT, "node_modules", p), join(ctx, "opt/portolan/node_modules", p), { recursive: true });
   await mkdir(join(ctx, "app"));
   for (const f of ["spec.yaml", "config.json.mustache", "server.js"]) await cp(join(EXAMPLE, f), join(ctx, "app", f));
-  await writeFile(join(ctx, "portolan"), '#!/bin/sh\nexec node /opt/portolan/dist/src/cli/main.js "$@"\n', { mode: 0o755 });
+  await writeFile(join(ctx, "portolan"), exampleLauncher(), { mode: 0o755 });
   await writeFile(
     join(ctx, "Dockerfile"),
     [
       `FROM ${TESTBED.nodeImage}`,
       "COPY opt/ /opt/",
+      ...exampleRunLines(),
       "COPY portolan /usr/local/bin/portolan",
       "COPY app/ /app/",
       `ENTRYPOINT ${JSON.stringify(exampleEntrypoint())}`,
@@ -140,5 +154,11 @@ describe("image with portolan exec as ENTRYPOINT", () => {
     expect(logs).toContain("MONGODB_URL");
     expect(logs).not.toContain("push-server: listening");
     expect(existsSync(join(env, "config.json"))).toBe(false);
+  });
+
+  it("2_the_code_cache_made_in_the_image_is_accepted_by_the_image_node", () => {
+    const loader = "/opt/portolan/dist/src/cli/portolan.cjs";
+    const out = docker("run", "--rm", "--label", `${RUN_LABEL}=render-e2e`, "--entrypoint", "node", IMAGE, "-p", `require(${JSON.stringify(loader)}).loadBundle().cacheRejected`);
+    expect(out).toBe("false");
   });
 });

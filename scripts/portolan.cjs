@@ -1,0 +1,39 @@
+"use strict";
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: no ES-module loader at start */
+/* global process, __dirname, require, module */
+// Copied to dist/src/cli/portolan.cjs by scripts/bundle-render.mjs: the entry that bin/portolan (for `render` and
+// `exec`) and the example image run. It compiles the one-file bundle start.cjs with the V8 code cache written
+// next to it at build time (start.cjs.v8cache): no parsing or lazy compiling at container start. V8 rejects a
+// cache made by another V8 version, with other V8 flags or for other source; the bundle then compiles from
+// source as usual (same behaviour, a few ms slower). Node >= 22.1 also gets its own compile cache for the
+// ES modules loaded later (commander path, pino, yaml).
+const { readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
+
+const BUNDLE = join(__dirname, "start.cjs");
+const CACHE = `${BUNDLE}.v8cache`;
+
+/** Compiles and runs the bundle; `cacheRejected` is undefined when there was no cache file. */
+function loadBundle(cachePath = CACHE) {
+  let cachedData;
+  try {
+    cachedData = readFileSync(cachePath);
+  } catch {
+    // no cache: compile from source
+  }
+  const source = `(function (exports, require, module, __filename, __dirname, __import) {\n${readFileSync(BUNDLE, "utf8")}\n})`;
+  const script = new Script(source, { filename: BUNDLE, lineOffset: -1, cachedData }); // line numbers as in the file
+  const mod = { exports: {} };
+  // The bundle's import() calls (yaml, pino, registry clients, main.js) go through __import: a vm.Script has
+  // no dynamic-import hook of its own, this module does, and resolves from the same directory.
+  script.runInThisContext()(mod.exports, require, mod, BUNDLE, __dirname, (specifier) => import(specifier));
+  return { script, exports: mod.exports, cacheRejected: cachedData === undefined ? undefined : script.cachedDataRejected };
+}
+
+module.exports = { loadBundle, BUNDLE, CACHE };
+
+if (require.main === module) {
+  require("node:module").enableCompileCache?.();
+  loadBundle().exports.start(process.argv);
+}

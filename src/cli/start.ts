@@ -1,0 +1,18 @@
+// The container-start entry: bundled by scripts/bundle-render.mjs into dist/src/cli/start.cjs (CommonJS, one
+// file) and loaded by dist/src/cli/portolan.cjs with a V8 code cache. `render`/`exec` go straight to the fast
+// path; everything else (and --help) goes to main.ts and commander. Both paths behave the same; this one skips
+// Node's ES-module loader, which costs more than the work itself at every container start.
+import { runFast, wantsHelp } from "./render-fast.js";
+
+/** Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. */
+export async function start(argv: string[]): Promise<void> {
+  const first = argv[2];
+  const rest = argv.slice(3);
+  try {
+    if ((first === "render" || first === "exec") && !wantsHelp(rest)) process.exitCode = await runFast(first, rest);
+    else await import("./main.js"); // runs main(process.argv) when loaded
+  } catch (err) {
+    process.stderr.write(`portolan: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
