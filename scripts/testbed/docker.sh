@@ -109,7 +109,7 @@ docker_down() {
   [[ -e $TB_DOCKERD_OURS ]] || { tb_log "dockerd: not started by testbed, left alone"; return 0; }
   if docker_ok; then
     local ids
-    ids=$("$TB_DOCKER" ps -aq --filter "ancestor=$TB_BUSYBOX_IMAGE" --filter "ancestor=$TB_NODE_IMAGE")
+    ids=$("$TB_DOCKER" ps -aq --filter "ancestor=$TB_BUSYBOX_IMAGE" --filter "ancestor=$TB_NODE_IMAGE" || true)
     # shellcheck disable=SC2086
     [[ -z $ids ]] || "$TB_DOCKER" rm -f $ids >/dev/null 2>&1 || true
   fi
@@ -197,7 +197,7 @@ docker_smoke_port() {
   id=$("$TB_DOCKER" run -d --rm -p 127.0.0.1::80 "$TB_BUSYBOX_IMAGE" \
     sh -c 'mkdir -p /www && echo port-ok >/www/index.html && exec httpd -f -p 80 -h /www') ||
     tb_die "smoke: could not run a container publishing 127.0.0.1::80"
-  port=$("$TB_DOCKER" port "$id" 80/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1)
+  port=$("$TB_DOCKER" port "$id" 80/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1 || true)
   if [[ -n $port ]]; then
     local _try
     for _try in $(seq 1 50); do

@@ -42,7 +42,7 @@ EOF
 # 4-letter-word command; prints the reply.
 zk_4lw() { tb_tcp 127.0.0.1 "$(zk_client_port "$1")" "$2"; }
 zk_ruok() { [[ $(zk_4lw "$1" ruok) == imok ]]; }
-zk_mode() { zk_4lw "$1" srvr | sed -n 's/^Mode: //p'; }
+zk_mode() { zk_4lw "$1" srvr | sed -n 's/^Mode: //p' || true; } # empty when not serving
 zk_serving() { [[ -n $(zk_mode "$1") ]]; }
 
 zk_launch() {
