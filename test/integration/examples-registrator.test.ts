@@ -1,5 +1,5 @@
 // Runs examples/registrator-* exactly as a user would, against the test bed, and checks what they print.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,20 +7,24 @@ import { describe, expect, it } from "vitest";
 import { assertBuilt, CLI } from "./cli.js";
 import { TESTBED } from "./testbed.js";
 
-function runExample(name: string, env: Record<string, string>): string {
+/** Runs the script without blocking the test worker (vitest's RPC must keep flowing); rejects with its output. */
+function runExample(name: string, env: Record<string, string>): Promise<string> {
   assertBuilt();
   const script = new URL(`../../examples/${name}/run.sh`, import.meta.url).pathname;
-  return execFileSync("bash", [script], {
+  const opts = {
     cwd: mkdtempSync(join(tmpdir(), `portolan-${name}-`)),
     env: { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, ...env },
-    encoding: "utf8",
+    encoding: "utf8" as const,
     timeout: 170_000,
+  };
+  return new Promise((resolve, reject) => {
+    execFile("bash", [script], opts, (err, stdout, stderr) => (err ? reject(new Error(`${name} failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
   });
 }
 
 describe("examples", () => {
-  it("0_registrator-consul", () => {
-    const out = runExample("registrator-consul", { CONSUL: `${TESTBED.consul.host}:${TESTBED.consul.port}` });
+  it("0_registrator-consul", async () => {
+    const out = await runExample("registrator-consul", { CONSUL: `${TESTBED.consul.host}:${TESTBED.consul.port}` });
     expect(out).toMatch(/redis instances:\n {2}example-consul:redis-a:6379 127\.0\.0\.1:\d+ \[primary\]\n {2}example-consul:redis-b:6379 127\.0\.0\.1:\d+ \[replica\]/);
     expect(out).toContain("web meta version: 1.4.2");
     expect(out).toMatch(/web checks: .*tcp/);
@@ -28,8 +32,8 @@ describe("examples", () => {
     expect(out).toContain("after portolan exits (--deregister-on-exit): 0 redis instances");
   }, 180_000);
 
-  it("1_registrator-zookeeper", () => {
-    const out = runExample("registrator-zookeeper", { ZK: TESTBED.zkStandalone });
+  it("1_registrator-zookeeper", async () => {
+    const out = await runExample("registrator-zookeeper", { ZK: TESTBED.zkStandalone });
     expect(out).toContain("curator: /example/curator/api/example-zk:api-1:8080");
     expect(out).toMatch(/\{"name":"api","id":"example-zk:api-1:8080","address":"127\.0\.0\.1","port":\d+,"sslPort":null,"payload":null,"registrationTimeUTC":…,"serviceType":"DYNAMIC","uriSpec":null\}/);
     expect(out).toMatch(/nerve: \/example\/nerve\/api\/services\/example-zk:api-N:NNNN_N{10}/);
