@@ -14,7 +14,14 @@ import { Exception, getChildren, remove, zkCode } from "../../adapters/zookeeper
 export async function rawClient(connect: string, extra: Record<string, unknown> = {}): Promise<Client> {
   const c = createClient(connect, { sessionTimeout: 10_000, spinDelay: 200, ...extra });
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no connection to ${connect}`)), 15_000);
+    const fail = (why: string) => {
+      clearTimeout(t);
+      c.close();
+      reject(new Error(`${why}: ${connect}`));
+    };
+    const t = setTimeout(() => fail("no connection"), 15_000);
+    // Joining a session that is already gone ends in "expired", not "connected".
+    c.once("expired", () => fail("session expired"));
     c.once("connected", () => {
       clearTimeout(t);
       resolve();
