@@ -13,7 +13,7 @@ const { join } = require("node:path");
 const { loadBundle, CACHE } = require("./portolan.cjs");
 
 const w = mkdtempSync(join(tmpdir(), "portolan-warmup-"));
-const bundle = loadBundle("/dev/null/none"); // compile from source, whatever cache is there
+const bundle = loadBundle(null); // compiled from source, whatever cache is there
 writeFileSync(join(w, "cluster.env"), '# db\nHOST=db.example\nPORT=5432\nURL="http://db.example:5432/x"\n');
 writeFileSync(join(w, "app.env"), "DEBUG=true\n");
 const variables = { HOST: { type: "string" }, PORT: { type: "int" }, URL: { type: "url" }, DEBUG: { type: "bool", required: true } };

@@ -14,11 +14,11 @@ const { Script } = require("node:vm");
 const BUNDLE = join(__dirname, "start.cjs");
 const CACHE = `${BUNDLE}.v8cache`;
 
-/** Compiles and runs the bundle; `cacheRejected` is undefined when there was no cache file. */
+/** Compiles and runs the bundle (`cachePath` null: without cache); `cacheRejected` is undefined without a cache. */
 function loadBundle(cachePath = CACHE) {
   let cachedData;
   try {
-    cachedData = readFileSync(cachePath);
+    if (cachePath !== null) cachedData = readFileSync(cachePath);
   } catch {
     // no cache: compile from source
   }

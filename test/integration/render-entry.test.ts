@@ -18,7 +18,7 @@ const DIST_CLI = join(ROOT, "dist/src/cli");
 const EXAMPLE = join(ROOT, "examples/push-server");
 
 interface Loader {
-  loadBundle(cachePath?: string): { exports: { start?: unknown }; cacheRejected: boolean | undefined };
+  loadBundle(cachePath?: string | null): { exports: { start?: unknown }; cacheRejected: boolean | undefined };
   CACHE: string;
 }
 
