@@ -3,6 +3,7 @@ import type { Instance, InstanceRef, Health } from "../../src/core/model.js";
 import type { Registry } from "../../src/core/registry.js";
 import { silentLogger } from "../../src/core/log.js";
 import { openRegistry } from "../../src/cli/registry-uri.js";
+import type { RegistratorOptions } from "../../src/registrator/registrator.js";
 import { TESTBED } from "./testbed.js";
 
 export interface Backend {
@@ -49,4 +50,19 @@ export class CountingRegistry implements Registry {
   close() {
     return this.inner.close();
   }
+}
+
+/** Registrator options for tests: this owner, published ports, fast retries, no periodic resync. */
+export function registratorOptions(owner: string, over: Partial<RegistratorOptions> = {}): RegistratorOptions {
+  return {
+    owner,
+    mapping: { hostname: owner, internal: false, explicit: false, tags: [] },
+    cleanup: false,
+    deregister: "always",
+    resyncMs: 0,
+    retryAttempts: -1,
+    retryIntervalMs: 50,
+    concurrency: 8,
+    ...over,
+  };
 }

@@ -3,6 +3,7 @@ import { afterEach, expect, it } from "vitest";
 import { createConsulRegistry } from "../../adapters/consul/index.js";
 import { httpDockerPort } from "../../src/docker/client.js";
 import { Registrator } from "../../src/registrator/registrator.js";
+import { registratorOptions } from "./backends.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
 import { TESTBED } from "./testbed.js";
 
@@ -17,10 +18,7 @@ it("0_health check stays passing across several TTLs", async () => {
   const reg = createConsulRegistry({ ...TESTBED.consul, healthTtlMs: 2_000 });
   expect(reg.healthRefreshMs).toBe(500);
   await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: "ttlweb" } });
-  r = new Registrator(httpDockerPort(), reg, {
-    owner, mapping: { hostname: owner, internal: false, explicit: false, tags: [] },
-    cleanup: false, deregister: "always", resyncMs: 0, retryAttempts: -1, retryIntervalMs: 100, concurrency: 4,
-  });
+  r = new Registrator(httpDockerPort(), reg, registratorOptions(owner));
   await r.start();
   const id = `${owner}:${owner}-web:80`;
   const status = async () => {

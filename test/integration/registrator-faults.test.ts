@@ -4,26 +4,13 @@ import type { Registry } from "../../src/core/registry.js";
 import { httpDockerPort } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
-import { open } from "./backends.js";
+import { open, registratorOptions } from "./backends.js";
 import { docker, eventually, publishedPort, removeTestContainers, startTestContainer } from "./docker.js";
 import { consulRestart, consulStart, consulStop, dockerRestart, TESTBED, zkStart, zkStop } from "./testbed.js";
 
 const consulUri = `consul://${TESTBED.consul.host}:${TESTBED.consul.port}`;
 const zkEnsembleUri = `zk://${TESTBED.zkEnsemble.join(",")}/portolan-it-faults?format=curator`;
 
-function options(owner: string, over: Partial<RegistratorOptions> = {}): RegistratorOptions {
-  return {
-    owner,
-    mapping: { hostname: owner, internal: false, explicit: false, tags: [] },
-    cleanup: false,
-    deregister: "always",
-    resyncMs: 0,
-    retryAttempts: -1,
-    retryIntervalMs: 100,
-    concurrency: 8,
-    ...over,
-  };
-}
 
 describe("registrator under faults", () => {
   const owner = `faults-${process.pid}`;
@@ -41,7 +28,7 @@ describe("registrator under faults", () => {
   });
 
   function registrator(registry: Registry, over: Partial<RegistratorOptions> = {}) {
-    r = new Registrator(httpDockerPort(), registry, options(owner, over), (e) => events.push(e));
+    r = new Registrator(httpDockerPort(), registry, registratorOptions(owner, over), (e) => events.push(e));
     return r;
   }
   // Only this file's containers: others on the same dockerd are registered too.

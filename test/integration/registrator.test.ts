@@ -4,22 +4,9 @@ import type { Instance } from "../../src/core/model.js";
 import { httpDockerPort } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
-import { BACKENDS, CountingRegistry, open, type Backend } from "./backends.js";
+import { BACKENDS, CountingRegistry, open, type Backend, registratorOptions } from "./backends.js";
 import { docker, eventually, publishedPort, removeTestContainers, RUN_LABEL, startTestContainer } from "./docker.js";
 
-function options(owner: string, over: Partial<RegistratorOptions> = {}): RegistratorOptions {
-  return {
-    owner,
-    mapping: { hostname: owner, internal: false, explicit: false, tags: [] },
-    cleanup: false,
-    deregister: "always",
-    resyncMs: 0,
-    retryAttempts: -1,
-    retryIntervalMs: 50,
-    concurrency: 8,
-    ...over,
-  };
-}
 
 describe.each(BACKENDS)("registrator with $name", (backend: Backend) => {
   const owner = `it-${backend.name}-${process.pid}`;
@@ -44,7 +31,7 @@ describe.each(BACKENDS)("registrator with $name", (backend: Backend) => {
   });
 
   async function startRegistrator(over: Partial<RegistratorOptions> = {}) {
-    r = new Registrator(httpDockerPort(), reg, options(owner, over), (e) => events.push(e));
+    r = new Registrator(httpDockerPort(), reg, registratorOptions(owner, over), (e) => events.push(e));
     await r.start();
     return r;
   }
