@@ -38,7 +38,8 @@ export class Registrator {
   private readonly registeredHere = new Set<string>();
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
-  private readonly lastRejections = new Map<string, string>();
+  /** Last rejection reason per container and key: each is logged once, not on every resync. */
+  private readonly lastRejections = new Map<string, Map<string, string>>();
   private readonly nextBeat = new Map<string, number>();
   private readonly queue: KeyedQueue;
   private resyncing: Promise<void> | undefined;
@@ -121,6 +122,7 @@ export class Registrator {
     if (!info) {
       desired = [];
       for (const c of current) this.retained.delete(c.id);
+      this.lastRejections.delete(containerId);
     } else if (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0) {
       desired = current;
       for (const c of current) this.retained.add(c.id);
@@ -133,10 +135,12 @@ export class Registrator {
 
   private desiredFor(info: ContainerInfo): Instance[] {
     const { instances, rejected } = containerToServices(info, this.opts.mapping);
+    let seen = this.lastRejections.get(info.Id);
     for (const r of rejected) {
-      const key = `${info.Id}\0${r.key}`;
-      if (this.lastRejections.get(key) === r.reason) continue;
-      this.lastRejections.set(key, r.reason);
+      const key = `${r.port ?? ""}\0${r.key}`;
+      if (seen?.get(key) === r.reason) continue;
+      if (!seen) this.lastRejections.set(info.Id, (seen = new Map()));
+      seen.set(key, r.reason);
       this.emit({ type: "rejected", rejection: r });
     }
     return instances;

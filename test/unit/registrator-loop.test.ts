@@ -172,4 +172,16 @@ describe("Registrator loop", () => {
     await r.stop({ deregisterAll: true });
     expect(await reg.listOwned("h1")).toEqual([]);
   });
+
+  it("5_a rejected service is reported once, not on every resync", async () => {
+    const d = new FakeDocker();
+    d.containers.set("a", container("a", "alpha", env({ SERVICE_NAME: "bad_name!" })));
+    const events: RegistratorEvent[] = [];
+    const r = new Registrator(d, new MemoryRegistry(), OPTS, (e) => events.push(e));
+    await r.start();
+    await r.resync();
+    await r.resync();
+    expect(events.filter((e) => e.type === "rejected").map((e) => e.type === "rejected" && e.rejection.key)).toEqual(["SERVICE_NAME"]);
+    await r.stop({ deregisterAll: false });
+  });
 });
