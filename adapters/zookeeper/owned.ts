@@ -1,6 +1,7 @@
 // listOwned's read side: which entries under the base path belong to `owner`, as ZooKeeper holds them now.
 import type { Instance } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
+import { mapBounded } from "../../src/core/util.js";
 import type { Decoded } from "./codec.js";
 import { decodeCurator, decodeNerve } from "./codec.js";
 import type { ZooKeeperFormat } from "./options.js";
@@ -56,35 +57,37 @@ function judge(nodes: { node: NodeData; decoded: Decoded }[], rec: OwnedRecord |
   return { ...first.decoded.instance, meta };
 }
 
+/** Service directories read at once by scanOwned. */
+export const SCAN_CONCURRENCY = 16;
+
 export async function scanOwned(c: Client, o: ScanOptions): Promise<Map<string, Instance>> {
   const session = sessionHex(c);
   const found = new Map<string, Instance>();
   const names = (await childrenOrNone(c, o.base)).filter((n) => DNS_LABEL.test(n));
   const candidate = (name: string, id: string) => id.startsWith(`${o.owner}:`) || o.records.has(`${name}/${id}`);
-  await Promise.all(
-    names.map(async (name) => {
-      const dir = o.format === "curator" ? curatorDir(o.base, name) : nerveDir(o.base, name);
-      const groups = new Map<string, string[]>();
-      for (const child of await childrenOrNone(c, dir)) {
-        const id = o.format === "curator" ? child : nerveChildId(child);
-        if (id === undefined || !candidate(name, id)) continue;
-        groups.set(id, [...(groups.get(id) ?? []), `${dir}/${child}`]);
-      }
-      await Promise.all(
-        [...groups].map(async ([id, paths]) => {
-          const nodes = [];
-          for (const path of paths.sort()) {
-            const node = await dataOrNone(c, path);
-            if (!node) continue;
-            const decoded = o.format === "curator" ? decodeCurator(name, node.data) : decodeNerve(name, id, node.data);
-            nodes.push({ node, decoded });
-          }
-          const key = `${name}/${id}`;
-          const inst = judge(nodes, o.records.get(key), session, o.owner);
-          if (inst) found.set(key, inst);
-        }),
-      );
-    }),
-  );
+  // Bounded: hundreds of service directories read at once would hold every reply in memory at the same time.
+  await mapBounded(names, SCAN_CONCURRENCY, async (name) => {
+    const dir = o.format === "curator" ? curatorDir(o.base, name) : nerveDir(o.base, name);
+    const groups = new Map<string, string[]>();
+    for (const child of await childrenOrNone(c, dir)) {
+      const id = o.format === "curator" ? child : nerveChildId(child);
+      if (id === undefined || !candidate(name, id)) continue;
+      groups.set(id, [...(groups.get(id) ?? []), `${dir}/${child}`]);
+    }
+    await Promise.all(
+      [...groups].map(async ([id, paths]) => {
+        const nodes = [];
+        for (const path of paths.sort()) {
+          const node = await dataOrNone(c, path);
+          if (!node) continue;
+          const decoded = o.format === "curator" ? decodeCurator(name, node.data) : decodeNerve(name, id, node.data);
+          nodes.push({ node, decoded });
+        }
+        const key = `${name}/${id}`;
+        const inst = judge(nodes, o.records.get(key), session, o.owner);
+        if (inst) found.set(key, inst);
+      }),
+    );
+  });
   return found;
 }

@@ -44,3 +44,17 @@ export function parseDuration(text: string): number | undefined {
   }
   return Math.round(total);
 }
+
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

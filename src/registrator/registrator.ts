@@ -2,7 +2,7 @@
 // Effects (docker, registry, clock) are passed in; the diff is the pure planner.
 import type { Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
-import { backoff, delay } from "../core/util.js";
+import { backoff, delay, mapBounded } from "../core/util.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
 import { containerToServices, type MappingOptions } from "../docker/mapping.js";
 import type { EventSink } from "./events.js";
@@ -257,17 +257,4 @@ function belongsTo(i: Instance, containerId: string, info: ContainerInfo | undef
   if (i.container) return i.container.id === containerId;
   const name = info?.Name.replace(/^\//, "");
   return name !== undefined && i.id.startsWith(`${owner}:${name}:`);
-}
-
-async function mapBounded<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
