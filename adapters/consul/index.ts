@@ -80,8 +80,11 @@ export class ConsulRegistry implements Registry {
   }
 
   async listOwned(owner: string): Promise<Instance[]> {
-    const [services, checks] = await Promise.all([this.client.agentServices(), this.client.agentChecks()]);
-    const allChecks = Object.values(checks);
+    // Services first, then checks: a service registered between two concurrent reads could show up without its
+    // health check and read as critical. The agent adds a service and its checks at once, so a checks read issued
+    // after the services read always holds the checks of every service that read saw.
+    const services = await this.client.agentServices();
+    const allChecks = Object.values(await this.client.agentChecks());
     return Object.values(services)
       .filter((s) => isOwnedBy(s, owner))
       .map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" }))
