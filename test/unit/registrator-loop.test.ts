@@ -154,10 +154,11 @@ describe("Registrator loop", () => {
     })();
     const r = new Registrator(d, reg, OPTS);
     await r.start();
-    await delay(2_300);
+    await delay(3_300);
     await r.stop({ deregisterAll: false });
-    // One beat per loop tick (1 s) at most, each due after 500 ms: two or three in 2.3 s.
+    // One beat per loop tick (1 s) at most, each due after 500 ms: about three in 3.3 s (two under heavy load).
     expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(beats.length).toBeLessThanOrEqual(4);
     expect(new Set(beats)).toEqual(new Set(["h1:alpha:80:passing"]));
   });
 
