@@ -11,6 +11,7 @@ import { openRegistry } from "../src/cli/registry-uri.js";
 import { silentLogger } from "../src/core/log.js";
 import type { Instance } from "../src/core/model.js";
 import type { Registry } from "../src/core/registry.js";
+import { delay, mapBounded } from "../src/core/util.js";
 
 const { values: args } = parseArgs({
   options: { containers: { type: "string", default: "200" }, phases: { type: "string", default: "latency,storm" }, backends: { type: "string", default: "consul,zk" }, image: { type: "string", default: "portolan-test/busybox:latest" } },
@@ -25,18 +26,10 @@ const LABEL = "portolan.bench";
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 async function cleanupContainers(): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-  await pool(list, 16, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {}));
-}
-
-async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await mapBounded(list, 16, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {}));
 }
 
 function create(name: string): Promise<Dockerode.Container> {
@@ -97,7 +90,7 @@ async function until(what: string, cond: () => boolean, timeoutMs: number): Prom
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
+    await delay(5);
   }
   return Date.now() - t0;
 }
@@ -174,7 +167,7 @@ async function benchBackend(name: string): Promise<void> {
   const names = Array.from({ length: N }, (_, k) => `${owner}-storm-${k}`);
   const created = await Promise.all(names.map((n) => create(n)));
   const t0 = Date.now();
-  await pool(created, 32, (c) => c.start());
+  await mapBounded(created, 32, (c) => c.start());
   const startedMs = Date.now() - t0;
   const afterLastStart = await until("storm registered", () => names.every((n) => w.current.has(idOf(n))), 120_000).catch(() => NaN);
   const convergeUp = startedMs + afterLastStart;
@@ -182,10 +175,10 @@ async function benchBackend(name: string): Promise<void> {
 
   // 3. Cold start with N running: SIGKILL the registrator, start a fresh one.
   reg1.proc.kill("SIGKILL");
-  await sleep(200);
+  await delay(200);
   const reg2 = startRegistrator(uri, owner);
   const coldResync = await reg2.resyncMs;
-  await sleep(500);
+  await delay(500);
   const rss = peakRssMiB(reg2.proc.pid!);
 
   // 4. Storm down: all removed at once.

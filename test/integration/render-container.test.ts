@@ -12,6 +12,7 @@ import { EXIT_CONFIG } from "../../src/render/errors.js";
 import { assertBuilt } from "./cli.js";
 import { RUN_LABEL } from "./docker.js";
 import { TESTBED } from "./testbed.js";
+import { until as waitUntil } from "../support/until.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const EXAMPLE = join(ROOT, "examples/push-server");
@@ -110,13 +111,7 @@ function runContainer(name: string, args: string[]): string {
   return docker("run", "-d", "--name", full, "--label", `${RUN_LABEL}=render-e2e`, ...args, IMAGE);
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, cond: () => boolean, timeoutMs = 60_000) => waitUntil(what, cond, timeoutMs, 100);
 
 describe("image with portolan exec as ENTRYPOINT", () => {
   it("0_renders_config_json_starts_the_program_and_docker_stop_reaches_it", async () => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CONFIG, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "../../src/render/errors.js";
 import { runCli, startCli, type Running } from "./cli.js";
+import { until as waitUntil } from "../support/until.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -18,13 +19,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, cond: () => boolean, timeoutMs = 20_000) => waitUntil(what, cond, timeoutMs, 25);
 
 /** Starts `portolan exec -- sh -c SCRIPT` and waits until the script printed "ready". */
 async function startShell(script: string, flags: string[] = []): Promise<Running> {

@@ -10,6 +10,7 @@ import type { Registry } from "../../src/core/registry.js";
 import { open, type Backend } from "./backends.js";
 import { startCli } from "./cli.js";
 import { TESTBED } from "./testbed.js";
+import { until as waitUntil } from "../support/until.js";
 
 const WATCHED: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
@@ -24,13 +25,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000) => waitUntil(what, cond, timeoutMs, 50);
 
 const readOr = (p: string) => readFile(p, "utf8").catch(() => "");
 

@@ -6,20 +6,14 @@ import type { CatalogSnapshot } from "../../src/core/model.js";
 import { ZooKeeperRegistry } from "../../adapters/zookeeper/index.js";
 import type { Client } from "../../adapters/zookeeper/ops.js";
 import { exists, getChildren, getData, ownerHex } from "../../adapters/zookeeper/ops.js";
-import { delay } from "../../src/core/util.js";
 import { TESTBED } from "./testbed.js";
 import { capturingLogger, instance, nextMatching, rawClient, removeTree, uniqueBase } from "./zookeeper-support.js";
+import { until as waitUntil } from "../support/until.js";
 
 const testbed = (...args: string[]) => execFileSync("bash", [TESTBED.script, ...args], { encoding: "utf8" }).trim();
 const ids = (s: CatalogSnapshot) => s.instances.map((i) => i.id).sort();
 
-async function until(what: string, probe: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const until = (what: string, probe: () => Promise<boolean> | boolean, ms = 30_000) => waitUntil(what, probe, ms, 100);
 
 /** Path of the node holding instance `id` of `name`, in either layout (undefined if absent). */
 async function nodePath(c: Client, format: "curator" | "nerve", base: string, name: string, id: string): Promise<string | undefined> {

@@ -7,6 +7,7 @@ import type { ContainerInfo, DockerEvent, DockerPort } from "../../src/docker/en
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { env, fakeInspect, ports } from "./fixtures/container.js";
+import { until as waitUntil } from "../support/until.js";
 
 /** A Docker whose containers and event stream the test controls. */
 class FakeDocker implements DockerPort {
@@ -82,13 +83,7 @@ const OPTS: RegistratorOptions = {
   concurrency: 4,
 };
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 3000) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await delay(5);
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, ms = 3000) => waitUntil("the condition", cond, ms, 5);
 
 describe("Registrator loop", () => {
   it("0_first reconcile registers running containers; events keep them true", async () => {
