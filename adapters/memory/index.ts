@@ -9,8 +9,6 @@ export class MemoryRegistry implements Registry {
   private version = 0;
   private readonly waiters = new Set<() => void>();
   private closed = false;
-  /** Number of mutating calls that changed state; tests use it to prove "no write when nothing changed". */
-  writes = 0;
 
   async register(instance: Instance): Promise<void> {
     const parsed = InstanceSchema.parse(instance);
@@ -64,7 +62,6 @@ export class MemoryRegistry implements Registry {
 
   private changed(): void {
     this.version++;
-    this.writes++;
     this.wakeAll();
   }
 

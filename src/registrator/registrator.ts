@@ -180,6 +180,11 @@ export class Registrator {
     return done === true;
   }
 
+  /** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
+  private retryDelay(attempt: number): number {
+    return backoff(attempt, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
+  }
+
   /** Runs `fn`, retrying with exponential backoff and jitter. Returns null when given up or stopped. */
   private async retry<T>(op: string, fn: () => Promise<T>, id?: string, attempts = this.opts.retryAttempts): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
@@ -189,7 +194,7 @@ export class Registrator {
         const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt, error } as const);
         this.emit(event);
         if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;
-        await delay(backoff(attempt, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 }), this.signal);
+        await delay(this.retryDelay(attempt), this.signal);
         if (this.signal.aborted) return null;
       }
     }
@@ -212,7 +217,7 @@ export class Registrator {
       } catch (error) {
         if (this.signal.aborted) break;
         this.emit({ type: "docker-error", error, attempt });
-        await delay(backoff(attempt++, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 }), this.signal);
+        await delay(this.retryDelay(attempt++), this.signal);
       }
     }
     firstReconcileDone();
