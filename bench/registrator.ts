@@ -5,6 +5,7 @@
 // latency (a direct register through the same adapter), so the ratio shows what portolan adds.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import Dockerode from "dockerode";
 import { openRegistry } from "../src/cli/registry-uri.js";
@@ -122,13 +123,13 @@ async function benchBackend(name: string): Promise<void> {
   const startAt = new Map<string, number>();
   const evAbort = new AbortController();
   const events = (await docker.getEvents({ filters: { type: ["container"], event: ["start"] }, abortSignal: evAbort.signal } as object)) as NodeJS.ReadableStream;
-  events.on("data", (buf: Buffer) => {
-    for (const line of buf.toString().split("\n").filter(Boolean)) {
-      const e = JSON.parse(line) as { Actor: { Attributes: { name: string } }; timeNano: number };
-      startAt.set(e.Actor.Attributes.name, e.timeNano / 1e6);
-    }
-  });
   events.on("error", () => {});
+  // Line by line: a chunk of the stream can end in the middle of an event.
+  createInterface({ input: events }).on("line", (line) => {
+    if (!line) return;
+    const e = JSON.parse(line) as { Actor: { Attributes: { name: string } }; timeNano: number };
+    startAt.set(e.Actor.Attributes.name, e.timeNano / 1e6);
+  });
 
   const reg1 = startRegistrator(uri, owner);
   await reg1.resyncMs;
