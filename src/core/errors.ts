@@ -31,3 +31,42 @@ export class RegistryUriError extends UsageError {
     this.uri = opts.uri;
   }
 }
+
+// ---- The Registry port's error contract (DESIGN.md "The Registry port") ----
+// Every adapter method fails with exactly one of these kinds, so callers never guess:
+//   InstanceRejectedError  permanent: this instance is invalid for this backend. Reject once, log once, never retry.
+//   BackendAuthError       configuration: the backend refuses our credentials (missing/unknown/insufficient token).
+//                          At start-up a configuration error (EXIT_CONFIG); later a loud log line + metric, retried.
+//   BackendUnavailableError transient: unreachable, timeout, 5xx. Retried with backoff and jitter.
+
+/** EX_CONFIG (sysexits): the configuration (credentials, certificates) is wrong; retrying will not help. */
+export const EXIT_CONFIG = 78;
+
+/** Permanent: the backend can never accept this instance as it is (limits, reserved keys, ID taken by another owner). */
+export class InstanceRejectedError extends PortolanError {
+  override name = "InstanceRejectedError";
+  readonly backend: string;
+  readonly instanceId: string;
+  /** The metadata key or field at fault (`SERVICE_TAGS`, `meta.version`, `id`), when one is. */
+  readonly key: string | undefined;
+  readonly reason: string;
+  constructor(opts: { backend: string; instanceId: string; key?: string; reason: string; cause?: unknown }) {
+    super(`${opts.backend}: instance ${JSON.stringify(opts.instanceId)}${opts.key ? ` ${opts.key}` : ""}: ${opts.reason}`, { cause: opts.cause });
+    this.backend = opts.backend;
+    this.instanceId = opts.instanceId;
+    this.key = opts.key;
+    this.reason = opts.reason;
+  }
+}
+
+/** Configuration: the backend refuses our credentials; `permission` names what is missing when the backend says. */
+export class BackendAuthError extends PortolanError {
+  override name = "BackendAuthError";
+  readonly backend: string;
+  readonly permission: string | undefined;
+  constructor(opts: { backend: string; message: string; permission?: string; cause?: unknown }) {
+    super(`${opts.backend}: ${opts.message}`, { cause: opts.cause });
+    this.backend = opts.backend;
+    this.permission = opts.permission;
+  }
+}
