@@ -14,6 +14,26 @@ export default tseslint.config(
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
+  // The architecture as a lint rule (STYLE.md): core imports nothing of ours; adapters import only core; stages
+  // never import adapters or the CLI; only src/cli wires concrete adapters.
+  {
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["../docker/**", "../registrator/**", "../render/**", "../dns/**", "../catalog/**", "../cli/**", "**/adapters/**"], message: "src/core imports nothing of ours outside core" }] }],
+    },
+  },
+  {
+    files: ["adapters/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["../../src/docker/**", "../../src/registrator/**", "../../src/render/**", "../../src/dns/**", "../../src/catalog/**", "../../src/cli/**"], message: "adapters import only src/core" }] }],
+    },
+  },
+  {
+    files: ["src/docker/**/*.ts", "src/registrator/**/*.ts", "src/render/**/*.ts", "src/dns/**/*.ts", "src/catalog/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/adapters/**", "../cli/**"], message: "only src/cli wires adapters; stages never import the CLI" }] }],
+    },
+  },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
