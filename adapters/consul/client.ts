@@ -40,20 +40,18 @@ export interface AclQuestion {
   Segment: string;
 }
 
-/** Node TLS error codes that mean "our certificates or trust settings are wrong", not "try again later". */
-const TLS_CONFIG_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
-  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
-  "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
-  "ERR_SSL_WRONG_VERSION_NUMBER",
-]);
+/** TLS failures that mean "our certificates, trust settings or scheme are wrong", not "try again later". */
+const TLS_CONFIG_ERRORS: Array<[RegExp, string]> = [
+  [/^ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$/, "the agent requires a client certificate (CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY)"],
+  [/^ERR_SSL_(SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA)$/, "the agent does not accept our client certificate (CONSUL_CLIENT_CERT)"],
+  [/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/, "the agent's certificate is not signed by a CA we trust (CONSUL_CACERT)"],
+  [/^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/, "the agent's certificate is expired or not yet valid"],
+  [/^ERR_TLS_CERT_ALTNAME_INVALID$/, "the agent's certificate does not name the host of the registry URI"],
+];
+/** A plain-HTTP agent port answering a TLS client hello ("wrong version number"). */
+const NOT_TLS = /wrong version number/;
+/** An HTTPS agent port answering a plain-HTTP request (Go's net/http says this with a 400). */
+const NOT_PLAIN = /Client sent an HTTP request to an HTTPS server/;
 
 export function readPem(what: string, value: string | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
@@ -198,6 +196,9 @@ export class ConsulClient {
     if (raw instanceof ConsulHttpStatusError) {
       const said = this.redact(raw.text.trim().slice(0, 1000));
       if (raw.status === 403) return this.aclError(where, said, raw);
+      if (raw.status === 400 && NOT_PLAIN.test(said)) {
+        return new BackendAuthError({ backend: "consul", message: `${where}: the agent serves HTTPS on this port: use consul+https://`, cause: raw });
+      }
       // 429 is the agent's rate limit (http_max_conns_per_client, rpc limits): back off and retry, like a 5xx.
       if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
         return new ConsulRequestError({ serviceId, operation, status: raw.status, consulMessage: said });
@@ -207,13 +208,8 @@ export class ConsulClient {
     const e = raw as NodeJS.ErrnoException;
     // The cause keeps the message and code only.
     const cause = Object.assign(new Error(this.redact(e.message ?? String(raw))), { code: e.code });
-    if (e.code !== undefined && TLS_CONFIG_CODES.has(e.code)) {
-      return new BackendAuthError({
-        backend: "consul",
-        message: `${where}: TLS: ${cause.message} (${e.code}); check consul+https://, CONSUL_CACERT, CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY`,
-        cause,
-      });
-    }
+    const tls = TLS_CONFIG_ERRORS.find(([code]) => code.test(e.code ?? ""))?.[1] ?? (NOT_TLS.test(cause.message) ? "the agent does not serve HTTPS on this port: use consul://" : undefined);
+    if (tls) return new BackendAuthError({ backend: "consul", message: `${where}: TLS: ${tls} (${e.code ?? "EPROTO"})`, cause });
     return new BackendUnavailableError({ backend: "consul", message: `${where}: ${cause.message}`, cause });
   }
 

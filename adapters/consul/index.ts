@@ -84,8 +84,11 @@ export class ConsulRegistry implements Registry {
     try {
       allowed = await this.client.authorize(questions);
     } catch (err) {
-      // An agent that answers 400 here speaks HTTPS to a plain-HTTP client (or the endpoint is gone): say so.
-      if (err instanceof ConsulRequestError) throw new BackendAuthError({ backend: "consul", message: err.message, cause: err });
+      // A Consul without this (internal) endpoint cannot tell: the first refused request will say it instead.
+      if (err instanceof ConsulRequestError) {
+        this.logger.debug({ err: err.message }, "permissions not checked at start-up");
+        return;
+      }
       throw err;
     }
     const missing = questions.filter((_, i) => allowed && !allowed[i]).map((q) => `${q.Resource}:${q.Access}`);

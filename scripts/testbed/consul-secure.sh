@@ -41,13 +41,18 @@ consul_acl_begin() {
   mkdir -p "$TB_CONSUL_ACL_DIR" && chmod 700 "$TB_CONSUL_ACL_DIR"
   rm -f "$TB_CONSUL_ACL_DIR/registrator.token"
   (umask 077 && tb_uuid >"$TB_CONSUL_ACL_DIR/management.token")
-  # The management token reaches consul through a 0600 config file, never the command line.
+  # The management token reaches consul through a 0600 config file, never the command line. The agent's own
+  # token (node registration, anti-entropy: without one a deregistration never reaches the catalog) is the
+  # same here; production gives agents a node-identity token.
   (umask 077 && cat >"$TB_CONSUL_ACL_DIR/acl.hcl" <<HCL
 acl {
   enabled = true
   default_policy = "deny"
   enable_token_persistence = false
-  tokens { initial_management = "$(<"$TB_CONSUL_ACL_DIR/management.token")" }
+  tokens {
+    initial_management = "$(<"$TB_CONSUL_ACL_DIR/management.token")"
+    agent = "$(<"$TB_CONSUL_ACL_DIR/management.token")"
+  }
 }
 HCL
   )

@@ -14,7 +14,7 @@ import { ConsulOptionsError, ConsulRegistry, ConsulRequestError, ConsulValidatio
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
-import { consulGet, makeInstance, percentile, requireConsul, runNames } from "./consul-support.js";
+import { consulGet, makeInstance, percentile, runNames } from "./consul-support.js";
 import { TESTBED } from "./testbed.js";
 
 const NAMES = runNames("r");
@@ -27,7 +27,6 @@ let web: Server;
 let webPort = 0;
 
 beforeAll(async () => {
-  requireConsul();
   reg = new ConsulRegistry({ ...TESTBED.consul, token: TOKEN, watchWaitMs: 10_000 });
   web = createServer((_req, res) => res.end("ok")).listen(0, "127.0.0.1");
   await new Promise((r) => web.once("listening", r));
