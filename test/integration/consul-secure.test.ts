@@ -3,7 +3,7 @@
 // register, setHealth, listOwned, watch, deregister, the start-up probe — goes through both.
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConsulRegistry, ConsulRequestError } from "../../adapters/consul/index.js";
+import { ConsulOptionsError, ConsulRegistry, ConsulRequestError } from "../../adapters/consul/index.js";
 import { BackendAuthError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
@@ -137,6 +137,10 @@ describe("HTTPS with client certificates required (verify_incoming)", () => {
       await expect(reg.checkAccess("read"), `${i}_${c.name}`).rejects.toBeInstanceOf(BackendAuthError);
       await expect(reg.listOwned(NAMES.owner), `${i}_${c.name}`).rejects.toBeInstanceOf(BackendAuthError);
     }
+  });
+
+  it("3_unreadable_pem_file_is_an_options_error", () => {
+    expect(() => new ConsulRegistry({ ...TESTBED.consulTls, ca: `${files().ca}.missing` })).toThrow(ConsulOptionsError);
   });
 
   it("2_a_request_error_is_still_a_request_error_over_https", async () => {
