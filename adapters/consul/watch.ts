@@ -11,6 +11,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
+import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import { backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
 import { isValidInstance, toInstance } from "./mapping.js";
 import type { Blocking } from "./client.js";
@@ -208,42 +209,45 @@ async function refresh(
 
 /** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
 export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+  if (signal.aborted) return;
   const ctl = new AbortController();
   const stop = () => ctl.abort();
-  if (signal.aborted) return;
   signal.addEventListener("abort", stop, { once: true });
   const st = new WatchState();
+  const feed = new SnapshotFeed();
   const loops = [
     pollLoop("catalog services", (i, s) => src.catalogServices(i, opts.waitMs, s), (b, r) => onServices(st, b, r), opts, ctl.signal),
     pollLoop("health state", (i, s) => src.healthState(i, opts.waitMs, s), (b, r) => onChecks(st, b, r), opts, ctl.signal),
+    publishLoop(src, st, feed, opts, ctl.signal),
   ];
-  const invalidSeen = new Set<string>();
-  let version = 0;
-  let last: Instance[] | undefined;
-  let attempt = 0;
   try {
-    while (!ctl.signal.aborted) {
-      await st.work(ctl.signal);
-      if (ctl.signal.aborted) break;
-      const names = st.all ? [...new Set([...(st.tags?.keys() ?? []), ...st.instances.keys()])] : [...st.dirty];
-      st.all = false;
-      st.dirty = new Set();
-      const failed = await refresh(src, st, names, opts, ctl.signal, invalidSeen);
-      if (ctl.signal.aborted) break;
-      if (failed.length > 0) {
-        for (const name of failed) st.dirty.add(name);
-        await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), ctl.signal);
-        continue;
-      }
-      attempt = 0;
-      const instances = st.snapshotInstances();
-      if (last !== undefined && isDeepStrictEqual(last, instances)) continue;
-      last = instances;
-      yield { version: ++version, instances };
-    }
+    yield* feed.watch(ctl.signal);
   } finally {
     signal.removeEventListener("abort", stop);
     ctl.abort();
+    feed.end();
     await Promise.allSettled(loops);
+  }
+}
+
+/** Re-reads what the polls marked dirty and publishes the catalog once every read succeeded. */
+async function publishLoop(src: WatchSource, st: WatchState, feed: SnapshotFeed, opts: WatchOptions, signal: AbortSignal): Promise<void> {
+  const invalidSeen = new Set<string>();
+  let attempt = 0;
+  while (!signal.aborted) {
+    await st.work(signal);
+    if (signal.aborted) break;
+    const names = st.all ? [...new Set([...(st.tags?.keys() ?? []), ...st.instances.keys()])] : [...st.dirty];
+    st.all = false;
+    st.dirty = new Set();
+    const failed = await refresh(src, st, names, opts, signal, invalidSeen);
+    if (signal.aborted) break;
+    if (failed.length > 0) {
+      for (const name of failed) st.dirty.add(name);
+      await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), signal);
+      continue;
+    }
+    attempt = 0;
+    feed.publish(st.snapshotInstances());
   }
 }
