@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { AuthFailures } from "../../src/core/auth-failures.js";
 import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
-import { silentLogger, type Logger } from "../../src/core/log.js";
+import type { Logger } from "../../src/core/log.js";
 import type { Health } from "../../src/core/model.js";
 import { ConsulOptionsError, ConsulRequestError } from "./errors.js";
 import { ConsulHttp, ConsulHttpStatusError, type RequestOptions } from "./http.js";
@@ -25,7 +25,8 @@ export interface ConsulConnection {
 export interface ClientOptions extends ConsulConnection {
   /** Timeout of non-blocking requests. */
   requestTimeoutMs: number;
-  logger?: Logger;
+  /** Where refused credentials are reported while running (AuthFailures). */
+  logger: Logger;
 }
 
 export interface Blocking<T> {
@@ -76,7 +77,7 @@ export class ConsulClient {
   constructor(opts: ClientOptions) {
     this.token = opts.token || undefined;
     this.timeoutMs = opts.requestTimeoutMs;
-    this.auth = new AuthFailures(opts.logger ?? silentLogger());
+    this.auth = new AuthFailures(opts.logger);
     this.http = new ConsulHttp({
       host: opts.host,
       port: opts.port,

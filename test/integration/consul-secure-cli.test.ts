@@ -16,6 +16,9 @@ const NAMES = runNames("c");
 const OWNER = NAMES.owner;
 const ACL_URI = `consul://${TESTBED.consulAcl.host}:${TESTBED.consulAcl.port}`;
 const TLS_URI = `consul+https://${TESTBED.consulTls.host}:${TESTBED.consulTls.port}`;
+/** The policies of examples/consul-acl/: the least each command needs. */
+const examplePolicy = (name: "registrator" | "render") =>
+  readFileSync(new URL(`../../examples/consul-acl/${name}-policy.hcl`, import.meta.url), "utf8");
 const tlsEnv = () => {
   const f = consulTlsFiles();
   return { CONSUL_CACERT: f.ca, CONSUL_CLIENT_CERT: f.cert, CONSUL_CLIENT_KEY: f.key, CONSUL_HTTP_TOKEN: "" };
@@ -78,7 +81,7 @@ describe("portolan registrator", () => {
   });
 
   it("2_token_revoked_while_running_is_logged_loudly_once_and_retried_until_restored", async () => {
-    const token = await createToken("cli-revoked");
+    const token = await createToken("cli-revoked", examplePolicy("registrator"));
     await startTestContainer({ name: `${OWNER}-b`, ports: ["80/tcp"], env: { SERVICE_NAME: `${NAMES.run}-b` } });
     proc = registrator(ACL_URI, { CONSUL_HTTP_TOKEN: token.secret });
     await eventually("b registered", registered(aclAdmin, `${NAMES.run}-b`), 20_000);
@@ -91,7 +94,7 @@ describe("portolan registrator", () => {
     expect(errorLines(proc.logs(), "ACL not found")).toHaveLength(1); // … still one line
     expect(proc.proc.exitCode).toBeNull(); // running, retrying
 
-    await createToken("cli-revoked", undefined, token);
+    await createToken("cli-revoked", examplePolicy("registrator"), token);
     await eventually("c registered once the token is back", registered(aclAdmin, `${NAMES.run}-c`), 40_000, 200);
     expect(proc.logs()).toContain("credentials accepted again");
     expect(proc.logs()).not.toContain(token.secret);
@@ -119,9 +122,11 @@ describe("portolan render --registry", () => {
     await aclAdmin.register(i);
     const dest = join(dir, "acl.out");
     const args = ["render", "--registry", ACL_URI, "--template", `${await template(i.name)}:${dest}`];
-    const ok = runCli(args, { CONSUL_HTTP_TOKEN: consulAclTokens().registrator });
+    const reader = await createToken("cli-render", examplePolicy("render"));
+    const ok = runCli(args, { CONSUL_HTTP_TOKEN: reader.secret });
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(dest, "utf8")).toBe(`127.0.0.1:${i.port} \n`);
+    await revokeToken(reader);
 
     const dest2 = join(dir, "acl-no-token.out");
     const refused = runCli(["render", "--registry", ACL_URI, "--template", `${await template(i.name)}:${dest2}`], { CONSUL_HTTP_TOKEN: "" });

@@ -70,7 +70,7 @@ describe("watch at scale", () => {
     const many = Array.from({ length: N }, (_, n) => inst(`S${n}`));
     for (const i of many) await reg.register(i);
     // The adapter's own client, with reads of /v1/health/service/<name> counted (no fake: the real agent answers).
-    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000 });
+    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000, logger: silentLogger() });
     let reads = 0;
     const source: WatchSource = {
       catalogServices: (i, w, s) => client.catalogServices(i, w, s),
