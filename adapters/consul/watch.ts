@@ -9,6 +9,7 @@
 // and departures are always located. Any error resets both indexes: after a Consul restart the new agent's
 // indexes start again near zero and a blocking query on the old index would sleep through real changes.
 import { isDeepStrictEqual } from "node:util";
+import { BackendAuthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
@@ -115,7 +116,9 @@ async function pollLoop<T>(
       if (signal.aborted) return;
       index = 0;
       const ms = backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
-      opts.logger.warn({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
+      // Refused credentials were reported once, loudly, by the client (AuthFailures): no warning per attempt.
+      const level = err instanceof BackendAuthError ? "debug" : "warn";
+      opts.logger[level]({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
       await delay(ms, signal);
     }
   }
@@ -197,7 +200,7 @@ async function refresh(
         st.instances.set(name, list);
         st.nodesOf.set(name, nodes);
       } catch (err) {
-        if (!signal.aborted) opts.logger.warn({ err: (err as Error).message, service: name }, "consul watch: read failed");
+        if (!signal.aborted) opts.logger[err instanceof BackendAuthError ? "debug" : "warn"]({ err: (err as Error).message, service: name }, "consul watch: read failed");
         failed.push(name);
       }
     }

@@ -101,6 +101,8 @@ export function logEvent(log: Logger, e: RegistratorEvent): void {
     case "rejected":
       return log.warn({ container: e.rejection.container, key: e.rejection.key }, describeRejection(e.rejection));
     case "backend-error":
+      // Refused credentials were already reported once, loudly, by the adapter (AuthFailures): no line per attempt.
+      if (e.error instanceof BackendAuthError) return log.debug({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend refuses the credentials; retrying");
       return log.warn({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend operation failed; retrying");
     case "docker-error":
       return log.warn({ attempt: e.attempt, err: errorText(e.error) }, "docker unavailable; retrying");

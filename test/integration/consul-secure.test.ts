@@ -104,6 +104,8 @@ describe("ACLs enforced (default deny)", () => {
       const loud = log.text().split("\n").filter((l) => l.includes('"level":50') && l.includes("ACL not found"));
       expect(loud).toHaveLength(1); // once, however many requests were refused
       expect(loud[0]).toContain("retrying");
+      const perAttempt = log.text().split("\n").filter((l) => l.includes('"level":40') && l.includes("ACL not found"));
+      expect(perAttempt).toEqual([]); // the watch's retries do not repeat it as warnings
 
       // The same secret again (as an operator restoring it): the watch, which kept retrying, sees new writes.
       await createToken("revoked", undefined, token);
