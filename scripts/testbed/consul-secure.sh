@@ -68,10 +68,12 @@ HCL
 consul_acl_token() {
   local out secret
   [[ -s $TB_CONSUL_ACL_DIR/registrator.token ]] && return 0
-  consul_cli ACL acl policy create -name "$TB_CONSUL_ACL_POLICY" -description "portolan registrator: service write, node and agent read" \
+  consul_cli ACL acl policy read -name "$TB_CONSUL_ACL_POLICY" >/dev/null 2>&1 ||
+    consul_cli ACL acl policy create -name "$TB_CONSUL_ACL_POLICY" -description "portolan registrator: service write, node and agent read" \
     -rules 'service_prefix "" { policy = "write" }
 node_prefix "" { policy = "read" }
-agent_prefix "" { policy = "read" }' >/dev/null || tb_die "consul acl: policy create failed"
+agent_prefix "" { policy = "read" }' >/dev/null ||
+    tb_die "consul acl: policy create failed"
   out=$(consul_cli ACL acl token create -description "portolan test bed registrator" -policy-name "$TB_CONSUL_ACL_POLICY" -format json) ||
     tb_die "consul acl: token create failed"
   secret=$(sed -n 's/^ *"SecretID": "\([0-9a-f-]*\)",$/\1/p' <<<"$out")
