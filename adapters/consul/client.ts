@@ -64,7 +64,8 @@ export function readPem(what: string, value: string | undefined): string | undef
   }
 }
 
-const enc = encodeURIComponent;
+/** One path segment. "." and ".." are percent-encoded too: Consul's router would clean them out of the path (a 307). */
+const enc = (segment: string) => (segment === "." || segment === ".." ? segment.replace(/\./g, "%2E") : encodeURIComponent(segment));
 const PROBE = "check permissions";
 
 export class ConsulClient {

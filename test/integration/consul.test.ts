@@ -105,6 +105,20 @@ describe("register / listOwned", () => {
   });
 });
 
+describe("ids that are path segments of their own", () => {
+  it("0_dot_segment_and_slash_ids_register_set_health_and_deregister", async () => {
+    for (const [i, id] of [".", "..", "a/b", "x?y#z"].entries()) {
+      const x = inst(`d${i}`, { id });
+      await reg.register(x);
+      await reg.setHealth(x, "warning", "w");
+      const listed = await reg.listOwned(OWNER);
+      expect(listed.find((l) => l.id === id)?.health, `${i}_${id}`).toBe("warning");
+      await reg.deregister(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id), `${i}_${id}`).toBe(false);
+    }
+  });
+});
+
 describe("setHealth", () => {
   it("0_drives_the_docker_health_check_and_heartbeats_user_ttl_checks", async () => {
     const i = inst("7", { health: "passing", checks: [{ type: "ttl", intervalMs: 60_000 }] });
