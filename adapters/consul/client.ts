@@ -197,9 +197,10 @@ export class ConsulClient {
     const where = serviceId ? `${operation} ${JSON.stringify(serviceId)}` : operation;
     if (raw instanceof ConsulHttpStatusError) {
       const said = this.redact(raw.text.trim().slice(0, 1000));
-      if (raw.status === 403) return this.aclError(where, said, raw);
+      const cause = new Error(`HTTP ${raw.status}: ${said}`);
+      if (raw.status === 403) return this.aclError(where, said, cause);
       if (raw.status === 400 && NOT_PLAIN.test(said)) {
-        return new BackendAuthError({ backend: "consul", message: `${where}: the agent serves HTTPS on this port: use consul+https://`, cause: raw });
+        return new BackendAuthError({ backend: "consul", message: `${where}: the agent serves HTTPS on this port: use consul+https://`, cause });
       }
       // 429 is the agent's rate limit (http_max_conns_per_client, rpc limits): back off and retry, like a 5xx.
       if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
