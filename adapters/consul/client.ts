@@ -2,11 +2,12 @@
 // the Registry port's classes (src/core/errors.ts), the ACL token kept out of every message.
 import { readFileSync } from "node:fs";
 import { AuthFailures } from "../../src/core/auth-failures.js";
-import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
+import { BackendAuthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { Health } from "../../src/core/model.js";
 import { ConsulOptionsError, ConsulRequestError } from "./errors.js";
-import { ConsulHttp, ConsulHttpStatusError, type RequestOptions } from "./http.js";
+import { translateFailure } from "./failures.js";
+import { ConsulHttp, type RequestOptions } from "./http.js";
 import type { ConsulCheckState, ConsulHealthEntry, ConsulService, ConsulServiceRegistration } from "./types.js";
 
 /** Where and how to reach the agent: what the CLI reads from the URI and CONSUL_HTTP_TOKEN / CONSUL_CACERT / …. */
@@ -40,19 +41,6 @@ export interface AclQuestion {
   Access: "read" | "write";
   Segment: string;
 }
-
-/** TLS failures that mean "our certificates, trust settings or scheme are wrong", not "try again later". */
-const TLS_CONFIG_ERRORS: Array<[RegExp, string]> = [
-  [/^ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$/, "the agent requires a client certificate (CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY)"],
-  [/^ERR_SSL_(SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA)$/, "the agent does not accept our client certificate (CONSUL_CLIENT_CERT)"],
-  [/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/, "the agent's certificate is not signed by a CA we trust (CONSUL_CACERT)"],
-  [/^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/, "the agent's certificate is expired or not yet valid"],
-  [/^ERR_TLS_CERT_ALTNAME_INVALID$/, "the agent's certificate does not name the host of the registry URI"],
-];
-/** A plain-HTTP agent port answering a TLS client hello ("wrong version number"). */
-const NOT_TLS = /wrong version number/;
-/** An HTTPS agent port answering a plain-HTTP request (Go's net/http says this with a 400). */
-const NOT_PLAIN = /Client sent an HTTP request to an HTTPS server/;
 
 export function readPem(what: string, value: string | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
@@ -168,11 +156,7 @@ export class ConsulClient {
     return { index: r.index, body: r.body };
   }
 
-  /**
-   * Runs one request and translates its failure: 403 -> BackendAuthError (naming the permission Consul says is
-   * missing), a TLS trust/certificate failure -> BackendAuthError, 5xx/429/unreachable -> BackendUnavailableError,
-   * other 4xx -> ConsulRequestError.
-   */
+  /** Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted. */
   private async call<T>(
     operation: string,
     serviceId: string,
@@ -186,54 +170,11 @@ export class ConsulClient {
       return r;
     } catch (raw) {
       if (opts.signal?.aborted) throw raw;
-      const err = this.translate(operation, serviceId, raw);
+      const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
       // The start-up probe's refusal is the caller's configuration error, not a running failure.
       if (err instanceof BackendAuthError && operation !== PROBE) this.auth.failed(operation, err);
       throw err;
     }
-  }
-
-  private translate(operation: string, serviceId: string, raw: unknown): Error {
-    const where = serviceId ? `${operation} ${JSON.stringify(serviceId)}` : operation;
-    if (raw instanceof ConsulHttpStatusError) {
-      const said = this.redact(raw.text.trim().slice(0, 1000));
-      const cause = new Error(`HTTP ${raw.status}: ${said}`);
-      if (raw.status === 403) return this.aclError(where, said, cause);
-      if (raw.status === 400 && NOT_PLAIN.test(said)) {
-        return new BackendAuthError({ backend: "consul", message: `${where}: the agent serves HTTPS on this port: use consul+https://`, cause });
-      }
-      // 429 is the agent's rate limit (http_max_conns_per_client, rpc limits): back off and retry, like a 5xx.
-      if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
-        return new ConsulRequestError({ serviceId, operation, status: raw.status, consulMessage: said });
-      }
-      return new BackendUnavailableError({ backend: "consul", message: `${where}: HTTP ${raw.status}: ${said}` });
-    }
-    const e = raw as NodeJS.ErrnoException;
-    // The cause keeps the message and code only.
-    const cause = Object.assign(new Error(this.redact(e.message ?? String(raw))), { code: e.code });
-    const tls = TLS_CONFIG_ERRORS.find(([code]) => code.test(e.code ?? ""))?.[1] ?? (NOT_TLS.test(cause.message) ? "the agent does not serve HTTPS on this port: use consul://" : undefined);
-    if (tls) return new BackendAuthError({ backend: "consul", message: `${where}: TLS: ${tls} (${e.code ?? "EPROTO"})`, cause });
-    return new BackendUnavailableError({ backend: "consul", message: `${where}: ${cause.message}`, cause });
-  }
-
-  /** Consul's 403 bodies: "Permission denied: … lacks permission 'service:write' on \"web\"…", "ACL not found". */
-  private aclError(where: string, said: string, cause: Error): BackendAuthError {
-    const permission = /lacks permission '([^']+)'/.exec(said)?.[1];
-    const target = /lacks permission '[^']+' on ("[^"]*")/.exec(said)?.[1];
-    let message: string;
-    if (/ACL not found/i.test(said)) {
-      message = this.token
-        ? "the ACL token (CONSUL_HTTP_TOKEN) is unknown to this Consul (ACL not found): revoked, expired, or of another cluster"
-        : "this Consul refuses requests without an ACL token (ACL not found); set CONSUL_HTTP_TOKEN";
-    } else if (permission) {
-      const on = target ? ` on ${target}` : "";
-      message = this.token
-        ? `the ACL token (CONSUL_HTTP_TOKEN) lacks permission '${permission}'${on}`
-        : `no ACL token (CONSUL_HTTP_TOKEN is not set) and the anonymous token lacks permission '${permission}'${on}`;
-    } else {
-      message = `permission denied: ${said}`;
-    }
-    return new BackendAuthError({ backend: "consul", message: `${where}: ${message}`, ...(permission && { permission }), cause });
   }
 
   private redact(text: string): string {
