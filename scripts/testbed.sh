@@ -90,7 +90,7 @@ main() {
     zk-leader) zk_leader || tb_die "no ZooKeeper ensemble member is leader" ;;
     docker-restart) docker_restart ;;
     *)
-      sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
       exit 2
       ;;
   esac
