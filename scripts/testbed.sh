@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real test bed for portolan's integration tests: dockerd + test images, ZooKeeper (standalone and a
-# 3-member ensemble) and a Consul dev agent, all on 127.0.0.1. Needs root on Debian 12.
+# 3-member ensemble), a Consul dev agent, an ACL-enforcing one and an HTTPS one with client certificates
+# required, all on 127.0.0.1. Needs root on Debian 12.
 #
 #   scripts/testbed.sh up | down | status
 #   scripts/testbed.sh consul-restart | consul-stop | consul-start
@@ -21,6 +22,7 @@ source "$TB_HERE/testbed/lib.sh"
 source "$TB_HERE/testbed/docker.sh"
 source "$TB_HERE/testbed/zk.sh"
 source "$TB_HERE/testbed/consul.sh"
+source "$TB_HERE/testbed/consul-secure.sh"
 
 tb_up() {
   local t0=$SECONDS
@@ -31,17 +33,16 @@ tb_up() {
   docker_up
   docker_images
   consul_up
+  consul_secure_up
   zk_wait_all
-  if [[ -e $TB_CONSUL_NOT_RUN ]]; then
-    echo "CONSUL INTEGRATION NOT RUN: $(<"$TB_CONSUL_NOT_RUN")" >&2
-  else
-    consul_wait
-  fi
+  consul_wait
+  consul_secure_wait
   tb_log "up in $((SECONDS - t0))s"
   tb_status
 }
 
 tb_down() {
+  consul_secure_down
   consul_stop_ours
   zk_down
   docker_down
@@ -66,6 +67,7 @@ tb_status() {
   done
   zk_status
   consul_status
+  consul_secure_status
 }
 
 main() {
@@ -88,7 +90,7 @@ main() {
     zk-leader) zk_leader || tb_die "no ZooKeeper ensemble member is leader" ;;
     docker-restart) docker_restart ;;
     *)
-      sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
       exit 2
       ;;
   esac

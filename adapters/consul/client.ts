@@ -1,13 +1,13 @@
-// Thin effectful shell over the `consul` npm package: one method per Consul endpoint the adapter uses,
-// errors translated to portolan's classes, the ACL token kept out of every message.
-import { EventEmitter } from "node:events";
+// One method per Consul endpoint the adapter uses, over the thin transport in http.ts; failures translated to
+// the Registry port's classes (src/core/errors.ts), the ACL token kept out of every message.
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
-import Consul from "consul";
-import { BackendUnavailableError } from "../../src/core/errors.js";
+import { AuthFailures } from "../../src/core/auth-failures.js";
+import { BackendAuthError } from "../../src/core/errors.js";
+import type { Logger } from "../../src/core/log.js";
 import type { Health } from "../../src/core/model.js";
 import { ConsulOptionsError, ConsulRequestError } from "./errors.js";
+import { translateFailure } from "./failures.js";
+import { ConsulHttp, type RequestOptions } from "./http.js";
 import type { ConsulCheckState, ConsulHealthEntry, ConsulService, ConsulServiceRegistration } from "./types.js";
 
 /** Where and how to reach the agent: what the CLI reads from the URI and CONSUL_HTTP_TOKEN / CONSUL_CACERT / …. */
@@ -15,7 +15,7 @@ export interface ConsulConnection {
   host: string;
   port: number;
   secure?: boolean;
-  /** ACL token, sent as X-Consul-Token; never logged nor put in an error message. */
+  /** ACL token, sent as X-Consul-Token on every request; never logged nor put in an error message. */
   token?: string;
   /** PEM text or path of a PEM file (CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
   ca?: string;
@@ -26,6 +26,8 @@ export interface ConsulConnection {
 export interface ClientOptions extends ConsulConnection {
   /** Timeout of non-blocking requests. */
   requestTimeoutMs: number;
+  /** Where refused credentials are reported while running (AuthFailures). */
+  logger: Logger;
 }
 
 export interface Blocking<T> {
@@ -33,16 +35,11 @@ export interface Blocking<T> {
   body: T;
 }
 
-/** What papi (the HTTP layer of `consul`) puts on its errors. */
-interface PapiError extends Error {
-  isResponse?: boolean;
-  code?: string;
-  response?: { statusCode: number; body?: unknown };
-}
-
-/** `consul` v2 sends requests through papi's `_put`/`_get`; its typings do not expose them. */
-interface PapiClient {
-  _put(req: object, ...middleware: unknown[]): Promise<unknown>;
+/** One permission asked of POST /v1/internal/acl/authorize. */
+export interface AclQuestion {
+  Resource: "service" | "node" | "agent";
+  Access: "read" | "write";
+  Segment: string;
 }
 
 export function readPem(what: string, value: string | undefined): string | undefined {
@@ -55,148 +52,128 @@ export function readPem(what: string, value: string | undefined): string | undef
   }
 }
 
+/** One path segment. "." and ".." are percent-encoded too: Consul's router would clean them out of the path (a 307). */
+const enc = (segment: string) => (segment === "." || segment === ".." ? segment.replace(/\./g, "%2E") : encodeURIComponent(segment));
+const PROBE = "check permissions";
+
 export class ConsulClient {
-  private readonly consul: Consul;
-  private readonly agent: http.Agent;
+  private readonly http: ConsulHttp;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  /** Credentials refused while running: logged once per episode, counted for metrics. */
+  readonly auth: AuthFailures;
 
   constructor(opts: ClientOptions) {
     this.token = opts.token || undefined;
     this.timeoutMs = opts.requestTimeoutMs;
-    this.agent = opts.secure
-      ? new https.Agent({
-          keepAlive: true,
-          ca: readPem("ca", opts.ca),
-          cert: readPem("cert", opts.cert),
-          key: readPem("key", opts.key),
-        })
-      : new http.Agent({ keepAlive: true });
-    this.consul = new Consul({
+    this.auth = new AuthFailures(opts.logger);
+    this.http = new ConsulHttp({
       host: opts.host,
       port: opts.port,
       secure: opts.secure ?? false,
-      agent: this.agent,
-      // Sent as the X-Consul-Token header on every request, never in a URL.
-      defaults: this.token ? { token: this.token } : {},
+      token: this.token,
+      ca: readPem("ca", opts.ca),
+      cert: readPem("cert", opts.cert),
+      key: readPem("key", opts.key),
     });
   }
 
   /** Frees every socket (idle keep-alive ones and in-flight blocking queries). */
   destroy(): void {
-    this.agent.destroy();
+    this.http.destroy();
   }
 
   async registerService(reg: ConsulServiceRegistration): Promise<void> {
-    // The package re-normalises the keys it is given (case- and underscore-insensitively) into the same JSON.
-    await this.call("register", reg.ID, () => this.consul.agent.service.register({ ...reg, timeout: this.timeoutMs } as never));
+    await this.call("register", reg.ID, "PUT", "/agent/service/register", { body: reg });
   }
 
   async deregisterService(id: string): Promise<void> {
     try {
-      await this.call("deregister", id, () => this.consul.agent.service.deregister({ id, timeout: this.timeoutMs } as never));
+      await this.call("deregister", id, "PUT", `/agent/service/deregister/${enc(id)}`, {});
     } catch (err) {
       if (err instanceof ConsulRequestError && err.status === 404) return; // already gone
       throw err;
     }
   }
 
-  /**
-   * PUT /v1/agent/check/update/<id> with {Status, Output}. The package only offers pass/warn/fail with the
-   * output as a `note` query parameter, so this goes through its underlying papi client (same agent, TLS, token).
-   */
+  /** PUT /v1/agent/check/update/<id> with {Status, Output}. */
   async updateCheck(serviceId: string, checkId: string, status: Health, output: string): Promise<void> {
-    const papi = this.consul as unknown as PapiClient;
-    const headers: Record<string, string> = this.token ? { "x-consul-token": this.token } : {};
-    await this.call("update check of", serviceId, () =>
-      papi._put({
-        name: "agent.check.update",
-        path: "/agent/check/update/{id}",
-        params: { id: checkId },
-        type: "json",
-        body: { Status: status, Output: output },
-        headers,
-        timeout: this.timeoutMs,
-      }),
-    );
+    await this.call("update check of", serviceId, "PUT", `/agent/check/update/${enc(checkId)}`, { body: { Status: status, Output: output } });
   }
 
   async agentServices(): Promise<Record<string, ConsulService>> {
-    return (await this.call("list services of", "", () =>
-      this.consul.agent.service.list({ timeout: this.timeoutMs } as never),
-    )) as Record<string, ConsulService>;
+    return (await this.call<Record<string, ConsulService>>("list services of", "", "GET", "/agent/services", {})).body ?? {};
   }
 
   async agentChecks(serviceId?: string): Promise<Record<string, ConsulCheckState>> {
-    const opts: Record<string, unknown> = { timeout: this.timeoutMs };
-    if (serviceId !== undefined) opts.filter = `ServiceID == ${JSON.stringify(serviceId)}`;
-    return (await this.call("list checks of", serviceId ?? "", () => this.consul.agent.check.list(opts as never))) as Record<
-      string,
-      ConsulCheckState
-    >;
+    const query = { filter: serviceId === undefined ? undefined : `ServiceID == ${JSON.stringify(serviceId)}` };
+    return (await this.call<Record<string, ConsulCheckState>>("list checks of", serviceId ?? "", "GET", "/agent/checks", { query })).body ?? {};
+  }
+
+  /**
+   * POST /v1/internal/acl/authorize: may our token do each of `questions`? (The endpoint Consul's UI uses.)
+   * undefined when ACLs are disabled (HTTP 401 "ACL support disabled"): everything is allowed.
+   */
+  async authorize(questions: AclQuestion[]): Promise<boolean[] | undefined> {
+    try {
+      const r = await this.call<Array<{ Allow?: boolean }>>(PROBE, "", "POST", "/internal/acl/authorize", { body: questions });
+      return questions.map((_, i) => r.body?.[i]?.Allow === true);
+    } catch (err) {
+      if (err instanceof ConsulRequestError && err.status === 401) return undefined;
+      throw err;
+    }
   }
 
   catalogServices(index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<Record<string, string[]>>> {
-    return this.blocking("catalog services", index, waitMs, signal, (o) => this.consul.catalog.service.list(o as never));
+    return this.blocking("catalog services", "/catalog/services", {}, index, waitMs, signal);
   }
 
   healthState(index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<ConsulCheckState[]>> {
-    return this.blocking("health state", index, waitMs, signal, (o) => this.consul.health.state({ ...o, state: "any" } as never));
+    return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
   healthService(name: string, signal: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking(`health of ${name}`, 0, 0, signal, (o) => this.consul.health.service({ ...o, service: name } as never));
+    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, 0, 0, signal);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */
   private async blocking<T>(
     what: string,
+    path: string,
+    query: Record<string, string>,
     index: number,
     waitMs: number,
     signal: AbortSignal,
-    run: (opts: object) => Promise<unknown>,
   ): Promise<Blocking<T>> {
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true, canceled: false });
-    const cancel = () => {
-      ctx.canceled = true;
-      ctx.emit("cancel");
-    };
-    signal.addEventListener("abort", cancel, { once: true });
-    const opts: Record<string, unknown> = { ctx };
+    const q: Record<string, string> = { ...query };
     if (index > 0) {
-      opts.index = String(index);
-      opts.wait = `${Math.max(1, Math.round(waitMs / 1000))}s`;
+      q.index = String(index);
+      q.wait = `${Math.max(1, Math.round(waitMs / 1000))}s`;
     }
     // Consul adds up to wait/16 of jitter to a blocking query.
-    opts.timeout = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
-    try {
-      const [res, body] = (await this.call(what, "", () => run(opts))) as [{ headers: Record<string, string> }, T];
-      return { index: Number(res.headers["x-consul-index"] ?? 0), body };
-    } finally {
-      signal.removeEventListener("abort", cancel);
-    }
+    const timeoutMs = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
+    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs });
+    return { index: r.index, body: r.body };
   }
 
-  /** Runs one request and translates its failure: 5xx/429/unreachable -> BackendUnavailableError, other 4xx -> ConsulRequestError. */
-  private async call<T>(operation: string, serviceId: string, run: () => Promise<T>): Promise<T> {
+  /** Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted. */
+  private async call<T>(
+    operation: string,
+    serviceId: string,
+    method: "GET" | "PUT" | "POST",
+    path: string,
+    opts: Partial<RequestOptions>,
+  ): Promise<{ index: number; body: T }> {
     try {
-      return await run();
+      const r = await this.http.request<T>(method, path, { timeoutMs: this.timeoutMs, ...opts });
+      this.auth.succeeded(operation);
+      return r;
     } catch (raw) {
-      const err = raw as PapiError;
-      const status = err.response?.statusCode;
-      const said = this.redact(bodyText(err.response?.body) || err.message || String(raw));
-      // 429 is the agent's rate limit (http_max_conns_per_client, rpc limits): back off and retry, like a 5xx.
-      if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
-        throw new ConsulRequestError({ serviceId, operation, status, consulMessage: said });
-      }
-      // The cause keeps the message and code only: papi's error holds the request, token header included.
-      const cause = Object.assign(new Error(this.redact(err.message ?? String(raw))), { code: err.code });
-      const where = serviceId ? `${operation} ${JSON.stringify(serviceId)}` : operation;
-      throw new BackendUnavailableError({
-        backend: "consul",
-        message: `${where}: ${status !== undefined ? `HTTP ${status}: ${said}` : said}`,
-        cause,
-      });
+      if (opts.signal?.aborted) throw raw;
+      const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
+      // The start-up probe's refusal is the caller's configuration error, not a running failure.
+      if (err instanceof BackendAuthError && operation !== PROBE) this.auth.failed(operation, err);
+      throw err;
     }
   }
 
@@ -204,10 +181,3 @@ export class ConsulClient {
     return this.token ? text.split(this.token).join("[token]") : text;
   }
 }
-
-function bodyText(body: unknown): string {
-  if (typeof body === "string") return body.trim().slice(0, 1000);
-  if (Buffer.isBuffer(body)) return body.toString("utf8").trim().slice(0, 1000);
-  return "";
-}
-

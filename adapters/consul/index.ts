@@ -1,9 +1,10 @@
 // Registry backed by a Consul agent's HTTP API (consul://HOST:PORT, consul+https://…).
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import type { Registry } from "../../src/core/registry.js";
-import { ConsulClient, type ConsulConnection } from "./client.js";
-import { ConsulOptionsError, ConsulValidationError } from "./errors.js";
+import { BackendAuthError } from "../../src/core/errors.js";
+import type { Registry, RegistryAccess } from "../../src/core/registry.js";
+import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
+import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, toInstance, toRegistration } from "./mapping.js";
 import { watchCatalog } from "./watch.js";
 
@@ -39,6 +40,7 @@ export class ConsulRegistry implements Registry {
   /** The registrator refreshes every instance's health check this often: a quarter of its TTL. */
   readonly healthRefreshMs: number;
   private readonly closing = new AbortController();
+  private readonly tokenGiven: boolean;
 
   constructor(opts: ConsulOptions) {
     const base = opts.logger ?? silentLogger();
@@ -46,6 +48,7 @@ export class ConsulRegistry implements Registry {
     this.waitMs = opts.watchWaitMs ?? DEFAULT_WATCH_WAIT_MS;
     this.healthTtlMs = opts.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS;
     this.healthRefreshMs = this.healthTtlMs / 4;
+    this.tokenGiven = Boolean(opts.token);
     for (const [name, v] of Object.entries({ watchWaitMs: this.waitMs, healthTtlMs: this.healthTtlMs })) {
       if (!Number.isInteger(v) || v < 1000) throw new ConsulOptionsError({ option: name, message: "must be an integer >= 1000 (ms)" });
     }
@@ -56,6 +59,46 @@ export class ConsulRegistry implements Registry {
       ...opts,
       secure: opts.secure ?? opts.ca !== undefined,
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      logger: this.logger,
+    });
+  }
+
+  get authFailures(): number {
+    return this.client.auth.count;
+  }
+
+  /**
+   * Asks Consul whether the token may do what `access` needs on every name (a registrator registers whatever
+   * services containers declare): write = service:write; read = service:read and node:read (without them Consul
+   * silently filters the catalog). ACLs disabled: nothing to check.
+   */
+  async checkAccess(access: RegistryAccess): Promise<void> {
+    const questions: AclQuestion[] =
+      access === "write"
+        ? [{ Resource: "service", Access: "write", Segment: "" }]
+        : [
+            { Resource: "service", Access: "read", Segment: "" },
+            { Resource: "node", Access: "read", Segment: "" },
+          ];
+    let allowed: boolean[] | undefined;
+    try {
+      allowed = await this.client.authorize(questions);
+    } catch (err) {
+      // A Consul without this (internal) endpoint cannot tell: the first refused request will say it instead.
+      if (err instanceof ConsulRequestError) {
+        this.logger.debug({ err: err.message }, "permissions not checked at start-up");
+        return;
+      }
+      throw err;
+    }
+    const missing = questions.filter((_, i) => allowed && !allowed[i]).map((q) => `${q.Resource}:${q.Access}`);
+    if (missing.length === 0) return;
+    const who = this.tokenGiven ? "the ACL token (CONSUL_HTTP_TOKEN)" : "no ACL token (CONSUL_HTTP_TOKEN is not set) and the anonymous token";
+    const rules = missing.map((p) => `${p.split(":")[0]}_prefix "" { policy = "${p.split(":")[1]}" }`).join(", ");
+    throw new BackendAuthError({
+      backend: "consul",
+      permission: missing.join(","),
+      message: `${who} lacks permission ${missing.map((p) => `'${p}'`).join(" and ")} on every name (policy rules needed: ${rules})`,
     });
   }
 

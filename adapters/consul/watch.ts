@@ -9,8 +9,10 @@
 // and departures are always located. Any error resets both indexes: after a Consul restart the new agent's
 // indexes start again near zero and a blocking query on the old index would sleep through real changes.
 import { isDeepStrictEqual } from "node:util";
+import { BackendAuthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
+import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import { backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
 import { isValidInstance, toInstance } from "./mapping.js";
 import type { Blocking } from "./client.js";
@@ -114,7 +116,9 @@ async function pollLoop<T>(
       if (signal.aborted) return;
       index = 0;
       const ms = backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF);
-      opts.logger.warn({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
+      // Refused credentials were reported once, loudly, by the client (AuthFailures): no warning per attempt.
+      const level = err instanceof BackendAuthError ? "debug" : "warn";
+      opts.logger[level]({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
       await delay(ms, signal);
     }
   }
@@ -196,7 +200,7 @@ async function refresh(
         st.instances.set(name, list);
         st.nodesOf.set(name, nodes);
       } catch (err) {
-        if (!signal.aborted) opts.logger.warn({ err: (err as Error).message, service: name }, "consul watch: read failed");
+        if (!signal.aborted) opts.logger[err instanceof BackendAuthError ? "debug" : "warn"]({ err: (err as Error).message, service: name }, "consul watch: read failed");
         failed.push(name);
       }
     }
@@ -208,42 +212,45 @@ async function refresh(
 
 /** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
 export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+  if (signal.aborted) return;
   const ctl = new AbortController();
   const stop = () => ctl.abort();
-  if (signal.aborted) return;
   signal.addEventListener("abort", stop, { once: true });
   const st = new WatchState();
+  const feed = new SnapshotFeed();
   const loops = [
     pollLoop("catalog services", (i, s) => src.catalogServices(i, opts.waitMs, s), (b, r) => onServices(st, b, r), opts, ctl.signal),
     pollLoop("health state", (i, s) => src.healthState(i, opts.waitMs, s), (b, r) => onChecks(st, b, r), opts, ctl.signal),
+    publishLoop(src, st, feed, opts, ctl.signal),
   ];
-  const invalidSeen = new Set<string>();
-  let version = 0;
-  let last: Instance[] | undefined;
-  let attempt = 0;
   try {
-    while (!ctl.signal.aborted) {
-      await st.work(ctl.signal);
-      if (ctl.signal.aborted) break;
-      const names = st.all ? [...new Set([...(st.tags?.keys() ?? []), ...st.instances.keys()])] : [...st.dirty];
-      st.all = false;
-      st.dirty = new Set();
-      const failed = await refresh(src, st, names, opts, ctl.signal, invalidSeen);
-      if (ctl.signal.aborted) break;
-      if (failed.length > 0) {
-        for (const name of failed) st.dirty.add(name);
-        await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), ctl.signal);
-        continue;
-      }
-      attempt = 0;
-      const instances = st.snapshotInstances();
-      if (last !== undefined && isDeepStrictEqual(last, instances)) continue;
-      last = instances;
-      yield { version: ++version, instances };
-    }
+    yield* feed.watch(ctl.signal);
   } finally {
     signal.removeEventListener("abort", stop);
     ctl.abort();
+    feed.end();
     await Promise.allSettled(loops);
+  }
+}
+
+/** Re-reads what the polls marked dirty and publishes the catalog once every read succeeded. */
+async function publishLoop(src: WatchSource, st: WatchState, feed: SnapshotFeed, opts: WatchOptions, signal: AbortSignal): Promise<void> {
+  const invalidSeen = new Set<string>();
+  let attempt = 0;
+  while (!signal.aborted) {
+    await st.work(signal);
+    if (signal.aborted) break;
+    const names = st.all ? [...new Set([...(st.tags?.keys() ?? []), ...st.instances.keys()])] : [...st.dirty];
+    st.all = false;
+    st.dirty = new Set();
+    const failed = await refresh(src, st, names, opts, signal, invalidSeen);
+    if (signal.aborted) break;
+    if (failed.length > 0) {
+      for (const name of failed) st.dirty.add(name);
+      await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), signal);
+      continue;
+    }
+    attempt = 0;
+    feed.publish(st.snapshotInstances());
   }
 }

@@ -2,13 +2,16 @@
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { InstanceSchema } from "../../src/core/model.js";
 import type { Registry } from "../../src/core/registry.js";
+import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 
 export class MemoryRegistry implements Registry {
   readonly kind = "memory";
   private readonly entries = new Map<string, Instance>();
-  private version = 0;
-  private readonly waiters = new Set<() => void>();
-  private closed = false;
+  private readonly feed = new SnapshotFeed();
+
+  constructor() {
+    this.feed.publish([]);
+  }
 
   async register(instance: Instance): Promise<void> {
     const parsed = InstanceSchema.parse(instance);
@@ -31,42 +34,21 @@ export class MemoryRegistry implements Registry {
     return [...this.entries.values()].filter((i) => i.owner === owner).map((i) => structuredClone(i));
   }
 
+  /** The current catalog (shared with watchers: read-only). */
   snapshot(): CatalogSnapshot {
-    return { version: this.version, instances: [...this.entries.values()].map((i) => structuredClone(i)) };
+    return this.feed.current!;
   }
 
-  async *watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
-    let seen = -1;
-    while (!this.closed && !signal?.aborted) {
-      if (this.version !== seen) {
-        seen = this.version;
-        yield this.snapshot();
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          this.waiters.delete(wake);
-          signal?.removeEventListener("abort", wake);
-          resolve();
-        };
-        this.waiters.add(wake);
-        signal?.addEventListener("abort", wake, { once: true });
-      });
-    }
+  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
+    return this.feed.watch(signal);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.wakeAll();
+    this.feed.end();
   }
 
   private changed(): void {
-    this.version++;
-    this.wakeAll();
-  }
-
-  private wakeAll(): void {
-    for (const w of [...this.waiters]) w();
+    this.feed.publish([...this.entries.values()].map((i) => structuredClone(i)));
   }
 }
 

@@ -3,6 +3,7 @@
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { DNS_LABEL } from "../../src/core/model.js";
+import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import { backoff, delay } from "../../src/core/util.js";
 import { decodeCurator, decodeNerve } from "./codec.js";
 import type { ZooKeeperFormat } from "./options.js";
@@ -44,9 +45,7 @@ export class TreeWatcher {
   private stopped = false;
   private initialised = false;
   private dirty = true;
-  private version = 0;
-  private latest: CatalogSnapshot | undefined;
-  private readonly waiters = new Set<() => void>();
+  private readonly feed = new SnapshotFeed();
   private unsubscribe: (() => void) | undefined;
   private readonly warnedNames = new Set<string>();
 
@@ -56,16 +55,8 @@ export class TreeWatcher {
     const abort = () => this.stop();
     signal?.addEventListener("abort", abort, { once: true });
     this.start();
-    let seen = 0;
     try {
-      while (!this.stopped) {
-        if (this.latest && this.latest.version > seen) {
-          seen = this.latest.version;
-          yield this.latest;
-          continue;
-        }
-        await new Promise<void>((resolve) => this.waiters.add(resolve));
-      }
+      yield* this.feed.watch();
     } finally {
       signal?.removeEventListener("abort", abort);
       this.stop();
@@ -78,7 +69,7 @@ export class TreeWatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     this.unsubscribe?.();
-    this.wake();
+    this.feed.end();
   }
 
   private start(): void {
@@ -222,13 +213,6 @@ export class TreeWatcher {
       ids.add(`${inst.name}/${inst.id}`);
       instances.push(inst);
     }
-    this.latest = { version: ++this.version, instances };
-    this.wake();
-  }
-
-  private wake(): void {
-    const ws = [...this.waiters];
-    this.waiters.clear();
-    for (const w of ws) w();
+    this.feed.publish(instances);
   }
 }

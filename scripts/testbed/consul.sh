@@ -6,7 +6,6 @@ TB_CONSUL_VERSIONS=(v1.21.0 v1.20.6 v1.19.2)
 TB_CONSUL_HTTP=18500
 TB_CONSUL_DIR=$TB_STATE/consul
 TB_CONSUL_PIDFILE=$TB_CONSUL_DIR/agent.pid
-TB_CONSUL_NOT_RUN=$TB_STATE/consul-not-run # marker read by test/integration/global-setup.ts
 
 consul_bin() {
   local v
@@ -38,7 +37,7 @@ consul_build() {
   return $rc
 }
 
-# Ensure a consul binary exists; on failure writes the marker and returns 1 (never silently).
+# Ensure a consul binary exists; a Consul that cannot be built fails `up` (the Consul tests never skip).
 consul_ensure_binary() {
   local v reason=""
   consul_bin >/dev/null && return 0
@@ -64,9 +63,7 @@ consul_ensure_binary() {
     done
   fi
   exec 8>&-
-  echo "$reason" >"$TB_CONSUL_NOT_RUN"
-  echo "CONSUL INTEGRATION NOT RUN: $reason" >&2
-  return 1
+  tb_die "consul: $reason"
 }
 
 consul_leader() { tb_http_get 127.0.0.1 "$TB_CONSUL_HTTP" /v1/status/leader; }
@@ -99,8 +96,7 @@ consul_wait() {
 
 # up: build when needed, start, (wait is done by the caller after the other services were launched)
 consul_up() {
-  rm -f "$TB_CONSUL_NOT_RUN"
-  consul_ensure_binary || return 0
+  consul_ensure_binary
   consul_begin
 }
 
@@ -122,9 +118,7 @@ consul_start() {
 
 consul_status() {
   local l
-  if [[ -e $TB_CONSUL_NOT_RUN ]]; then
-    echo "consul       NOT RUN: $(<"$TB_CONSUL_NOT_RUN")"
-  elif l=$(consul_leader); then
+  if l=$(consul_leader); then
     printf 'consul       127.0.0.1:%s  leader %s%s\n' "$TB_CONSUL_HTTP" "$l" \
       "$(tb_alive "$TB_CONSUL_PIDFILE" && echo " (pid $(<"$TB_CONSUL_PIDFILE"))")"
   else

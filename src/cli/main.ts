@@ -3,7 +3,7 @@
 // so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { EXIT_USAGE, UsageError } from "../core/errors.js";
+import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
 
 type Loader = () => Promise<Command>;
 
@@ -54,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`portolan ${name}: ${err.message}\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof BackendAuthError) {
+      process.stderr.write(`portolan ${name}: ${err.message}\n`);
+      return EXIT_CONFIG;
     }
     throw err;
   }

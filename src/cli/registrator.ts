@@ -1,7 +1,7 @@
 // `portolan registrator [flags] REGISTRY_URI`: keeps every running container's services registered.
 import { Command, Option } from "commander";
 import { hostname as osHostname } from "node:os";
-import { UsageError } from "../core/errors.js";
+import { BackendAuthError, UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { parseDuration } from "../core/util.js";
@@ -101,6 +101,8 @@ export function logEvent(log: Logger, e: RegistratorEvent): void {
     case "rejected":
       return log.warn({ container: e.rejection.container, key: e.rejection.key }, describeRejection(e.rejection));
     case "backend-error":
+      // Refused credentials were already reported once, loudly, by the adapter (AuthFailures): no line per attempt.
+      if (e.error instanceof BackendAuthError) return log.debug({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend refuses the credentials; retrying");
       return log.warn({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend operation failed; retrying");
     case "docker-error":
       return log.warn({ attempt: e.attempt, err: errorText(e.error) }, "docker unavailable; retrying");
@@ -126,6 +128,7 @@ export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) =>
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
   const registry = await open(base);
+  await checkAccessAtStart(registry, log);
   const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => logEvent(log, e));
   log.info({ owner: opts.owner, backend: registry.kind }, "starting");
   await Promise.race([registrator.start(), stopped]);
@@ -134,6 +137,22 @@ export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) =>
   await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false });
   await registry.close();
   log.info("stopped");
+}
+
+/**
+ * Credentials the backend refuses at start-up are a configuration error (main exits with EXIT_CONFIG);
+ * a backend that cannot answer now is left to the loops' retries.
+ */
+async function checkAccessAtStart(registry: Registry, log: Logger): Promise<void> {
+  try {
+    await registry.checkAccess?.("write");
+  } catch (err) {
+    if (err instanceof BackendAuthError) {
+      await registry.close();
+      throw err;
+    }
+    log.warn({ err: errorText(err) }, "could not check the backend's credentials at start-up; continuing");
+  }
 }
 
 export function registratorCommand(): Command {

@@ -2,12 +2,12 @@
 // `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
 // container-start path (see render-fast.ts).
 import { readFileSync } from "node:fs";
-import { RegistryUriError } from "../core/errors.js";
+import { BackendAuthError, RegistryUriError } from "../core/errors.js";
 import type { Registry } from "../core/registry.js";
 import { loadConfig } from "../render/config.js";
 import { ConfigError, EXIT_SOFTWARE, SpecError } from "../render/errors.js";
 import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
-import { RegistryReadError, RenderUsageError } from "../render/run-errors.js";
+import { RegistryAuthError, RegistryReadError, RenderUsageError } from "../render/run-errors.js";
 import { createMasker } from "../render/secrets.js";
 import { ServiceDirectory } from "../render/services.js";
 import { loadSpec } from "../render/spec.js";
@@ -39,6 +39,16 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number)
   } finally {
     clearTimeout(timer);
     ac.abort();
+  }
+}
+
+/** Credentials the registry refuses are a configuration error (78); one it cannot check now is left to the read. */
+async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger): Promise<void> {
+  try {
+    await registry.checkAccess?.("read");
+  } catch (err) {
+    if (err instanceof BackendAuthError) throw new RegistryAuthError({ uri, message: err.message, cause: err });
+    await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
   }
 }
 
@@ -90,6 +100,7 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
       throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });
     }
     try {
+      await checkReadAccess(registry, opts.registry, log);
       services = await firstSnapshot(registry, opts.registry, opts.waitTimeoutMs);
     } catch (err) {
       await registry.close();

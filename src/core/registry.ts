@@ -17,4 +17,14 @@ export interface Registry {
   /** Snapshots of the whole catalog: the current one first, then one per change. Ends when `signal` aborts or close() is called. */
   watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot>;
   close(): Promise<void>;
+  /**
+   * Start-up probe: may our credentials do what `access` needs (read: watch the catalog; write: also register)?
+   * Throws BackendAuthError naming the missing permission; BackendUnavailableError when it cannot tell now.
+   * Absent for backends without credentials.
+   */
+  checkAccess?(access: RegistryAccess): Promise<void>;
+  /** Requests refused for credentials since start (a counter for metrics); absent for backends without credentials. */
+  readonly authFailures?: number;
 }
+
+export type RegistryAccess = "read" | "write";

@@ -1,7 +1,7 @@
 // Failures of the renderer's later stages (templates, writer, wait, child). Config failures live in errors.ts.
 // Each class carries the exit code `portolan render` / `portolan exec` ends with (named constants from errors.ts).
 import { PortolanError, UsageError } from "../core/errors.js";
-import { EXIT_CANTCREAT, EXIT_NOINPUT, EXIT_OSERR, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "./errors.js";
+import { EXIT_CANTCREAT, EXIT_CONFIG, EXIT_NOINPUT, EXIT_OSERR, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "./errors.js";
 
 /** mustache could not parse a template (unclosed section, bad tag) or it uses an unsupported feature (partials). */
 export class TemplateSyntaxError extends PortolanError {
@@ -74,6 +74,15 @@ export class WaitTimeoutError extends PortolanError {
 export class RegistryReadError extends PortolanError {
   override name = "RegistryReadError";
   readonly exitCode = EXIT_UNAVAILABLE;
+  constructor(opts: { uri: string; message: string; cause?: unknown }) {
+    super(`registry ${opts.uri}: ${opts.message}`, { cause: opts.cause });
+  }
+}
+
+/** `--registry` refuses our credentials (token, certificates): a configuration error, retrying will not help. */
+export class RegistryAuthError extends PortolanError {
+  override name = "RegistryAuthError";
+  readonly exitCode = EXIT_CONFIG;
   constructor(opts: { uri: string; message: string; cause?: unknown }) {
     super(`registry ${opts.uri}: ${opts.message}`, { cause: opts.cause });
   }

@@ -1,17 +1,11 @@
 // Shared by the Consul integration tests (consul.test.ts, consul-watch.test.ts).
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
-import { consulNotRunReason, TESTBED } from "./testbed.js";
+import { consulAclTokens, TESTBED } from "./testbed.js";
 
 /** Unique names per test file run, so concurrent runs on the shared agent never see each other's entries. */
 export function runNames(label: string): { run: string; owner: string; token: string } {
   const run = `${label}${process.pid}${Date.now() % 100_000}`;
   return { run, owner: `itest-${run}`, token: `dummy-token-${run}-secret` };
-}
-
-/** Fails loudly when the test bed could not build or start Consul. */
-export function requireConsul(): void {
-  const why = consulNotRunReason();
-  if (why) throw new Error(`CONSUL INTEGRATION NOT RUN: ${why}`);
 }
 
 export function makeInstance(names: { run: string; owner: string }, n: string, over: Partial<Instance> = {}): Instance {
@@ -98,4 +92,40 @@ export class SnapshotRecorder {
     this.ctl.abort();
     await this.done;
   }
+}
+
+/** The ACL agent's HTTP API with the management token (test set-up: policies, tokens, revocation). */
+export async function aclApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://${TESTBED.consulAcl.host}:${TESTBED.consulAcl.port}${path}`, {
+    method,
+    headers: { "x-consul-token": consulAclTokens().management },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface TestToken {
+  accessor: string;
+  secret: string;
+}
+
+/** A token of the ACL agent with these rules (a policy of its own), or with the test bed's registrator policy. */
+export async function createToken(label: string, rules?: string, ids?: TestToken): Promise<TestToken> {
+  let policy = consulAclTokens().policy;
+  if (rules !== undefined) {
+    policy = `pt-${label}-${process.pid}-${Date.now() % 100_000}`;
+    await aclApi("PUT", "/v1/acl/policy", { Name: policy, Rules: rules });
+  }
+  const t = await aclApi<{ AccessorID: string; SecretID: string }>("PUT", "/v1/acl/token", {
+    Description: `portolan test ${label}`,
+    Policies: [{ Name: policy }],
+    ...(ids && { AccessorID: ids.accessor, SecretID: ids.secret }),
+  });
+  return { accessor: t.AccessorID, secret: t.SecretID };
+}
+
+/** Revokes a token: every request made with it is refused from now on ("ACL not found"). */
+export async function revokeToken(t: TestToken): Promise<void> {
+  await aclApi("DELETE", `/v1/acl/token/${t.accessor}`);
 }

@@ -5,7 +5,7 @@ import { ConsulRegistry } from "../../adapters/consul/index.js";
 import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
-import { has, makeInstance, percentile, requireConsul, runNames, SnapshotRecorder, waitUntil } from "./consul-support.js";
+import { has, makeInstance, percentile, runNames, SnapshotRecorder, waitUntil } from "./consul-support.js";
 import { consulRestart, TESTBED } from "./testbed.js";
 
 const NAMES = runNames("w");
@@ -15,7 +15,6 @@ const inst = (n: string, over: Partial<Instance> = {}) => makeInstance(NAMES, n,
 let reg: ConsulRegistry;
 
 beforeAll(() => {
-  requireConsul();
   reg = new ConsulRegistry({ ...TESTBED.consul, token: NAMES.token, watchWaitMs: 10_000 });
 });
 
@@ -71,7 +70,7 @@ describe("watch at scale", () => {
     const many = Array.from({ length: N }, (_, n) => inst(`S${n}`));
     for (const i of many) await reg.register(i);
     // The adapter's own client, with reads of /v1/health/service/<name> counted (no fake: the real agent answers).
-    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000 });
+    const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000, logger: silentLogger() });
     let reads = 0;
     const source: WatchSource = {
       catalogServices: (i, w, s) => client.catalogServices(i, w, s),

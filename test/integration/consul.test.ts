@@ -1,20 +1,14 @@
 // The Consul adapter against the real Consul dev agent of the test bed: register/listOwned, setHealth,
-// errors and the token, TLS, close(). watch() is in consul-watch.test.ts.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// errors and the token, close(). watch() is in consul-watch.test.ts; ACLs and TLS against real agents in consul-secure.test.ts.
 import { createServer, type Server } from "node:http";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
-import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsulOptionsError, ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
+import { ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
-import { consulGet, makeInstance, percentile, requireConsul, runNames } from "./consul-support.js";
+import { consulGet, makeInstance, percentile, runNames } from "./consul-support.js";
 import { TESTBED } from "./testbed.js";
 
 const NAMES = runNames("r");
@@ -27,7 +21,6 @@ let web: Server;
 let webPort = 0;
 
 beforeAll(async () => {
-  requireConsul();
   reg = new ConsulRegistry({ ...TESTBED.consul, token: TOKEN, watchWaitMs: 10_000 });
   web = createServer((_req, res) => res.end("ok")).listen(0, "127.0.0.1");
   await new Promise((r) => web.once("listening", r));
@@ -109,6 +102,20 @@ describe("register / listOwned", () => {
     await expect(reg.register(inst("6", { meta: { "a.b": "x" } }))).rejects.toBeInstanceOf(ConsulValidationError);
     const services = await consulGet<Record<string, unknown>>("/v1/agent/services");
     expect(Object.keys(services)).not.toContain(inst("6").id);
+  });
+});
+
+describe("ids that are path segments of their own", () => {
+  it("0_dot_segment_and_slash_ids_register_set_health_and_deregister", async () => {
+    for (const [i, id] of [".", "..", "a/b", "x?y#z"].entries()) {
+      const x = inst(`d${i}`, { id });
+      await reg.register(x);
+      await reg.setHealth(x, "warning", "w");
+      const listed = await reg.listOwned(OWNER);
+      expect(listed.find((l) => l.id === id)?.health, `${i}_${id}`).toBe("warning");
+      await reg.deregister(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id), `${i}_${id}`).toBe(false);
+    }
   });
 });
 
@@ -223,72 +230,6 @@ describe("errors and the token", () => {
     expect(out).toContain("[token]"); // the echoed token was there, and was redacted
     expect(out).toContain('"component":"consul"');
     expect(out).not.toContain(TOKEN);
-  });
-});
-
-describe("TLS (a local HTTPS server standing in for a Consul agent with verify_incoming)", () => {
-  let dir = "";
-  let server: HttpsServer;
-  let port = 0;
-  const clients: string[] = [];
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "portolan-consul-tls-"));
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    ssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=portolan test CA");
-    writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    for (const [name, cn] of [["server", "127.0.0.1"], ["client", "portolan-client"]] as const) {
-      ssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
-      ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.pem`, "-days", "1", "-extfile", "san.ext");
-    }
-    const read = (f: string) => readFileSync(join(dir, f), "utf8");
-    server = createHttpsServer(
-      { key: read("server.key"), cert: read("server.pem"), ca: read("ca.pem"), requestCert: true, rejectUnauthorized: true },
-      (req, res) => {
-        const peer = (req.socket as TLSSocket).getPeerCertificate();
-        clients.push(`${String(peer.subject?.CN)} ${String(req.headers["x-consul-token"])}`);
-        res.setHeader("content-type", "application/json");
-        res.end("{}");
-      },
-    ).listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(() => {
-    server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("0_ca_and_client_certificate_from_pem_files", async () => {
-    const r = new ConsulRegistry({
-      host: "127.0.0.1",
-      port,
-      secure: true,
-      token: TOKEN,
-      ca: join(dir, "ca.pem"),
-      cert: join(dir, "client.pem"),
-      key: join(dir, "client.key"),
-    });
-    expect(await r.listOwned(OWNER)).toEqual([]);
-    await r.close();
-    expect(clients).toContain(`portolan-client ${TOKEN}`);
-  });
-
-  it("1_ca_as_pem_text_and_no_client_certificate_is_refused_by_the_server", async () => {
-    const r = new ConsulRegistry({ host: "127.0.0.1", port, ca: readFileSync(join(dir, "ca.pem"), "utf8") });
-    await expect(r.listOwned(OWNER)).rejects.toBeInstanceOf(BackendUnavailableError);
-    await r.close();
-  });
-
-  it("2_without_the_ca_the_server_is_not_trusted", async () => {
-    const r = new ConsulRegistry({ host: "127.0.0.1", port, secure: true, cert: join(dir, "client.pem"), key: join(dir, "client.key") });
-    const err = await r.listOwned(OWNER).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendUnavailableError);
-    await r.close();
-  });
-
-  it("3_unreadable_pem_file_is_an_options_error", () => {
-    expect(() => new ConsulRegistry({ host: "127.0.0.1", port, ca: join(dir, "missing.pem") })).toThrow(ConsulOptionsError);
   });
 });
 

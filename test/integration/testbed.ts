@@ -11,6 +11,10 @@ export const TESTBED = {
   busyboxImage: "portolan-test/busybox:latest",
   nodeImage: "portolan-test/node:latest",
   consul: { host: "127.0.0.1", port: 18500 },
+  /** Dev agent with ACLs enforced (default deny); tokens from consulAclTokens(). */
+  consulAcl: { host: "127.0.0.1", port: 18510 },
+  /** Dev agent serving only HTTPS, client certificates required; files from consulTlsFiles(). */
+  consulTls: { host: "127.0.0.1", port: 18520 },
   zkStandalone: "127.0.0.1:21810",
   zkEnsemble: ["127.0.0.1:21811", "127.0.0.1:21812", "127.0.0.1:21813"],
   script: new URL("../../scripts/testbed.sh", import.meta.url).pathname,
@@ -78,10 +82,22 @@ export function dockerRestart(): void {
   testbed("docker-restart");
 }
 
-/** The reason Consul could not be built, or undefined when Consul runs (marker file of the script). */
-export function consulNotRunReason(): string | undefined {
-  const marker = join(TESTBED.stateDir, "consul-not-run");
-  return existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+/**
+ * Tokens of the ACL agent, written by scripts/testbed/consul-secure.sh: `management` (global-management, for
+ * test set-up and revocation), `registrator` (policy `policy`: service_prefix "" write, node/agent_prefix "" read).
+ */
+export function consulAclTokens(): { management: string; registrator: string; policy: string } {
+  const dir = join(TESTBED.stateDir, "consul-acl");
+  const read = (f: string) => readFileSync(join(dir, f), "utf8").trim();
+  return { management: read("management.token"), registrator: read("registrator.token"), policy: "portolan-registrator" };
+}
+
+/** PEM file paths of the TLS agent: its CA, and a client certificate and key it accepts. */
+export function consulTlsFiles(): { ca: string; cert: string; key: string } {
+  const dir = join(TESTBED.stateDir, "consul-tls");
+  const files = { ca: join(dir, "consul-agent-ca.pem"), cert: join(dir, "dc1-client-consul-0.pem"), key: join(dir, "dc1-client-consul-0-key.pem") };
+  for (const f of Object.values(files)) if (!existsSync(f)) throw new Error(`${f} missing: run scripts/testbed.sh up`);
+  return files;
 }
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -92,6 +108,7 @@ export interface HttpCallOptions {
   port?: number;
   path: string;
   method?: string;
+  headers?: Record<string, string>;
   body?: string;
 }
 

@@ -1,0 +1,106 @@
+// The HTTP transport to a Consul agent: node:http / node:https, one keep-alive agent, and the ACL token set
+// here, on every request, in one place. (Why not the `consul` package: adapters/consul/README.md.)
+import http from "node:http";
+import https from "node:https";
+
+export interface HttpTarget {
+  host: string;
+  port: number;
+  secure: boolean;
+  /** Sent as X-Consul-Token on every request; never put in a URL, a log line or an error message. */
+  token: string | undefined;
+  /** PEM text (already read from files). */
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Socket idle timeout. */
+  timeoutMs: number;
+}
+
+export interface HttpResult<T> {
+  status: number;
+  /** X-Consul-Index (0 when absent). */
+  index: number;
+  body: T;
+}
+
+/** Consul answered with a non-2xx status; `text` is its response body. */
+export class ConsulHttpStatusError extends Error {
+  override name = "ConsulHttpStatusError";
+  constructor(
+    readonly status: number,
+    readonly text: string,
+  ) {
+    super(`HTTP ${status}: ${text.trim().slice(0, 1000)}`);
+  }
+}
+
+export class ConsulHttp {
+  private readonly agent: http.Agent;
+
+  constructor(private readonly target: HttpTarget) {
+    this.agent = target.secure
+      ? new https.Agent({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  /** `path` is below /v1 and already URL-encoded. Resolves with the parsed JSON body (undefined when empty). */
+  request<T>(method: "GET" | "PUT" | "POST", path: string, opts: RequestOptions): Promise<HttpResult<T>> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query.set(k, v);
+    const qs = query.toString();
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string | number> = { accept: "application/json" };
+    if (this.target.token) headers["x-consul-token"] = this.target.token;
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = Buffer.byteLength(payload);
+    }
+    const send = this.target.secure ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        {
+          host: this.target.host,
+          port: this.target.port,
+          method,
+          path: `/v1${path}${qs ? `?${qs}` : ""}`,
+          headers,
+          agent: this.agent,
+          timeout: opts.timeoutMs,
+          ...(opts.signal && { signal: opts.signal }),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) return reject(new ConsulHttpStatusError(status, text));
+            let body: T;
+            try {
+              body = (text === "" ? undefined : JSON.parse(text)) as T;
+            } catch {
+              return reject(new Error(`${method} ${path}: response is not JSON`));
+            }
+            resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body });
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  /** Frees every socket (idle keep-alive ones and in-flight blocking queries). */
+  destroy(): void {
+    this.agent.destroy();
+  }
+}
