@@ -16,7 +16,7 @@ describe("maskSecrets", () => {
   const rows: Array<[string, Record<string, [string, boolean]>, string, string]> = [
     ["every occurrence", { A: ["hunter2", true] }, "pw=hunter2 again hunter2", `pw=${MASK} again ${MASK}`],
     ["non-secret values untouched", { A: ["hunter2", false] }, "pw=hunter2", "pw=hunter2"],
-    ["longest first", { A: ["abc", true], B: ["abcdef", true] }, "x abcdef y abc", `x ${MASK} y ${MASK}`],
+    ["longest first", { A: ["abcd", true], B: ["abcdefg", true] }, "x abcdefg y abcd", `x ${MASK} y ${MASK}`],
     ["empty secret skipped", { A: ["", true] }, "nothing to hide", "nothing to hide"],
     ["multi-line secret, raw", { K: ["-----BEGIN\nxyz\n-----END", true] }, "key: -----BEGIN\nxyz\n-----END.", `key: ${MASK}.`],
     ["multi-line secret, JSON-escaped", { K: ['line1\nli"ne2', true] }, '{"k":"line1\\nli\\"ne2"}', `{"k":"${MASK}"}`],

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { addFlags } from "../../src/cli/render.js";
 import { parseArgv, parseRenderOptions, type RawRenderOptions } from "../../src/cli/render-options.js";
-import { RenderUsageError } from "../../src/render/run-errors.js";
+import { UsageError } from "../../src/core/errors.js";
 
 /** What commander hands the action for the same argv (undefined values dropped, as parseArgs does). */
 function viaCommander(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
@@ -73,7 +73,7 @@ describe("parseRenderOptions", () => {
   ];
   bad.forEach(([name, mode, args], i) =>
     it(`${1 + i}_rejects_${name}`, () => {
-      expect(() => parseRenderOptions(parseArgv(args, mode).raw, mode)).toThrow(RenderUsageError);
+      expect(() => parseRenderOptions(parseArgv(args, mode).raw, mode)).toThrow(UsageError);
     }),
   );
 });
