@@ -110,7 +110,8 @@ export interface WaitOptions {
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  return e.cause?.code ?? e.code ?? e.message ?? String(err);
+  if (e.name === "TimeoutError") return "timed out"; // AbortSignal.timeout's DOMException (its numeric code means nothing here)
+  return e.cause?.code ?? (typeof e.code === "string" ? e.code : undefined) ?? e.cause?.message ?? e.message ?? String(err);
 }
 
 /** Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down. */
