@@ -55,7 +55,7 @@ export const RENDER_EXIT_CODES: readonly ExitCodeRow[] = [
 export const REGISTRATOR_EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 0, meaning: "stopped by SIGTERM/SIGINT" },
   { code: EXIT_USAGE, meaning: "usage: bad flag, value, environment setting (`PORTOLAN_LOG_LEVEL`) or registry URI (the message names it)" },
-  { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, credentials masked" },
+  { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, URL credentials masked" },
   { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials at start-up" },
 ];
 

@@ -41,7 +41,8 @@ export class InputTooLargeError extends PortolanError {
 export function readTextLimited(path: string, limit: number): string {
   const fd = openSync(path, "r");
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    const size = st.isFile() ? st.size : 0; // a directory reads as EISDIR below; a pipe has no size
     if (size > limit) throw new InputTooLargeError({ path, size, limit });
     const buf = Buffer.allocUnsafe(Math.max(size, 0) + 1);
     let n = 0;
