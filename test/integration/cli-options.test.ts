@@ -38,6 +38,7 @@ describe.each(ENTRIES)("settings validated before any effect (%s)", (_name, cmd)
     { name: "registrator_bad_log_level", args: ["registrator", "--log-level", "bogus", "memory:"], names: "--log-level" },
     { name: "registrator_bad_env_log_level", args: ["registrator", "memory:"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "up_bad_log_level", args: ["up", "--log-level", "bogus"], names: "--log-level" },
+    { name: "registrator_bad_docker_host", args: ["registrator", "memory:"], env: { DOCKER_HOST: "bogus" }, names: "DOCKER_HOST" },
     { name: "registrator_resync_beyond_timers", args: ["registrator", "--resync", "720h", "memory:"], names: "--resync" },
     { name: "render_bad_env_log_level", args: ["render", "--template", "t.mustache:out-env/x"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "exec_bad_env_log_level", args: ["exec", "--template", "t.mustache:out-env/x", "--", "touch", "ran"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
