@@ -226,7 +226,27 @@ function signalOption(flag: string, text: string | undefined, fallback: NodeJS.S
   if (text === undefined) return fallback;
   const sig = parseSignal(text);
   if (!sig) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: not a signal name`);
+  if (sig === "SIGKILL" || sig === "SIGSTOP") throw new RenderUsageError(`${flag} ${sig}: a program cannot handle it, so it cannot mean "reload"`);
   return sig;
+}
+
+/** `--name` names a file in `--env-dir` (`<name>.env`): a plain file name, never a path. */
+function nameOption(text: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(text)) {
+    throw new RenderUsageError(`--name ${JSON.stringify(text)}: expected a plain name (letters, digits, "_", ".", "-"; no "/"), e.g. push-server`);
+  }
+  return text;
+}
+
+const REGISTRY_SCHEMES = ["memory", "consul", "consul+http", "consul+https", "zk"];
+
+/** The registry URI's scheme, checked up front (before --wait may wait a minute); the rest when it is opened. */
+function registryOption(uri: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (!scheme || !REGISTRY_SCHEMES.includes(scheme)) {
+    throw new RenderUsageError(`--registry ${JSON.stringify(uri)}: expected memory:, consul://HOST:PORT, consul+https://HOST:PORT or zk://HOSTS/CHROOT`);
+  }
+  return uri;
 }
 
 /** Merges defaults, validates every value and rejects conflicting flags. Throws RenderUsageError. */
@@ -252,10 +272,10 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
     execReplace: raw.execReplace === true,
   };
   for (const f of opts.environmentFiles) if (!f.path) throw new RenderUsageError("--environment-file: empty path");
-  if (raw.name !== undefined) opts.name = raw.name;
+  if (raw.name !== undefined) opts.name = nameOption(raw.name);
   if (raw.envDir !== undefined) opts.envDir = raw.envDir;
   if (raw.spec !== undefined) opts.spec = raw.spec;
-  if (raw.registry !== undefined) opts.registry = raw.registry;
+  if (raw.registry !== undefined) opts.registry = registryOption(raw.registry);
   if (raw.reloadCmd !== undefined) opts.reloadCmd = raw.reloadCmd;
   if (opts.watch && !opts.registry) throw new RenderUsageError("--watch needs --registry (the registry to follow)");
   if (opts.watch && opts.execReplace) throw new RenderUsageError("--watch and --exec-replace conflict: a replaced process cannot re-render");

@@ -76,6 +76,12 @@ describe("parseRenderOptions", () => {
     ["watch_min_quiet_beyond_timers", "exec", ["--watch-min-quiet", "999999999s", "--", "true"]],
     ["watch_max_quiet_beyond_timers", "exec", ["--watch-max-quiet", "25000h", "--", "true"]],
     ["flag_after_program_unknown_to_portolan_is_fine_but_before_is_not", "exec", ["--bogus", "sh"]],
+    ["name_with_a_slash", "render", ["--name", "../../etc/passwd"]],
+    ["name_empty", "render", ["--name", ""]],
+    ["reload_signal_kill", "exec", ["--reload-signal", "KILL", "--", "true"]],
+    ["reload_signal_stop", "exec", ["--reload-signal", "SIGSTOP", "--", "true"]],
+    ["registry_unknown_scheme_before_waiting", "render", ["--registry", "nope://x", "--wait", "tcp://127.0.0.1:1"]],
+    ["registry_without_scheme", "render", ["--registry", "127.0.0.1:8500"]],
   ];
   bad.forEach(([name, mode, args], i) =>
     it(`${1 + i}_rejects_${name}`, () => {
