@@ -1,9 +1,10 @@
 // Pure template step: mustache source + in-memory view -> { output, used, missing }. Never touches disk.
 //
-// mustache.js only parses (`Mustache.parse` gives tokens with offsets); rendering is done here so that
-// an unknown name becomes a `missing` entry with its line instead of an empty string, HTML escaping
-// never happens, and values are escaped for the output format (JSON) where it has one.
-import Mustache from "mustache";
+// Parsing gives mustache.js's token tree (mustache-parse.ts: the same tree as Mustache.parse, in memory
+// proportional to the template); rendering is done here so that an unknown name becomes a `missing` entry with
+// its line instead of an empty string, HTML escaping never happens, and values are escaped for the output
+// format (JSON) where it has one.
+import { parseMustache, type Token } from "./mustache-parse.js";
 import { TemplateOutputTooLargeError, TemplateSyntaxError } from "./run-errors.js";
 
 /** How interpolated values are escaped: `json` for `.json` destinations (JSON string escaping), else none. */
@@ -53,7 +54,6 @@ export function formatFor(dest: string): OutputFormat {
   return dest.toLowerCase().endsWith(".json") ? "json" : "text";
 }
 
-type Token = [string, string, number, number, Token[]?, number?];
 
 /** A loop frame: exposes `first`, `last`, `index` (0-based) and `number` (1-based) to the section body. */
 interface LoopFrame {
@@ -273,7 +273,7 @@ export function renderTemplate(src: string, file: string, view: unknown, opts: R
   const lineStarts = lineStartsOf(src);
   let tokens: Token[];
   try {
-    tokens = Mustache.parse(src, ["{{", "}}"]) as unknown as Token[];
+    tokens = parseMustache(src);
   } catch (err) {
     const message = (err as Error).message;
     throw new TemplateSyntaxError({ file, line: syntaxErrorLine(src, lineStarts, message), message, cause: err });
