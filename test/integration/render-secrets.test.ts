@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG, EXIT_OSERR, EXIT_SOFTWARE, EXIT_TEMPFAIL, EXIT_TEMPLATE } from "../../src/core/exit-codes.js";
+import { EXIT_CONFIG, EXIT_OSERR, EXIT_SOFTWARE, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE } from "../../src/core/exit-codes.js";
 import { assertBuilt, CLI } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -44,6 +44,7 @@ beforeAll(async () => {
   await writeFile(join(dir, "ok.json.mustache"), '{"pw": "{{DB_PASSWORD}}", "url": "postgres://app:{{DB_PASSWORD}}@db/x"}\n');
   await writeFile(join(dir, "bad.mustache"), "x={{DB_PASSWORD}} {{#UNCLOSED}}\n");
   await writeFile(join(dir, "missing.mustache"), "x={{DB_PASSWORD}} {{NOPE}}\n");
+  await writeFile(join(dir, "svc.mustache"), "{{#services.db}}{{port}}{{/services.db}}\n");
   auth = createServer((req, res) => {
     res.statusCode = req.headers.authorization === `Basic ${Buffer.from(`app:${SECRET}`).toString("base64")}` ? 200 : 401;
     res.end();
@@ -99,6 +100,13 @@ const cases: Array<{ name: string; args: () => string[]; env?: () => Record<stri
     env: secretEnv,
     code: EXIT_TEMPFAIL,
     expect: "http://app:********@127.0.0.1:1/",
+  },
+  {
+    name: "registry_unreachable_with_the_secret_in_its_uri_and_as_consul_token",
+    args: () => ["render", "--log-level", "debug", "--registry", `consul://app:${encodeURIComponent(SECRET)}@127.0.0.1:1`, "--wait-timeout", "1s", "--template", `svc.mustache:${dir}/o5`],
+    env: () => ({ CONSUL_HTTP_TOKEN: `token-${SECRET}` }),
+    code: EXIT_UNAVAILABLE,
+    expect: "consul://app:********@127.0.0.1:1",
   },
   {
     name: "dry_run_raw_typed_json_and_url_forms",
