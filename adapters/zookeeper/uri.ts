@@ -47,7 +47,7 @@ export function parseZooKeeperUri(uri: string): ZooKeeperOptions {
   if (st !== undefined) {
     const ms = parseDuration(st);
     if (ms === undefined || ms <= 0) fail(`sessionTimeout ${JSON.stringify(st)} is not a positive duration like 15s`);
-    if (ms > MAX_DURATION_MS) fail(`sessionTimeout ${JSON.stringify(st)} is longer than the maximum ${MAX_DURATION_TEXT}`);
+    else if (ms > MAX_DURATION_MS) fail(`sessionTimeout ${JSON.stringify(st)} is longer than the maximum ${MAX_DURATION_TEXT}`);
     opts.sessionTimeoutMs = ms;
   }
   return opts;
