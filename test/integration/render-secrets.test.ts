@@ -86,7 +86,7 @@ const cases: Array<{ name: string; args: () => string[]; env?: () => Record<stri
   {
     name: "validation_secret_inside_a_long_value_cut_for_display",
     args: () => ["render", ...spec()],
-    env: () => ({ ...secretEnv(), DATABASE_URL: `${"x".repeat(70)}${SECRET}${"y".repeat(40)}` }),
+    env: () => ({ ...secretEnv(), DATABASE_URL: `${"x".repeat(68)}${SECRET}${"y".repeat(40)}` }),
     code: EXIT_CONFIG,
     expect: "DATABASE_URL",
   },
