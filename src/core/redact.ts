@@ -17,8 +17,10 @@ export const MASK = "********";
 export const MIN_SECRET_LENGTH = 4;
 
 // scheme://USERINFO@ — USERINFO stops at whitespace, quotes, brackets and the delimiters of a URL's authority;
-// greedy, so an unencoded "@" inside a password (mysql://u:p@ss@db) is still part of the credentials.
-const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@"'<>`\\]*(?:@[^\s/?#@"'<>`\\]*)*)@/g;
+// greedy, so an unencoded "@" inside a password (mysql://u:p@ss@db) is still part of the credentials. The
+// lookbehind starts a scheme only at the start of a word: without it, a long run of letters (a base64 blob in a
+// dry run) would be rescanned from each of its characters, in quadratic time.
+const URL_USERINFO = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@"'<>`\\]*(?:@[^\s/?#@"'<>`\\]*)*)@/g;
 
 /** `scheme://user:pw@host` -> `scheme://user:********@host`; `scheme://token@host` -> `scheme://********@host`. */
 export function redactUrlCredentials(text: string): string {

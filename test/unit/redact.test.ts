@@ -11,8 +11,19 @@ describe("redactUrlCredentials", () => {
     ["no_credentials_untouched", "http://db:5432/x and bob@example.com", "http://db:5432/x and bob@example.com"],
     ["at_in_path_is_not_credentials", "http://host/a@b", "http://host/a@b"],
     ["no_url", "plain text: a@b", "plain text: a@b"],
+    ["scheme_inside_a_word", "xmysql://u:pw12@db", `xmysql://u:${MASK}@db`],
   ];
   rows.forEach(([name, text, want], i) => it(`${i}_${name}`, () => expect(redactUrlCredentials(text)).toBe(want)));
+});
+
+describe("redactUrlCredentials on large text", () => {
+  it("0_linear_in_a_long_run_of_letters", () => {
+    const blob = `${"A".repeat(2_000_000)} http://u:pw12@h/ ${"b".repeat(2_000_000)}`;
+    const t0 = performance.now();
+    const out = redactUrlCredentials(blob);
+    expect(out).toContain(`http://u:${MASK}@h/`);
+    expect(performance.now() - t0).toBeLessThan(2_000); // quadratic would be hours
+  });
 });
 
 describe("secretForms", () => {
