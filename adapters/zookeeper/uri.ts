@@ -1,6 +1,6 @@
 // zk://H1:P1,H2:P2,H3:P3/CHROOT?format=curator|nerve&payload=none|spring&sessionTimeout=15s -> ZooKeeperOptions.
 import { RegistryUriError } from "../../src/core/errors.js";
-import { parseDuration } from "../../src/core/util.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../../src/core/util.js";
 import type { ZooKeeperFormat, ZooKeeperOptions, ZooKeeperPayload } from "./options.js";
 import { isZnodePath } from "./paths.js";
 
@@ -47,6 +47,7 @@ export function parseZooKeeperUri(uri: string): ZooKeeperOptions {
   if (st !== undefined) {
     const ms = parseDuration(st);
     if (ms === undefined || ms <= 0) fail(`sessionTimeout ${JSON.stringify(st)} is not a positive duration like 15s`);
+    else if (ms > MAX_DURATION_MS) fail(`sessionTimeout ${JSON.stringify(st)} is longer than the maximum ${MAX_DURATION_TEXT}`);
     opts.sessionTimeoutMs = ms;
   }
   return opts;

@@ -2,12 +2,12 @@
 import { Command } from "commander";
 import { runExec } from "./exec-run.js";
 import type { RawRenderOptions } from "./render-options.js";
-import { addFlags, EXIT_CODES_HELP } from "./render.js";
+import { addFlags } from "./render.js";
 
 export function execCommand(): Command {
   const cmd = new Command("exec")
     .description("render like `portolan render`, then run CMD with the layered environment, forwarding signals")
-    .argument("<command...>", "the program and its arguments, after --");
+    .argument("<command...>", "the program and its arguments (everything from the first non-flag argument, or after --)");
   addFlags(cmd, "exec");
   cmd.addHelpText(
     "after",
@@ -16,8 +16,8 @@ The program inherits stdio and gets the process env plus every layered variable.
 (TERM, INT, HUP, QUIT, USR1, USR2, WINCH, CONT, ALRM, TSTP, TTIN, TTOU) is forwarded; after TERM/INT the
 program has --kill-timeout to exit before SIGKILL. portolan exits with the program's code, or 128+signal.
 
-Before the program runs, portolan itself may fail with:
-${EXIT_CODES_HELP}
+Everything after the program's name belongs to the program (\`exec sh -c 'x' --name y\` passes --name y to sh);
+\`--\` ends portolan's flags explicitly. Exit codes (below): the program's, or portolan's own before it runs.
 
 Example (image entrypoint):
   portolan exec --env-dir /etc/push --name push-server --spec /app/spec.yaml \\

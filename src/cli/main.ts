@@ -4,14 +4,20 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
+import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
+import { crashText, installCrashHandler, writeStderr, writeStdout } from "../core/output.js";
 
 type Loader = () => Promise<Command>;
 
-const COMMANDS: Record<string, { summary: string; load: Loader }> = {
-  registrator: { summary: "register running containers' services in a registry", load: async () => (await import("./registrator.js")).registratorCommand() },
-  up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand() },
-  render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand() },
-  exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand() },
+const COMMANDS: Record<string, { summary: string; load: Loader; exitCodes: readonly ExitCodeRow[] }> = {
+  registrator: {
+    summary: "register running containers' services in a registry",
+    load: async () => (await import("./registrator.js")).registratorCommand(),
+    exitCodes: REGISTRATOR_EXIT_CODES,
+  },
+  up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand(), exitCodes: REGISTRATOR_EXIT_CODES },
+  render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand(), exitCodes: RENDER_EXIT_CODES },
+  exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand(), exitCodes: RENDER_EXIT_CODES },
 };
 
 /** The package version, from the nearest package.json above this file (works from src/ and dist/). */
@@ -26,23 +32,34 @@ function version(): string {
   return "unknown";
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `portolan help CMD [...]` is `portolan CMD --help`: the command's own flags, not a stub. */
+function helpAlias(argv: string[]): string[] {
+  if (argv[2] === "help" && argv[3] !== undefined && argv[3] in COMMANDS) return [argv[0]!, argv[1]!, argv[3], "--help"];
+  return argv;
+}
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const argv = helpAlias(rawArgv);
   // Container-start fast path: render/exec parse their flags without commander (see render-fast.ts).
   const first = argv[2];
   if (first === "render" || first === "exec") {
     const fast = await import("./render-fast.js");
-    if (!fast.wantsHelp(argv.slice(3))) return fast.runFast(first, argv.slice(3));
+    if (!fast.wantsHelp(argv.slice(3), first)) return fast.runFast(first, argv.slice(3));
   }
   const { Command, CommanderError } = await import("commander");
+  const output = { writeOut: writeStdout, writeErr: writeStderr, outputError: (text: string, write: (s: string) => void) => write(text) };
   const program = new Command("portolan")
     .description("Keeps a fleet of Docker containers findable and configured.")
     .version(version(), "-V, --version")
+    .configureOutput(output)
     .exitOverride()
     .showHelpAfterError();
   const name = argv[2];
   const entry = name !== undefined ? COMMANDS[name] : undefined;
   if (entry) {
-    program.addCommand((await entry.load()).exitOverride());
+    const cmd = (await entry.load()).exitOverride().configureOutput(output);
+    cmd.addHelpText("after", `\n${exitCodesHelp(entry.exitCodes)}`);
+    program.addCommand(cmd);
   } else {
     for (const [cmd, { summary }] of Object.entries(COMMANDS)) program.command(cmd).description(summary);
   }
@@ -52,23 +69,24 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     if (err instanceof UsageError) {
-      process.stderr.write(`portolan ${name}: ${err.message}\n`);
+      writeStderr(`portolan ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof BackendAuthError) {
-      process.stderr.write(`portolan ${name}: ${err.message}\n`);
+      writeStderr(`portolan ${name}: ${err.message}\n`);
       return EXIT_CONFIG;
     }
     throw err;
   }
 }
 
+installCrashHandler(EXIT_SOFTWARE);
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`portolan: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    writeStderr(crashText(err));
+    process.exitCode = EXIT_SOFTWARE;
   },
 );

@@ -2,9 +2,9 @@
 import { Command, Option } from "commander";
 import { hostname as osHostname } from "node:os";
 import { BackendAuthError, UsageError } from "../core/errors.js";
-import { createLogger, type LogFormat, type Logger } from "../core/log.js";
+import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
-import { parseDuration } from "../core/util.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
 import { describeRejection } from "../docker/mapping.js";
 import type { RegistratorEvent } from "../registrator/events.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RESYNC_MS, DEFAULT_RETRY_INTERVAL_MS, Registrator, type RegistratorOptions } from "../registrator/registrator.js";
@@ -27,7 +27,7 @@ export interface RegistratorFlags {
   network?: string;
   concurrency: string;
   logFormat: LogFormat;
-  logLevel: string;
+  logLevel?: string;
 }
 
 /** Adds the registrator's flags (gliderlabs/registrator-compatible where they make sense). */
@@ -49,13 +49,14 @@ export function addRegistratorFlags(cmd: Command): Command {
     .option("--network <name>", "network whose container address is used with --internal (SERVICE_NETWORK overrides per container)")
     .option("--concurrency <n>", "containers synced at once", String(DEFAULT_CONCURRENCY))
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
-    .option("--log-level <level>", "log level: debug, info, warn, error", "info");
+    .option("--log-level <level>", "log level: trace, debug, info, warn, error, fatal, silent (default: $PORTOLAN_LOG_LEVEL or info)");
 }
 
 /** Parses "30", "30s", "1m30s" into ms; bare numbers are in `bareUnitMs` units (registrator compatibility). */
 export function durationFlag(flag: string, text: string, bareUnitMs: number): number {
   const ms = /^\d+$/.test(text.trim()) ? Number(text) * bareUnitMs : parseDuration(text);
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new UsageError(`--${flag}: not a duration: ${JSON.stringify(text)} (examples: 30, 30s, 1m30s)`);
+  if (ms > MAX_DURATION_MS) throw new UsageError(`--${flag}: ${JSON.stringify(text)} is longer than the maximum ${MAX_DURATION_TEXT}`);
   return ms;
 }
 
@@ -124,7 +125,7 @@ export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) =>
     process.once("SIGINT", () => resolve("SIGINT"));
   });
   const opts = registratorOptions(f);
-  const base = createLogger({ format: f.logFormat, level: f.logLevel });
+  const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
   const registry = await open(base);

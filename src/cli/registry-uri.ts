@@ -1,6 +1,8 @@
 // The one place that turns a registry URI into a concrete adapter. Adapters are imported lazily,
 // so commands that never talk to a registry never load their clients.
 import { RegistryUriError } from "../core/errors.js";
+import { addSecrets } from "../core/output.js";
+import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 
@@ -27,12 +29,14 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
       if (!url.hostname) throw new RegistryUriError({ uri, message: "missing HOST (consul://HOST:PORT)" });
       if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
       const secure = scheme === "consul+https";
+      const token = env.CONSUL_HTTP_TOKEN || undefined;
+      if (token) addSecrets(secretForms(token)); // masked in every line this process writes
       const { createConsulRegistry } = await import("../../adapters/consul/index.js");
       return createConsulRegistry({
         host: url.hostname.replace(/^\[|\]$/g, ""),
         port: url.port ? Number(url.port) : secure ? 8501 : 8500,
         secure,
-        token: env.CONSUL_HTTP_TOKEN || undefined,
+        token,
         ca: env.CONSUL_CACERT || undefined,
         cert: env.CONSUL_CLIENT_CERT || undefined,
         key: env.CONSUL_CLIENT_KEY || undefined,

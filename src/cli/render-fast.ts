@@ -3,15 +3,11 @@
 // main.ts sends `--help` and everything else to commander.
 import { RenderUsageError } from "../render/run-errors.js";
 import { reportFailure } from "./render-run.js";
-import { parseArgv } from "./render-options.js";
+import { parseArgv, splitProgram } from "./render-options.js";
 
-/** True when argv (after the command name) asks for help: commander answers those. */
-export function wantsHelp(args: string[]): boolean {
-  for (const a of args) {
-    if (a === "--") return false;
-    if (a === "--help" || a === "-h") return true;
-  }
-  return false;
+/** True when portolan's own flags (not the program's: `exec sh --help`) ask for help: commander answers those. */
+export function wantsHelp(args: string[], command: "render" | "exec" = "exec"): boolean {
+  return splitProgram(args, command).flags.some((a) => a === "--help" || a === "-h");
 }
 
 /** Runs `render` or `exec` from argv after the command name; resolves with the exit code. */

@@ -11,8 +11,9 @@ export class LazyLogger {
   private root: Promise<Logger> | undefined;
   private logger: Promise<Logger> | undefined;
 
+  /** `level` is validated by the caller (parseRenderOptions -> resolveLogLevel): an unknown one logs at info. */
   constructor(
-    private readonly level: string = process.env.PORTOLAN_LOG_LEVEL ?? "info",
+    private readonly level: string = "info",
     private readonly component = "render",
   ) {
     this.threshold = LEVELS[level] ?? LEVELS.info!;

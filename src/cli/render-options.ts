@@ -3,7 +3,8 @@
 // that applies the DEFAULT_* constants and rejects malformed or conflicting values (naming the flags).
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
 import { parseArgs } from "node:util";
-import { parseDuration } from "../core/util.js";
+import { resolveLogLevel } from "../core/log-level.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
 import type { EnvFileRef } from "../render/config.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
 import type { TemplateDirSpec, TemplateSpec } from "../render/pipeline.js";
@@ -49,7 +50,8 @@ export interface RenderOptions {
   registry?: string;
   waits: WaitTarget[];
   waitTimeoutMs: number;
-  logLevel?: string;
+  /** Validated: `--log-level`, else $PORTOLAN_LOG_LEVEL, else info. */
+  logLevel: string;
   dryRun: boolean;
   watch: boolean;
   watchMinQuietMs: number;
@@ -60,8 +62,6 @@ export interface RenderOptions {
   killTimeoutMs: number;
   execReplace: boolean;
 }
-
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** One flag of render/exec: the single source for commander's help and for the fast argv parser. */
 export interface FlagSpec {
@@ -130,7 +130,7 @@ export function camel(flag: string): string {
  * `--environment-file -/etc/x.env` (systemd's optional-file dash): a flag that takes a value takes the next
  * argument whatever it starts with, as commander does; parseArgs would call it ambiguous, so join it as `--flag=value`.
  */
-function joinDashValues(args: string[], options: Record<string, { type: "string" | "boolean" }>): string[] {
+function joinDashValues(args: string[], options: OptionTypes): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -146,28 +146,57 @@ function joinDashValues(args: string[], options: Record<string, { type: "string"
   return out;
 }
 
+type OptionTypes = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+
+function optionTypes(mode: "render" | "exec"): OptionTypes {
+  const options: OptionTypes = {};
+  for (const f of flagsFor(mode)) options[f.flag] = f.arg ? { type: "string", ...(f.repeatable && { multiple: true }) } : { type: "boolean" };
+  return options;
+}
+
+/**
+ * `exec`: where the program starts. Everything from the first argument that is neither a flag nor a flag's value
+ * belongs to the program (`exec sh -c x --name y` runs `sh -c x --name y`), as does everything after `--`.
+ * Returns portolan's flags and the program (undefined when there is none).
+ */
+export function splitProgram(args: string[], mode: "render" | "exec"): { flags: string[]; program: string[] | undefined } {
+  const options = optionTypes(mode);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return { flags: args.slice(0, i), program: args.slice(i + 1) };
+    if (a.startsWith("-") && a !== "-") {
+      if (a.startsWith("--") && !a.includes("=") && options[a.slice(2)]?.type === "string") i++; // its value, whatever it looks like
+      continue;
+    }
+    if (mode === "exec") return { flags: args.slice(0, i), program: args.slice(i) };
+  }
+  return { flags: args, program: undefined };
+}
+
 /**
  * Parses argv after the command name without commander (node:util parseArgs): the container-start fast path.
- * Same flags, `--flag=value` and `--flag value`; positionals (after `--`) are the program for `exec`.
+ * Same flags, `--flag=value` and `--flag value`; for `exec` the program is the first non-flag argument and
+ * everything after it (or everything after `--`).
  */
 export function parseArgv(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
-  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
-  for (const f of flagsFor(mode)) options[f.flag] = f.arg ? { type: "string", ...(f.repeatable && { multiple: true }) } : { type: "boolean" };
+  const options = optionTypes(mode);
+  const { flags, program } = splitProgram(args, mode);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: joinDashValues(args, options), allowPositionals: true, strict: true, options });
+    parsed = parseArgs({ args: joinDashValues(flags, options), allowPositionals: true, strict: true, options });
   } catch (err) {
     throw new RenderUsageError((err as Error).message);
   }
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed.values)) raw[camel(k)] = v;
-  return { raw: raw as RawRenderOptions, positionals: parsed.positionals };
+  return { raw: raw as RawRenderOptions, positionals: [...parsed.positionals, ...(program ?? [])] };
 }
 
 function duration(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const ms = parseDuration(text);
   if (ms === undefined) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: expected a duration such as 500ms, 10s, 1m30s`);
+  if (ms > MAX_DURATION_MS) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: longer than the maximum ${MAX_DURATION_TEXT}`);
   return ms;
 }
 
@@ -197,11 +226,31 @@ function signalOption(flag: string, text: string | undefined, fallback: NodeJS.S
   if (text === undefined) return fallback;
   const sig = parseSignal(text);
   if (!sig) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: not a signal name`);
+  if (sig === "SIGKILL" || sig === "SIGSTOP") throw new RenderUsageError(`${flag} ${sig}: a program cannot handle it, so it cannot mean "reload"`);
   return sig;
 }
 
+/** `--name` names a file in `--env-dir` (`<name>.env`): a plain file name, never a path. */
+function nameOption(text: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(text)) {
+    throw new RenderUsageError(`--name ${JSON.stringify(text)}: expected a plain name (letters, digits, "_", ".", "-"; no "/"), e.g. push-server`);
+  }
+  return text;
+}
+
+const REGISTRY_SCHEMES = ["memory", "consul", "consul+http", "consul+https", "zk"];
+
+/** The registry URI's scheme, checked up front (before --wait may wait a minute); the rest when it is opened. */
+function registryOption(uri: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (!scheme || !REGISTRY_SCHEMES.includes(scheme)) {
+    throw new RenderUsageError(`--registry ${JSON.stringify(uri)}: expected memory:, consul://HOST:PORT, consul+https://HOST:PORT or zk://HOSTS/CHROOT`);
+  }
+  return uri;
+}
+
 /** Merges defaults, validates every value and rejects conflicting flags. Throws RenderUsageError. */
-export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec"): RenderOptions {
+export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec", env: Record<string, string | undefined> = process.env): RenderOptions {
   const envFormat = raw.envFormat ?? "systemd";
   if (envFormat !== "systemd" && envFormat !== "dotenv") throw new RenderUsageError(`--env-format ${JSON.stringify(envFormat)}: expected systemd or dotenv`);
   const opts: RenderOptions = {
@@ -212,6 +261,7 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
     templateDirs: (raw.templateDir ?? []).map(parseTemplateDirSpec),
     waits: (raw.wait ?? []).map(parseWaitTarget),
     waitTimeoutMs: duration("--wait-timeout", raw.waitTimeout, DEFAULT_WAIT_TIMEOUT_MS),
+    logLevel: resolveLogLevel(raw.logLevel, env),
     dryRun: raw.dryRun === true,
     watch: raw.watch === true,
     watchMinQuietMs: duration("--watch-min-quiet", raw.watchMinQuiet, DEFAULT_WATCH_MIN_QUIET_MS),
@@ -222,13 +272,11 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
     execReplace: raw.execReplace === true,
   };
   for (const f of opts.environmentFiles) if (!f.path) throw new RenderUsageError("--environment-file: empty path");
-  if (raw.name !== undefined) opts.name = raw.name;
+  if (raw.name !== undefined) opts.name = nameOption(raw.name);
   if (raw.envDir !== undefined) opts.envDir = raw.envDir;
   if (raw.spec !== undefined) opts.spec = raw.spec;
-  if (raw.registry !== undefined) opts.registry = raw.registry;
+  if (raw.registry !== undefined) opts.registry = registryOption(raw.registry);
   if (raw.reloadCmd !== undefined) opts.reloadCmd = raw.reloadCmd;
-  if (raw.logLevel !== undefined) opts.logLevel = raw.logLevel;
-  if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) throw new RenderUsageError(`--log-level ${opts.logLevel}: expected one of ${LOG_LEVELS.join(", ")}`);
   if (opts.watch && !opts.registry) throw new RenderUsageError("--watch needs --registry (the registry to follow)");
   if (opts.watch && opts.execReplace) throw new RenderUsageError("--watch and --exec-replace conflict: a replaced process cannot re-render");
   if (opts.reloadCmd !== undefined && raw.reloadSignal !== undefined) throw new RenderUsageError("--reload-cmd and --reload-signal conflict: pick one");

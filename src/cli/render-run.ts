@@ -1,14 +1,14 @@
 // `portolan render`: env layers -> validated config -> (wait) -> templates rendered in memory -> files written.
 // `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
 // container-start path (see render-fast.ts).
-import { readFileSync } from "node:fs";
-import { BackendAuthError, RegistryUriError } from "../core/errors.js";
+import { BackendAuthError, RegistryUriError, UsageError } from "../core/errors.js";
+import { addSecrets, writeStderr, writeStdout } from "../core/output.js";
 import type { Registry } from "../core/registry.js";
 import { loadConfig } from "../render/config.js";
-import { ConfigError, EXIT_SOFTWARE, SpecError } from "../render/errors.js";
+import { ConfigError, EXIT_SOFTWARE, EXIT_USAGE, SpecError } from "../render/errors.js";
 import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
 import { RegistryAuthError, RegistryReadError, RenderUsageError } from "../render/run-errors.js";
-import { createMasker } from "../render/secrets.js";
+import { MAX_CONFIG_FILE_BYTES, readTextLimited } from "../render/limits.js";
 import { ServiceDirectory } from "../render/services.js";
 import { loadSpec } from "../render/spec.js";
 import type { ResolvedConfig } from "../render/types.js";
@@ -65,8 +65,11 @@ export async function logResults(log: LazyLogger, results: WriteResult[]): Promi
   }
 }
 
-/** Small config files are read synchronously at start: cheaper than async round trips (errors keep their `code`). */
-const readText = async (path: string): Promise<string> => readFileSync(path, "utf8");
+/**
+ * Small config files are read synchronously at start: cheaper than async round trips (errors keep their `code`).
+ * Each is bounded (limits.ts): a file over the limit is refused unread.
+ */
+const readText = async (path: string): Promise<string> => readTextLimited(path, MAX_CONFIG_FILE_BYTES);
 
 /** Everything up to (and including) writing the files. Nothing is written unless every step before succeeded. */
 export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: AbortSignal): Promise<Prepared> {
@@ -80,6 +83,7 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
     filesOverrideEnv: opts.filesOverrideEnv,
     processEnv: process.env,
     ...(spec && { spec }),
+    onSecrets: addSecrets,
   });
   for (const w of config.warnings ?? []) await log.log("warn", { variable: w.variable, code: w.code }, w.message);
   const templates = await loadTemplates(opts.templates, opts.templateDirs);
@@ -118,26 +122,29 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
   }
 }
 
-/** `--dry-run`: what would be written, secret values masked. */
+/** `--dry-run`: what would be written (secret values are masked by writeStdout, like every output). */
 export function formatDryRun(p: Prepared): string {
-  const mask = createMasker(p.config);
   let out = "";
   p.rendered.outputs.forEach((o, i) => {
     const r = p.results[i]!;
     out += `--- ${o.dest} (${r.status}, mode 0${r.mode.toString(8)})\n`;
-    out += mask(o.content);
+    out += o.content;
     if (!o.content.endsWith("\n")) out += "\n";
   });
   return out;
 }
 
-/** Prints a failure (never a secret: messages name variables and files, not values) and returns the exit code. */
+/**
+ * Prints a failure and returns the exit code. Messages name variables and files, not values; whatever else they
+ * hold passes the process's redactor (writeStderr). An error without an exit code is a bug: its stack is printed.
+ */
 export function reportFailure(command: string, err: unknown): number {
-  const code = (err as { exitCode?: unknown }).exitCode;
+  const code = (err as { exitCode?: unknown } | undefined)?.exitCode;
   const text = err instanceof ConfigError || err instanceof SpecError ? err.format() : err instanceof Error ? err.message : String(err);
-  process.stderr.write(`portolan ${command}: ${text}\n`);
+  writeStderr(`portolan ${command}: ${text}\n`);
   if (typeof code === "number") return code;
-  if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  if (err instanceof UsageError) return EXIT_USAGE;
+  if (err instanceof Error && err.stack) writeStderr(`${err.stack}\n`);
   return EXIT_SOFTWARE;
 }
 
@@ -147,7 +154,7 @@ export async function runRender(raw: RawRenderOptions): Promise<number> {
     const log = new LazyLogger(opts.logLevel);
     const p = await prepare(opts, log);
     await p.registry?.close();
-    if (opts.dryRun) process.stdout.write(formatDryRun(p));
+    if (opts.dryRun) writeStdout(formatDryRun(p));
     return 0;
   } catch (err) {
     return reportFailure("render", err);

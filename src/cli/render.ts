@@ -15,9 +15,6 @@ export function addFlags(cmd: Command, mode: "render" | "exec"): Command {
   return cmd;
 }
 
-export const EXIT_CODES_HELP = `Exit codes: 64 usage, 65 template error, 66 template unreadable, 69 registry unavailable,
-71 program could not start, 73 output not writable, 75 --wait timeout, 78 configuration invalid.`;
-
 export function renderCommand(): Command {
   const cmd = new Command("render")
     .description("layer env files and process env, validate against --spec, render templates, write changed files, exit");
@@ -25,8 +22,6 @@ export function renderCommand(): Command {
   cmd.addHelpText(
     "after",
     `
-\${EXIT_CODES_HELP}
-
 Example:
   portolan render --env-dir /etc/push --name push-server --spec /app/spec.yaml \\
     --template /app/config.json.mustache:/app/config.json`,

@@ -2,17 +2,20 @@
 // file) and loaded by dist/src/cli/portolan.cjs with a V8 code cache. `render`/`exec` go straight to the fast
 // path; everything else (and --help) goes to main.ts and commander. Both paths behave the same; this one skips
 // Node's ES-module loader, which costs more than the work itself at every container start.
+import { EXIT_SOFTWARE } from "../core/exit-codes.js";
+import { crashText, installCrashHandler, writeStderr } from "../core/output.js";
 import { runFast, wantsHelp } from "./render-fast.js";
 
 /** Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. */
 export async function start(argv: string[]): Promise<void> {
   const first = argv[2];
   const rest = argv.slice(3);
+  installCrashHandler(EXIT_SOFTWARE);
   try {
-    if ((first === "render" || first === "exec") && !wantsHelp(rest)) process.exitCode = await runFast(first, rest);
+    if ((first === "render" || first === "exec") && !wantsHelp(rest, first)) process.exitCode = await runFast(first, rest);
     else await import("./main.js"); // runs main(process.argv) when loaded
   } catch (err) {
-    process.stderr.write(`portolan: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    writeStderr(crashText(err));
+    process.exitCode = EXIT_SOFTWARE;
   }
 }

@@ -28,6 +28,13 @@ export function backoff(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF,
   return Math.round(base * (1 - opts.jitter) + base * opts.jitter * random());
 }
 
+/**
+ * The longest duration any option accepts: 596h (about 24.8 days), just under the 2^31-1 ms a Node timer can
+ * wait (a longer setTimeout fires after 1 ms).
+ */
+export const MAX_DURATION_MS = 596 * 3_600_000;
+export const MAX_DURATION_TEXT = "596h";
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses Go-style durations used by registrator and Consul ("10s", "1m", "1.5s", "250ms", "1m30s"). Returns undefined if malformed. */

@@ -8,10 +8,10 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { PortolanError } from "../core/errors.js";
+import { PortolanError, UsageError } from "../core/errors.js";
 import { lines, type ContainerInfo, type DockerEvent, type DockerPort } from "./engine.js";
 
-export class DockerHostError extends PortolanError {
+export class DockerHostError extends UsageError {
   override name = "DockerHostError";
 }
 

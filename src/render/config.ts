@@ -26,6 +26,8 @@ import { promises as fsp } from "node:fs";
 import { parseEnvFile, type EnvFormat } from "./envfile.js";
 import { ConfigError } from "./errors.js";
 import { applySpecDefaults, envDirFiles, mergeLayers, planSecretFiles, processEnvLayer, stripOneNewline, type Assignment } from "./layers.js";
+import { Redactor, secretForms, secretFormsProblem } from "../core/redact.js";
+import { InputTooLargeError } from "./limits.js";
 import { DEFAULT_SECRET_NAME_PATTERN, isSecretName, MASK } from "./secrets.js";
 import { checkVariables, type Spec } from "./spec.js";
 import type { ConfigProblem, ResolvedConfig, ResolvedValue } from "./types.js";
@@ -53,6 +55,12 @@ export interface LoadConfigOptions {
   secretNamePattern?: RegExp | null;
   /** Injectable file reader (env files and NAME_FILE files); errors carry Node's `code` (ENOENT, EACCES...). */
   readFile?: (path: string) => Promise<string>;
+  /**
+   * Called with every form of every secret value (core/redact.ts secretForms) as soon as they are known, before
+   * any problem is reported: the CLI hands them to the process's redactor, so that no message (not even one about
+   * a non-secret variable whose value contains a secret) shows them.
+   */
+  onSecrets?: (forms: string[]) => void;
 }
 
 const defaultReadFile = (p: string) => fsp.readFile(p, "utf8");
@@ -68,7 +76,7 @@ async function tryRead(read: (p: string) => Promise<string>, path: string): Prom
 }
 
 const isMissing = (err: NodeJS.ErrnoException) => err.code === "ENOENT" || err.code === "ENOTDIR";
-const errText = (err: NodeJS.ErrnoException) => err.code ?? err.message;
+const errText = (err: NodeJS.ErrnoException) => (err instanceof InputTooLargeError ? err.message : (err.code ?? err.message));
 
 /** The env files loadConfig reads, in precedence order (lowest first). */
 export function envFileList(opts: Pick<LoadConfigOptions, "envFiles" | "envDir" | "name">): EnvFileRef[] {
@@ -93,6 +101,10 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
       if (isMissing(r.err) && f.optional) return;
       const code = isMissing(r.err) ? "file-missing" : "file-unreadable";
       const what = isMissing(r.err) ? "not found" : `cannot be read (${errText(r.err)})`;
+      if (r.err instanceof InputTooLargeError) {
+        problems.push({ code: "too-large", message: `environment file ${f.path}: ${r.err.message}` });
+        return;
+      }
       problems.push({ code, message: `environment file ${f.path}: ${what}` });
       return;
     }
@@ -140,14 +152,47 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
     if (secret) secrets.add(name);
     values.set(name, { value: l.value, typed: declared?.has(name) ? undefined : l.value, source: l.source, secret });
   }
+  // Raw forms first: validation messages about other variables are redacted with them (DATABASE_URL=mysql://u:<secret>@db).
+  const rawForms = [...secrets].flatMap((n) => secretForms(values.get(n)!.value));
+  opts.onSecrets?.(rawForms);
+  const redactor = new Redactor();
+  redactor.add(rawForms);
+  problems.push(...valueProblems(values));
   if (opts.spec) {
-    const checked = checkVariables(values, opts.spec);
+    const checked = checkVariables(values, opts.spec, (text) => redactor.redact(text));
     // A NAME whose NAME_FILE could not be read is already reported; do not also call it missing.
     problems.push(...checked.problems.filter((p) => !(p.code === "missing" && unreadable.has(p.variable ?? ""))));
     for (const [name, typed] of checked.typed) values.get(name)!.typed = typed;
   }
+  problems.push(...secretProblems(values, secrets, opts.onSecrets));
   if (problems.length > 0) throw new ConfigError(problems);
   return { values, secrets, warnings };
+}
+
+/** NUL bytes: no environment variable can hold one (execve would refuse it). Names the variable, never the value. */
+function valueProblems(values: Map<string, ResolvedValue>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [name, v] of values) {
+    if (v.value.includes("\0")) {
+      problems.push({ variable: name, source: v.source, code: "invalid", message: `${name} (${formatProvenance(v.source)}): contains a NUL byte, which no environment variable can hold` });
+    }
+  }
+  return problems;
+}
+
+/** Every form of every secret (typed forms too, now known) goes to `onSecrets`; secrets too short to mask are problems. */
+function secretProblems(values: Map<string, ResolvedValue>, secrets: Set<string>, onSecrets: LoadConfigOptions["onSecrets"]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const all: string[] = [];
+  for (const name of secrets) {
+    const v = values.get(name)!;
+    const forms = secretForms(v.value, v.typed);
+    all.push(...forms);
+    const why = forms.length > 0 ? secretFormsProblem(v.value, forms) : undefined;
+    if (why) problems.push({ variable: name, source: v.source, code: "secret-too-short", message: `${name} (${formatProvenance(v.source)}) ${why}` });
+  }
+  onSecrets?.(all);
+  return problems;
 }
 
 /** The environment for the child program: every resolved variable's raw value. */

@@ -4,27 +4,22 @@
 // 126, 127 or 128+signal), so an operator can tell "portolan refused to start the program" from "the program
 // failed". `exec` otherwise exits with the child's own code, or 128+signal when the child was killed.
 
-import { EXIT_USAGE, PortolanError } from "../core/errors.js";
+import { PortolanError } from "../core/errors.js";
+import { EXIT_CONFIG } from "../core/exit-codes.js";
 import type { ConfigProblem } from "./types.js";
 
-/** EX_USAGE: bad flags or arguments (the same code for every command). */
-export { EXIT_USAGE };
-/** EX_DATAERR: a template failed to render (unknown name, syntax error). */
-export const EXIT_TEMPLATE = 65;
-/** EX_NOINPUT: a template source (or another named input that is not an env file) does not exist or is unreadable. */
-export const EXIT_NOINPUT = 66;
-/** EX_UNAVAILABLE: the registry (`--registry`) could not be reached. */
-export const EXIT_UNAVAILABLE = 69;
-/** EX_SOFTWARE: internal error (a bug in portolan). */
-export const EXIT_SOFTWARE = 70;
-/** EX_OSERR: the child could not be started (fork/exec failed, command not found). */
-export const EXIT_OSERR = 71;
-/** EX_CANTCREAT: an output file could not be written. */
-export const EXIT_CANTCREAT = 73;
-/** EX_TEMPFAIL: `--wait` targets did not become ready within `--wait-timeout`. */
-export const EXIT_TEMPFAIL = 75;
-/** EX_CONFIG: the configuration is invalid (env files, spec, missing/mistyped variables, NAME_FILE problems). */
-export const EXIT_CONFIG = 78;
+// The named codes, with their meanings, are in src/core/exit-codes.ts (one table for --help and README.md).
+export {
+  EXIT_CANTCREAT,
+  EXIT_CONFIG,
+  EXIT_NOINPUT,
+  EXIT_OSERR,
+  EXIT_SOFTWARE,
+  EXIT_TEMPFAIL,
+  EXIT_TEMPLATE,
+  EXIT_UNAVAILABLE,
+  EXIT_USAGE,
+} from "../core/exit-codes.js";
 
 /** One line for a problem: the message already names the variable and where its value came from. */
 export function formatProblem(p: ConfigProblem): string {

@@ -1,7 +1,8 @@
 // Templates from disk -> rendered, validated outputs in memory. Reading is the only effect here; nothing is
 // written: the caller hands the outputs to the writer once every template has rendered without a problem.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { MAX_OUTPUT_BYTES, MAX_TEMPLATE_BYTES, readTextLimited } from "./limits.js";
 import { MissingTemplateNameError, TemplateReadError, type MissingNameAt } from "./run-errors.js";
 import type { ServiceDirectory } from "./services.js";
 import { usedServiceNames } from "./services.js";
@@ -55,7 +56,7 @@ export async function loadTemplates(templates: TemplateSpec[], dirs: TemplateDir
   // Synchronous reads: a few small files at container start (see writer.ts).
   return all.map((t) => {
     try {
-      return { ...t, source: readFileSync(t.src, "utf8") };
+      return { ...t, source: readTextLimited(t.src, MAX_TEMPLATE_BYTES) };
     } catch (err) {
       throw new TemplateReadError({ path: t.src, cause: err });
     }
@@ -85,7 +86,7 @@ export function renderAll(templates: LoadedTemplate[], view: Map<string, unknown
   const missing: MissingNameAt[] = [];
   const used = new Set<string>();
   for (const t of templates) {
-    const r = renderTemplate(t.source, t.src, view, { format: formatFor(t.dest) });
+    const r = renderTemplate(t.source, t.src, view, { format: formatFor(t.dest), maxOutput: MAX_OUTPUT_BYTES });
     for (const m of r.missing) missing.push({ file: t.src, ...m });
     for (const u of r.used) used.add(u);
     const out: PlannedOutput = { dest: t.dest, content: r.output, usesSecret: r.usesSecret };

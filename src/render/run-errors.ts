@@ -18,6 +18,21 @@ export class TemplateSyntaxError extends PortolanError {
   }
 }
 
+/** A template's output grew past its limit (limits.ts MAX_OUTPUT_BYTES), e.g. a loop over a very long list. */
+export class TemplateOutputTooLargeError extends PortolanError {
+  override name = "TemplateOutputTooLargeError";
+  readonly exitCode = EXIT_TEMPLATE;
+  readonly file: string | undefined;
+  readonly line: number;
+  readonly limit: number;
+  constructor(opts: { file?: string; line: number; limit: number }) {
+    super(`${opts.file ?? "template"}:${opts.line}: output longer than the limit of ${opts.limit} characters`);
+    this.file = opts.file;
+    this.line = opts.line;
+    this.limit = opts.limit;
+  }
+}
+
 export interface MissingNameAt {
   file: string;
   name: string;

@@ -7,12 +7,13 @@
 //   3. its name matches the secret-name pattern: DEFAULT_SECRET_NAME_PATTERN unless the caller passes another
 //      one (or null to switch name-based detection off).
 
+import { MASK, Redactor, secretForms } from "../core/redact.js";
 import type { ResolvedConfig } from "./types.js";
+
+export { MASK };
 
 /** Names ending in PASSWORD, SECRET, TOKEN, KEY, CREDENTIAL or CREDENTIALS (any case): DB_PASSWORD, API_KEY, GH_TOKEN. */
 export const DEFAULT_SECRET_NAME_PATTERN = /(PASSWORD|SECRET|TOKEN|KEY|CREDENTIALS?)$/i;
-
-export const MASK = "********";
 
 /** Rules 1 and 3 above (rule 2 is applied where NAME_FILE values are made). */
 export function isSecretName(name: string, specSecret: boolean | undefined, pattern: RegExp | null = DEFAULT_SECRET_NAME_PATTERN): boolean {
@@ -21,34 +22,26 @@ export function isSecretName(name: string, specSecret: boolean | undefined, patt
 }
 
 /**
- * The strings to hide: every non-empty secret value, plus its JSON-escaped form when that differs
- * (a multi-line or quoted secret rendered into a .json file), longest first so that a secret containing
- * another secret is masked whole.
+ * The strings to hide: every form (raw, JSON-escaped, URL-encoded, typed; see core/redact.ts) of every non-empty
+ * secret value, longest first so that a secret containing another secret is masked whole.
  */
 export function secretStrings(config: ResolvedConfig): string[] {
   const out = new Set<string>();
   for (const name of config.secrets) {
-    const v = config.values.get(name)?.value;
-    if (!v) continue;
-    out.add(v);
-    const escaped = JSON.stringify(v).slice(1, -1);
-    if (escaped !== v) out.add(escaped);
+    const v = config.values.get(name);
+    if (v) for (const f of secretForms(v.value, v.typed)) out.add(f);
   }
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** Returns a function that replaces every occurrence of every secret value with `********`. */
+/** Returns a function that masks every form of every secret value, and URL credentials (core/redact.ts). */
 export function createMasker(config: ResolvedConfig): (text: string) => string {
-  const secrets = secretStrings(config);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
-    return out;
-  };
+  const r = new Redactor();
+  r.add(secretStrings(config));
+  return (text) => r.redact(text);
 }
 
-/** Replaces every secret value occurring in `text` with `********` (longest first; empty values skipped). */
+/** Masks every secret value occurring in `text` with `********` (longest first; empty values skipped). */
 export function maskSecrets(text: string, config: ResolvedConfig): string {
   return createMasker(config)(text);
 }

@@ -248,10 +248,14 @@ function variableFromData(name: string, raw: unknown, report: Report): VariableS
 
 const MAX_SHOWN = 80;
 
-/** How a value may appear in a message: quoted (and shortened) when not secret, "the value" when secret. */
-export function showValue(value: string, secret: boolean): string {
+/**
+ * How a value may appear in a message: quoted (and shortened) when not secret, "the value" when secret. `redact`
+ * masks secrets inside a non-secret value (a password inside a URL) before it is shortened: a cut through a
+ * secret would leave a piece no later masking recognises.
+ */
+export function showValue(value: string, secret: boolean, redact: (text: string) => string = (t) => t): string {
   if (secret) return "the value";
-  const q = JSON.stringify(value);
+  const q = redact(JSON.stringify(value));
   return q.length > MAX_SHOWN ? `${q.slice(0, MAX_SHOWN - 2)}…"` : q;
 }
 
@@ -264,9 +268,14 @@ export interface CheckableValue {
 
 /**
  * Pure: checks every declared variable and returns every problem (never stops at the first) plus the typed
- * values of those that passed. Undeclared variables are not looked at. Messages never contain secret values.
+ * values of those that passed. Undeclared variables are not looked at. Messages never contain secret values:
+ * a secret's own value is never quoted, and `redact` masks secrets inside the others.
  */
-export function checkVariables(values: ReadonlyMap<string, CheckableValue>, spec: Spec): { problems: ConfigProblem[]; typed: Map<string, unknown> } {
+export function checkVariables(
+  values: ReadonlyMap<string, CheckableValue>,
+  spec: Spec,
+  redact: (text: string) => string = (t) => t,
+): { problems: ConfigProblem[]; typed: Map<string, unknown> } {
   const problems: ConfigProblem[] = [];
   const typed = new Map<string, unknown>();
   for (const v of spec.variables.values()) {
@@ -279,7 +288,7 @@ export function checkVariables(values: ReadonlyMap<string, CheckableValue>, spec
       }
       continue;
     }
-    const prefix = `${v.name} (${formatProvenance(rv.source)}): ${showValue(rv.value, rv.secret)}`;
+    const prefix = `${v.name} (${formatProvenance(rv.source)}): ${showValue(rv.value, rv.secret, redact)}`;
     const invalid = (reason: string) => problems.push({ variable: v.name, source: rv.source, code: "invalid", message: `${prefix} ${reason}` });
     const checked = checkType(rv.value, v);
     if (!checked.ok) invalid(checked.reason);

@@ -1,10 +1,11 @@
 // Pure template step: mustache source + in-memory view -> { output, used, missing }. Never touches disk.
 //
-// mustache.js only parses (`Mustache.parse` gives tokens with offsets); rendering is done here so that
-// an unknown name becomes a `missing` entry with its line instead of an empty string, HTML escaping
-// never happens, and values are escaped for the output format (JSON) where it has one.
-import Mustache from "mustache";
-import { TemplateSyntaxError } from "./run-errors.js";
+// Parsing gives mustache.js's token tree (mustache-parse.ts: the same tree as Mustache.parse, in memory
+// proportional to the template); rendering is done here so that an unknown name becomes a `missing` entry with
+// its line instead of an empty string, HTML escaping never happens, and values are escaped for the output
+// format (JSON) where it has one.
+import { parseMustache, type Token } from "./mustache-parse.js";
+import { TemplateOutputTooLargeError, TemplateSyntaxError } from "./run-errors.js";
 
 /** How interpolated values are escaped: `json` for `.json` destinations (JSON string escaping), else none. */
 export type OutputFormat = "text" | "json";
@@ -29,6 +30,8 @@ export interface LazyLookup {
 
 export interface RenderTemplateOptions {
   format?: OutputFormat;
+  /** Longest output (in UTF-16 code units, i.e. characters for most text); longer fails with TemplateOutputTooLargeError. */
+  maxOutput?: number;
 }
 
 export interface MissingName {
@@ -51,7 +54,6 @@ export function formatFor(dest: string): OutputFormat {
   return dest.toLowerCase().endsWith(".json") ? "json" : "text";
 }
 
-type Token = [string, string, number, number, Token[]?, number?];
 
 /** A loop frame: exposes `first`, `last`, `index` (0-based) and `number` (1-based) to the section body. */
 interface LoopFrame {
@@ -106,7 +108,7 @@ function varHelper(v: ViewVar, key: string): unknown {
 
 /** One step of a dotted lookup inside a value; NOT_FOUND when the value has no such key. */
 function step(value: unknown, key: string): unknown {
-  if (value === null || value === undefined) return NOT_FOUND;
+  if (value === null || value === undefined || value instanceof DotFrame) return NOT_FOUND;
   if (value instanceof ViewVar) return varHelper(value, key);
   if (typeof value === "object" && LOOKUP in value) return (value as LazyLookup)[LOOKUP](key);
   if (value instanceof Map) return value.has(key) ? value.get(key) : NOT_FOUND;
@@ -114,8 +116,23 @@ function step(value: unknown, key: string): unknown {
   return NOT_FOUND;
 }
 
+/**
+ * The context a section over a scalar value pushes (mustache: `{{#NAME}}{{.}}{{/NAME}}` prints NAME's value).
+ * Only `{{.}}` sees it; other names look past it, so a variable's helpers (`value`, `typed`) never shadow names.
+ */
+class DotFrame {
+  constructor(readonly value: unknown) {}
+}
+
+/** `{{.}}`: the current context value — a list item, or the value of the enclosing section; nothing at top level. */
+function currentContext(stack: unknown[]): unknown {
+  const top = stack[stack.length - 1];
+  if (top instanceof DotFrame) return top.value;
+  return stack.length > 1 ? top : NOT_FOUND; // stack[0] is the whole view: {{.}} outside any section is not a value
+}
+
 function lookup(stack: unknown[], name: string): unknown {
-  if (name === ".") return stack[stack.length - 1];
+  if (name === ".") return currentContext(stack);
   const parts = name.split(".");
   const head = parts[0]!;
   for (let i = stack.length - 1; i >= 0; i--) {
@@ -160,6 +177,7 @@ class Renderer {
   constructor(
     private readonly lineStarts: number[],
     private readonly format: OutputFormat,
+    private readonly maxOutput: number,
   ) {}
 
   usedNames(): string[] {
@@ -206,7 +224,7 @@ class Renderer {
           } else if (typeof v === "object") {
             out += this.render(body, [...stack, v]);
           } else {
-            out += this.render(body, stack);
+            out += this.render(body, [...stack, new DotFrame(raw)]);
           }
           break;
         }
@@ -221,6 +239,7 @@ class Renderer {
           // "!" comments and "=" delimiter changes produce nothing.
           break;
       }
+      if (out.length > this.maxOutput) throw new TemplateOutputTooLargeError({ line: lineAt(this.lineStarts, start), limit: this.maxOutput });
     }
     return out;
   }
@@ -254,17 +273,18 @@ export function renderTemplate(src: string, file: string, view: unknown, opts: R
   const lineStarts = lineStartsOf(src);
   let tokens: Token[];
   try {
-    tokens = Mustache.parse(src, ["{{", "}}"]) as unknown as Token[];
+    tokens = parseMustache(src);
   } catch (err) {
     const message = (err as Error).message;
     throw new TemplateSyntaxError({ file, line: syntaxErrorLine(src, lineStarts, message), message, cause: err });
   }
-  const r = new Renderer(lineStarts, opts.format ?? "text");
+  const r = new Renderer(lineStarts, opts.format ?? "text", opts.maxOutput ?? Infinity);
   let output: string;
   try {
     output = r.render(tokens, [view]);
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new TemplateSyntaxError({ file, line: err.line, message: err.detail });
+    if (err instanceof TemplateOutputTooLargeError) throw new TemplateOutputTooLargeError({ file, line: err.line, limit: err.limit });
     throw err;
   }
   return { output, used: r.usedNames(), missing: r.missing, usesSecret: r.usesSecret };

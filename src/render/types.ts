@@ -59,7 +59,9 @@ export type ConfigProblemCode =
   | "secret-file-unreadable"
   | "ignored-line"
   | "overridden"
-  | "env-dir-empty";
+  | "env-dir-empty"
+  | "secret-too-short"
+  | "too-large";
 
 /** One problem found while loading or validating; all are collected and reported at once. */
 export interface ConfigProblem {

@@ -2,6 +2,7 @@
 // the ones that are not. Each target is retried with capped, jittered backoff until the shared deadline.
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { promises as fsp } from "node:fs";
+import { redactUrlCredentials } from "../core/redact.js";
 import { backoff, delay, type BackoffOptions } from "../core/util.js";
 import { RenderUsageError, WaitTimeoutError } from "./run-errors.js";
 
@@ -10,16 +11,37 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
 export const PROBE_TIMEOUT_MS = 2_000;
 export const WAIT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000, jitter: 0.3 };
 
+/** `uri` is what messages show: the target as given, credentials redacted (never the password). */
 export type WaitTarget =
   | { kind: "tcp"; uri: string; host: string; port: number }
-  | { kind: "http"; uri: string; url: string }
+  | { kind: "http"; uri: string; url: string; authorization?: string }
   | { kind: "file"; uri: string; path: string };
 
+/**
+ * `http://user:password@host/` -> the URL without credentials and an `Authorization: Basic` header (fetch refuses
+ * URLs that carry credentials). User and password are percent-decoded, as a browser does.
+ */
+function basicAuth(url: URL): string | undefined {
+  if (url.username === "" && url.password === "") return undefined;
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw new RenderUsageError(`--wait ${redactUrlCredentials(url.href)}: malformed percent-encoding in the credentials`);
+  }
+  url.username = "";
+  url.password = "";
+  return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+}
+
 /** Parses one `--wait` value; throws RenderUsageError for anything else. */
-export function parseWaitTarget(uri: string): WaitTarget {
+export function parseWaitTarget(given: string): WaitTarget {
+  const uri = redactUrlCredentials(given);
   let url: URL;
   try {
-    url = new URL(uri);
+    url = new URL(given);
   } catch {
     throw new RenderUsageError(`--wait ${JSON.stringify(uri)}: expected tcp://HOST:PORT, http(s)://URL or file:///PATH`);
   }
@@ -30,8 +52,10 @@ export function parseWaitTarget(uri: string): WaitTarget {
       return { kind: "tcp", uri, host: url.hostname.replace(/^\[|\]$/g, ""), port };
     }
     case "http:":
-    case "https:":
-      return { kind: "http", uri, url: url.href };
+    case "https:": {
+      const authorization = basicAuth(url);
+      return authorization ? { kind: "http", uri, url: url.href, authorization } : { kind: "http", uri, url: url.href };
+    }
     case "file:":
       if (!url.pathname || url.pathname === "/") throw new RenderUsageError(`--wait ${uri}: file:// needs a path`);
       return { kind: "file", uri, path: decodeURIComponent(url.pathname) };
@@ -57,8 +81,9 @@ async function probeTcp(host: string, port: number, timeoutMs: number): Promise<
   });
 }
 
-async function probeHttp(url: string, timeoutMs: number): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+async function probeHttp(url: string, authorization: string | undefined, timeoutMs: number): Promise<void> {
+  const headers = authorization ? { authorization } : undefined;
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual", ...(headers && { headers }) });
   await res.body?.cancel();
   if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
 }
@@ -69,7 +94,7 @@ export async function probe(t: WaitTarget, timeoutMs = PROBE_TIMEOUT_MS): Promis
     case "tcp":
       return probeTcp(t.host, t.port, timeoutMs);
     case "http":
-      return probeHttp(t.url, timeoutMs);
+      return probeHttp(t.url, t.authorization, timeoutMs);
     case "file":
       return fsp.access(t.path);
   }
@@ -85,7 +110,8 @@ export interface WaitOptions {
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  return e.cause?.code ?? e.code ?? e.message ?? String(err);
+  if (e.name === "TimeoutError") return "timed out"; // AbortSignal.timeout's DOMException (its numeric code means nothing here)
+  return e.cause?.code ?? (typeof e.code === "string" ? e.code : undefined) ?? e.cause?.message ?? e.message ?? String(err);
 }
 
 /** Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down. */

@@ -125,15 +125,15 @@ describe("NAME_FILE", () => {
     read?: boolean;
   }> = [
     { name: "file supplies NAME, one newline stripped", env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
-    { name: "only one trailing newline stripped", files: { "/run/secrets/db": "x\n\n" }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: ["x\n", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
-    { name: "CRLF counts as one newline", files: { "/run/secrets/db": "x\r\n" }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: ["x", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
-    { name: "no newline kept as is", files: { "/run/secrets/db": " x " }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: [" x ", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
+    { name: "only one trailing newline stripped", files: { "/run/secrets/db": "wxyz\n\n" }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: ["wxyz\n", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
+    { name: "CRLF counts as one newline", files: { "/run/secrets/db": "wxyz\r\n" }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: ["wxyz", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
+    { name: "no newline kept as is", files: { "/run/secrets/db": " xyz " }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: [" xyz ", "/run/secrets/db (via DB_PASSWORD_FILE)"] },
     { name: "NAME_FILE in env beats NAME in a file", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD=old\n" }, env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
     { name: "later file's NAME_FILE beats earlier file's NAME", envFiles: ["/a.env", "/b.env"], files: { "/a.env": "DB_PASSWORD=old\n", "/b.env": "DB_PASSWORD_FILE=/run/secrets/db\n" }, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
     { name: "NAME in env beats NAME_FILE in a file (file not read)", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD_FILE=/run/secrets/db\n" }, env: { DB_PASSWORD: "direct" }, want: ["direct", "process env"], warn: ["overridden"], read: false },
     { name: "filesOverrideEnv flips it", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD_FILE=/run/secrets/db\n" }, env: { DB_PASSWORD: "direct" }, filesOverrideEnv: true, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
-    { name: "both in one file: conflict", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD=x\nDB_PASSWORD_FILE=/run/secrets/db\n" }, want: undefined, codes: ["conflict"] },
-    { name: "both in process env: conflict", env: { DB_PASSWORD: "x", DB_PASSWORD_FILE: "/run/secrets/db" }, want: undefined, codes: ["conflict"] },
+    { name: "both in one file: conflict", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD=xxxx\nDB_PASSWORD_FILE=/run/secrets/db\n" }, want: undefined, codes: ["conflict"] },
+    { name: "both in process env: conflict", env: { DB_PASSWORD: "xxxx", DB_PASSWORD_FILE: "/run/secrets/db" }, want: undefined, codes: ["conflict"] },
     { name: "spec default is overridden by the file", spec: "variables:\n  DB_PASSWORD: { default: dflt }\n", env: { DB_PASSWORD_FILE: "/run/secrets/db" }, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
     { name: "empty NAME counts as unset", envFiles: ["/a.env"], files: { "/a.env": "DB_PASSWORD=\nDB_PASSWORD_FILE=/run/secrets/db\n" }, want: [SECRET, "/run/secrets/db (via DB_PASSWORD_FILE)"] },
     { name: "empty NAME_FILE is ignored", env: { DB_PASSWORD_FILE: "" }, want: undefined, read: false },
@@ -178,12 +178,12 @@ describe("secrets and ConfigError", () => {
   it("0_secret by spec, by NAME_FILE, by name pattern; spec secret:false wins over the pattern", async () => {
     const spec = await parseSpec("variables:\n  OPAQUE: { secret: true }\n  PUBLIC_KEY: { secret: false }\n", "s.yaml");
     const c = await loadConfig(
-      opts({ "/s": "v" }, { spec, processEnv: { OPAQUE: "a", PUBLIC_KEY: "b", GH_TOKEN: "c", DB_Password: "d", PLAIN: "e", X_CREDENTIALS_FILE: "/s" } }),
+      opts({ "/s": "vvvv" }, { spec, processEnv: { OPAQUE: "aaaa", PUBLIC_KEY: "b", GH_TOKEN: "cccc", DB_Password: "dddd", PLAIN: "e", X_CREDENTIALS_FILE: "/s" } }),
     );
     expect([...c.secrets].sort()).toEqual(["DB_Password", "GH_TOKEN", "OPAQUE", "X_CREDENTIALS"]);
   });
   it("1_secretNamePattern null or custom", async () => {
-    const env = { GH_TOKEN: "c", MY_PRIVATE: "p" };
+    const env = { GH_TOKEN: "cccc", MY_PRIVATE: "pppp" };
     expect([...(await loadConfig(opts({}, { processEnv: env, secretNamePattern: null }))).secrets]).toEqual([]);
     expect([...(await loadConfig(opts({}, { processEnv: env, secretNamePattern: /PRIVATE$/ }))).secrets]).toEqual(["MY_PRIVATE"]);
   });

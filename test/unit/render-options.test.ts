@@ -1,8 +1,9 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { addFlags } from "../../src/cli/render.js";
-import { parseArgv, parseRenderOptions, type RawRenderOptions } from "../../src/cli/render-options.js";
-import { RenderUsageError } from "../../src/render/run-errors.js";
+import { wantsHelp } from "../../src/cli/render-fast.js";
+import { parseArgv, parseRenderOptions, splitProgram, type RawRenderOptions } from "../../src/cli/render-options.js";
+import { UsageError } from "../../src/core/errors.js";
 
 /** What commander hands the action for the same argv (undefined values dropped, as parseArgs does). */
 function viaCommander(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
@@ -70,10 +71,62 @@ describe("parseRenderOptions", () => {
     ["max_below_min_quiet", "exec", ["--watch-min-quiet", "2s", "--watch-max-quiet", "1s", "--", "true"]],
     ["exec_flag_on_render", "render", ["--exec-replace"]],
     ["bad_log_level", "render", ["--log-level", "loud"]],
+    ["kill_timeout_beyond_timers", "exec", ["--kill-timeout", "720h", "--", "true"]],
+    ["wait_timeout_beyond_timers", "render", ["--wait-timeout", "597h"]],
+    ["watch_min_quiet_beyond_timers", "exec", ["--watch-min-quiet", "999999999s", "--", "true"]],
+    ["watch_max_quiet_beyond_timers", "exec", ["--watch-max-quiet", "25000h", "--", "true"]],
+    ["flag_after_program_unknown_to_portolan_is_fine_but_before_is_not", "exec", ["--bogus", "sh"]],
+    ["name_with_a_slash", "render", ["--name", "../../etc/passwd"]],
+    ["name_empty", "render", ["--name", ""]],
+    ["reload_signal_kill", "exec", ["--reload-signal", "KILL", "--", "true"]],
+    ["reload_signal_stop", "exec", ["--reload-signal", "SIGSTOP", "--", "true"]],
+    ["registry_unknown_scheme_before_waiting", "render", ["--registry", "nope://x", "--wait", "tcp://127.0.0.1:1"]],
+    ["registry_without_scheme", "render", ["--registry", "127.0.0.1:8500"]],
   ];
   bad.forEach(([name, mode, args], i) =>
     it(`${1 + i}_rejects_${name}`, () => {
-      expect(() => parseRenderOptions(parseArgv(args, mode).raw, mode)).toThrow(RenderUsageError);
+      expect(() => parseRenderOptions(parseArgv(args, mode).raw, mode)).toThrow(UsageError);
     }),
   );
+});
+
+describe("parseRenderOptions environment", () => {
+  it("0_log_level_from_env_validated", () => {
+    expect(parseRenderOptions({}, "render", { PORTOLAN_LOG_LEVEL: "debug" }).logLevel).toBe("debug");
+    expect(parseRenderOptions({}, "render", {}).logLevel).toBe("info");
+    expect(() => parseRenderOptions({}, "render", { PORTOLAN_LOG_LEVEL: "loud" })).toThrow(UsageError);
+    expect(parseRenderOptions({ logLevel: "warn" }, "render", { PORTOLAN_LOG_LEVEL: "loud" }).logLevel).toBe("warn");
+  });
+  it("1_longest_duration_accepted", () => {
+    expect(parseRenderOptions({ killTimeout: "596h" }, "exec", {}).killTimeoutMs).toBe(596 * 3_600_000);
+  });
+});
+
+describe("splitProgram / parseArgv for exec", () => {
+  const rows: Array<[string, string[], string[], string[] | undefined]> = [
+    ["after_double_dash", ["--name", "x", "--", "sh", "-c", "y"], ["--name", "x"], ["sh", "-c", "y"]],
+    ["program_without_double_dash", ["--name", "x", "node", "app.js", "--name", "y"], ["--name", "x"], ["node", "app.js", "--name", "y"]],
+    ["flag_value_that_looks_like_a_program", ["--reload-cmd", "kill", "sh"], ["--reload-cmd", "kill"], ["sh"]],
+    ["equals_form", ["--name=x", "sh", "--help"], ["--name=x"], ["sh", "--help"]],
+    ["boolean_flag_does_not_take_a_value", ["--watch", "sh"], ["--watch"], ["sh"]],
+    ["double_dash_after_program_is_the_programs", ["sh", "--", "x"], [], ["sh", "--", "x"]],
+    ["no_program", ["--name", "x"], ["--name", "x"], undefined],
+  ];
+  rows.forEach(([name, args, flags, program], i) =>
+    it(`${i}_${name}`, () => {
+      expect(splitProgram(args, "exec")).toEqual({ flags, program });
+    }),
+  );
+  it(`${rows.length}_parseArgv_gives_the_program_its_flags`, () => {
+    expect(parseArgv(["--log-level", "warn", "sh", "-c", "x", "--name", "y"], "exec")).toEqual({ raw: { logLevel: "warn" }, positionals: ["sh", "-c", "x", "--name", "y"] });
+  });
+  it(`${rows.length + 1}_render_has_no_program`, () => {
+    expect(splitProgram(["--name", "x", "stray"], "render")).toEqual({ flags: ["--name", "x", "stray"], program: undefined });
+  });
+  it(`${rows.length + 2}_help_only_from_portolans_own_flags`, () => {
+    expect(wantsHelp(["--help"], "exec")).toBe(true);
+    expect(wantsHelp(["--name", "x", "-h"], "exec")).toBe(true);
+    expect(wantsHelp(["sh", "--help"], "exec")).toBe(false);
+    expect(wantsHelp(["--", "sh", "--help"], "exec")).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Instance } from "../../src/core/model.js";
-import { TemplateSyntaxError } from "../../src/render/run-errors.js";
+import { TemplateOutputTooLargeError, TemplateSyntaxError } from "../../src/render/run-errors.js";
 import { ServiceDirectory, usedServiceNames } from "../../src/render/services.js";
 import { formatFor, renderTemplate, ViewVar } from "../../src/render/template.js";
 
@@ -34,6 +34,8 @@ const view = {
   PASSWORD: v("s3cret", "s3cret", true),
   TIMEOUT: v("15s", 15000),
   HOSTILE: v('$(touch /tmp/x) `id` {{NAME}} "q" \'s\' <b>&amp;\nline2\\'),
+  LIST: v("x,y", ["x", "y"]),
+  value: v("outer"),
   services,
 };
 
@@ -59,6 +61,12 @@ const text: Array<{ name: string; src: string; out: string; used?: string[] }> =
   { name: "helper_typed_and_value", src: "{{TIMEOUT.typed}}ms from {{TIMEOUT.value}} / {{TIMEOUT}}", out: "15000ms from 15s / 15s" },
   { name: "helper_json_typed", src: "{{{PEERS.json}}} {{{ON.json}}} {{{NAME.json}}}", out: '[{"host":"a","port":1,"address":"a:1"},{"host":"b","port":2,"address":"b:2"}] true "push"' },
   { name: "comments_and_delimiters", src: "{{! note }}{{=<% %>=}}<% NAME %> {{NAME}}", out: "push {{NAME}}" },
+  { name: "dot_in_section_over_a_scalar_is_its_value", src: "{{#NAME}}[{{.}}]{{/NAME}}", out: "[push]" },
+  { name: "dot_over_a_typed_number_is_the_raw_value", src: "{{#TIMEOUT}}{{.}}{{/TIMEOUT}}", out: "15s" },
+  { name: "dot_in_a_list_of_strings_is_the_item", src: "{{#LIST}}{{.}}{{^last}};{{/last}}{{/LIST}}", out: "x;y" },
+  { name: "dot_in_a_boolean_section_is_the_boolean", src: "{{#PEERS}}{{#first}}{{.}}{{/first}}{{/PEERS}}", out: "true" },
+  { name: "dot_item_object_as_json", src: "{{#PEERS}}{{^first}}{{.}}{{/first}}{{/PEERS}}", out: '{"host":"b","port":2,"address":"b:2"}' },
+  { name: "names_inside_dot_section_look_past_it", src: "{{#NAME}}{{PORT}} {{value}}{{/NAME}}", out: "8080 outer" },
 ];
 
 describe("renderTemplate text", () => {
@@ -82,6 +90,7 @@ const missing: Array<{ name: string; src: string; missing: Array<{ name: string;
   { name: "unknown_dotted_tail", src: "{{NAME.length}}", missing: [{ name: "NAME.length", line: 1 }] },
   { name: "after_delimiter_change", src: "{{=<% %>=}}\n\n<% GONE %>", missing: [{ name: "GONE", line: 3 }] },
   { name: "no_services_without_registry", src: "{{#services.db}}{{/services.db}}", missing: [] },
+  { name: "dot_outside_any_section", src: "a\n{{.}}", missing: [{ name: ".", line: 2 }] },
 ];
 
 describe("renderTemplate missing names", () => {
@@ -141,11 +150,23 @@ describe("renderTemplate secrets and syntax errors", () => {
       expect((caught as TemplateSyntaxError).line).toBe(line);
     }),
   );
-  it("4_used_service_names", () => {
+  it("4_output_over_the_limit", () => {
+    let caught: unknown;
+    try {
+      renderTemplate("a\n{{#LIST}}{{HOSTILE}}{{/LIST}}", "big.tmpl", view, { maxOutput: 60 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TemplateOutputTooLargeError);
+    expect((caught as TemplateOutputTooLargeError).file).toBe("big.tmpl");
+    expect((caught as TemplateOutputTooLargeError).line).toBe(2);
+    expect(renderTemplate("{{#LIST}}{{.}}{{/LIST}}", "t", view, { maxOutput: 2 }).output).toBe("xy");
+  });
+  it("5_used_service_names", () => {
     const r = renderTemplate("{{#services.b}}{{/services.b}}{{#services.a}}{{port}}{{/services.a}}{{NAME}}", "t", view);
     expect(usedServiceNames(r.used)).toEqual(["a", "b"]);
   });
-  it("5_fingerprint_ignores_unused_and_non_passing", () => {
+  it("6_fingerprint_ignores_unused_and_non_passing", () => {
     const other = new ServiceDirectory({
       version: 9,
       instances: [inst("mongodb", "10.0.0.1", 27017), inst("mongodb", "10.0.0.2", 27017), inst("mongodb", "10.0.0.1", 27018), inst("x", "1.1.1.1", 1), inst("mongodb", "10.0.0.7", 1, "warning")],

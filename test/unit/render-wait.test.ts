@@ -15,6 +15,36 @@ describe("parseWaitTarget", () => {
   bad.forEach((uri, i) => it(`${ok.length + i}_rejects_${uri}`, () => expect(() => parseWaitTarget(uri)).toThrow(RenderUsageError)));
 });
 
+describe("parseWaitTarget credentials", () => {
+  it("0_url_credentials_become_basic_auth_and_are_never_shown", () => {
+    const t = parseWaitTarget("http://app:p%40ss%2Fw0rd@127.0.0.1:8080/health");
+    expect(t).toEqual({
+      kind: "http",
+      uri: "http://app:********@127.0.0.1:8080/health",
+      url: "http://127.0.0.1:8080/health",
+      authorization: `Basic ${Buffer.from("app:p@ss/w0rd").toString("base64")}`,
+    });
+  });
+  it("1_user_only", () => {
+    const t = parseWaitTarget("https://tok3n@db.local/");
+    expect(t).toMatchObject({ uri: "https://********@db.local/", url: "https://db.local/", authorization: `Basic ${Buffer.from("tok3n:").toString("base64")}` });
+  });
+  it("2_errors_never_show_the_password", () => {
+    for (const uri of ["tcp://u:pw12345@host", "ftp://u:pw12345@x/", "http://u:%E0%A4%A@x/"]) {
+      let message = "";
+      try {
+        parseWaitTarget(uri);
+      } catch (err) {
+        expect(err).toBeInstanceOf(RenderUsageError);
+        message = (err as Error).message;
+      }
+      expect(message).not.toBe("");
+      expect(message).not.toContain("pw12345");
+      expect(message).not.toContain("%E0");
+    }
+  });
+});
+
 describe("waitForTargets", () => {
   it("0_retries_until_up", async () => {
     let calls = 0;

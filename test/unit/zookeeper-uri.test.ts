@@ -48,6 +48,7 @@ const bad: [string, string, RegExp][] = [
   ["bad percent", "zk://a:1/%zz", /percent/],
   ["fragment", "zk://a:1/s#x", /fragment/],
   ["bad session timeout", "zk://a:1?sessionTimeout=soon", /sessionTimeout/],
+  ["session timeout beyond timers", "zk://a:1?sessionTimeout=720h", /sessionTimeout/],
 ];
 
 describe("parseZooKeeperUri: malformed", () => {
