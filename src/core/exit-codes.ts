@@ -47,7 +47,7 @@ export const RENDER_EXIT_CODES: readonly ExitCodeRow[] = [
   {
     code: EXIT_CONFIG,
     meaning:
-      "configuration invalid: env files, spec, missing/mistyped variables, unreadable `NAME_FILE`, a NUL byte in a value, a secret too short to mask, an input over its size limit (all listed)",
+      "configuration invalid: env files, spec, missing/mistyped variables, unreadable `NAME_FILE`, a NUL byte in a value, a secret too short to mask, an input over its size limit (all listed); `--registry` refuses the token or certificates (see Backends)",
   },
 ];
 
