@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // portolan <command> [flags] [args]. Each command lives in its own file and is imported only when used,
 // so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
+// signals.js first: every caught signal is handled from here on, before anything else loads (see signals.ts).
+import { installSignals } from "./signals.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { EXIT_USAGE, UsageError } from "../core/errors.js";
+
+installSignals();
 
 type Loader = () => Promise<Command>;
 

@@ -3,9 +3,14 @@
 // path; everything else (and --help) goes to main.ts and commander. Both paths behave the same; this one skips
 // Node's ES-module loader, which costs more than the work itself at every container start.
 import { runFast, wantsHelp } from "./render-fast.js";
+import { installSignals, type HeldSignals } from "./signals.js";
 
-/** Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. */
-export async function start(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. `held`: the signals portolan.cjs
+ * caught while this bundle loaded, replayed once the real handlers are in place.
+ */
+export async function start(argv: string[], held?: HeldSignals): Promise<void> {
+  installSignals(held);
   const first = argv[2];
   const rest = argv.slice(3);
   try {
