@@ -159,3 +159,38 @@ export class RenderUsageError extends UsageError {
   override name = "RenderUsageError";
   readonly exitCode = EXIT_USAGE;
 }
+
+/** A MODE with setuid, setgid or sticky bits without `--allow-special-modes`. */
+export class SpecialModeError extends RenderUsageError {
+  override name = "SpecialModeError";
+  readonly flag: string;
+  constructor(opts: { flag: string; text: string; mode: number }) {
+    super(
+      `${opts.flag} ${JSON.stringify(opts.text)}: MODE 0${opts.mode.toString(8)} sets setuid/setgid/sticky bits; ` +
+        "modes are limited to 0777 unless --allow-special-modes is given",
+    );
+    this.flag = opts.flag;
+  }
+}
+
+/** Two outputs name the same destination file (after resolving the path): each would overwrite the other. */
+export class DuplicateDestinationError extends RenderUsageError {
+  override name = "DuplicateDestinationError";
+  readonly dest: string;
+  readonly origins: [string, string];
+  constructor(opts: { dest: string; origins: [string, string] }) {
+    super(`${opts.origins[0]} and ${opts.origins[1]} both write ${opts.dest}: give each output its own DEST`);
+    this.dest = opts.dest;
+    this.origins = opts.origins;
+  }
+}
+
+/** A `--template-dir` file whose name, extension stripped, is made only of dots (`..tmpl` -> DESTDIR itself). */
+export class TemplateNameError extends RenderUsageError {
+  override name = "TemplateNameError";
+  readonly path: string;
+  constructor(opts: { flag: string; path: string }) {
+    super(`${opts.flag}: ${opts.path}: the output name is made only of dots (it would be DESTDIR or its parent); rename the template`);
+    this.path = opts.path;
+  }
+}
