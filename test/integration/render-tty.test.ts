@@ -5,6 +5,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../support/until.js";
 import { assertBuilt } from "./cli.js";
+import { RUN_LABEL } from "./docker.js";
+import { TESTBED } from "./testbed.js";
 
 const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 
@@ -25,9 +27,12 @@ afterEach(() => {
   for (const p of running.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
 });
 
-/** Runs `bin/portolan ARGS` on a new pty (script -e passes its exit code through). */
-function onTerminal(args: string): Tty {
-  const proc = spawn("script", ["-qfec", `${BIN} ${args}`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+/** Quotes one word for sh. */
+const q = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/** Runs `bin/portolan ARGS` (or another command line) on a new pty (script -e passes its exit code through). */
+function onTerminal(args: string, command = `${BIN} ${args}`): Tty {
+  const proc = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
   running.push(proc);
   let out = "";
   proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -71,5 +76,27 @@ describe("exec on a terminal", () => {
     await seen(t, "Killed");
     t.type("exit 5\n");
     expect(await Promise.race([t.exited, pause(10_000).then(() => `no exit: ${JSON.stringify(t.out())}`)])).toBe(5);
+  });
+
+  it("2_docker_run_it_portolan_as_pid_1_ctrl_c_once", async () => {
+    const root = new URL("../../", import.meta.url).pathname;
+    const name = `signals-tty-${process.pid}`;
+    const script = 'trap "echo CAUGHT-INT" INT; echo ready; while :; do if read line; then echo "got:$line"; exit 9; fi; done';
+    const docker = ["docker", "run", "--rm", "-it", "--name", name, "--label", `${RUN_LABEL}=signals-tty`, "--network", "none",
+      "-v", `${root}dist:/opt/portolan/dist:ro`, "-v", `${root}node_modules:/opt/portolan/node_modules:ro`, "-v", `${root}package.json:/opt/portolan/package.json:ro`,
+      TESTBED.nodeImage, "node", "/opt/portolan/dist/src/cli/portolan.cjs", "exec", "--kill-timeout", "300ms", "--", "sh", "-c", script];
+    const t = onTerminal("", docker.map(q).join(" "));
+    try {
+      await seen(t, "ready");
+      t.type("\x03");
+      await seen(t, "CAUGHT-INT");
+      await pause(900);
+      t.type("hello\n");
+      expect(await t.exited).toBe(9);
+      expect(t.out().match(/CAUGHT-INT/g)).toHaveLength(1);
+      expect(t.out()).toContain("got:hello");
+    } finally {
+      execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });
+    }
   });
 });
