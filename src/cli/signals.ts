@@ -31,9 +31,12 @@ function state(): State {
 /**
  * What a signal does while no command handles it: TERM/INT/HUP/QUIT end portolan with 128+signal, TSTP/TTIN/TTOU
  * stop it (SIGSTOP, as their default action would), the rest (USR1, USR2, WINCH, CONT, ALRM) are ignored.
+ * A command that listens on `process` itself (process.once("SIGTERM", …) for a graceful stop) is left to do so.
  */
-export function defaultSignal(sig: NodeJS.Signals, proc: Pick<NodeJS.Process, "exit" | "kill" | "pid"> = process): void {
-  if (ENDING_SIGNALS.includes(sig)) proc.exit(128 + (constants.signals[sig] ?? 0));
+export function defaultSignal(sig: NodeJS.Signals, proc: Pick<NodeJS.Process, "exit" | "kill" | "pid" | "listenerCount"> = process): void {
+  if (ENDING_SIGNALS.includes(sig)) {
+    if (proc.listenerCount(sig) <= 1) proc.exit(128 + (constants.signals[sig] ?? 0));
+  }
   else if (STOPPING_SIGNALS.includes(sig)) proc.kill(proc.pid, "SIGSTOP");
 }
 

@@ -21,13 +21,21 @@ describe("defaultSignal (no program to forward to)", () => {
   FORWARDED_SIGNALS.forEach((sig, i) =>
     it(`${i}_${sig}`, () => {
       const calls: string[] = [];
-      const proc = { pid: 7, exit: (code?: number) => void calls.push(`exit:${code}`), kill: (pid: number, s?: string | number) => void calls.push(`kill:${pid}:${s}`) };
+      const proc = { pid: 7, listenerCount: () => 1, exit: (code?: number) => void calls.push(`exit:${code}`), kill: (pid: number, s?: string | number) => void calls.push(`kill:${pid}:${s}`) };
       defaultSignal(sig, proc as never);
       if (ENDING_SIGNALS.includes(sig)) expect(calls).toEqual([`exit:${sig === "SIGTERM" ? 143 : sig === "SIGINT" ? 130 : sig === "SIGHUP" ? 129 : 131}`]);
       else if (STOPPING_SIGNALS.includes(sig)) expect(calls).toEqual(["kill:7:SIGSTOP"]);
       else expect(calls).toEqual([]); // USR1 (inspector), USR2, WINCH, CONT, ALRM: ignored
     }),
   );
+});
+
+describe("defaultSignal leaves a command's own listener alone", () => {
+  it("0_sigterm_with_another_listener_does_not_exit", () => {
+    const calls: string[] = [];
+    defaultSignal("SIGTERM", { pid: 7, listenerCount: () => 2, exit: () => void calls.push("exit"), kill: () => true } as never);
+    expect(calls).toEqual([]);
+  });
 });
 
 describe("terminal-aware forwarding", () => {
