@@ -116,6 +116,8 @@ interface Existing {
   mode: number;
   uid: number;
   gid: number;
+  /** Hard links: above 1, a chmod would change another name's file too, so the file is replaced instead. */
+  nlink: number;
 }
 
 // Reads are synchronous: a few small files at container start, where each async round trip costs more than the read.
@@ -124,7 +126,7 @@ function readExisting(dest: string): Existing | undefined {
   try {
     const st = lstatSync(dest);
     if (!st.isFile()) return undefined;
-    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputWriteError({ path: dest, cause: err });
@@ -163,7 +165,9 @@ async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () =>
   const bytes = Buffer.from(o.content, "utf8");
   const sameContent = existing !== undefined && existing.content.equals(bytes);
   if (sameContent && existing.mode === mode) return { dest: o.dest, status: "unchanged", mode };
-  const method: WriteMethod = sameContent ? "chmod" : existing && (await isMountPoint(dest, mountPoints())) ? "in-place" : "rename";
+  const mounted = existing !== undefined && (await isMountPoint(dest, mountPoints()));
+  // A hard-linked file (not a mount) is replaced even for a mode change: chmod would reach its other names.
+  const method: WriteMethod = sameContent && (mounted || existing.nlink === 1) ? "chmod" : mounted ? "in-place" : "rename";
   if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
   try {
     if (method === "chmod") {

@@ -1,6 +1,6 @@
 // Where outputs go: the symlink policy (the link is replaced, its target never written), modes never loosened
 // without an explicit MODE, special mode bits only on request, one output per destination, no dot-only names.
-import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -53,7 +53,18 @@ describe("symlink policy", () => {
     expect(await readFile(dest, "utf8")).toBe("y");
   });
 
-  it("3_directories_resolve_to_their_real_path_the_last_component_does_not", async () => {
+  it("3_a_hard_linked_destination_is_replaced_not_chmod_ed", async () => {
+    const other = join(dir, "other-name");
+    await writeFile(other, "same\n", { mode: 0o600 });
+    const dest = join(dir, "hard");
+    await link(other, dest);
+    const [r] = await writeOutputs([{ dest, content: "same\n", usesSecret: false, mode: 0o644 }], { mountPoints: NO_MOUNTS });
+    expect(r).toMatchObject({ status: "rendered", method: "rename", mode: 0o644 });
+    expect((await stat(other)).mode & 0o7777).toBe(0o600);
+    expect((await stat(dest)).mode & 0o7777).toBe(0o644);
+  });
+
+  it("4_directories_resolve_to_their_real_path_the_last_component_does_not", async () => {
     await mkdir(join(dir, "real"));
     await symlink(join(dir, "real"), join(dir, "via"));
     await symlink(join(dir, "x"), join(dir, "real", "leaf"));
