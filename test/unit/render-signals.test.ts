@@ -3,7 +3,7 @@
 // named by variable (never by value).
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { defaultSignal } from "../../src/cli/signals.js";
+import { defaultSignal, installSignals, takeSignals } from "../../src/cli/signals.js";
 import { ENDING_SIGNALS, FORWARDED_SIGNALS, STOPPING_SIGNALS } from "../../src/core/signals.js";
 import { Child, MAX_TIMER_MS } from "../../src/render/child.js";
 import { deliveredByTerminal, forwardSignals, parseProcStat, type ProcessGroups } from "../../src/render/forward.js";
@@ -14,6 +14,23 @@ describe("the early signal list", () => {
   it("0_portolan_cjs_catches_exactly_the_forwarded_signals", () => {
     const cjs = createRequire(import.meta.url)("../../scripts/portolan.cjs") as { SIGNALS: string[] };
     expect(cjs.SIGNALS).toEqual([...FORWARDED_SIGNALS]);
+  });
+});
+
+describe("installSignals", () => {
+  it("0_takes_over_from_portolan_cjs_hold_and_replays_what_it_caught", () => {
+    const got: string[] = [];
+    const release = takeSignals((sig) => got.push(sig));
+    const hold = () => undefined;
+    process.on("SIGUSR2", hold);
+    installSignals({ signals: ["SIGUSR2"], hold, early: ["SIGUSR2", "SIGWINCH"] });
+    expect(process.listeners("SIGUSR2")).not.toContain(hold);
+    for (const sig of FORWARDED_SIGNALS) expect(process.listenerCount(sig)).toBe(1);
+    installSignals(); // idempotent: one listener per signal
+    for (const sig of FORWARDED_SIGNALS) expect(process.listenerCount(sig)).toBe(1);
+    process.emit("SIGUSR1", "SIGUSR1");
+    release();
+    expect(got).toEqual(["SIGUSR2", "SIGWINCH", "SIGUSR1"]);
   });
 });
 
