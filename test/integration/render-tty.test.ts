@@ -78,6 +78,23 @@ describe("exec on a terminal", () => {
     expect(await Promise.race([t.exited, pause(10_000).then(() => `no exit: ${JSON.stringify(t.out())}`)])).toBe(5);
   });
 
+  it("3_job_control_of_the_shell_that_started_portolan_ctrl_z_then_fg", async () => {
+    const t = onTerminal("", "bash --norc --noprofile -i");
+    t.type("PS1='$ '; echo shell-ready\n");
+    await seen(t, "shell-ready\r\n");
+    t.type(`${BIN} exec -- sleep 30\n`);
+    await pause(1200);
+    t.type("\x1a"); // ^Z: the program stops by the terminal, portolan stops itself: bash sees the job stopped
+    await seen(t, "Stopped");
+    t.type("fg\n");
+    await pause(500);
+    t.type("\x03"); // ^C ends sleep (from the terminal); portolan passes its end on
+    t.type("echo rc=$?\n");
+    await seen(t, "rc=130");
+    t.type("exit 0\n");
+    expect(await t.exited).toBe(0);
+  });
+
   it("2_docker_run_it_portolan_as_pid_1_ctrl_c_once", async () => {
     const root = new URL("../../", import.meta.url).pathname;
     const name = `signals-tty-${process.pid}`;
