@@ -78,7 +78,7 @@ describe("exec on a terminal", () => {
     expect(await Promise.race([t.exited, pause(10_000).then(() => `no exit: ${JSON.stringify(t.out())}`)])).toBe(5);
   });
 
-  it("3_job_control_of_the_shell_that_started_portolan_ctrl_z_then_fg", async () => {
+  it("2_job_control_of_the_shell_that_started_portolan_ctrl_z_then_fg", async () => {
     const t = onTerminal("", "bash --norc --noprofile -i");
     t.type("PS1='$ '; echo shell-ready\n");
     await seen(t, "shell-ready\r\n");
@@ -95,7 +95,7 @@ describe("exec on a terminal", () => {
     expect(await t.exited).toBe(0);
   });
 
-  it("2_docker_run_it_portolan_as_pid_1_ctrl_c_once", async () => {
+  it("3_docker_run_it_portolan_as_pid_1_ctrl_c_once", async () => {
     const root = new URL("../../", import.meta.url).pathname;
     const name = `signals-tty-${process.pid}`;
     const script = 'trap "echo CAUGHT-INT" INT; echo ready; while :; do if read line; then echo "got:$line"; exit 9; fi; done';
