@@ -1,6 +1,12 @@
 "use strict";
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: no ES-module loader at start */
 /* global process, __dirname, require, module */
+// First instruction: catch every signal portolan handles (src/core/signals.ts FORWARDED_SIGNALS, same list) and
+// hold it until the bundle's handlers take over (start() replays them), so no Node default ever runs: SIGUSR1
+// would open the inspector on 127.0.0.1:9229, SIGHUP/SIGUSR2/SIGALRM would end the process.
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM", "SIGTSTP", "SIGTTIN", "SIGTTOU"];
+const held = { signals: SIGNALS, early: [], hold: (sig) => held.early.push(sig) };
+if (require.main === module) for (const sig of SIGNALS) process.on(sig, held.hold);
 // Copied to dist/src/cli/portolan.cjs by scripts/bundle-render.mjs: the entry that bin/portolan (for `render` and
 // `exec`) and the example image run. It compiles the one-file bundle start.cjs with the V8 code cache written
 // next to it at build time (start.cjs.v8cache): no parsing or lazy compiling at container start. V8 rejects a
@@ -31,9 +37,9 @@ function loadBundle(cachePath = CACHE) {
   return { script, exports: mod.exports, cacheRejected: cachedData === undefined ? undefined : script.cachedDataRejected };
 }
 
-module.exports = { loadBundle, BUNDLE, CACHE };
+module.exports = { loadBundle, BUNDLE, CACHE, SIGNALS };
 
 if (require.main === module) {
   require("node:module").enableCompileCache?.();
-  loadBundle().exports.start(process.argv);
+  loadBundle().exports.start(process.argv, held);
 }

@@ -4,15 +4,18 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { childEnv } from "../render/config.js";
-import { Child, forwardSignals, resolveCommand, STOP_SIGNALS } from "../render/child.js";
+import { ENDING_SIGNALS } from "../core/signals.js";
+import { Child, resolveCommand } from "../render/child.js";
+import { forwardSignals } from "../render/forward.js";
 import { buildView, renderAll } from "../render/pipeline.js";
-import { ExecReplaceUnsupportedError, RenderUsageError } from "../render/run-errors.js";
+import { childStartError, ExecReplaceUnsupportedError, RenderUsageError } from "../render/run-errors.js";
 import type { ServiceDirectory } from "../render/services.js";
 import { watchServices } from "../render/watch.js";
 import { writeOutputs } from "../render/writer.js";
 import { logResults, prepare, reportFailure, type Prepared } from "./render-run.js";
 import { LazyLogger } from "./render-log.js";
 import { parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
+import { defaultSignal, takeSignals } from "./signals.js";
 
 type Execve = (file: string, args: string[], env: Record<string, string>) => never;
 
@@ -60,17 +63,15 @@ function startWatch(opts: RenderOptions, p: Prepared, child: Child, env: Record<
 }
 
 export async function runExec(raw: RawRenderOptions, command: string[]): Promise<number> {
-  // A stop signal before the program runs: give up at once (nothing to forward it to yet).
+  // Before the program runs there is nothing to forward to: TERM/INT/HUP/QUIT end portolan at once with
+  // 128+signal (aborting --wait and the registry read), the others get signals.ts's default (USR1 ignored, ...).
   const early = new AbortController();
   let earlySignal: NodeJS.Signals | undefined;
-  const onEarly = (sig: NodeJS.Signals) => {
-    earlySignal = sig;
+  const restoreSignals = takeSignals((sig) => {
+    if (!ENDING_SIGNALS.includes(sig)) return defaultSignal(sig);
+    earlySignal ??= sig;
     early.abort();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onEarly);
-  const dropEarly = () => {
-    for (const s of STOP_SIGNALS) process.off(s, onEarly);
-  };
+  });
   let p: Prepared | undefined;
   try {
     const opts = parseRenderOptions(raw, "exec");
@@ -83,13 +84,18 @@ export async function runExec(raw: RawRenderOptions, command: string[]): Promise
     const env = childEnv(p.config);
     if (execve) {
       await p.registry?.close();
-      execve(await resolveCommand(file, env.PATH), [file, ...args], env);
+      const path = await resolveCommand(file, env.PATH);
+      try {
+        execve(path, [file, ...args], env);
+      } catch (err) {
+        throw childStartError({ command: file, args, env, cause: err });
+      }
     }
     const child = new Child({ command: file, args, env, reloadSignal: opts.reloadSignal, killSignal: opts.killSignal, killTimeoutMs: opts.killTimeoutMs });
-    const unforward = forwardSignals(child);
-    dropEarly();
+    const started = child.start(); // spawns synchronously: from here on, every signal has a program to go to
+    const releaseSignals = takeSignals(forwardSignals(child));
     try {
-      await child.start();
+      await started;
       const watching = new AbortController();
       const watch = opts.watch ? startWatch(opts, p, child, env, log, watching.signal) : Promise.resolve();
       const exit = await child.exited();
@@ -97,14 +103,13 @@ export async function runExec(raw: RawRenderOptions, command: string[]): Promise
       await watch;
       return exit.exitCode;
     } finally {
-      unforward();
+      releaseSignals();
     }
   } catch (err) {
     if (earlySignal) return 128 + (constants.signals[earlySignal] ?? 0);
     return reportFailure("exec", err);
   } finally {
-    dropEarly();
+    restoreSignals();
     await p?.registry?.close();
   }
 }
-

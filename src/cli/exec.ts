@@ -13,8 +13,11 @@ export function execCommand(): Command {
     "after",
     `
 The program inherits stdio and gets the process env plus every layered variable. Every catchable signal
-(TERM, INT, HUP, QUIT, USR1, USR2, WINCH, CONT, ALRM, TSTP, TTIN, TTOU) is forwarded; after TERM/INT the
-program has --kill-timeout to exit before SIGKILL. portolan exits with the program's code, or 128+signal.
+(TERM, INT, HUP, QUIT, USR1, USR2, WINCH, CONT, ALRM, TSTP, TTIN, TTOU) is forwarded once; after TERM/INT the
+program has --kill-timeout to exit before SIGKILL. On a terminal the program stays in portolan's process group
+and keeps the tty: ^C, ^\\, ^Z and resizes reach it from the terminal, so portolan does not forward them again.
+Before the program starts, TERM/INT/HUP/QUIT end portolan with 128+signal and the others are ignored.
+portolan exits with the program's code, or 128+signal; 71 when it cannot start (E2BIG names the largest variables).
 
 Everything after the program's name belongs to the program (\`exec sh -c 'x' --name y\` passes --name y to sh);
 \`--\` ends portolan's flags explicitly. Exit codes (below): the program's, or portolan's own before it runs.

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // portolan <command> [flags] [args]. Each command lives in its own file and is imported only when used,
 // so `portolan exec` never loads Docker, Consul or ZooKeeper clients.
+// signals.js first: every caught signal is handled from here on, before anything else loads (see signals.ts).
+import { installSignals } from "./signals.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
 import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr, writeStdout } from "../core/output.js";
+
+installSignals();
 
 type Loader = () => Promise<Command>;
 

@@ -9,6 +9,7 @@ import { describeRejection } from "../docker/mapping.js";
 import type { RegistratorEvent } from "../registrator/events.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RESYNC_MS, DEFAULT_RETRY_INTERVAL_MS, Registrator, type RegistratorOptions } from "../registrator/registrator.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { defaultSignal, takeSignals } from "./signals.js";
 
 export interface RegistratorFlags {
   ip?: string;
@@ -118,11 +119,18 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** Runs a registrator until SIGTERM/SIGINT. `open` gets the base logger (adapters add their own component). */
+/**
+ * Runs a registrator until SIGTERM/SIGINT (a second one ends the process at once). Every other signal gets
+ * signals.ts's default (HUP/QUIT end it, USR1/USR2/ALRM are ignored). `open` gets the base logger.
+ */
 export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) => Promise<Registry>): Promise<void> {
+  let stopping = false;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
+    takeSignals((sig) => {
+      if ((sig !== "SIGTERM" && sig !== "SIGINT") || stopping) return defaultSignal(sig);
+      stopping = true;
+      resolve(sig);
+    });
   });
   const opts = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });

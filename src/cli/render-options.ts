@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { resolveLogLevel } from "../core/log-level.js";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
 import type { EnvFileRef } from "../render/config.js";
+import { checkSpecialModes } from "../render/destinations.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
 import type { TemplateDirSpec, TemplateSpec } from "../render/pipeline.js";
 import { RenderUsageError } from "../render/run-errors.js";
@@ -36,6 +37,7 @@ export interface RawRenderOptions {
   reloadCmd?: string;
   killTimeout?: string;
   execReplace?: boolean;
+  allowSpecialModes?: boolean;
 }
 
 export interface RenderOptions {
@@ -103,6 +105,7 @@ export const FLAGS: readonly FlagSpec[] = [
     repeatable: true,
     help: "render every *.mustache / *.tmpl file below SRCDIR to the same relative path below DESTDIR, extension stripped (repeatable)",
   },
+  { flag: "allow-special-modes", help: "let a --template / --template-dir MODE set setuid, setgid or sticky bits (above 0777)" },
   { flag: "registry", arg: "<uri>", help: "registry for {{#services.NAME}} sections: memory: | consul://HOST:PORT | zk://HOSTS/CHROOT" },
   { flag: "wait", arg: "<uri>", repeatable: true, help: "before rendering, wait for tcp://HOST:PORT, http(s)://URL (status < 400) or file:///PATH (repeatable)" },
   { flag: "wait-timeout", arg: "<duration>", defaultText: `${DEFAULT_WAIT_TIMEOUT_MS / 1000}s`, help: "give up waiting (and reading --registry) after this long" },
@@ -272,6 +275,8 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
     execReplace: raw.execReplace === true,
   };
   for (const f of opts.environmentFiles) if (!f.path) throw new RenderUsageError("--environment-file: empty path");
+  const modeSpecs = (flag: string, texts: string[] | undefined, parsed: Array<{ mode?: number }>) => (texts ?? []).map((text, i) => ({ flag, text, ...parsed[i] }));
+  checkSpecialModes([...modeSpecs("--template", raw.template, opts.templates), ...modeSpecs("--template-dir", raw.templateDir, opts.templateDirs)], raw.allowSpecialModes === true);
   if (raw.name !== undefined) opts.name = nameOption(raw.name);
   if (raw.envDir !== undefined) opts.envDir = raw.envDir;
   if (raw.spec !== undefined) opts.spec = raw.spec;

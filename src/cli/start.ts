@@ -5,9 +5,14 @@
 import { EXIT_SOFTWARE } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr } from "../core/output.js";
 import { runFast, wantsHelp } from "./render-fast.js";
+import { installSignals, type HeldSignals } from "./signals.js";
 
-/** Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. */
-export async function start(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI for `argv` (process.argv); sets process.exitCode, never rejects. `held`: the signals portolan.cjs
+ * caught while this bundle loaded, replayed once the real handlers are in place.
+ */
+export async function start(argv: string[], held?: HeldSignals): Promise<void> {
+  installSignals(held);
   const first = argv[2];
   const rest = argv.slice(3);
   installCrashHandler(EXIT_SOFTWARE);

@@ -35,13 +35,17 @@ export const RENDER_EXIT_CODES: readonly ExitCodeRow[] = [
   {
     code: EXIT_USAGE,
     meaning:
-      "usage: unknown or malformed flag or environment setting (`PORTOLAN_LOG_LEVEL`), conflicting flags, a duration out of range (each named), `--exec-replace` without `process.execve`",
+      "usage: unknown or malformed flag or environment setting (`PORTOLAN_LOG_LEVEL`), conflicting flags, a duration out of range (each named), `--exec-replace` without `process.execve`, a MODE above `0777` without `--allow-special-modes`, two outputs with one DEST, a dot-only `--template-dir` name",
   },
   { code: EXIT_TEMPLATE, meaning: "template error: unknown name (`file:line`), mustache syntax error" },
   { code: EXIT_NOINPUT, meaning: "a template file or directory cannot be read, or a template is over its size limit" },
   { code: EXIT_UNAVAILABLE, meaning: "`--registry` unreachable (or no catalog within `--wait-timeout`)" },
   { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, secrets masked" },
-  { code: EXIT_OSERR, meaning: "the program could not be started (not found, not executable)" },
+  {
+    code: EXIT_OSERR,
+    meaning:
+      "the program could not be started (not found, not executable); E2BIG (a variable over 128 KiB, or all of them over `ARG_MAX`) names the five largest variables with their sizes, never a value",
+  },
   { code: EXIT_CANTCREAT, meaning: "an output file could not be written" },
   { code: EXIT_TEMPFAIL, meaning: "`--wait` targets not ready within `--wait-timeout` (each named)" },
   {

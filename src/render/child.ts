@@ -1,27 +1,23 @@
 // The child supervisor (consul-template's child, in Node): one input object with the command, an explicit
-// env, the reload/kill signals and the kill timeout. It spawns with inherited stdio, forwards every catchable
-// signal, and turns the child's end into the exit code (its code, or 128+signal number).
+// env, the reload/kill signals, the kill timeout and its timers. It spawns with inherited stdio, signals and
+// kills the child (forward.ts decides which signals to pass on), and turns the child's end into the exit code
+// (its code, or 128+signal number).
 import { spawn, type ChildProcess } from "node:child_process";
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { constants as fsConstants, promises as fsp } from "node:fs";
 import { constants } from "node:os";
 import { delimiter, join } from "node:path";
-import { ChildStartError } from "./run-errors.js";
+import { childStartError, ChildStartError } from "./run-errors.js";
+import type { Timers } from "./watch.js";
+
+export { FORWARDED_SIGNALS, STOP_SIGNALS } from "../core/signals.js";
 
 export const DEFAULT_KILL_TIMEOUT_MS = 10_000;
 export const DEFAULT_KILL_SIGNAL: NodeJS.Signals = "SIGTERM";
 export const DEFAULT_RELOAD_SIGNAL: NodeJS.Signals = "SIGHUP";
 
-/**
- * Signals portolan catches and passes on to the child. SIGKILL/SIGSTOP cannot be caught; SIGCHLD, SIGPIPE and
- * fault signals (SIGSEGV, SIGBUS, ...) are about portolan itself. A SIGUSR1 handler also keeps Node's inspector off.
- */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
-  "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM", "SIGTSTP", "SIGTTIN", "SIGTTOU",
-];
-
-/** Signals that mean "shut down": forwarded, then SIGKILL once the kill timeout passes. */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
+/** The longest timer Node keeps (2^31-1 ms, about 24.8 days): longer ones would fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ChildInput {
   command: string;
@@ -31,7 +27,14 @@ export interface ChildInput {
   reloadSignal: NodeJS.Signals;
   killSignal: NodeJS.Signals;
   killTimeoutMs: number;
+  /** Timers for the kill timeout (tests pass a fake clock); default: real, unref'd timers. */
+  timers?: Timers;
 }
+
+const REAL_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export interface ChildExit {
   /** What portolan exits with: the child's code, or 128 + signal number when a signal ended it. */
@@ -69,7 +72,7 @@ export async function resolveCommand(file: string, path: string | undefined): Pr
 
 export class Child {
   private proc: ChildProcess | undefined;
-  private killTimer: NodeJS.Timeout | undefined;
+  private killTimer: unknown;
   private exitPromise: Promise<ChildExit> | undefined;
 
   constructor(readonly input: ChildInput) {}
@@ -81,11 +84,17 @@ export class Child {
   /** Spawns the child; resolves once it runs, rejects with ChildStartError when it cannot start. */
   start(): Promise<void> {
     const { command, args, env } = this.input;
-    const proc = spawn(command, args, { stdio: "inherit", env });
+    let proc: ChildProcess;
+    try {
+      proc = spawn(command, args, { stdio: "inherit", env });
+    } catch (err) {
+      // Failures libuv reports synchronously (E2BIG, a NUL byte in a value): named by variable, never by value.
+      return Promise.reject(childStartError({ command, args, env, cause: err }));
+    }
     this.proc = proc;
     this.exitPromise = new Promise<ChildExit>((resolve) => {
       proc.once("exit", (code, signal) => {
-        if (this.killTimer) clearTimeout(this.killTimer);
+        if (this.killTimer !== undefined) (this.input.timers ?? REAL_TIMERS).clearTimeout(this.killTimer);
         resolve({ exitCode: exitCodeOf(code, signal), code, signal });
       });
     });
@@ -116,35 +125,17 @@ export class Child {
     return this.signal(this.input.reloadSignal);
   }
 
-  /** Sends `sig` (default: the kill signal) and arms SIGKILL after the kill timeout (once). */
+  /**
+   * Kill: sends `sig` (default: the kill signal), then races the child's exit against the kill timeout (armed
+   * once, bounded by MAX_TIMER_MS); SIGKILL when the timeout wins. Resolves when the child has exited.
+   */
   stop(sig: NodeJS.Signals = this.input.killSignal): Promise<ChildExit> {
-    this.signal(sig);
-    if (!this.killTimer) {
-      this.killTimer = setTimeout(() => this.signal("SIGKILL"), this.input.killTimeoutMs);
-      this.killTimer.unref();
+    const exited = this.exited();
+    if (!this.signal(sig)) return exited;
+    if (this.killTimer === undefined) {
+      const ms = Math.min(Math.max(this.input.killTimeoutMs, 0), MAX_TIMER_MS);
+      this.killTimer = (this.input.timers ?? REAL_TIMERS).setTimeout(() => this.signal("SIGKILL"), ms);
     }
-    return this.exited();
+    return exited;
   }
-}
-
-/** Where signals are received (the process, or a fake in tests). */
-export interface SignalSource {
-  on(sig: NodeJS.Signals, fn: (sig: NodeJS.Signals) => void): unknown;
-  off(sig: NodeJS.Signals, fn: (sig: NodeJS.Signals) => void): unknown;
-}
-
-/**
- * Forwards every signal in FORWARDED_SIGNALS to the child; stop signals also arm the kill timeout.
- * Returns the function that removes the handlers (call it once the child has exited).
- */
-export function forwardSignals(child: Child, source: SignalSource = process, onSignal?: (sig: NodeJS.Signals) => void): () => void {
-  const handler = (sig: NodeJS.Signals) => {
-    onSignal?.(sig);
-    if (STOP_SIGNALS.includes(sig)) void child.stop(sig);
-    else child.signal(sig);
-  };
-  for (const sig of FORWARDED_SIGNALS) source.on(sig, handler);
-  return () => {
-    for (const sig of FORWARDED_SIGNALS) source.off(sig, handler);
-  };
 }

@@ -2,8 +2,9 @@
 // written: the caller hands the outputs to the writer once every template has rendered without a problem.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { checkDuplicateDestinations } from "./destinations.js";
 import { MAX_OUTPUT_BYTES, MAX_TEMPLATE_BYTES, readTextLimited } from "./limits.js";
-import { MissingTemplateNameError, TemplateReadError, type MissingNameAt } from "./run-errors.js";
+import { MissingTemplateNameError, TemplateNameError, TemplateReadError, type MissingNameAt } from "./run-errors.js";
 import type { ServiceDirectory } from "./services.js";
 import { usedServiceNames } from "./services.js";
 import { formatFor, renderTemplate, ViewVar } from "./template.js";
@@ -42,6 +43,7 @@ export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpe
   for (const rel of entries.sort()) {
     const ext = TEMPLATE_EXTENSIONS.find((e) => rel.endsWith(e));
     if (!ext || rel.split("/").pop() === ext) continue;
+    if (/^\.+$/.test(rel.slice(0, -ext.length).split("/").pop()!)) throw new TemplateNameError({ flag: `--template-dir ${d.srcDir}:${d.destDir}`, path: join(d.srcDir, rel) });
     const spec: TemplateSpec = { src: join(d.srcDir, rel), dest: join(d.destDir, rel.slice(0, -ext.length)) };
     if (d.mode !== undefined) spec.mode = d.mode;
     specs.push(spec);
@@ -49,10 +51,17 @@ export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpe
   return specs;
 }
 
-/** Reads every template (explicit ones first, then each directory's). */
+/** Reads every template (explicit ones first, then each directory's); two outputs with one DEST are a usage error. */
 export async function loadTemplates(templates: TemplateSpec[], dirs: TemplateDirSpec[]): Promise<LoadedTemplate[]> {
   const all = [...templates];
-  for (const d of dirs) all.push(...(await expandTemplateDir(d)));
+  const origins = templates.map((t) => ({ dest: t.dest, origin: `--template ${t.src}:${t.dest}` }));
+  for (const d of dirs) {
+    for (const t of await expandTemplateDir(d)) {
+      all.push(t);
+      origins.push({ dest: t.dest, origin: `--template-dir ${d.srcDir}:${d.destDir} (${t.src})` });
+    }
+  }
+  checkDuplicateDestinations(origins);
   // Synchronous reads: a few small files at container start (see writer.ts).
   return all.map((t) => {
     try {

@@ -114,6 +114,59 @@ export class ChildStartError extends PortolanError {
   }
 }
 
+/** A variable's name and the bytes it takes in the program's environment (`NAME=value`); never its value. */
+export interface EnvSize {
+  name: string;
+  bytes: number;
+}
+
+/** Linux's limit on one argument or `NAME=value` string passed to execve(2) (MAX_ARG_STRLEN, 32 pages). */
+export const MAX_ARG_STRLEN = 128 * 1024;
+
+/**
+ * execve(2) refused the program's arguments and environment as too large (E2BIG): one string over
+ * MAX_ARG_STRLEN, or all together over ARG_MAX. Names the largest variables with their sizes, never a value.
+ */
+export class ChildEnvTooLargeError extends PortolanError {
+  override name = "ChildEnvTooLargeError";
+  readonly exitCode = EXIT_OSERR;
+  readonly command: string;
+  readonly largest: EnvSize[];
+  readonly totalBytes: number;
+  constructor(opts: { command: string; largest: EnvSize[]; totalBytes: number; cause?: unknown }) {
+    const list = opts.largest.map((v) => `${v.name} (${v.bytes} bytes)`).join(", ");
+    super(
+      `cannot start ${opts.command}: its environment and arguments (${opts.totalBytes} bytes) are too large for execve (E2BIG; ` +
+        `one variable may take at most ${MAX_ARG_STRLEN} bytes); largest variables: ${list}`,
+      { cause: opts.cause },
+    );
+    this.command = opts.command;
+    this.largest = opts.largest;
+    this.totalBytes = opts.totalBytes;
+  }
+}
+
+const sizeOf = (name: string, value: string) => Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1;
+
+/**
+ * The error for a spawn that failed before the program ran. Node's own messages can quote a value (a NUL byte
+ * error prints the whole string), so these name variables only: E2BIG lists the five largest variables (and
+ * `argv[i]` entries for oversized arguments), a NUL byte names the variables or arguments that hold one.
+ */
+export function childStartError(opts: { command: string; args: string[]; env: Record<string, string>; cause: unknown }): PortolanError {
+  const { command, args, env, cause } = opts;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const entries: Array<[string, string]> = [...Object.entries(env), ...[command, ...args].map((a, i): [string, string] => [`argv[${i}]`, a])];
+  if (code === "E2BIG") {
+    const sizes = entries.map(([name, value]) => ({ name, bytes: sizeOf(name, value) }));
+    const largest = sizes.filter((s) => !s.name.startsWith("argv[") || s.bytes > MAX_ARG_STRLEN).sort((a, b) => b.bytes - a.bytes).slice(0, 5);
+    return new ChildEnvTooLargeError({ command, largest, totalBytes: sizes.reduce((n, s) => n + s.bytes, 0) });
+  }
+  const withNul = entries.filter(([name, value]) => name.includes("\0") || value.includes("\0")).map(([name]) => name.replace(/\0/g, "\\0"));
+  if (withNul.length > 0) return new ChildStartError({ command, cause: new Error(`a NUL byte in ${withNul.join(", ")} (execve cannot pass it)`) });
+  return new ChildStartError({ command, cause: new Error(`spawn ${code ?? "failed"}`) });
+}
+
 /** `--exec-replace` on a Node without `process.execve` (added in Node 23.11 / 22.15). */
 export class ExecReplaceUnsupportedError extends PortolanError {
   override name = "ExecReplaceUnsupportedError";
@@ -129,4 +182,39 @@ export class ExecReplaceUnsupportedError extends PortolanError {
 export class RenderUsageError extends UsageError {
   override name = "RenderUsageError";
   readonly exitCode = EXIT_USAGE;
+}
+
+/** A MODE with setuid, setgid or sticky bits without `--allow-special-modes`. */
+export class SpecialModeError extends RenderUsageError {
+  override name = "SpecialModeError";
+  readonly flag: string;
+  constructor(opts: { flag: string; text: string; mode: number }) {
+    super(
+      `${opts.flag} ${JSON.stringify(opts.text)}: MODE 0${opts.mode.toString(8)} sets setuid/setgid/sticky bits; ` +
+        "modes are limited to 0777 unless --allow-special-modes is given",
+    );
+    this.flag = opts.flag;
+  }
+}
+
+/** Two outputs name the same destination file (after resolving the path): each would overwrite the other. */
+export class DuplicateDestinationError extends RenderUsageError {
+  override name = "DuplicateDestinationError";
+  readonly dest: string;
+  readonly origins: [string, string];
+  constructor(opts: { dest: string; origins: [string, string] }) {
+    super(`${opts.origins[0]} and ${opts.origins[1]} both write ${opts.dest}: give each output its own DEST`);
+    this.dest = opts.dest;
+    this.origins = opts.origins;
+  }
+}
+
+/** A `--template-dir` file whose name, extension stripped, is made only of dots (`..tmpl` -> DESTDIR itself). */
+export class TemplateNameError extends RenderUsageError {
+  override name = "TemplateNameError";
+  readonly path: string;
+  constructor(opts: { flag: string; path: string }) {
+    super(`${opts.flag}: ${opts.path}: the output name is made only of dots (it would be DESTDIR or its parent); rename the template`);
+    this.path = opts.path;
+  }
 }

@@ -1,8 +1,12 @@
 // The only renderer stage that writes files. Writes only when content (or mode) changed; atomically
 // (temp file in the same directory + rename), except where the destination is itself a mount point
 // (a bind-mounted single file: rename would fail with EBUSY or break the mount), which is rewritten in place.
+// Symlink policy, the same on every filesystem: the destination's directories are resolved to their real path
+// (so a bind mount reached through a symlinked directory is found); a destination that is itself a symlink is
+// replaced by a regular file (the link, never its target: nothing is written through a link, and O_NOFOLLOW
+// guards the in-place path). Without an explicit MODE an existing file's mode is never loosened.
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
-import { promises as fsp, readFileSync, statSync } from "node:fs";
+import { constants as fsConstants, lstatSync, promises as fsp, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { OutputWriteError } from "./run-errors.js";
 
@@ -37,11 +41,20 @@ export interface WriteOptions {
   mountPoints?: Set<string>;
 }
 
-export function effectiveMode(o: Pick<PlannedOutput, "mode" | "usesSecret">): number {
-  return o.mode ?? (o.usesSecret ? DEFAULT_SECRET_MODE : DEFAULT_MODE);
+/** setuid, setgid and sticky: only with `--allow-special-modes` (see destinations.ts). */
+export const SPECIAL_MODE_BITS = 0o7000;
+
+/**
+ * The mode an output gets: its explicit MODE as given; else the default (DEFAULT_SECRET_MODE when it uses a
+ * secret, DEFAULT_MODE otherwise), narrowed by an existing file's mode, so an existing 0600 file stays 0600.
+ */
+export function effectiveMode(o: Pick<PlannedOutput, "mode" | "usesSecret">, existingMode?: number): number {
+  if (o.mode !== undefined) return o.mode;
+  const mode = o.usesSecret ? DEFAULT_SECRET_MODE : DEFAULT_MODE;
+  return existingMode === undefined ? mode : mode & existingMode;
 }
 
-/** Parses an octal mode ("0600", "600", "0o600"); undefined if malformed or out of range. */
+/** Parses an octal mode ("0600", "600", "0o600", "4755"); undefined if malformed or out of range. */
 export function parseMode(text: string): number | undefined {
   const m = /^(?:0o?)?([0-7]{3,4})$/i.exec(text.trim());
   return m ? Number.parseInt(m[1]!, 8) : undefined;
@@ -70,15 +83,29 @@ function readMountPoints(): Set<string> {
 }
 
 /**
- * True when `path` is a mount point: listed in mountinfo (catches same-filesystem `mount --bind`),
- * or on another device than its directory (catches a file bind-mounted from another filesystem).
+ * `dest` with its directories resolved to their real path (the last component is kept: a symlink there is
+ * what gets replaced). Directories that do not exist yet are kept as written.
+ */
+export function realDestination(dest: string): string {
+  const abs = resolve(dest);
+  try {
+    return join(realpathSync(dirname(abs)), basename(abs));
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * True when `path` (a real path, see realDestination) is a mount point: listed in mountinfo (catches
+ * same-filesystem `mount --bind`), or on another device than its directory (a file bind-mounted from another
+ * filesystem). A symlink never is: it is lstat'ed, not followed.
  */
 export async function isMountPoint(path: string, mountPoints: Set<string>): Promise<boolean> {
   const abs = resolve(path);
   if (mountPoints.has(abs)) return true;
   try {
-    const [file, dir] = await Promise.all([fsp.stat(abs), fsp.stat(dirname(abs))]);
-    return file.dev !== dir.dev;
+    const [file, dir] = await Promise.all([fsp.lstat(abs), fsp.stat(dirname(abs))]);
+    return !file.isSymbolicLink() && file.dev !== dir.dev;
   } catch {
     return false;
   }
@@ -89,17 +116,31 @@ interface Existing {
   mode: number;
   uid: number;
   gid: number;
+  /** Hard links: above 1, a chmod would change another name's file too, so the file is replaced instead. */
+  nlink: number;
 }
 
 // Reads are synchronous: a few small files at container start, where each async round trip costs more than the read.
+// lstat: a symlink (or anything but a regular file) is no existing output; the rename replaces it.
 function readExisting(dest: string): Existing | undefined {
   try {
-    const st = statSync(dest);
+    const st = lstatSync(dest);
     if (!st.isFile()) return undefined;
-    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputWriteError({ path: dest, cause: err });
+  }
+}
+
+/** Rewrites a mount-point file in place (same inode, so the mount stays intact), never through a symlink. */
+async function writeInPlace(dest: string, bytes: Buffer, mode: number): Promise<void> {
+  const fh = await fsp.open(dest, fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW);
+  try {
+    await fh.writeFile(bytes);
+    await fh.chmod(mode);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -118,22 +159,24 @@ async function writeAtomic(dest: string, content: string, mode: number, existing
 }
 
 async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () => Set<string>): Promise<WriteResult> {
-  const mode = effectiveMode(o);
-  const existing = readExisting(o.dest);
+  const dest = realDestination(o.dest);
+  const existing = readExisting(dest);
+  const mode = effectiveMode(o, existing?.mode);
   const bytes = Buffer.from(o.content, "utf8");
   const sameContent = existing !== undefined && existing.content.equals(bytes);
   if (sameContent && existing.mode === mode) return { dest: o.dest, status: "unchanged", mode };
-  const method: WriteMethod = sameContent ? "chmod" : existing && (await isMountPoint(o.dest, mountPoints())) ? "in-place" : "rename";
+  const mounted = existing !== undefined && (await isMountPoint(dest, mountPoints()));
+  // A hard-linked file (not a mount) is replaced even for a mode change: chmod would reach its other names.
+  const method: WriteMethod = sameContent && (mounted || existing.nlink === 1) ? "chmod" : mounted ? "in-place" : "rename";
   if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
   try {
     if (method === "chmod") {
-      await fsp.chmod(o.dest, mode);
+      await fsp.chmod(dest, mode); // a regular file (lstat'ed above), not a link
     } else if (method === "in-place") {
-      await fsp.writeFile(o.dest, bytes); // O_TRUNC: same inode, so the mount stays intact
-      await fsp.chmod(o.dest, mode);
+      await writeInPlace(dest, bytes, mode);
     } else {
-      await fsp.mkdir(dirname(o.dest), { recursive: true });
-      await writeAtomic(o.dest, o.content, mode, existing);
+      await fsp.mkdir(dirname(dest), { recursive: true });
+      await writeAtomic(dest, o.content, mode, existing);
     }
   } catch (err) {
     throw new OutputWriteError({ path: o.dest, cause: err });

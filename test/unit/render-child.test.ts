@@ -1,8 +1,9 @@
-import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { requireExecve } from "../../src/cli/exec-run.js";
-import { Child, exitCodeOf, forwardSignals, FORWARDED_SIGNALS, parseSignal, resolveCommand } from "../../src/render/child.js";
+import { exitCodeOf, FORWARDED_SIGNALS, parseSignal, resolveCommand } from "../../src/render/child.js";
+import { forwardSignals } from "../../src/render/forward.js";
 import { ChildStartError, ExecReplaceUnsupportedError } from "../../src/render/run-errors.js";
+import { RecordingChild } from "../support/recording-child.js";
 
 describe("exit codes and signal names", () => {
   const codes: Array<[number | null, NodeJS.Signals | null, number]> = [
@@ -35,30 +36,12 @@ describe("resolveCommand / requireExecve", () => {
   });
 });
 
-/** A Child whose signal()/stop() are recorded instead of reaching a process. */
-class RecordingChild extends Child {
-  readonly sent: string[] = [];
-  constructor() {
-    super({ command: "x", args: [], env: {}, reloadSignal: "SIGHUP", killSignal: "SIGTERM", killTimeoutMs: 1 });
-  }
-  override signal(sig: NodeJS.Signals): boolean {
-    this.sent.push(`signal:${sig}`);
-    return true;
-  }
-  override stop(sig: NodeJS.Signals = "SIGTERM") {
-    this.sent.push(`stop:${sig}`);
-    return Promise.resolve({ exitCode: 0, code: 0, signal: null });
-  }
-}
-
 describe("forwardSignals", () => {
+  const noTerminal = () => ({ pgrp: 10, tpgid: -1 });
   it("0_every_signal_forwarded_stop_signals_arm_the_kill", () => {
-    const source = new EventEmitter();
     const child = new RecordingChild();
-    const off = forwardSignals(child, source as unknown as NodeJS.Process);
-    for (const s of FORWARDED_SIGNALS) source.emit(s, s);
+    const forward = forwardSignals(child, { groups: noTerminal });
+    for (const s of FORWARDED_SIGNALS) forward(s);
     expect(child.sent).toEqual(FORWARDED_SIGNALS.map((s) => (s === "SIGTERM" || s === "SIGINT" ? `stop:${s}` : `signal:${s}`)));
-    off();
-    for (const s of FORWARDED_SIGNALS) expect(source.listenerCount(s)).toBe(0);
   });
 });
