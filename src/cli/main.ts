@@ -10,6 +10,7 @@ type Loader = () => Promise<Command>;
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   registrator: { summary: "register running containers' services in a registry", load: async () => (await import("./registrator.js")).registratorCommand() },
   up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand() },
+  dns: { summary: "answer DNS for the registered services (Consul's query forms)", load: async () => (await import("./dns.js")).dnsCommand() },
   render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand() },
   exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand() },
 };

@@ -1,0 +1,173 @@
+// The socket shell around the Responder: UDP and TCP on one port. TCP carries length-prefixed messages,
+// pipelined (every complete message in a read is answered), closed after `tcpIdleMs` without a complete
+// query (a slow sender cannot hold a connection by trickling bytes), at most `maxTcpConnections` at once.
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { createServer, isIP, type Server, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Logger } from "../core/log.js";
+import type { CatalogSnapshot } from "../core/model.js";
+import { Forwarder } from "./forward.js";
+import type { DnsOptions, HostPort } from "./options.js";
+import { Responder, type Transport } from "./respond.js";
+import { DnsStats, type DnsStatsSnapshot } from "./stats.js";
+import type { Query } from "./wire.js";
+
+/** A TCP client that does not read its answers: closed once this much is queued for it. */
+const MAX_TCP_BACKLOG = 1 << 20;
+/** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
+const BIND_ATTEMPTS = 10;
+
+export interface DnsServerDeps {
+  logger: Logger;
+  random?: () => number;
+}
+
+export class DnsServer {
+  private readonly responder: Responder;
+  private readonly forwarder: Forwarder;
+  private readonly counters = new DnsStats();
+  private udp: UdpSocket | undefined;
+  private tcp: Server | undefined;
+  private readonly conns = new Set<Socket>();
+
+  constructor(
+    private readonly opts: DnsOptions,
+    private readonly deps: DnsServerDeps,
+  ) {
+    this.responder = new Responder(opts, deps.random);
+    this.forwarder = new Forwarder(opts.recursors, opts.recursorTimeoutMs, opts.maxForwards);
+  }
+
+  /** A new catalog snapshot; answers change with the next query. */
+  update(snapshot: CatalogSnapshot): void {
+    this.responder.update(snapshot);
+  }
+
+  stats(): DnsStatsSnapshot {
+    return this.counters.snapshot(this.responder.cacheSize, this.responder.version);
+  }
+
+  /** Binds UDP and TCP on the same address; with port 0 both get the same free port. Returns it. */
+  async listen(): Promise<HostPort> {
+    const { host, port } = this.opts.listen;
+    for (let attempt = 1; ; attempt++) {
+      const udp = await bindUdp(host, port);
+      const bound = udp.address().port;
+      try {
+        this.tcp = await this.bindTcp(host, bound);
+      } catch (err) {
+        udp.close();
+        if (port === 0 && attempt < BIND_ATTEMPTS && (err as NodeJS.ErrnoException).code === "EADDRINUSE") continue;
+        throw err;
+      }
+      this.udp = udp;
+      udp.on("message", (msg, rinfo) => this.handle(msg, "udp", (reply) => udp.send(reply, rinfo.port, rinfo.address)));
+      udp.on("error", (err) => this.deps.logger.warn({ err: err.message }, "udp socket error"));
+      return { host, port: bound };
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => (this.udp ? this.udp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve())),
+    ]);
+    this.udp = undefined;
+    this.tcp = undefined;
+  }
+
+  private handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
+    const t0 = performance.now();
+    let r;
+    try {
+      r = this.responder.respond(msg, transport);
+    } catch (err) {
+      // A bug, not bad input (the reader never throws): answer nothing, keep serving, say so.
+      this.counters.dropped++;
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "query handling failed");
+      return;
+    }
+    if (r.kind === "drop") {
+      this.counters.dropped++;
+      return;
+    }
+    if (r.kind === "forward") {
+      this.forward(msg, r.query, transport, send, t0);
+      return;
+    }
+    send(r.message);
+    this.counters.record(r.qtype, r.rcode, r.cached, (performance.now() - t0) * 1000);
+  }
+
+  private forward(msg: Buffer, q: Query, transport: Transport, send: (reply: Buffer) => void, t0: number): void {
+    this.counters.forwarded++;
+    void this.forwarder.forward(msg, transport).then((reply) => {
+      if (!reply) this.counters.forwardFailures++;
+      const out = reply ?? this.responder.servfail(msg, q, transport);
+      send(out);
+      this.counters.record(q.qtype, out[3]! & 0xf, false, (performance.now() - t0) * 1000);
+    });
+  }
+
+  private bindTcp(host: string, port: number): Promise<Server> {
+    const server = createServer((sock) => this.serveTcp(sock));
+    server.maxConnections = this.opts.maxTcpConnections;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port, exclusive: false }, () => {
+        server.off("error", reject);
+        server.on("error", (err) => this.deps.logger.warn({ err: err.message }, "tcp server error"));
+        resolve(server);
+      });
+    });
+  }
+
+  private serveTcp(sock: Socket): void {
+    this.counters.tcpAccepted++;
+    this.counters.tcpOpen++;
+    this.conns.add(sock);
+    sock.setNoDelay(true);
+    const idle = setTimeout(() => {
+      this.counters.tcpClosedIdle++;
+      sock.destroy();
+    }, this.opts.tcpIdleMs);
+    let pending: Buffer = Buffer.alloc(0);
+    const send = (reply: Buffer) => {
+      if (sock.destroyed) return;
+      const frame = Buffer.allocUnsafe(reply.length + 2);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      sock.write(frame);
+      if (sock.writableLength > MAX_TCP_BACKLOG) sock.destroy();
+    };
+    sock.on("data", (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < len + 2) break;
+        const msg = pending.subarray(2, len + 2);
+        pending = pending.subarray(len + 2);
+        idle.refresh();
+        this.handle(msg, "tcp", send);
+      }
+    });
+    sock.on("error", () => sock.destroy());
+    sock.on("close", () => {
+      clearTimeout(idle);
+      this.conns.delete(sock);
+      this.counters.tcpOpen--;
+    });
+  }
+}
+
+function bindUdp(host: string, port: number): Promise<UdpSocket> {
+  const sock = createSocket(isIP(host) === 6 ? "udp6" : "udp4");
+  return new Promise((resolve, reject) => {
+    sock.once("error", reject);
+    sock.bind({ address: host, port, exclusive: false }, () => {
+      sock.off("error", reject);
+      resolve(sock);
+    });
+  });
+}
