@@ -139,6 +139,8 @@ export class DnsServer {
       frame.writeUInt16BE(reply.length, 0);
       reply.copy(frame, 2);
       sock.write(frame);
+      // Only answers count as activity: bytes that never complete a query do not keep a connection open.
+      idle.refresh();
       if (sock.writableLength > MAX_TCP_BACKLOG) sock.destroy();
     };
     sock.on("data", (chunk: Buffer) => {
@@ -148,7 +150,6 @@ export class DnsServer {
         if (pending.length < len + 2) break;
         const msg = pending.subarray(2, len + 2);
         pending = pending.subarray(len + 2);
-        idle.refresh();
         this.handle(msg, "tcp", send);
       }
     });
