@@ -61,7 +61,7 @@ export function buildAnswer(q: Question, catalog: DnsCatalog, opts: AnswerOption
       const services = catalog.byAddress.get(form.address);
       if (!services) return OUTSIDE;
       if (!wants(q.qtype, TYPE.PTR)) return negative(RCODE.NOERROR, catalog, opts);
-      const answer = services.map((s): ResourceRecord => ({ name: q.name, ttl: serviceTtl(s, opts), type: "PTR", target: `${s}.service.${opts.domain}` }));
+      const answer = services.map((s): ResourceRecord => ({ name: q.name, ttl: serviceTtl(s, opts), type: "PTR", target: `${s}.service.${opts.datacenter}.${opts.domain}` }));
       return result(RCODE.NOERROR, answer);
     }
     case "service": {

@@ -77,7 +77,7 @@ describe("dig", () => {
     expect([nodata.status, nodata.answer.length]).toEqual(["NOERROR", 0]);
     expect(nodata.authority[0]).toMatch(soa);
     expect((await dig(dns.port, "db.service.consul", "AAAA")).answer).toEqual(["db.service.consul. 0 IN AAAA fd00::3"]);
-    expect((await dig(dns.port, "1.0.9.10.in-addr.arpa", "PTR")).answer).toEqual(["1.0.9.10.in-addr.arpa. 0 IN PTR web.service.consul."]);
+    expect((await dig(dns.port, "1.0.9.10.in-addr.arpa", "PTR")).answer).toEqual(["1.0.9.10.in-addr.arpa. 0 IN PTR web.service.dc1.consul."]);
   });
 
   it("7_outside the domain: REFUSED", async () => {
