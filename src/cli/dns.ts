@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
+import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
 import { DnsServer } from "../dns/server.js";
@@ -18,6 +19,7 @@ interface DnsFlags {
   serviceTtl: string[];
   recursor: string[];
   includeWarning?: boolean;
+  workers: string;
   logFormat: LogFormat;
   logLevel: string;
 }
@@ -35,7 +37,7 @@ export function parseServiceTtl(text: string): TtlRule {
   return { match: m[1]!.toLowerCase(), prefix: m[2] === "*", ttlS: ttlSeconds("service-ttl", m[3]!) };
 }
 
-export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel">): DnsOptions {
+export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel" | "workers">): DnsOptions {
   return dnsOptions({
     listen: parseHostPort("listen", f.listen, DEFAULT_DNS_PORT),
     domain: f.domain,
@@ -72,6 +74,24 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
   };
 }
 
+/** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
+async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<{ close(): Promise<void> }> {
+  const workers = new DnsWorkers(log);
+  const abort = new AbortController();
+  const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
+  await workers.start(count);
+  const { host, port } = opts.listen;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
+  return {
+    async close() {
+      abort.abort();
+      await workers.close();
+      await fed;
+    },
+  };
+}
+
 export function dnsCommand(): Command {
   return new Command("dns")
     .description("Answer DNS (Consul's query forms: NAME.service.consul, _NAME._tcp.service.consul, …) from any registry backend.")
@@ -83,18 +103,23 @@ export function dnsCommand(): Command {
     .option("--service-ttl <name=duration>", "TTL for one service or a prefix (web*=10s); repeatable", collect, [])
     .option("--recursor <host:port>", "forward names outside the domain here (else REFUSED); repeatable, tried in order", collect, [])
     .option("--include-warning", "answer instances whose health is warning too (default: passing only)")
+    .option("--workers <n>", "processes sharing the sockets (node:cluster); 2 uses both cores of a 2-core host", "1")
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
     .option("--log-level <level>", "log level: debug, info, warn, error", "info")
     .action(async (f: DnsFlags) => {
       const opts = dnsFlagsToOptions(f);
+      const workers = Number(f.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
+      if (workers > 1 && opts.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
       const stopped = new Promise<void>((resolve) => {
         process.once("SIGTERM", () => resolve());
         process.once("SIGINT", () => resolve());
       });
       const base = createLogger({ format: f.logFormat, level: f.logLevel });
       const log = base.child({ component: "dns" });
+      if (isDnsWorker()) return runDnsWorker(opts, log, stopped);
       const registry = await openRegistry(f.registry, { logger: base });
-      const dns = await startDns(registry, opts, log);
+      const dns = workers > 1 ? await startDnsWorkers(registry, opts, workers, log) : await startDns(registry, opts, log);
       await stopped;
       await dns.close();
       await registry.close();

@@ -69,9 +69,18 @@ export class DnsServer {
 
   async close(): Promise<void> {
     for (const c of this.conns) c.destroy();
+    // In a cluster worker the sockets may already be closed (the primary disconnected it): nothing to do then.
+    const { udp, tcp } = this;
     await Promise.all([
-      new Promise<void>((resolve) => (this.udp ? this.udp.close(() => resolve()) : resolve())),
-      new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => {
+        if (!udp) return resolve();
+        try {
+          udp.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+      new Promise<void>((resolve) => (tcp?.listening ? tcp.close(() => resolve()) : resolve())),
     ]);
     this.udp = undefined;
     this.tcp = undefined;
