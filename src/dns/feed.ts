@@ -1,5 +1,7 @@
-// Keeps a DNS server's catalog current: every snapshot of the Registry's watch() goes to `update`.
-// A watch that fails is resumed with backoff (adapters already retry inside; this covers the rest).
+// Keeps a DNS server's catalog current: the Registry's watch() snapshots go to `update`. After each one the
+// loop yields to the event loop before pulling the next, so a burst of changes (10,000 registrations) is
+// indexed once, from the latest snapshot, not once per change. A watch that fails is resumed with backoff
+// (adapters already retry inside; this covers the rest).
 import type { Logger } from "../core/log.js";
 import type { CatalogSnapshot } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
@@ -12,6 +14,7 @@ export async function feedSnapshots(registry: Registry, update: (s: CatalogSnaps
       for await (const snapshot of registry.watch(signal)) {
         attempt = 0;
         update(snapshot);
+        await new Promise((resolve) => setImmediate(resolve));
       }
       return;
     } catch (err) {
