@@ -1,4 +1,4 @@
-// DNS benchmark on the real test bed: `npm run bench:dns [-- --seconds 10 --workers 1,2]`.
+// DNS benchmark on the real test bed: `npm run bench:dns [-- --seconds 5 --rounds 3 --workers 1,2 --phases compare,scale]`.
 // 1. The same records (one service, 3 instances: A and SRV) in Consul, served by the shim (`bin/portolan dns`
 //    fed by that Consul), by Consul's own DNS (127.0.0.1:18600) and by dnsmasq (host-record / srv-host
 //    entries): dnsperf's QPS at full load, then average and p99 latency at half of that rate; ratios.
@@ -18,9 +18,10 @@ import { dnsOptions } from "../src/dns/options.js";
 import { benchQuery, dnsperf, waitForAnswer, type PerfResult } from "./dns-perf.js";
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, workers: { type: "string", default: "1,2" }, phases: { type: "string", default: "compare,scale" } },
+  options: { seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, workers: { type: "string", default: "1,2" }, phases: { type: "string", default: "compare,scale" } },
 });
 const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
 const PHASES = new Set(args.phases!.split(","));
 const CONSUL_HTTP = "http://127.0.0.1:18500";
 const PORTS = { consul: 18600, shim: 18670, dnsmasq: 18671, inproc: 18672 };
@@ -50,43 +51,38 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-function line(name: string, r: PerfResult, half?: PerfResult): string {
-  const lat = half ? `avg ${(half.avgMs * 1000).toFixed(0)} µs, p99 ${(half.p99Ms * 1000).toFixed(0)} µs at ${half.qps.toFixed(0)} QPS` : "";
-  return `  ${name.padEnd(22)} ${r.qps.toFixed(0).padStart(7)} QPS (lost ${r.lost})   ${lat}`;
-}
-
-/** Full-rate QPS, then latency at half that rate. */
-async function measure(port: string | number, queries: string): Promise<{ full: PerfResult; half: PerfResult }> {
-  const full = await dnsperf({ port: Number(port), queries, seconds: SECONDS });
-  const half = await dnsperf({ port: Number(port), queries, seconds: Math.max(3, SECONDS / 2), qps: Math.floor(full.qps / 2), perQuery: true });
-  return { full, half };
-}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function compare(): Promise<void> {
   const queries = join(dir, "queries.txt");
   writeFileSync(queries, `${SERVICE}.service.consul A\n_${SERVICE}._tcp.service.consul SRV\n`);
   for (const [i, a] of ADDRS.entries()) await consul("PUT", "/v1/agent/service/register", { ID: `portolan-bench-${i}`, Name: SERVICE, Address: a, Port: 3000 + i });
   const hosts = ADDRS.flatMap((a, i) => [`--host-record=${SERVICE}.service.consul,${a}`, `--host-record=${hex(a)}.addr.dc1.consul,${a}`, `--srv-host=_${SERVICE}._tcp.service.consul,${hex(a)}.addr.dc1.consul,${3000 + i},1,1`]);
-  const dnsmasq = start("dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1", `--port=${PORTS.dnsmasq}`, "--pid-file=", "--user=root", "--local=/consul/", "--cache-size=10000", ...hosts]);
-  const expected = (n: number) => (d: { answer: string[] }) => d.answer.length === n;
-  await waitForAnswer(PORTS.consul, benchQuery(`${SERVICE}.service.consul`, 1), expected(3));
-  await waitForAnswer(PORTS.dnsmasq, benchQuery(`${SERVICE}.service.consul`, 1), expected(3));
-  const results: Record<string, { full: PerfResult; half: PerfResult }> = {};
-  results["consul"] = await measure(PORTS.consul, queries);
-  results["dnsmasq"] = await measure(PORTS.dnsmasq, queries);
-  for (const w of args.workers!.split(",")) {
-    const shim = start(BIN, ["dns", "--registry", "consul://127.0.0.1:18500", "--listen", `127.0.0.1:${PORTS.shim}`, "--workers", w, "--log-level", process.env.BENCH_LOG_LEVEL ?? "warn"]);
-    await waitForAnswer(PORTS.shim, benchQuery(`_${SERVICE}._tcp.service.consul`, 33), expected(3));
-    results[`shim (${w} worker${w === "1" ? "" : "s"})`] = await measure(PORTS.shim, queries);
-    await stop(shim);
+  start("dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1", `--port=${PORTS.dnsmasq}`, "--pid-file=", "--user=root", "--local=/consul/", "--cache-size=10000", ...hosts]);
+  const targets: Record<string, number> = { consul: PORTS.consul, dnsmasq: PORTS.dnsmasq };
+  for (const [k, w] of args.workers!.split(",").entries()) {
+    const port = PORTS.shim + k * 10;
+    start(BIN, ["dns", "--registry", "consul://127.0.0.1:18500", "--listen", `127.0.0.1:${port}`, "--workers", w, "--log-level", process.env.BENCH_LOG_LEVEL ?? "warn"]);
+    targets[`shim (${w} worker${w === "1" ? "" : "s"})`] = port;
   }
-  await stop(dnsmasq);
+  for (const port of Object.values(targets)) {
+    await waitForAnswer(port, benchQuery(`${SERVICE}.service.consul`, 1), (d) => d.answer.length === 3);
+    await waitForAnswer(port, benchQuery(`_${SERVICE}._tcp.service.consul`, 33), (d) => d.answer.length === 3);
+  }
+  // Rounds, each target once per round: the host is shared, so load from others hits every target alike.
+  const runs: Record<string, PerfResult[]> = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const [t, port] of Object.entries(targets)) runs[t]!.push(await dnsperf({ port, queries, seconds: SECONDS }));
+  const qps = Object.fromEntries(Object.entries(runs).map(([t, rs]) => [t, median(rs.map((r) => r.qps))]));
+  const half: Record<string, PerfResult> = {};
+  for (const [t, port] of Object.entries(targets)) half[t] = await dnsperf({ port, queries, seconds: SECONDS, qps: Math.floor(qps[t]! / 2), perQuery: true });
   for (const i of ADDRS.keys()) await consul("PUT", `/v1/agent/service/deregister/portolan-bench-${i}`);
-  console.log(`\n[compare] ${SERVICE}.service.consul A + _${SERVICE}._tcp.service.consul SRV (3 instances), dnsperf ${SECONDS} s, 2 cores shared`);
-  for (const [name, r] of Object.entries(results)) console.log(line(name, r.full, r.half));
-  for (const name of Object.keys(results).filter((n) => n.startsWith("shim"))) {
-    const q = results[name]!.full.qps;
-    console.log(`  ${name}: ${(q / results["consul"]!.full.qps).toFixed(2)}× Consul DNS, ${(q / results["dnsmasq"]!.full.qps).toFixed(2)}× dnsmasq`);
+  console.log(`\n[compare] ${SERVICE}.service.consul A + _${SERVICE}._tcp.service.consul SRV (3 instances); dnsperf -c 4 -q 200, ${SECONDS} s per run, median of ${ROUNDS} interleaved rounds; latency at half that rate`);
+  for (const t of Object.keys(targets)) {
+    const h = half[t]!;
+    console.log(`  ${t.padEnd(18)} ${qps[t]!.toFixed(0).padStart(7)} QPS (runs: ${runs[t]!.map((r) => r.qps.toFixed(0)).join(", ")})   avg ${(h.avgMs * 1000).toFixed(0)} µs, p99 ${(h.p99Ms * 1000).toFixed(0)} µs at ${h.qps.toFixed(0)} QPS`);
+  }
+  for (const t of Object.keys(targets).filter((n) => n.startsWith("shim"))) {
+    console.log(`  ${t}: ${(qps[t]! / qps["consul"]!).toFixed(2)}× Consul DNS, ${(qps[t]! / qps["dnsmasq"]!).toFixed(2)}× dnsmasq`);
   }
 }
 
@@ -99,19 +95,26 @@ async function scale(): Promise<void> {
   const queries = join(dir, "scale.txt");
   // Queries spread over every service (A and SRV): the cache holds one entry per (name, type).
   writeFileSync(queries, Array.from({ length: 1000 }, (_, s) => `svc${s}.service.consul A\n_svc${s}._tcp.service.consul SRV\n`).join(""));
-  const small = join(dir, "small.txt");
-  writeFileSync(small, "svc0.service.consul A\n_svc0._tcp.service.consul SRV\n");
+  const smallQueries = join(dir, "small.txt");
+  writeFileSync(smallQueries, "svc0.service.consul A\n_svc0._tcp.service.consul SRV\n");
+  // Two shims in this process: one with 10 instances of one service, one with 10,000 over 1,000 services.
+  const smallRegistry = createMemoryRegistry();
   const registry = createMemoryRegistry();
-  for (let n = 0; n < 10; n++) await registry.register(instance(0, n));
-  const before = rss();
+  for (let n = 0; n < 10; n++) await smallRegistry.register(instance(0, n));
+  const small = await startDns(smallRegistry, dnsOptions({ listen: { host: "127.0.0.1", port: PORTS.inproc + 1 } }), silentLogger());
   const dns = await startDns(registry, dnsOptions({ listen: { host: "127.0.0.1", port: PORTS.inproc } }), silentLogger());
-  await waitForAnswer(PORTS.inproc, benchQuery("svc0.service.consul", 1), (d) => d.answer.length === 10);
-  const base = await dnsperf({ port: PORTS.inproc, queries: small, seconds: SECONDS });
+  await waitForAnswer(PORTS.inproc + 1, benchQuery("svc0.service.consul", 1), (d) => d.answer.length === 10);
+  const before = rss();
   const t0 = Date.now();
   for (let s = 0; s < 1000; s++) for (let n = 0; n < 10; n++) await registry.register(instance(s, n));
-  await waitForAnswer(PORTS.inproc, benchQuery("svc999.service.consul", 1), (d) => d.answer.length === 10);
+  await waitForAnswer(PORTS.inproc, benchQuery("svc999.service.consul", 1), (d) => d.answer.length === 10, 1);
   const loadMs = Date.now() - t0;
-  const big = await dnsperf({ port: PORTS.inproc, queries, seconds: SECONDS });
+  const base: number[] = [];
+  const big: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    base.push((await dnsperf({ port: PORTS.inproc + 1, queries: smallQueries, seconds: SECONDS })).qps);
+    big.push((await dnsperf({ port: PORTS.inproc, queries, seconds: SECONDS })).qps);
+  }
   const afterRss = rss();
   // Change -> answer: a new instance of svc500, then its removal, each until the shim says so.
   const changes: number[] = [];
@@ -126,13 +129,14 @@ async function scale(): Promise<void> {
     await waitForAnswer(PORTS.inproc, benchQuery("svc500.service.consul", 1), (d) => d.answer.length === 10, 1);
     changes.push(Date.now() - t);
   }
-  await dns.close();
-  await registry.close();
-  changes.sort((a, b) => a - b);
-  console.log(`\n[scale] shim in this process, embedded registry, dnsperf ${SECONDS} s`);
-  console.log(`  10 instances, 1 service:           ${base.qps.toFixed(0)} QPS (2 names)`);
-  console.log(`  10,000 instances, 1,000 services:  ${big.qps.toFixed(0)} QPS (2,000 names) = ${(big.qps / base.qps).toFixed(2)}× (cache hits ${big.lost === 0 ? "all answered" : `${big.lost} lost`})`);
-  console.log(`  RSS ${before.toFixed(0)} MiB before the shim, ${afterRss.toFixed(0)} MiB with 10,000 instances; catalog load ${loadMs} ms`);
+  await Promise.all([dns.close(), small.close()]);
+  await Promise.all([registry.close(), smallRegistry.close()]);
+  changes.sort((x, y) => x - y);
+  const [b, g] = [median(base), median(big)];
+  console.log(`\n[scale] shims in this process (embedded registry); dnsperf ${SECONDS} s per run, median of ${ROUNDS} interleaved rounds`);
+  console.log(`  10 instances, 1 service:           ${b.toFixed(0)} QPS (2 names; runs ${base.map((q) => q.toFixed(0)).join(", ")})`);
+  console.log(`  10,000 instances, 1,000 services:  ${g.toFixed(0)} QPS (2,000 names; runs ${big.map((q) => q.toFixed(0)).join(", ")}) = ${(g / b).toFixed(2)}×`);
+  console.log(`  RSS ${before.toFixed(0)} MiB before loading, ${afterRss.toFixed(0)} MiB with 10,000 instances (registry + shim); catalog load ${loadMs} ms`);
   console.log(`  change -> answer (register / deregister, 40 changes): p50 ${changes[20]} ms, max ${changes.at(-1)} ms`);
 }
 

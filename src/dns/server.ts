@@ -61,7 +61,10 @@ export class DnsServer {
         throw err;
       }
       this.udp = udp;
-      udp.on("message", (msg, rinfo) => this.handle(msg, "udp", (reply) => udp.send(reply, rinfo.port, rinfo.address)));
+      udp.on("message", (msg, rinfo) => {
+        const reply = this.handle(msg, "udp", (late) => udp.send(late, rinfo.port, rinfo.address));
+        if (reply) udp.send(reply, rinfo.port, rinfo.address);
+      });
       udp.on("error", (err) => this.deps.logger.warn({ err: err.message }, "udp socket error"));
       return { host, port: bound };
     }
@@ -86,7 +89,8 @@ export class DnsServer {
     this.tcp = undefined;
   }
 
-  private handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
+  /** The reply to send now, or undefined (dropped, or forwarded: `sendLater` gets the recursor's answer). */
+  private handle(msg: Buffer, transport: Transport, sendLater: (reply: Buffer) => void): Buffer | undefined {
     const t0 = performance.now();
     let r;
     try {
@@ -95,18 +99,18 @@ export class DnsServer {
       // A bug, not bad input (the reader never throws): answer nothing, keep serving, say so.
       this.counters.dropped++;
       this.deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "query handling failed");
-      return;
+      return undefined;
     }
     if (r.kind === "drop") {
       this.counters.dropped++;
-      return;
+      return undefined;
     }
     if (r.kind === "forward") {
-      this.forward(msg, r.query, transport, send, t0);
-      return;
+      this.forward(msg, r.query, transport, sendLater, t0);
+      return undefined;
     }
-    send(r.message);
     this.counters.record(r.qtype, r.rcode, r.cached, (performance.now() - t0) * 1000);
+    return r.message;
   }
 
   private forward(msg: Buffer, q: Query, transport: Transport, send: (reply: Buffer) => void, t0: number): void {
@@ -159,7 +163,8 @@ export class DnsServer {
         if (pending.length < len + 2) break;
         const msg = pending.subarray(2, len + 2);
         pending = pending.subarray(len + 2);
-        this.handle(msg, "tcp", send);
+        const reply = this.handle(msg, "tcp", send);
+        if (reply) send(reply);
       }
     });
     sock.on("error", () => sock.destroy());
@@ -172,7 +177,10 @@ export class DnsServer {
 }
 
 function bindUdp(host: string, port: number): Promise<UdpSocket> {
-  const sock = createSocket(isIP(host) === 6 ? "udp6" : "udp4");
+  const family = isIP(host) === 6 ? 6 : 4;
+  // Replies go to the sender's IP literal: skip dgram's name lookup (a dns.lookup and a tick per reply).
+  const lookup = (address: string, _o: unknown, cb: (err: null, address: string, family: number) => void) => cb(null, address, family);
+  const sock = createSocket({ type: family === 6 ? "udp6" : "udp4", lookup: lookup as never });
   return new Promise((resolve, reject) => {
     sock.once("error", reject);
     sock.bind({ address: host, port, exclusive: false }, () => {
