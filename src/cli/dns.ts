@@ -58,10 +58,18 @@ export interface RunningDns {
 /** Starts the shim on `opts.listen`, fed by `registry`'s snapshots; logs one line saying where it listens. */
 export async function startDns(registry: Registry, opts: DnsOptions, log: Logger): Promise<RunningDns> {
   const server = new DnsServer(opts, { logger: log });
-  const bound = await server.listen();
-  const address = `${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`;
+  // The feed first: until the first snapshot arrives every query gets SERVFAIL.
   const abort = new AbortController();
   const fed = feedSnapshots(registry, (s) => server.update(s), abort.signal, log);
+  let bound;
+  try {
+    bound = await server.listen();
+  } catch (err) {
+    abort.abort();
+    await fed;
+    throw err;
+  }
+  const address = `${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`;
   log.info({ listen: address, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind, recursors: opts.recursors.length }, `dns listening on ${address} (udp+tcp)`);
   return {
     server,

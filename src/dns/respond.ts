@@ -69,6 +69,8 @@ export class Responder {
   private catalog: DnsCatalog;
   private readonly cache: AnswerCache;
   private generation = 0;
+  /** No snapshot yet: every query gets SERVFAIL (an NXDOMAIN now would be cached by resolvers). */
+  private ready = false;
 
   constructor(
     private readonly opts: DnsOptions,
@@ -90,11 +92,13 @@ export class Responder {
   update(snapshot: CatalogSnapshot): void {
     this.catalog = indexCatalog(snapshot, this.opts);
     this.cache.invalidate(++this.generation);
+    this.ready = true;
   }
 
   respond(buf: Buffer, transport: Transport): Reply {
     const q = readQuery(buf);
     if (isQueryError(q)) return this.error(q, buf, transport);
+    if (!this.ready) return { kind: "reply", message: this.servfail(buf, q, transport), rcode: RCODE.SERVFAIL, qtype: q.qtype, cached: false };
     const limit = sizeLimit(q, transport);
     const key = cacheKey(buf, q, limit);
     const hit = this.cache.get(key);

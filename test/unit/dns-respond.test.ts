@@ -160,6 +160,13 @@ describe("Responder", () => {
     }),
   );
 
+  it("14_before the first snapshot: SERVFAIL (never a cacheable NXDOMAIN)", () => {
+    const r = new Responder(dnsOptions());
+    expect(ask(r, makeQuery("web.service.consul", "A")).d.rcode).toBe("SERVFAIL");
+    r.update({ version: 0, instances: [] });
+    expect(ask(r, makeQuery("web.service.consul", "A")).d.rcode).toBe("NXDOMAIN");
+  });
+
   it("13_outside the domain with recursors: forward", () => {
     const r = responder([], { recursors: [{ host: "127.0.0.1", port: 53 }] });
     expect(r.respond(makeQuery("example.com", "A"), "udp").kind).toBe("forward");
