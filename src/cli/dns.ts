@@ -7,6 +7,7 @@ import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
 import { DnsServer } from "../dns/server.js";
+import type { DnsStatsSnapshot } from "../dns/stats.js";
 import { durationFlag } from "./registrator.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
@@ -49,10 +50,15 @@ export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "
   });
 }
 
-export interface RunningDns {
+/** What `portolan dns` runs: one server in this process, or N workers; stats summed over workers. */
+export interface DnsService {
+  stats(): Promise<DnsStatsSnapshot>;
+  close(): Promise<void>;
+}
+
+export interface RunningDns extends DnsService {
   server: DnsServer;
   address: string;
-  close(): Promise<void>;
 }
 
 /** Starts the shim on `opts.listen`, fed by `registry`'s snapshots; logs one line saying where it listens. */
@@ -74,6 +80,7 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
   return {
     server,
     address,
+    stats: async () => server.stats(),
     async close() {
       abort.abort();
       await server.close();
@@ -83,7 +90,7 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
 }
 
 /** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
-async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<{ close(): Promise<void> }> {
+async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<DnsService> {
   const workers = new DnsWorkers(log);
   const abort = new AbortController();
   const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
@@ -92,6 +99,7 @@ async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: numb
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
   return {
+    stats: () => workers.stats(),
     async close() {
       abort.abort();
       await workers.close();

@@ -6,8 +6,16 @@ import type { Logger } from "../core/log.js";
 import type { CatalogSnapshot } from "../core/model.js";
 import type { DnsOptions } from "./options.js";
 import { DnsServer } from "./server.js";
+import { mergeStats, type DnsStatsSnapshot } from "./stats.js";
 
-type Message = { type: "snapshot"; snapshot: CatalogSnapshot } | { type: "listening" };
+type Message =
+  | { type: "snapshot"; snapshot: CatalogSnapshot }
+  | { type: "listening" }
+  | { type: "stats"; id: number }
+  | { type: "stats-reply"; id: number; stats: DnsStatsSnapshot };
+
+/** How long the primary waits for a worker's stats. */
+const STATS_TIMEOUT_MS = 1000;
 
 export function isDnsWorker(): boolean {
   return cluster.isWorker;
@@ -18,6 +26,7 @@ export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promi
   const server = new DnsServer(opts, { logger: log });
   process.on("message", (m: Message) => {
     if (m.type === "snapshot") server.update(m.snapshot);
+    if (m.type === "stats") process.send?.({ type: "stats-reply", id: m.id, stats: server.stats() } satisfies Message);
   });
   await server.listen();
   process.send?.({ type: "listening" } satisfies Message);
@@ -31,6 +40,7 @@ export class DnsWorkers {
   private readonly ready = new Set<Worker>();
   private latest: CatalogSnapshot | undefined;
   private closing = false;
+  private statsId = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -43,6 +53,23 @@ export class DnsWorkers {
   update(snapshot: CatalogSnapshot): void {
     this.latest = snapshot;
     for (const w of this.ready) send(w, snapshot);
+  }
+
+  /** Every ready worker's stats, summed (a worker that does not answer in time is left out). */
+  async stats(): Promise<DnsStatsSnapshot> {
+    const id = ++this.statsId;
+    const replies = await Promise.all([...this.ready].map((w) => new Promise<DnsStatsSnapshot | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), STATS_TIMEOUT_MS);
+      const onMessage = (m: Message) => m.type === "stats-reply" && m.id === id && done(m.stats);
+      function done(s: DnsStatsSnapshot | undefined) {
+        clearTimeout(timer);
+        w.off("message", onMessage);
+        resolve(s);
+      }
+      w.on("message", onMessage);
+      if (w.isConnected()) w.send({ type: "stats", id } satisfies Message);
+    })));
+    return mergeStats(replies.filter((s): s is DnsStatsSnapshot => s !== undefined));
   }
 
   async close(): Promise<void> {

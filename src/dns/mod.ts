@@ -16,5 +16,5 @@ export { Responder } from "./respond.js";
 export type { Reply, Transport } from "./respond.js";
 export { DnsServer } from "./server.js";
 export type { DnsServerDeps } from "./server.js";
-export { LATENCY_BUCKETS_US } from "./stats.js";
+export { LATENCY_BUCKETS_US, mergeStats } from "./stats.js";
 export type { DnsStatsSnapshot } from "./stats.js";

@@ -63,3 +63,30 @@ export class DnsStats {
     };
   }
 }
+
+/** The sum of several servers' stats (workers of one `--workers N` shim). */
+export function mergeStats(all: readonly DnsStatsSnapshot[]): DnsStatsSnapshot {
+  const sumMap = (pick: (s: DnsStatsSnapshot) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const s of all) for (const [k, v] of Object.entries(pick(s))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  const sum = (pick: (s: DnsStatsSnapshot) => number) => all.reduce((n, s) => n + pick(s), 0);
+  return {
+    queries: sum((s) => s.queries),
+    byType: sumMap((s) => s.byType),
+    byRcode: sumMap((s) => s.byRcode),
+    cache: { hits: sum((s) => s.cache.hits), misses: sum((s) => s.cache.misses), entries: sum((s) => s.cache.entries) },
+    forwarded: sum((s) => s.forwarded),
+    forwardFailures: sum((s) => s.forwardFailures),
+    dropped: sum((s) => s.dropped),
+    tcp: { accepted: sum((s) => s.tcp.accepted), open: sum((s) => s.tcp.open), closedIdle: sum((s) => s.tcp.closedIdle) },
+    latency: {
+      bucketsUs: LATENCY_BUCKETS_US,
+      counts: LATENCY_BUCKETS_US.map((_, i) => sum((s) => s.latency.counts[i] ?? 0)).concat(sum((s) => s.latency.counts[LATENCY_BUCKETS_US.length] ?? 0)),
+      sumUs: sum((s) => s.latency.sumUs),
+      count: sum((s) => s.latency.count),
+    },
+    catalogVersion: all.reduce((v, s) => Math.min(v, s.catalogVersion), all[0]?.catalogVersion ?? 0),
+  };
+}
