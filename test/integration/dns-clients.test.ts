@@ -156,6 +156,23 @@ describe("TCP", () => {
   });
 });
 
+describe("TCP, a client that never reads", () => {
+  it("0_is closed once its unread answers pile up", async () => {
+    const sock = connect({ host: "127.0.0.1", port: dns.port });
+    sock.on("error", () => {});
+    await new Promise<void>((r) => sock.on("connect", () => r()));
+    sock.pause();
+    await until("the server to hold the connection", () => dns.server.stats().tcp.open === 1, 5000);
+    const q = makeQuery("big.service.consul", "SRV");
+    const frame = Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]);
+    // 20,000 answers of ~2 KB: far more than the kernel's socket buffers and the 1 MiB allowed on top.
+    for (let i = 0; i < 20; i++) sock.write(Buffer.concat(Array(1000).fill(frame)));
+    await until("the server to drop the connection", () => dns.server.stats().tcp.open === 0, 20_000);
+    sock.destroy();
+    expect((await dig(dns.port, "web.service.consul", "A", "+tcp")).answer).toHaveLength(2);
+  });
+});
+
 describe("recursors", () => {
   it("0_names outside the domain go to the recursor; a silent recursor gives SERVFAIL in bounded time", async () => {
     const inner = createMemoryRegistry();
