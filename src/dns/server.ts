@@ -14,6 +14,7 @@ import type { Query } from "./wire.js";
 
 /** A TCP client that does not read its answers: closed once this much is queued for it. */
 const MAX_TCP_BACKLOG = 1 << 20;
+const UDP_BUFFER_BYTES = 4 << 20;
 /** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
 const BIND_ATTEMPTS = 10;
 
@@ -61,6 +62,13 @@ export class DnsServer {
         throw err;
       }
       this.udp = udp;
+      // Room for bursts (the kernel caps this at net.core.rmem_max/wmem_max).
+      try {
+        udp.setRecvBufferSize(UDP_BUFFER_BYTES);
+        udp.setSendBufferSize(UDP_BUFFER_BYTES);
+      } catch {
+        // not allowed here: the default buffers work too
+      }
       udp.on("message", (msg, rinfo) => {
         const reply = this.handle(msg, "udp", (late) => udp.send(late, rinfo.port, rinfo.address));
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
