@@ -18,6 +18,13 @@ const UDP_BUFFER_BYTES = 4 << 20;
 /** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
 const BIND_ATTEMPTS = 10;
 
+/** A query on its way to a recursor. */
+interface Pending {
+  query: Query;
+  /** performance.now() when it arrived. */
+  t0: number;
+}
+
 export interface DnsServerDeps {
   logger: Logger;
   random?: () => number;
@@ -70,8 +77,10 @@ export class DnsServer {
         // not allowed here: the default buffers work too
       }
       udp.on("message", (msg, rinfo) => {
-        const reply = this.handle(msg, "udp", (late) => udp.send(late, rinfo.port, rinfo.address));
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
+        const reply = this.handle(msg, "udp");
+        if (reply === undefined) return;
+        if ("t0" in reply) this.forward(msg, reply, "udp", (late) => udp.send(late, rinfo.port, rinfo.address));
+        else udp.send(reply, rinfo.port, rinfo.address);
       });
       udp.on("error", (err) => this.deps.logger.warn({ err: err.message }, "udp socket error"));
       return { host, port: bound };
@@ -97,8 +106,8 @@ export class DnsServer {
     this.tcp = undefined;
   }
 
-  /** The reply to send now, or undefined (dropped, or forwarded: `sendLater` gets the recursor's answer). */
-  private handle(msg: Buffer, transport: Transport, sendLater: (reply: Buffer) => void): Buffer | undefined {
+  /** The reply to send now, a query to forward, or undefined (dropped). */
+  private handle(msg: Buffer, transport: Transport): Buffer | Pending | undefined {
     const t0 = performance.now();
     let r;
     try {
@@ -113,15 +122,12 @@ export class DnsServer {
       this.counters.dropped++;
       return undefined;
     }
-    if (r.kind === "forward") {
-      this.forward(msg, r.query, transport, sendLater, t0);
-      return undefined;
-    }
+    if (r.kind === "forward") return { query: r.query, t0 };
     this.counters.record(r.qtype, r.rcode, r.cached, (performance.now() - t0) * 1000);
     return r.message;
   }
 
-  private forward(msg: Buffer, q: Query, transport: Transport, send: (reply: Buffer) => void, t0: number): void {
+  private forward(msg: Buffer, { query: q, t0 }: Pending, transport: Transport, send: (reply: Buffer) => void): void {
     this.counters.forwarded++;
     void this.forwarder.forward(msg, transport).then((reply) => {
       if (!reply) this.counters.forwardFailures++;
@@ -171,8 +177,10 @@ export class DnsServer {
         if (pending.length < len + 2) break;
         const msg = pending.subarray(2, len + 2);
         pending = pending.subarray(len + 2);
-        const reply = this.handle(msg, "tcp", send);
-        if (reply) send(reply);
+        const reply = this.handle(msg, "tcp");
+        if (reply === undefined) continue;
+        if ("t0" in reply) this.forward(msg, reply, "tcp", send);
+        else send(reply);
       }
     });
     sock.on("error", () => sock.destroy());
