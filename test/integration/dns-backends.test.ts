@@ -21,6 +21,7 @@ afterAll(async () => {
   await removeTestContainers();
 });
 
+// Generous waits: the Consul and ZooKeeper of the test bed are shared (another suite may be loading thousands of services).
 describe.each(DNS_BACKENDS)("dns fed by $name", (backend) => {
   it("0_containers registered by the registrator are answered; a stopped one disappears", async () => {
     const owner = `dns-${backend.name}-${pid}`;
@@ -36,13 +37,13 @@ describe.each(DNS_BACKENDS)("dns fed by $name", (backend) => {
       const ports = [await publishedPort(a, "80/tcp"), await publishedPort(b, "80/tcp")].sort((x, y) => x - y);
       await registrator.start();
       const srv = async () => (await dig(dns.port, `_${service}._tcp.service.consul`, "SRV")).answer.map((l) => Number(l.split(" ")[6])).sort((x, y) => x - y);
-      await until(`${service} SRV to list both containers`, async () => (await srv()).join() === ports.join(), 15_000, 50);
+      await until(`${service} SRV to list both containers`, async () => (await srv()).join() === ports.join(), 60_000, 50);
       expect(await srv()).toEqual(ports);
       const aRecords = await dig(dns.port, `${service}.service.consul`, "A");
       expect(aRecords.answer).toEqual([`${service}.service.consul. 0 IN A 127.0.0.1`]);
       const keep = await publishedPort(a, "80/tcp");
       await b.stop();
-      await until(`${service} SRV to drop the stopped container`, async () => (await srv()).length === 1, 15_000, 20);
+      await until(`${service} SRV to drop the stopped container`, async () => (await srv()).length === 1, 60_000, 20);
       expect(await srv()).toEqual([keep]);
     } finally {
       await registrator.stop({ deregisterAll: true });
