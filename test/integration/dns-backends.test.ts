@@ -52,5 +52,6 @@ describe.each(DNS_BACKENDS)("dns fed by $name", (backend) => {
       await writer.close();
       await removeTestContainers();
     }
-  });
+    // The registrator reconciles every container on the shared dockerd (another suite may run hundreds).
+  }, 240_000);
 });
