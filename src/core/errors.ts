@@ -70,3 +70,16 @@ export class BackendAuthError extends PortolanError {
     this.permission = opts.permission;
   }
 }
+
+/** A server could not listen where it was told (address taken, not permitted, not on this host): change the flag. */
+export class ListenError extends UsageError {
+  override name = "ListenError";
+  readonly address: string;
+  readonly code: string | undefined;
+  constructor(opts: { flag: string; address: string; cause: unknown }) {
+    const code = (opts.cause as NodeJS.ErrnoException | undefined)?.code;
+    super(`${opts.flag} ${opts.address}: cannot listen (${code ?? String(opts.cause)})`, { cause: opts.cause });
+    this.address = opts.address;
+    this.code = code;
+  }
+}

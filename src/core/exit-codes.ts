@@ -63,6 +63,14 @@ export const REGISTRATOR_EXIT_CODES: readonly ExitCodeRow[] = [
   { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials at start-up" },
 ];
 
+/** Servers: `portolan dns` and `portolan catalog serve`. */
+export const SERVER_EXIT_CODES: readonly ExitCodeRow[] = [
+  { code: 0, meaning: "stopped by SIGTERM/SIGINT" },
+  { code: EXIT_USAGE, meaning: "usage: bad flag, value, environment setting or registry URI, or a listen address that is taken or not permitted (the message names it)" },
+  { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, URL credentials masked" },
+  { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials at start-up" },
+];
+
 /** The table as README.md shows it. */
 export function exitCodesMarkdown(rows: readonly ExitCodeRow[]): string {
   return ["| code | meaning |", "|---|---|", ...rows.map((r) => `| ${r.code} | ${r.meaning} |`)].join("\n");

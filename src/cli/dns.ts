@@ -1,0 +1,144 @@
+// `portolan dns --registry URI [flags]`: the DNS shim, fed by any backend. Also started by `portolan up`.
+import { Command, Option } from "commander";
+import { ListenError, UsageError } from "../core/errors.js";
+import { createLogger, type LogFormat, type Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
+import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
+import { feedSnapshots } from "../dns/feed.js";
+import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
+import { DnsServer } from "../dns/server.js";
+import type { DnsStatsSnapshot } from "../dns/stats.js";
+import { durationFlag } from "./registrator.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+
+interface DnsFlags {
+  registry: string;
+  listen: string;
+  domain: string;
+  datacenter: string;
+  ttl: string;
+  serviceTtl: string[];
+  recursor: string[];
+  includeWarning?: boolean;
+  workers: string;
+  logFormat: LogFormat;
+  logLevel: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function ttlSeconds(flag: string, text: string): number {
+  return Math.floor(durationFlag(flag, text, 1000) / 1000);
+}
+
+/** `NAME=DURATION` or `PREFIX*=DURATION` ("*" alone: every service), as Consul's service_ttl. */
+export function parseServiceTtl(text: string): TtlRule {
+  const m = /^([a-z0-9-]*)(\*?)=(.+)$/i.exec(text);
+  if (!m || (m[1] === "" && m[2] === "")) throw new UsageError(`--service-ttl: expected NAME=DURATION or PREFIX*=DURATION, got ${JSON.stringify(text)}`);
+  return { match: m[1]!.toLowerCase(), prefix: m[2] === "*", ttlS: ttlSeconds("service-ttl", m[3]!) };
+}
+
+export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel" | "workers">): DnsOptions {
+  return dnsOptions({
+    listen: parseHostPort("listen", f.listen, DEFAULT_DNS_PORT),
+    domain: f.domain,
+    datacenter: f.datacenter,
+    ttlS: ttlSeconds("ttl", f.ttl),
+    serviceTtl: f.serviceTtl.map(parseServiceTtl),
+    includeWarning: f.includeWarning ?? false,
+    recursors: f.recursor.map((r) => parseHostPort("recursor", r, 53)),
+  });
+}
+
+/** What `portolan dns` runs: one server in this process, or N workers; stats summed over workers. */
+export interface DnsService {
+  stats(): Promise<DnsStatsSnapshot>;
+  close(): Promise<void>;
+}
+
+export interface RunningDns extends DnsService {
+  server: DnsServer;
+  address: string;
+}
+
+/** Starts the shim on `opts.listen`, fed by `registry`'s snapshots; logs one line saying where it listens. */
+export async function startDns(registry: Registry, opts: DnsOptions, log: Logger): Promise<RunningDns> {
+  const server = new DnsServer(opts, { logger: log });
+  // The feed first: until the first snapshot arrives every query gets SERVFAIL.
+  const abort = new AbortController();
+  const fed = feedSnapshots(registry, (s) => server.update(s), abort.signal, log);
+  let bound;
+  try {
+    bound = await server.listen();
+  } catch (err) {
+    abort.abort();
+    await fed;
+    throw new ListenError({ flag: "--listen", address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+  }
+  const address = `${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`;
+  log.info({ listen: address, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind, recursors: opts.recursors.length }, `dns listening on ${address} (udp+tcp)`);
+  return {
+    server,
+    address,
+    stats: async () => server.stats(),
+    async close() {
+      abort.abort();
+      await server.close();
+      await fed;
+    },
+  };
+}
+
+/** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
+async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<DnsService> {
+  const workers = new DnsWorkers(log);
+  const abort = new AbortController();
+  const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
+  await workers.start(count);
+  const { host, port } = opts.listen;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
+  return {
+    stats: () => workers.stats(),
+    async close() {
+      abort.abort();
+      await workers.close();
+      await fed;
+    },
+  };
+}
+
+export function dnsCommand(): Command {
+  return new Command("dns")
+    .description("Answer DNS (Consul's query forms: NAME.service.consul, _NAME._tcp.service.consul, …) from any registry backend.")
+    .requiredOption("--registry <uri>", REGISTRY_URI_HELP)
+    .option("--listen <host:port>", "UDP and TCP address", DEFAULT_LISTEN)
+    .option("--domain <name>", "domain answered", "consul")
+    .option("--datacenter <name>", "datacenter label in names and SRV targets", "dc1")
+    .option("--ttl <duration>", "TTL of every record (0s, 30s, 1m)", "0s")
+    .option("--service-ttl <name=duration>", "TTL for one service or a prefix (web*=10s); repeatable", collect, [])
+    .option("--recursor <host:port>", "forward names outside the domain here (else REFUSED); repeatable, tried in order", collect, [])
+    .option("--include-warning", "answer instances whose health is warning too (default: passing only)")
+    .option("--workers <n>", "processes sharing the sockets (node:cluster); 2 uses both cores of a 2-core host", "1")
+    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
+    .option("--log-level <level>", "log level: debug, info, warn, error", "info")
+    .action(async (f: DnsFlags) => {
+      const opts = dnsFlagsToOptions(f);
+      const workers = Number(f.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
+      if (workers > 1 && opts.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
+      const stopped = new Promise<void>((resolve) => {
+        process.once("SIGTERM", () => resolve());
+        process.once("SIGINT", () => resolve());
+      });
+      const base = createLogger({ format: f.logFormat, level: f.logLevel });
+      const log = base.child({ component: "dns" });
+      if (isDnsWorker()) return runDnsWorker(opts, log, stopped);
+      const registry = await openRegistry(f.registry, { logger: base });
+      const dns = workers > 1 ? await startDnsWorkers(registry, opts, workers, log) : await startDns(registry, opts, log);
+      await stopped;
+      await dns.close();
+      await registry.close();
+      log.info("stopped");
+    });
+}

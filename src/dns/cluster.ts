@@ -1,0 +1,109 @@
+// Several processes serving one port (node:cluster): the primary watches the registry and sends each snapshot
+// to every worker; workers bind the same UDP and TCP address (the primary shares the sockets) and answer.
+// A worker that dies is replaced and gets the latest snapshot at once.
+import cluster, { type Worker } from "node:cluster";
+import type { Logger } from "../core/log.js";
+import type { CatalogSnapshot } from "../core/model.js";
+import type { DnsOptions } from "./options.js";
+import { DnsServer } from "./server.js";
+import { mergeStats, type DnsStatsSnapshot } from "./stats.js";
+
+type Message =
+  | { type: "snapshot"; snapshot: CatalogSnapshot }
+  | { type: "listening" }
+  | { type: "stats"; id: number }
+  | { type: "stats-reply"; id: number; stats: DnsStatsSnapshot };
+
+/** How long the primary waits for a worker's stats. */
+const STATS_TIMEOUT_MS = 1000;
+
+export function isDnsWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/** In a worker: serve, take snapshots from the primary; resolves when the worker should stop. */
+export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promise<void>): Promise<void> {
+  const server = new DnsServer(opts, { logger: log });
+  process.on("message", (m: Message) => {
+    if (m.type === "snapshot") server.update(m.snapshot);
+    if (m.type === "stats") process.send?.({ type: "stats-reply", id: m.id, stats: server.stats() } satisfies Message);
+  });
+  await server.listen();
+  process.send?.({ type: "listening" } satisfies Message);
+  await Promise.race([stopped, new Promise<void>((resolve) => process.once("disconnect", resolve))]);
+  await server.close();
+}
+
+export class DnsWorkers {
+  private readonly workers = new Set<Worker>();
+  /** Workers that said they listen: their message handler is installed (earlier messages would be lost). */
+  private readonly ready = new Set<Worker>();
+  private latest: CatalogSnapshot | undefined;
+  private closing = false;
+  private statsId = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Forks `count` workers (they re-run this command's argv) and resolves when all listen. */
+  async start(count: number): Promise<void> {
+    cluster.setupPrimary({ serialization: "advanced" });
+    await Promise.all(Array.from({ length: count }, () => this.fork()));
+  }
+
+  update(snapshot: CatalogSnapshot): void {
+    this.latest = snapshot;
+    for (const w of this.ready) send(w, snapshot);
+  }
+
+  /** Every ready worker's stats, summed (a worker that does not answer in time is left out). */
+  async stats(): Promise<DnsStatsSnapshot> {
+    const id = ++this.statsId;
+    const replies = await Promise.all([...this.ready].map((w) => new Promise<DnsStatsSnapshot | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), STATS_TIMEOUT_MS);
+      const onMessage = (m: Message) => m.type === "stats-reply" && m.id === id && done(m.stats);
+      function done(s: DnsStatsSnapshot | undefined) {
+        clearTimeout(timer);
+        w.off("message", onMessage);
+        resolve(s);
+      }
+      w.on("message", onMessage);
+      if (w.isConnected()) w.send({ type: "stats", id } satisfies Message);
+    })));
+    return mergeStats(replies.filter((s): s is DnsStatsSnapshot => s !== undefined));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.workers].map((w) => new Promise<void>((resolve) => {
+      w.once("exit", () => resolve());
+      w.disconnect();
+      setTimeout(() => w.process.kill("SIGKILL"), 5000).unref();
+    })));
+  }
+
+  private fork(): Promise<void> {
+    const w = cluster.fork();
+    this.workers.add(w);
+    w.on("exit", (code, signal) => {
+      this.workers.delete(w);
+      this.ready.delete(w);
+      if (this.closing) return;
+      this.log.error({ pid: w.process.pid, code, signal }, "dns worker exited; starting another");
+      void this.fork().catch(() => {});
+    });
+    return new Promise((resolve, reject) => {
+      w.on("message", (m: Message) => {
+        if (m.type !== "listening") return;
+        // The catalog so far; later snapshots go to every ready worker.
+        this.ready.add(w);
+        if (this.latest) send(w, this.latest);
+        resolve();
+      });
+      w.once("exit", (code) => reject(new Error(`dns worker exited with ${code} before listening`)));
+    });
+  }
+}
+
+function send(w: Worker, snapshot: CatalogSnapshot): void {
+  if (w.isConnected()) w.send({ type: "snapshot", snapshot } satisfies Message);
+}

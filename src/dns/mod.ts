@@ -1,0 +1,20 @@
+// The DNS shim's public surface (what src/cli and the catalog use).
+export { buildAnswer } from "./answer.js";
+export type { Answer, AnswerOptions, Question } from "./answer.js";
+export { indexCatalog } from "./catalog.js";
+export type { DnsCatalog, DnsInstance } from "./catalog.js";
+export { DnsWorkers, isDnsWorker, runDnsWorker } from "./cluster.js";
+export { encodeResponse } from "./encode.js";
+export { feedSnapshots } from "./feed.js";
+export { parseQueryName } from "./names.js";
+export type { QueryForm } from "./names.js";
+export { DEFAULT_DNS_OPTIONS, DEFAULT_LISTEN, dnsOptions, parseHostPort, serviceTtl } from "./options.js";
+export type { DnsOptions, HostPort, TtlRule } from "./options.js";
+export { zoneText } from "./records.js";
+export type { ResourceRecord } from "./records.js";
+export { Responder } from "./respond.js";
+export type { Reply, Transport } from "./respond.js";
+export { DnsServer } from "./server.js";
+export type { DnsServerDeps } from "./server.js";
+export { LATENCY_BUCKETS_US, mergeStats } from "./stats.js";
+export type { DnsStatsSnapshot } from "./stats.js";
