@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   registrator: { summary: "register running containers' services in a registry", load: async () => (await import("./registrator.js")).registratorCommand() },
   up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand() },
   render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand() },
+  catalog: { summary: "show or serve the catalog (table, JSON, HTTP API, live page, metrics)", load: async () => (await import("./catalog.js")).catalogCommand() },
   exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand() },
 };
 
