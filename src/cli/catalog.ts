@@ -96,6 +96,7 @@ async function serve(f: ServeFlags): Promise<void> {
 export function catalogCommand(): Command {
   const cmd = addViewFlags(new Command("catalog"))
     .description("Show what is registered: services (passing/total, tags), or one service's instances; or serve the catalog over HTTP.")
+    .enablePositionalOptions() // flags after `service`/`serve` belong to them
     .action((f: ViewFlags) => view(undefined, f));
   cmd.addCommand(
     addViewFlags(new Command("service"))

@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("Keeps a fleet of Docker containers findable and configured.")
     .version(version(), "-V, --version")
     .exitOverride()
+    .enablePositionalOptions() // a subcommand's flags stay its own (`catalog service NAME --registry …`)
     .showHelpAfterError();
   const name = argv[2];
   const entry = name !== undefined ? COMMANDS[name] : undefined;
