@@ -12,7 +12,7 @@ export class MemoryRegistry implements Registry {
 
   async register(instance: Instance): Promise<void> {
     const parsed = InstanceSchema.parse(instance);
-    this.entries.set(parsed.id, structuredClone(parsed));
+    this.entries.set(parsed.id, deepFreeze(structuredClone(parsed)));
     this.changed();
   }
 
@@ -23,7 +23,7 @@ export class MemoryRegistry implements Registry {
   async setHealth(ref: InstanceRef, status: Health, _output: string): Promise<void> {
     const cur = this.entries.get(ref.id);
     if (!cur || cur.health === status) return;
-    this.entries.set(ref.id, { ...cur, health: status });
+    this.entries.set(ref.id, Object.freeze({ ...cur, health: status }));
     this.changed();
   }
 
@@ -31,8 +31,9 @@ export class MemoryRegistry implements Registry {
     return [...this.entries.values()].filter((i) => i.owner === owner).map((i) => structuredClone(i));
   }
 
+  /** Stored entries are deep-frozen, so snapshots share them instead of cloning 5,000 instances per change. */
   snapshot(): CatalogSnapshot {
-    return { version: this.version, instances: [...this.entries.values()].map((i) => structuredClone(i)) };
+    return { version: this.version, instances: [...this.entries.values()] };
   }
 
   async *watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
@@ -68,6 +69,14 @@ export class MemoryRegistry implements Registry {
   private wakeAll(): void {
     for (const w of [...this.waiters]) w();
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
 
 export function createMemoryRegistry(): MemoryRegistry {
