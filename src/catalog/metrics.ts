@@ -16,11 +16,14 @@ export interface StatsSource {
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Registrator events waiting to be seen in a snapshot, at most. */
 const LAG_PENDING_MAX = 10_000;
+/** A change the catalog saw at most this long before the registrator reported writing it is that write. */
+const RECENT_MS = 1_000;
 
 export class CatalogMetrics {
   readonly prom = new PromRegistry();
   private readonly sources: StatsSource[] = [];
   private readonly pending = new Map<string, number>();
+  private readonly recent = new Map<string, number>();
   private readonly registrations: Counter<"backend">;
   private readonly deregistrations: Counter<"backend">;
   private readonly rejections: Counter<"backend">;
@@ -95,11 +98,16 @@ export class CatalogMetrics {
 
   /** The catalog saw these ids change: how long after the registrator wrote them. */
   seen(ids: Iterable<string>): void {
-    if (this.pending.size === 0) return;
     const now = this.clock();
     for (const id of ids) {
       const t = this.pending.get(id);
-      if (t === undefined) continue;
+      if (t === undefined) {
+        // The watch can beat the registrator's event (an in-process registry): remember, for expect().
+        this.recent.delete(id);
+        this.recent.set(id, now);
+        if (this.recent.size > LAG_PENDING_MAX) this.recent.delete(this.recent.keys().next().value!);
+        continue;
+      }
       this.pending.delete(id);
       this.watchLag.observe({ backend: this.backend }, Math.max(0, now - t) / 1000);
     }
@@ -125,6 +133,12 @@ export class CatalogMetrics {
   }
 
   private expect(id: string): void {
+    const seenAt = this.recent.get(id);
+    if (seenAt !== undefined && this.clock() - seenAt < RECENT_MS) {
+      this.recent.delete(id);
+      this.watchLag.observe({ backend: this.backend }, 0);
+      return;
+    }
     this.pending.delete(id);
     this.pending.set(id, this.clock());
     if (this.pending.size > LAG_PENDING_MAX) this.pending.delete(this.pending.keys().next().value!);

@@ -4,7 +4,8 @@ import { SseParser } from "../../adapters/portolan/sse.js";
 import { isLoopback, TokenCheck } from "../../src/catalog/auth.js";
 import { InvalidParameterError } from "../../src/catalog/errors.js";
 import { parseFilter } from "../../src/catalog/filter.js";
-import { statsText } from "../../src/catalog/metrics.js";
+import { CatalogMetrics, statsText } from "../../src/catalog/metrics.js";
+import type { Instance } from "../../src/core/model.js";
 import { parseListen } from "../../src/catalog/service.js";
 import { UsageError } from "../../src/core/errors.js";
 
@@ -81,5 +82,26 @@ describe("listen and token", () => {
       "# HELP portolan_dns_queries_total dns queries_total\n# TYPE portolan_dns_queries_total counter\nportolan_dns_queries_total 3\n" +
         "# HELP portolan_dns_cache_size dns cache.size\n# TYPE portolan_dns_cache_size gauge\nportolan_dns_cache_size 2\n",
     );
+  });
+});
+
+describe("watch lag", () => {
+  const lagCount = async (m: CatalogMetrics) => Number(/portolan_catalog_watch_lag_seconds_count\{backend="memory"\} (\d+)/.exec(await m.text())?.[1]);
+  const registered = (id: string) => ({ type: "registered" as const, reason: "new" as const, instance: { id } as Instance });
+
+  it("0_write reported before the watch saw it, and after", async () => {
+    let now = 0;
+    const m = new CatalogMetrics("memory", () => now);
+    m.onRegistratorEvent(registered("a"));
+    now = 40;
+    m.seen(["a"]);
+    m.seen(["b"]);
+    m.onRegistratorEvent(registered("b"));
+    now = 5000;
+    m.seen(["c"]);
+    now = 7000;
+    m.onRegistratorEvent(registered("c")); // too long after: a later change, still pending
+    expect(await lagCount(m)).toBe(2);
+    expect(await m.text()).toMatch(/portolan_catalog_watch_lag_seconds_sum\{backend="memory"\} 0\.04\n/);
   });
 });
