@@ -28,7 +28,8 @@ describe("the portolan image", () => {
     execFileSync("docker", ["run", "-d", "--name", name, "--label", `${RUN_LABEL}=image`, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", PORTOLAN_IMAGE, "up", "--hostname", owner, "--listen", "127.0.0.1:18740", "--log-format", "json"], { stdio: "ignore" });
     const logs = () => {
       const r = spawnSync("docker", ["logs", name], { encoding: "utf8" });
-      return r.stdout + r.stderr; // portolan logs to stderr
+      const ps = spawnSync("docker", ["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Names}} {{.Status}}"], { encoding: "utf8" });
+      return `${r.stdout}${r.stderr}\ndocker ps: ${ps.stdout}${ps.stderr}`; // portolan logs to stderr
     };
     await eventually("catalog in the container answers", async () => (await get(`${API}/healthz`)).status === 200, 60_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}\n${logs()}`);
