@@ -1,5 +1,5 @@
 // The catalog's HTTP server: JSON API, SSE, /metrics, /healthz, Prometheus HTTP SD and the page.
-// Routes come from find-my-way; bodies are built from the state (list responses cached per state generation).
+// Routes come from find-my-way; bodies are built from the state (unfiltered lists cached per state generation).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import FindMyWay from "find-my-way";
@@ -100,16 +100,16 @@ export class CatalogServer {
     if (what === "services" && f.service !== undefined) throw new InvalidParameterError({ parameter: "service", message: "use /v1/services/NAME" });
     if (this.unavailable(res)) return;
     const s = this.o.state;
-    const key = `${what}?${q.toString()}`;
-    const hit = this.cache.get(key);
+    // Only the unfiltered lists are cached (three bodies at most: memory stays bounded whatever the queries).
+    const key = Object.keys(f).length === 0 ? what : undefined;
+    const hit = key === undefined ? undefined : this.cache.get(key);
     if (hit && hit.generation === s.generation) return send(res, 200, hit.body);
     const all = s.instances();
     let body: string;
     if (what === "services") body = JSON.stringify({ version: s.version, services: Object.keys(f).length === 0 ? s.services() : servicesMatching(all, f) });
     else if (what === "instances") body = JSON.stringify({ version: s.version, instances: all.filter((i) => matches(i, f)) });
     else body = JSON.stringify(prometheusTargets(all.filter((i) => matches(i, f))));
-    if (this.cache.size > 256) this.cache.clear();
-    this.cache.set(key, { generation: s.generation, body });
+    if (key !== undefined) this.cache.set(key, { generation: s.generation, body });
     send(res, 200, body);
   }
 
