@@ -144,10 +144,17 @@ export async function runRegistrator(
   const opened = await open(base);
   const started: Companion[] = [];
   let registry = opened;
-  for (const start of companions) {
-    const c = await start(registry, base);
-    started.push(c);
-    registry = c.registry ?? registry;
+  try {
+    for (const start of companions) {
+      const c = await start(registry, base);
+      started.push(c);
+      registry = c.registry ?? registry;
+    }
+  } catch (err) {
+    // e.g. the catalog's --listen address is taken: stop what started, close the backend, report.
+    for (const c of started.reverse()) await c.stop().catch(() => {});
+    await opened.close().catch(() => {});
+    throw err;
   }
   const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
   const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => {

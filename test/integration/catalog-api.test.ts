@@ -108,7 +108,13 @@ describe("catalog HTTP API and events (portolan up)", () => {
     expect(writes.stderr).toMatch(/read-only/);
   });
 
-  it("3_--token: required off loopback, 401 without it, never logged", async () => {
+  it("3_a second portolan up on a taken --listen address exits 64 naming it", () => {
+    const r = runCli(["up", "--hostname", `${owner}-2`, "--listen", "127.0.0.1:18701", "--log-format", "json"], {}, 20_000);
+    expect([r.code, r.signal]).toEqual([64, null]);
+    expect(r.stderr).toContain("--listen 127.0.0.1:18701");
+  });
+
+  it("4_--token: required off loopback, 401 without it, never logged", async () => {
     const refused = runCli(["catalog", "serve", "--listen", "0.0.0.0:18703"]);
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain("--token");
