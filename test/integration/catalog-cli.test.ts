@@ -36,9 +36,9 @@ describe.each(BACKENDS)("portolan catalog --registry $name", (b) => {
     registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", b.uri]);
     await startTestContainer({ name: `${owner}-a`, ports: ["80/tcp"], env: { SERVICE_NAME: svc, SERVICE_TAGS: "blue" } });
     await startTestContainer({ name: `${owner}-b`, ports: ["80/tcp"], env: { SERVICE_NAME: svc, SERVICE_TAGS: "green" } });
-    await eventually("both registered", () => {
+    await eventually("both registered and passing", () => {
       const r = catalog("service", svc, "--json");
-      return r.code === 0 && (JSON.parse(r.stdout) as { instances: unknown[] }).instances.length === 2;
+      return r.code === 0 && (JSON.parse(r.stdout) as { service: { passing: number } }).service.passing === 2; // Consul: once health is written
     }, 30_000, 250);
 
     const table = catalog("--host", owner);
