@@ -1,6 +1,6 @@
 // The process bench/catalog.ts measures: `portolan up` exactly as the CLI wires it (registrator + embedded
 // registry + catalog), except that the embedded registry starts with SERVICES x PER instances owned by other
-// hosts (the registrator leaves them alone). Reads commands on stdin: `add ID` registers one more instance.
+// hosts (the registrator leaves them alone). Reads commands on stdin: `add ID` registers one more instance of svc0, `add-service NAME` one of a new service.
 import { createInterface } from "node:readline";
 import { createMemoryRegistry } from "../adapters/memory/index.js";
 import { catalogCompanion } from "../src/cli/catalog.js";
@@ -31,5 +31,6 @@ for (let s = 0; s < Number(services); s++) for (let k = 0; k < Number(per); k++)
 createInterface({ input: process.stdin }).on("line", (line) => {
   const [cmd, id] = line.split(" ");
   if (cmd === "add" && id) void registry.register(benchInstance(0, 9, id));
+  if (cmd === "add-service" && id) void registry.register({ ...benchInstance(0, 9, `${id}:1`), name: id });
 });
 await runRegistrator(flags, async () => registry, [catalogCompanion(flags)]);

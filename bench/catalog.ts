@@ -1,7 +1,7 @@
 // Catalog benchmark: `npm run bench:catalog`. A `portolan up` whose embedded registry holds 1,000 services /
 // 5,000 instances (bench/catalog-up.ts, run as bin/portolan runs the daemon). Prints: API latency p50/p99 per
 // endpoint (sequential keep-alive GETs), time to first render of the page in Debian's Chromium (navigation start
-// to 1,000 service rows in the DOM), SSE fan-out to 100 clients (registry write -> last client has the change),
+// to 1,000 service rows in the DOM) and live update (registry write -> new row, target 1 s), SSE fan-out to 100 clients (registry write -> last client has the change),
 // and the process's RSS (now and peak). Targets (issue 9): p99 <= 10 ms, first render <= 1 s, fan-out <= 200 ms,
 // RSS <= 120 MiB.
 import { spawn } from "node:child_process";
@@ -63,7 +63,7 @@ async function apiLatency(): Promise<void> {
   }
 }
 
-async function firstRender(): Promise<void> {
+async function pageFigures(write: (line: string) => void): Promise<void> {
   const browser = await launchChromium();
   try {
     const runs: number[] = [];
@@ -75,6 +75,20 @@ async function firstRender(): Promise<void> {
       await page.close();
     }
     console.log(`page first render (1,000 services)       median ${f1(pct(runs, 50))} ms  max ${f1(Math.max(...runs))} ms`);
+    // Live update: registry write -> the new service's row is in the page's DOM (no reload).
+    const page = await browser.context.newPage();
+    await page.goto(`${BASE}/`);
+    await page.waitForFunction(() => document.querySelectorAll("tr.svc").length >= 1000, undefined, { timeout: 30_000 });
+    const lat: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const name = `live${k}`;
+      const t0 = performance.now();
+      write(`add-service ${name}\n`);
+      await page.waitForSelector(`tr.svc[data-service="${name}"]`, { state: "attached", timeout: 10_000 });
+      lat.push(performance.now() - t0);
+    }
+    console.log(`page live update, write -> row in the DOM  p50 ${f1(pct(lat, 50))} ms  max ${f1(Math.max(...lat))} ms`);
+    await page.close();
   } finally {
     await browser.close();
   }
@@ -120,7 +134,7 @@ try {
   await waitReady();
   console.log(`portolan up with 1,000 services / 5,000 instances ready in ${f1(performance.now() - t0)} ms; RSS ${f1(status(up.pid!).rss)} MiB`);
   await apiLatency();
-  await firstRender();
+  await pageFigures((line) => up.stdin!.write(line));
   await fanOut((line) => up.stdin!.write(line));
   const s = status(up.pid!);
   console.log(`portolan up RSS now ${f1(s.rss)} MiB, peak ${f1(s.hwm)} MiB`);

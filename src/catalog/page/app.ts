@@ -95,15 +95,42 @@ function instanceRow(i: Inst): HTMLElement {
   return tr;
 }
 
+/** Rows already built, by a key that changes whenever what they show changes: unchanged rows are reused. */
+let rowCache = new Map<string, HTMLElement>();
+
+function cached(key: string, next: Map<string, HTMLElement>, build: () => HTMLElement): HTMLElement {
+  const e = rowCache.get(key) ?? build();
+  next.set(key, e);
+  return e;
+}
+
+/** Makes tbody's children equal `rows` with few DOM moves (a change touches only the rows it concerns). */
+function reconcile(rows: HTMLElement[]): void {
+  let cur = tbody.firstElementChild;
+  for (const r of rows) {
+    if (cur === r) cur = cur.nextElementSibling;
+    else tbody.insertBefore(r, cur);
+  }
+  while (cur) {
+    const next = cur.nextElementSibling;
+    cur.remove();
+    cur = next;
+  }
+}
+
 function render(): void {
   scheduled = false;
   const gs = groups();
-  const frag = document.createDocumentFragment();
+  const next = new Map<string, HTMLElement>();
+  const rows: HTMLElement[] = [];
   for (const g of gs) {
-    frag.append(serviceRow(g));
-    if (open.has(g.name)) for (const i of g.list.sort((a, b) => (a.id < b.id ? -1 : 1))) frag.append(instanceRow(i));
+    const isOpen = open.has(g.name);
+    const key = JSON.stringify([g.name, g.counts, [...g.tags].sort(), [...g.hosts].sort(), isOpen]);
+    rows.push(cached(key, next, () => serviceRow(g)));
+    if (isOpen) for (const i of g.list.sort((a, b) => (a.id < b.id ? -1 : 1))) rows.push(cached(JSON.stringify(i), next, () => instanceRow(i)));
   }
-  tbody.replaceChildren(frag);
+  rowCache = next;
+  reconcile(rows);
   const services = new Set([...byId.values()].map((i) => i.name)).size;
   $("summary").textContent = loaded ? `${services} services · ${byId.size} instances` : "loading…";
   const empty = $("empty");
