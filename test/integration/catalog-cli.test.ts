@@ -41,11 +41,13 @@ describe.each(BACKENDS)("portolan catalog --registry $name", (b) => {
       return r.code === 0 && (JSON.parse(r.stdout) as { service: { passing: number } }).service.passing === 2; // Consul: once health is written
     }, 30_000, 250);
 
+    // The registrator registers every container on this dockerd (other tests' too): look for ours.
     const table = catalog("--host", owner);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`^SERVICE +PASSING +INSTANCES +TAGS\\n${svc} +2 +2${b.tags ? " +blue,green" : ""}\\n$`));
-    const json = JSON.parse(catalog("--json", "--host", owner).stdout) as { services: object[] };
-    expect(json.services).toEqual([{ name: svc, instances: 2, passing: 2, warning: 0, critical: 0, tags: b.tags ? ["blue", "green"] : [], hosts: [owner] }]);
+    expect(table.stdout).toMatch(/^SERVICE +PASSING +INSTANCES +TAGS\n/);
+    expect(table.stdout).toMatch(new RegExp(`^${svc} +2 +2${b.tags ? " +blue,green" : ""}$`, "m"));
+    const json = JSON.parse(catalog("--json", "--host", owner).stdout) as { services: { name: string }[] };
+    expect(json.services.find((s) => s.name === svc)).toEqual({ name: svc, instances: 2, passing: 2, warning: 0, critical: 0, tags: b.tags ? ["blue", "green"] : [], hosts: [owner] });
 
     const inst = b.tags ? catalog("service", svc, "--tag", "green") : catalog("service", svc, "--host", owner);
     expect(inst.code, inst.stderr).toBe(0);
@@ -54,7 +56,7 @@ describe.each(BACKENDS)("portolan catalog --registry $name", (b) => {
     expect(lines.slice(1)).toHaveLength(b.tags ? 1 : 2);
     const container = b.container ? `${owner}-b [0-9a-f]{12}` : "-";
     expect(lines.at(-1)).toMatch(new RegExp(`^${owner}:${owner}-b:80 +127\\.0\\.0\\.1:\\d+ +passing +${owner} +${container}${b.tags ? " +green" : ""}$`));
-    expect(catalog("--host", owner, "--health", "critical").stdout).toBe("no services\n");
+    expect(catalog("--host", owner, "--health", "critical").stdout).not.toContain(svc);
 
     const missing = catalog("service", `${svc}x`);
     expect([missing.code, missing.stdout]).toEqual([66, ""]);

@@ -31,12 +31,14 @@ describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
     const stream = await openEvents(`${base}/v1/events`);
     await stream.wait("snapshot", (e) => e.event === "snapshot");
     const c = await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: svc } });
-    await stream.wait("added", (e) => changeOf(e)?.added.some((i) => i.id === id) ?? false, 0, 30_000);
+    await stream.wait("added", (e) => changeOf(e)?.added.some((i) => i.id === id) ?? false, 0, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nregistrator: ${registrator!.logs().slice(-3000)}\nserve: ${serve!.logs().slice(-2000)}`);
+    });
     // Consul may show the entry a moment before its health check turns passing.
     await eventually("passing", async () => (await get(`${base}/v1/services/${svc}`)).json<{ service: { passing: number } }>().service.passing === 1, 20_000, 100);
     expect((await get(`${base}/v1/services/${svc}`)).json()).toMatchObject({ service: { name: svc, passing: 1 }, instances: [{ id, owner, health: "passing" }] });
     await c.stop();
-    await stream.wait("removed", (e) => changeOf(e)?.removed.includes(id) ?? false, 0, 30_000);
+    await stream.wait("removed", (e) => changeOf(e)?.removed.includes(id) ?? false, 0, 60_000);
     expect((await get(`${base}/v1/services/${svc}`)).status).toBe(404);
     stream.close();
   });
