@@ -6,7 +6,7 @@ import { installSignals } from "./signals.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
-import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
+import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr, writeStdout } from "../core/output.js";
 
 installSignals();
@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader; exitCodes: reado
   render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand(), exitCodes: RENDER_EXIT_CODES },
   exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand(), exitCodes: RENDER_EXIT_CODES },
   dns: { summary: "answer DNS for the registered services (Consul's query forms)", load: async () => (await import("./dns.js")).dnsCommand(), exitCodes: SERVER_EXIT_CODES },
+  catalog: { summary: "show or serve the catalog (table, JSON, HTTP API, live page, metrics)", load: async () => (await import("./catalog.js")).catalogCommand(), exitCodes: CATALOG_EXIT_CODES },
 };
 
 /** The package version, from the nearest package.json above this file (works from src/ and dist/). */
@@ -58,6 +59,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     .version(version(), "-V, --version")
     .configureOutput(output)
     .exitOverride()
+    .enablePositionalOptions() // a subcommand's flags stay its own (`catalog service NAME --registry …`)
     .showHelpAfterError();
   const name = argv[2];
   const entry = name !== undefined ? COMMANDS[name] : undefined;

@@ -119,11 +119,25 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
+export interface Companion {
+  /** Used by the registrator instead of the opened registry (e.g. an instrumented wrapper). */
+  registry?: Registry;
+  /** Sees every registrator event (after it is logged). */
+  onEvent?: (e: RegistratorEvent) => void;
+  stop(): Promise<void>;
+}
+
 /**
  * Runs a registrator until SIGTERM/SIGINT (a second one ends the process at once). Every other signal gets
- * signals.ts's default (HUP/QUIT end it, USR1/USR2/ALRM are ignored). `open` gets the base logger.
+ * signals.ts's default (HUP/QUIT end it, USR1/USR2/ALRM are ignored). `open` gets the base logger (adapters add
+ * their own component); `companions` start after the registry is open and stop before it closes.
  */
-export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) => Promise<Registry>): Promise<void> {
+export async function runRegistrator(
+  f: RegistratorFlags,
+  open: (log: Logger) => Promise<Registry>,
+  companions: ((registry: Registry, log: Logger) => Promise<Companion>)[] = [],
+): Promise<void> {
   let stopping = false;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     takeSignals((sig) => {
@@ -136,15 +150,34 @@ export async function runRegistrator(f: RegistratorFlags, open: (log: Logger) =>
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
-  const registry = await open(base);
-  await checkAccessAtStart(registry, log);
-  const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => logEvent(log, e));
+  const opened = await open(base);
+  await checkAccessAtStart(opened, log);
+  const started: Companion[] = [];
+  let registry = opened;
+  try {
+    for (const start of companions) {
+      const c = await start(registry, base);
+      started.push(c);
+      registry = c.registry ?? registry;
+    }
+  } catch (err) {
+    // e.g. the catalog's --listen address is taken: stop what started, close the backend, report.
+    for (const c of started.reverse()) await c.stop().catch(() => {});
+    await opened.close().catch(() => {});
+    throw err;
+  }
+  const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
+  const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => {
+    logEvent(log, e);
+    for (const sink of sinks) sink(e);
+  });
   log.info({ owner: opts.owner, backend: registry.kind }, "starting");
   await Promise.race([registrator.start(), stopped]);
   const signal = await stopped;
   log.info({ signal, deregisterOnExit: f.deregisterOnExit ?? false }, "stopping");
   await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false });
-  await registry.close();
+  for (const c of started.reverse()) await c.stop();
+  await opened.close();
   log.info("stopped");
 }
 

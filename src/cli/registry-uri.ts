@@ -6,7 +6,7 @@ import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 
-export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring]`;
+export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT`;
 
 export interface OpenOptions {
   logger: Logger;
@@ -48,8 +48,14 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
       const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");
       return createZooKeeperRegistry({ ...parseZooKeeperUri(uri), logger: opts.logger.child({ component: "zookeeper" }) });
     }
-    case "portolan":
-      throw new RegistryUriError({ uri, message: "portolan:// (read-only view of `portolan up`) needs the catalog HTTP API, which this version does not have yet" });
+    case "portolan": {
+      const url = parseUrl(uri);
+      if (!url.hostname || !url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
+      if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
+      const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
+      const token = env.PORTOLAN_CATALOG_TOKEN || undefined;
+      return createPortolanRegistry({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), token, logger: opts.logger.child({ component: "portolan" }) });
+    }
     default:
       throw new RegistryUriError({ uri, message: `unknown scheme; expected ${REGISTRY_URI_HELP}` });
   }

@@ -1,25 +1,32 @@
-// `portolan up`: the registrator with the embedded registry, for a laptop; the DNS shim runs alongside.
+// `portolan up`: the registrator with the embedded registry, plus the DNS shim and the catalog (API, page,
+// metrics) in one process, for a laptop or as a host's one container.
 import { Command } from "commander";
-import { addRegistratorFlags, runRegistrator, type RegistratorFlags } from "./registrator.js";
-import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import type { Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
 import { DEFAULT_LISTEN } from "../dns/options.js";
+import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "./catalog.js";
+import { addRegistratorFlags, runRegistrator, type Companion, type RegistratorFlags } from "./registrator.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+
+type UpFlags = RegistratorFlags & CatalogFlags & { registry: string; dns: string };
+
+/** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none). */
+function dnsCompanion(f: UpFlags): (registry: Registry, log: Logger) => Promise<Companion> {
+  return async (registry, log) => {
+    if (f.dns === "off") return { stop: async () => {} };
+    const { startDns, dnsFlagsToOptions } = await import("./dns.js");
+    const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] });
+    const dns = await startDns(registry, opts, log.child({ component: "dns" }));
+    return { stop: () => dns.close() };
+  };
+}
 
 export function upCommand(): Command {
-  return addRegistratorFlags(new Command("up"))
-    .description("Run the registrator against the local Docker engine with the embedded registry (or --registry).")
+  return addCatalogFlags(addRegistratorFlags(new Command("up")))
+    .description("Run the registrator against the local Docker engine with the embedded registry (or --registry), the DNS shim and the catalog.")
     .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
     .option("--dns <host:port>", "DNS shim address (UDP+TCP), or off", DEFAULT_LISTEN)
-    .action(async (f: RegistratorFlags & { registry: string; dns: string }) => {
-      let dns: { close(): Promise<void> } | undefined;
-      await runRegistrator(f, async (log) => {
-        const registry = await openRegistry(f.registry, { logger: log });
-        if (f.dns !== "off") {
-          const { startDns, dnsFlagsToOptions } = await import("./dns.js");
-          const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] });
-          dns = await startDns(registry, opts, log.child({ component: "dns" }));
-        }
-        return registry;
-      });
-      await dns?.close();
+    .action(async (f: UpFlags) => {
+      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [dnsCompanion(f), catalogCompanion(f)]);
     });
 }

@@ -71,6 +71,16 @@ export const SERVER_EXIT_CODES: readonly ExitCodeRow[] = [
   { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials at start-up" },
 ];
 
+/** `portolan catalog` (views; `catalog serve` is a server, SERVER_EXIT_CODES). */
+export const CATALOG_EXIT_CODES: readonly ExitCodeRow[] = [
+  { code: 0, meaning: "shown (with `--watch`: stopped by SIGTERM/SIGINT); `catalog serve`: as `portolan dns`" },
+  { code: EXIT_USAGE, meaning: "usage: bad flag, filter or registry URI (named), or a `--listen` address that is taken or not permitted" },
+  { code: EXIT_NOINPUT, meaning: "`catalog service NAME`: no instance of that service (one line on stderr, nothing on stdout)" },
+  { code: EXIT_UNAVAILABLE, meaning: "no catalog from the registry within `--timeout` (default 10s)" },
+  { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, URL credentials masked" },
+  { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials" },
+];
+
 /** The table as README.md shows it. */
 export function exitCodesMarkdown(rows: readonly ExitCodeRow[]): string {
   return ["| code | meaning |", "|---|---|", ...rows.map((r) => `| ${r.code} | ${r.meaning} |`)].join("\n");

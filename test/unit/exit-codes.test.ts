@@ -1,7 +1,7 @@
 // The exit-code tables in code are the ones README.md shows, and --help prints them without markdown.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { exitCodesHelp, exitCodesMarkdown, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES } from "../../src/core/exit-codes.js";
+import { exitCodesHelp, exitCodesMarkdown, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES } from "../../src/core/exit-codes.js";
 import { EXIT_CONFIG, EXIT_TEMPLATE, EXIT_USAGE } from "../../src/render/errors.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -19,6 +19,7 @@ describe("README exit-code tables", () => {
     ["render", "render", RENDER_EXIT_CODES],
     ["registrator", "registrator", REGISTRATOR_EXIT_CODES],
     ["dns", "dns", SERVER_EXIT_CODES],
+    ["catalog", "catalog", CATALOG_EXIT_CODES],
   ];
   rows.forEach(([name, sec, table], i) =>
     it(`${i}_${name}_table_is_the_one_in_code`, () => {

@@ -1,0 +1,82 @@
+// Feeds the catalog state from a Registry: its watch() for the content, a periodic probe for "is the backend
+// reachable" (adapters retry their watches internally, so a dead backend shows only as silence there).
+import type { Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
+import { backoff, delay } from "../core/util.js";
+import type { CatalogMetrics } from "./metrics.js";
+import type { CatalogState } from "./state.js";
+
+export const DEFAULT_PROBE_INTERVAL_MS = 2_000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+
+export interface FeedOptions {
+  registry: Registry;
+  state: CatalogState;
+  logger: Logger;
+  /** Resolves when the backend answers; rejects (or outlasts probeTimeoutMs) when it does not. */
+  probe: (signal: AbortSignal) => Promise<void>;
+  probeIntervalMs?: number;
+  probeTimeoutMs?: number;
+  metrics?: CatalogMetrics;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** Runs until `signal` aborts. */
+export async function runFeed(o: FeedOptions, signal: AbortSignal): Promise<void> {
+  await Promise.all([watchLoop(o, signal), probeLoop(o, signal)]);
+}
+
+async function watchLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {
+  const sleep = o.sleep ?? delay;
+  let attempt = 0;
+  while (!signal.aborted) {
+    try {
+      for await (const snap of o.registry.watch(signal)) {
+        attempt = 0;
+        const e = o.state.apply(snap);
+        if (e?.type === "change") o.metrics?.seen([...e.data.added.map((i) => i.id), ...e.data.changed.map((i) => i.id), ...e.data.removed]);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      o.logger.warn({ err: errorText(err) }, "catalog watch failed; retrying");
+    }
+    if (!signal.aborted) await sleep(backoff(attempt++), signal);
+  }
+}
+
+async function probeLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {
+  const sleep = o.sleep ?? delay;
+  const timeoutMs = o.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  while (!signal.aborted) {
+    const ctl = new AbortController();
+    const stop = () => ctl.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        o.probe(ctl.signal),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      if (signal.aborted) return;
+      if (o.state.backend !== "up") o.logger.info({ backend: o.registry.kind }, "backend reachable");
+      o.state.setBackend("up");
+      o.metrics?.setBackendUp(true);
+    } catch (err) {
+      if (signal.aborted) return;
+      if (o.state.backend !== "down") o.logger.warn({ backend: o.registry.kind, err: errorText(err) }, "backend unreachable");
+      o.state.setBackend("down", errorText(err));
+      o.metrics?.setBackendUp(false);
+    } finally {
+      clearTimeout(timer);
+      ctl.abort();
+      signal.removeEventListener("abort", stop);
+    }
+    await sleep(o.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, signal);
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,164 @@
+// /metrics: the registrator's events, backend latency and errors, the catalog's own figures, and any figures
+// another stage in the same process offers through a StatsSource (the DNS shim's stats()).
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
+import type { RegistratorEvent } from "../registrator/events.js";
+import type { CatalogState } from "./state.js";
+
+/**
+ * Figures of another stage in this process (e.g. the DNS shim: `{ prefix: "dns", stats: () => shim.stats() }`).
+ * Each key becomes `portolan_<prefix>_<key>`: a counter when the key ends in `_total`, else a gauge.
+ */
+export interface StatsSource {
+  prefix: string;
+  stats(): Record<string, number>;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Registrator events waiting to be seen in a snapshot, at most. */
+const LAG_PENDING_MAX = 10_000;
+/** A change the catalog saw at most this long before the registrator reported writing it is that write. */
+const RECENT_MS = 1_000;
+
+export class CatalogMetrics {
+  readonly prom = new PromRegistry();
+  private readonly sources: StatsSource[] = [];
+  private readonly pending = new Map<string, number>();
+  private readonly recent = new Map<string, number>();
+  private readonly registrations: Counter<"backend">;
+  private readonly deregistrations: Counter<"backend">;
+  private readonly rejections: Counter<"backend">;
+  private readonly healthChanges: Counter<"backend" | "health">;
+  private readonly backendErrors: Counter<"backend" | "op" | "kind">;
+  private readonly backendLatency: Histogram<"backend" | "op">;
+  private readonly watchLag: Histogram<"backend">;
+  private readonly backendUp: Gauge<"backend">;
+
+  constructor(
+    readonly backend: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    const registers = [this.prom];
+    this.registrations = new Counter({ name: "portolan_registrations_total", help: "Instances registered (new or changed) by the registrator", labelNames: ["backend"], registers });
+    this.deregistrations = new Counter({ name: "portolan_deregistrations_total", help: "Instances deregistered by the registrator", labelNames: ["backend"], registers });
+    this.rejections = new Counter({ name: "portolan_rejections_total", help: "Services rejected for bad metadata (never written)", labelNames: ["backend"], registers });
+    this.healthChanges = new Counter({ name: "portolan_health_changes_total", help: "Health changes written by the registrator", labelNames: ["backend", "health"], registers });
+    this.backendErrors = new Counter({ name: "portolan_backend_errors_total", help: "Failed backend operations, by operation and error class", labelNames: ["backend", "op", "kind"], registers });
+    this.backendLatency = new Histogram({ name: "portolan_backend_request_duration_seconds", help: "Backend operation latency", labelNames: ["backend", "op"], buckets: LATENCY_BUCKETS, registers });
+    this.watchLag = new Histogram({ name: "portolan_catalog_watch_lag_seconds", help: "From a registrator write to the catalog seeing it in the backend's watch", labelNames: ["backend"], buckets: LATENCY_BUCKETS, registers });
+    this.backendUp = new Gauge({ name: "portolan_backend_up", help: "1 when the backend answered the last probe", labelNames: ["backend"], registers });
+    for (const c of [this.registrations, this.deregistrations, this.rejections]) c.inc({ backend }, 0);
+  }
+
+  /** Catalog gauges, read from the state at scrape time. */
+  watchState(state: CatalogState, sseClients: () => number): void {
+    const registers = [this.prom];
+    new Gauge({ name: "portolan_catalog_services", help: "Services in the catalog", registers, collect() { this.set(state.services().length); } });
+    new Gauge({
+      name: "portolan_catalog_instances",
+      help: "Instances in the catalog, by health",
+      labelNames: ["health"],
+      registers,
+      collect() {
+        const n = { passing: 0, warning: 0, critical: 0 };
+        for (const i of state.instances()) n[i.health]++;
+        for (const [health, v] of Object.entries(n)) this.set({ health }, v);
+      },
+    });
+    new Gauge({ name: "portolan_catalog_version", help: "Catalog snapshot version from the backend's watch", registers, collect() { this.set(state.version); } });
+    new Gauge({ name: "portolan_catalog_sse_clients", help: "Connected /v1/events clients", registers, collect() { this.set(sseClients()); } });
+  }
+
+  addStatsSource(source: StatsSource): void {
+    if (!/^[a-z][a-z0-9_]*$/.test(source.prefix)) throw new Error(`stats source prefix ${JSON.stringify(source.prefix)} is not a metric name part`);
+    this.sources.push(source);
+  }
+
+  onRegistratorEvent(e: RegistratorEvent): void {
+    const backend = this.backend;
+    switch (e.type) {
+      case "registered":
+        this.registrations.inc({ backend });
+        this.expect(e.instance.id);
+        return;
+      case "deregistered":
+        this.deregistrations.inc({ backend });
+        this.expect(e.id);
+        return;
+      case "health":
+        this.healthChanges.inc({ backend, health: e.health });
+        this.expect(e.id);
+        return;
+      case "rejected":
+        this.rejections.inc({ backend });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The catalog saw these ids change: how long after the registrator wrote them. */
+  seen(ids: Iterable<string>): void {
+    const now = this.clock();
+    for (const id of ids) {
+      const t = this.pending.get(id);
+      if (t === undefined) {
+        // The watch can beat the registrator's event (an in-process registry): remember, for expect().
+        this.recent.delete(id);
+        this.recent.set(id, now);
+        if (this.recent.size > LAG_PENDING_MAX) this.recent.delete(this.recent.keys().next().value!);
+        continue;
+      }
+      this.pending.delete(id);
+      this.watchLag.observe({ backend: this.backend }, Math.max(0, now - t) / 1000);
+    }
+  }
+
+  backendOp(op: string, seconds: number, error?: unknown): void {
+    this.backendLatency.observe({ backend: this.backend, op }, seconds);
+    if (error !== undefined) this.backendErrors.inc({ backend: this.backend, op, kind: error instanceof Error ? error.name : "Error" });
+  }
+
+  setBackendUp(up: boolean): void {
+    this.backendUp.set({ backend: this.backend }, up ? 1 : 0);
+  }
+
+  get contentType(): string {
+    return this.prom.contentType;
+  }
+
+  async text(): Promise<string> {
+    let out = await this.prom.metrics();
+    for (const s of this.sources) out += statsText(s);
+    return out;
+  }
+
+  private expect(id: string): void {
+    const seenAt = this.recent.get(id);
+    if (seenAt !== undefined && this.clock() - seenAt < RECENT_MS) {
+      this.recent.delete(id);
+      this.watchLag.observe({ backend: this.backend }, 0);
+      return;
+    }
+    this.pending.delete(id);
+    this.pending.set(id, this.clock());
+    if (this.pending.size > LAG_PENDING_MAX) this.pending.delete(this.pending.keys().next().value!);
+  }
+}
+
+/** A StatsSource's figures in Prometheus text format (names sanitised, non-finite values left out). */
+export function statsText(s: StatsSource): string {
+  let out = "";
+  let stats: Record<string, number>;
+  try {
+    stats = s.stats();
+  } catch {
+    return "";
+  }
+  for (const [key, value] of Object.entries(stats)) {
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    const name = `portolan_${s.prefix}_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+    const type = name.endsWith("_total") ? "counter" : "gauge";
+    out += `# HELP ${name} ${s.prefix} ${key}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+  }
+  return out;
+}

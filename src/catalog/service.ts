@@ -1,0 +1,86 @@
+// The catalog as one running thing: state fed from a Registry, metrics, and the HTTP server on one address.
+// Used by `portolan catalog serve` and by `portolan up` (which also feeds it the registrator's events).
+import { UsageError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
+import { isLoopback } from "./auth.js";
+import { runFeed, type FeedOptions } from "./feed.js";
+import { CatalogServer } from "./http.js";
+import { CatalogMetrics, type StatsSource } from "./metrics.js";
+import { loadPage } from "./page.js";
+import { CatalogState } from "./state.js";
+
+export const DEFAULT_LISTEN = "127.0.0.1:8700";
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+/** "HOST:PORT", "[V6]:PORT" or ":PORT" (loopback). */
+export function parseListen(text: string): Listen {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+export interface CatalogOptions {
+  registry: Registry;
+  listen: Listen;
+  token?: string;
+  logger: Logger;
+  metrics?: CatalogMetrics;
+  probe?: FeedOptions["probe"];
+  probeIntervalMs?: number;
+  heartbeatMs?: number;
+}
+
+export interface RunningCatalog {
+  state: CatalogState;
+  metrics: CatalogMetrics;
+  url: string;
+  /** Adds another stage's figures to /metrics (the DNS shim's stats()). */
+  addStatsSource(source: StatsSource): void;
+  stop(): Promise<void>;
+}
+
+/** A reachability probe for any Registry: its own ping() when it has one, else a listOwned() of nobody. */
+export function defaultProbe(registry: Registry): FeedOptions["probe"] {
+  const r = registry as Registry & { ping?: (signal: AbortSignal) => Promise<void> };
+  if (typeof r.ping === "function") return (signal) => r.ping!(signal);
+  return async () => void (await registry.listOwned("\u0000portolan-catalog-probe"));
+}
+
+export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
+  if (!isLoopback(o.listen.host) && !o.token) {
+    throw new UsageError(`--listen ${o.listen.host}:${o.listen.port} is not a loopback address: --token is required (or PORTOLAN_CATALOG_TOKEN)`);
+  }
+  const log = o.logger.child({ component: "catalog" });
+  const state = new CatalogState();
+  const metrics = o.metrics ?? new CatalogMetrics(o.registry.kind);
+  const server = new CatalogServer({ state, metrics, logger: log, token: o.token, page: await loadPage(), heartbeatMs: o.heartbeatMs });
+  let addr;
+  try {
+    addr = await server.listen(o.listen.host, o.listen.port);
+  } catch (err) {
+    await server.close().catch(() => {});
+    throw new UsageError(`--listen ${o.listen.host}:${o.listen.port}: ${(err as Error).message}`);
+  }
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log.info({ url, auth: o.token ? "bearer" : "none" }, `catalog listening on ${url}`);
+  const ctl = new AbortController();
+  const feed = runFeed({ registry: o.registry, state, logger: log, metrics, probe: o.probe ?? defaultProbe(o.registry), probeIntervalMs: o.probeIntervalMs }, ctl.signal);
+  return {
+    state,
+    metrics,
+    url,
+    addStatsSource: (s) => metrics.addStatsSource(s),
+    async stop() {
+      ctl.abort();
+      await server.close();
+      await feed;
+    },
+  };
+}

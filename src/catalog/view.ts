@@ -1,0 +1,109 @@
+// The catalog's documented JSON shape, and the pure functions that build it from a snapshot.
+// Shape (stable; README "Catalog" documents it):
+//   InstanceView   = Instance (id, name, address, port, protocol, tags, meta, checks, health, owner, container?)
+//                    + since (ISO time this catalog first saw the entry)
+//   ServiceSummary = { name, instances, passing, warning, critical, tags (union, sorted), hosts (sorted) }
+import type { Health, Instance } from "../core/model.js";
+
+export interface InstanceView extends Instance {
+  /** ISO 8601 time this catalog process first saw the entry (a restart of the catalog resets it). */
+  since: string;
+}
+
+export interface ServiceSummary {
+  name: string;
+  instances: number;
+  passing: number;
+  warning: number;
+  critical: number;
+  tags: string[];
+  hosts: string[];
+}
+
+export interface InstanceFilter {
+  service?: string;
+  tag?: string;
+  /** The owner (the registrator's --hostname). */
+  host?: string;
+  health?: Health;
+}
+
+export function matches(i: Instance, f: InstanceFilter): boolean {
+  return (
+    (f.service === undefined || i.name === f.service) &&
+    (f.tag === undefined || i.tags.includes(f.tag)) &&
+    (f.host === undefined || i.owner === f.host) &&
+    (f.health === undefined || i.health === f.health)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Instances sorted by service name, then id: the order of every list the catalog prints or serves. */
+export function sortInstances<T extends Instance>(list: T[]): T[] {
+  return list.sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
+}
+
+/** One summary per service name, sorted by name. */
+export function summarize(list: readonly Instance[]): ServiceSummary[] {
+  const by = new Map<string, { s: ServiceSummary; tags: Set<string>; hosts: Set<string> }>();
+  for (const i of list) {
+    let e = by.get(i.name);
+    if (!e) {
+      e = { s: { name: i.name, instances: 0, passing: 0, warning: 0, critical: 0, tags: [], hosts: [] }, tags: new Set(), hosts: new Set() };
+      by.set(i.name, e);
+    }
+    e.s.instances++;
+    e.s[i.health]++;
+    for (const t of i.tags) e.tags.add(t);
+    e.hosts.add(i.owner);
+  }
+  return [...by.values()]
+    .map(({ s, tags, hosts }) => ({ ...s, tags: [...tags].sort(), hosts: [...hosts].sort() }))
+    .sort((a, b) => cmp(a.name, b.name));
+}
+
+/** Services that have at least one instance matching `f` (counts cover only the matching instances). */
+export function servicesMatching(list: readonly Instance[], f: InstanceFilter): ServiceSummary[] {
+  return summarize(list.filter((i) => matches(i, f)));
+}
+
+export interface InstanceDiff<T extends Instance> {
+  added: T[];
+  changed: T[];
+  removed: string[];
+}
+
+/** What changed between two sets of instances keyed by id; `same` decides equality of two entries. */
+export function diffInstances<T extends Instance>(prev: ReadonlyMap<string, T>, next: ReadonlyMap<string, T>, same: (a: T, b: T) => boolean): InstanceDiff<T> {
+  const out: InstanceDiff<T> = { added: [], changed: [], removed: [] };
+  for (const [id, n] of next) {
+    const p = prev.get(id);
+    if (!p) out.added.push(n);
+    else if (!same(p, n)) out.changed.push(n);
+  }
+  for (const id of prev.keys()) if (!next.has(id)) out.removed.push(id);
+  return out;
+}
+
+/** A Prometheus HTTP service-discovery target group per passing instance. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+export function prometheusTargets(list: readonly Instance[]): TargetGroup[] {
+  return sortInstances(list.filter((i) => i.health === "passing")).map((i) => ({
+    targets: [i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`],
+    labels: {
+      service: i.name,
+      // Consul SD's convention: leading and trailing separators, so relabel regexes can match ",tag,".
+      tags: i.tags.length > 0 ? `,${i.tags.join(",")},` : "",
+      host: i.owner,
+      container: i.container?.name ?? "",
+      instance_id: i.id,
+    },
+  }));
+}

@@ -1,0 +1,147 @@
+// `portolan catalog [service NAME] [--registry URI] [--json] [--watch] [filters]` and `portolan catalog serve`.
+import { Command, Option } from "commander";
+import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, UsageError } from "../core/errors.js";
+import { createLogger, type LogFormat, type Logger } from "../core/log.js";
+import type { Registry } from "../core/registry.js";
+import { InstrumentedRegistry } from "../catalog/instrument.js";
+import { CatalogMetrics } from "../catalog/metrics.js";
+import type { RunningCatalog } from "../catalog/service.js";
+import { InvalidParameterError, UnknownServiceError } from "../catalog/errors.js";
+import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
+import { parseFilter } from "../catalog/filter.js";
+import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
+import { durationFlag, type Companion } from "./registrator.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+
+/** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
+export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
+
+interface ViewFlags {
+  registry: string;
+  json?: boolean;
+  watch?: boolean;
+  tag?: string;
+  host?: string;
+  health?: string;
+  timeout: string;
+}
+
+function addViewFlags(cmd: Command): Command {
+  return cmd
+    .option("--registry <uri>", REGISTRY_URI_HELP, DEFAULT_CATALOG_REGISTRY)
+    .option("--json", "print JSON (the HTTP API's shape) instead of a table")
+    .option("--watch", "keep printing the view as it changes (JSON: one document per line)")
+    .option("--tag <tag>", "only instances with this tag")
+    .option("--host <host>", "only instances registered by this host (the registrator's --hostname)")
+    .addOption(new Option("--health <health>", "only instances with this health").choices(["passing", "warning", "critical"]))
+    .option("--timeout <duration>", "give up when the registry gives no catalog within this long", "10s");
+}
+
+async function view(service: string | undefined, f: ViewFlags): Promise<void> {
+  const filter = (() => {
+    try {
+      return parseFilter(Object.entries({ tag: f.tag, host: f.host, health: f.health }).filter((e): e is [string, string] => e[1] !== undefined));
+    } catch (err) {
+      if (err instanceof InvalidParameterError) throw new UsageError(`--${err.message}`);
+      throw err;
+    }
+  })();
+  const timeoutMs = durationFlag("timeout", f.timeout, 1000);
+  const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ?? "error" });
+  const registry = await openRegistry(f.registry, { logger: log });
+  const ctl = new AbortController();
+  const onSignal = () => ctl.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const { show } = await import("../catalog/show.js");
+  try {
+    await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
+  } catch (err) {
+    const code = err instanceof UnknownServiceError ? EXIT_NOINPUT : err instanceof BackendAuthError ? EXIT_CONFIG : err instanceof BackendUnavailableError ? EXIT_UNAVAILABLE : undefined;
+    if (code === undefined) throw err;
+    process.stderr.write(`portolan catalog: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = code;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await registry.close();
+  }
+}
+
+interface ServeFlags {
+  registry: string;
+  listen: string;
+  token?: string;
+  logFormat: LogFormat;
+  logLevel: string;
+}
+
+async function serve(f: ServeFlags): Promise<void> {
+  const listen = parseListen(f.listen);
+  const token = f.token ?? (process.env.PORTOLAN_CATALOG_TOKEN || undefined);
+  const log = createLogger({ format: f.logFormat, level: f.logLevel });
+  const registry = await openRegistry(f.registry, { logger: log });
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  const catalog = await startCatalog({ registry, listen, token, logger: log }).catch(async (err: unknown) => {
+    await registry.close();
+    throw err;
+  });
+  await stopped;
+  await catalog.stop();
+  await registry.close();
+}
+
+export function catalogCommand(): Command {
+  const cmd = addViewFlags(new Command("catalog"))
+    .description("Show what is registered: services (passing/total, tags), or one service's instances; or serve the catalog over HTTP.")
+    .enablePositionalOptions() // flags after `service`/`serve` belong to them
+    .action((f: ViewFlags) => view(undefined, f));
+  cmd.addCommand(
+    addViewFlags(new Command("service"))
+      .description("Show one service's instances (id, address, health, host, container). Exit 66 when it has none.")
+      .argument("<name>", "service name")
+      .action((name: string, f: ViewFlags) => view(name, f))
+      .exitOverride(),
+  );
+  cmd.addCommand(
+    new Command("serve")
+      .description("Serve the catalog: JSON API, server-sent events, /metrics, Prometheus HTTP SD and the live page.")
+      .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
+      .option("--listen <host:port>", "address to listen on; any non-loopback address requires --token", DEFAULT_LISTEN)
+      .option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged")
+      .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
+      .option("--log-level <level>", "log level: debug, info, warn, error", "info")
+      .action((f: ServeFlags) => serve(f))
+      .exitOverride(),
+  );
+  return cmd;
+}
+
+export interface CatalogFlags {
+  listen: string;
+  token?: string;
+}
+
+/** Adds the catalog server's flags to `portolan up`. */
+export function addCatalogFlags(cmd: Command): Command {
+  return cmd
+    .option("--listen <host:port>", "catalog API, page and /metrics address; any non-loopback address requires --token", DEFAULT_LISTEN)
+    .option("--token <token>", "bearer token for the catalog API and page (default: $PORTOLAN_CATALOG_TOKEN); never logged");
+}
+
+/**
+ * The catalog beside the registrator (`portolan up`): served from the same registry, fed the registrator's events,
+ * timing its backend calls. `started` receives the running catalog (e.g. to add the DNS shim's stats to /metrics).
+ */
+export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) => void): (registry: Registry, log: Logger) => Promise<Companion> {
+  return async (registry, log) => {
+    const metrics = new CatalogMetrics(registry.kind);
+    const token = f.token ?? (process.env.PORTOLAN_CATALOG_TOKEN || undefined);
+    const catalog = await startCatalog({ registry, listen: parseListen(f.listen), token, logger: log, metrics });
+    started?.(catalog);
+    return { registry: new InstrumentedRegistry(registry, metrics), onEvent: (e) => metrics.onRegistratorEvent(e), stop: () => catalog.stop() };
+  };
+}

@@ -1,0 +1,45 @@
+// `portolan catalog serve` over Consul and ZooKeeper, fed by a real registrator process: a container started or
+// stopped appears in or disappears from /v1/events and the API.
+import { afterAll, describe, expect, it } from "vitest";
+import { startCli, type Running } from "./cli.js";
+import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
+import { changeOf, get, openEvents, startServing, stopProcess } from "./catalog-support.js";
+import { TESTBED } from "./testbed.js";
+
+const BACKENDS = [
+  { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}`, port: 18707 },
+  { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-serve-${process.pid}?format=curator`, port: 18708 },
+];
+
+describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
+  const owner = `cat-serve-${b.name}-${process.pid}`;
+  const svc = `catserve${process.pid}`;
+  const id = `${owner}:${owner}-web:80`;
+  const base = `http://127.0.0.1:${b.port}`;
+  let serve: Running | undefined;
+  let registrator: Running | undefined;
+
+  afterAll(async () => {
+    await stopProcess(serve);
+    await stopProcess(registrator);
+    await removeTestContainers();
+  });
+
+  it("0_started and stopped containers appear in and leave the stream and the API", async () => {
+    registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", b.uri]);
+    serve = await startServing(base, ["catalog", "serve", "--registry", b.uri, "--listen", `127.0.0.1:${b.port}`, "--log-format", "json"]);
+    const stream = await openEvents(`${base}/v1/events`);
+    await stream.wait("snapshot", (e) => e.event === "snapshot");
+    const c = await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: svc } });
+    await stream.wait("added", (e) => changeOf(e)?.added.some((i) => i.id === id) ?? false, 0, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nregistrator: ${registrator!.logs().slice(-3000)}\nserve: ${serve!.logs().slice(-2000)}`);
+    });
+    // Consul may show the entry a moment before its health check turns passing.
+    await eventually("passing", async () => (await get(`${base}/v1/services/${svc}`)).json<{ service: { passing: number } }>().service.passing === 1, 20_000, 100);
+    expect((await get(`${base}/v1/services/${svc}`)).json()).toMatchObject({ service: { name: svc, passing: 1 }, instances: [{ id, owner, health: "passing" }] });
+    await c.stop();
+    await stream.wait("removed", (e) => changeOf(e)?.removed.includes(id) ?? false, 0, 60_000);
+    expect((await get(`${base}/v1/services/${svc}`)).status).toBe(404);
+    stream.close();
+  });
+});

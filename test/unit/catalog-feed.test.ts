@@ -1,0 +1,43 @@
+// runFeed: the watch fills the state; the probe flips the backend status (with a fake sleep, no real waits).
+import { describe, expect, it } from "vitest";
+import { createMemoryRegistry } from "../../adapters/memory/index.js";
+import { runFeed } from "../../src/catalog/feed.js";
+import { CatalogState } from "../../src/catalog/state.js";
+import { silentLogger } from "../../src/core/log.js";
+import { BackendUnavailableError } from "../../src/core/errors.js";
+
+describe("runFeed", () => {
+  it("0_probe results drive the backend status; watch snapshots drive the content", async () => {
+    const registry = createMemoryRegistry();
+    const state = new CatalogState({ boot: "b" });
+    const answers = [true, false, false, true];
+    const ctl = new AbortController();
+    const statuses: string[] = [];
+    state.subscribe((e) => e.type === "backend" && statuses.push(e.data.status));
+    let probes = 0;
+    let release: () => void = () => {};
+    const feed = runFeed(
+      {
+        registry,
+        state,
+        logger: silentLogger(),
+        probe: async () => {
+          const ok = answers[probes++];
+          if (probes >= answers.length) release();
+          if (!ok) throw new BackendUnavailableError({ backend: "memory", message: "down" });
+        },
+        // Probe loop: next probe at once; the watch loop never sleeps here (it only sleeps after a failure).
+        sleep: () => new Promise((r) => setImmediate(r)),
+      },
+      ctl.signal,
+    );
+    await new Promise<void>((r) => (release = r));
+    await registry.register({ id: "h:web:80", name: "web", address: "10.0.0.1", port: 80, protocol: "tcp", tags: [], meta: {}, checks: [], health: "passing", owner: "h" });
+    await new Promise((r) => setImmediate(r));
+    ctl.abort();
+    await registry.close();
+    await feed;
+    expect(statuses.slice(0, 3)).toEqual(["up", "down", "up"]);
+    expect(state.instances().map((i) => i.id)).toEqual(["h:web:80"]);
+  });
+});

@@ -1,0 +1,40 @@
+// `portolan catalog` output: tables, JSON shape, unknown service (pure render, no registry).
+import { describe, expect, it } from "vitest";
+import type { Instance } from "../../src/core/model.js";
+import { UnknownServiceError } from "../../src/catalog/errors.js";
+import { render } from "../../src/catalog/show.js";
+
+const inst = (id: string, over: Partial<Instance> = {}): Instance => ({
+  id, name: "web", address: "10.0.0.1", port: 80, protocol: "tcp", tags: [], meta: {}, checks: [], health: "passing", owner: "h1", ...over,
+});
+
+describe("catalog render", () => {
+  const list = [
+    inst("h1:web-1:80", { tags: ["blue"], container: { id: "0123456789abcdef0123", name: "web-1" } }),
+    inst("h2:web-2:80", { address: "fd00::2", health: "critical", owner: "h2" }),
+    inst("h1:db-1:5432", { name: "db", port: 5432, tags: ["x\u001b[31mred"] }),
+  ];
+  const cases: { name: string; service?: string; filter?: object; json?: boolean; want: string }[] = [
+    { name: "services table", want: "SERVICE  PASSING  INSTANCES  TAGS\ndb       1        1          x?[31mred\nweb      1        2          blue\n" },
+    { name: "services filtered by health", filter: { health: "critical" }, want: "SERVICE  PASSING  INSTANCES  TAGS\nweb      0        1\n" },
+    { name: "no match", filter: { host: "h9" }, want: "no services\n" },
+    {
+      name: "instances table, IPv6, no container",
+      service: "web",
+      want:
+        "ID           ADDRESS       HEALTH    HOST  CONTAINER           TAGS\n" +
+        "h1:web-1:80  10.0.0.1:80   passing   h1    web-1 0123456789ab  blue\n" +
+        "h2:web-2:80  [fd00::2]:80  critical  h2    -\n",
+    },
+    { name: "services json", json: true, filter: { host: "h2" }, want: '{"version":7,"services":[{"name":"web","instances":1,"passing":0,"warning":0,"critical":1,"tags":[],"hosts":["h2"]}]}\n' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${i}_${c.name}`, () => {
+      expect(render(list, 7, { service: c.service, filter: c.filter ?? {}, json: c.json ?? false })).toBe(c.want);
+    });
+  }
+
+  it("5_unknown service", () => {
+    expect(() => render(list, 7, { service: "nope", filter: {}, json: false })).toThrow(UnknownServiceError);
+  });
+});
