@@ -4,15 +4,16 @@
 #
 #   LISTEN=127.0.0.1:8700 ./run.sh
 #
-# Env: LISTEN (catalog address), IMAGE (any image with `sleep`), PORTOLAN (command to run portolan).
+# Env: LISTEN (catalog address), DNS (DNS shim address, or off), IMAGE (any image with `sleep`), PORTOLAN (command to run portolan).
 set -euo pipefail
 LISTEN=${LISTEN:-127.0.0.1:8700}
+DNS=${DNS:-127.0.0.1:8600}
 IMAGE=${IMAGE:-busybox}
 PORTOLAN=${PORTOLAN:-portolan}
 HOST=example-catalog
 trap 'docker rm -f catalog-example-api catalog-example-cache >/dev/null 2>&1 || true; kill "${pid:-}" 2>/dev/null || true' EXIT
 
-$PORTOLAN up --hostname "$HOST" --listen "$LISTEN" --log-format json 2>up.log &
+$PORTOLAN up --hostname "$HOST" --listen "$LISTEN" --dns "$DNS" --log-format json 2>up.log &
 pid=$!
 
 docker run -d --name catalog-example-api -p 127.0.0.1::8080 -e SERVICE_NAME=example-api -e SERVICE_TAGS=example,http "$IMAGE" sleep 600 >/dev/null

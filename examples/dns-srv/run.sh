@@ -5,17 +5,18 @@
 #
 #   ./run.sh
 #
-# Env: DNS (shim address, default 127.0.0.1:8600), IMAGE (busybox-like image with httpd),
+# Env: DNS (shim address, default 127.0.0.1:8600), LISTEN (catalog address, default 127.0.0.1:8700), IMAGE (busybox-like image with httpd),
 #      PORTOLAN (command to run portolan).
 set -euo pipefail
 DNS=${DNS:-127.0.0.1:8600}
+LISTEN=${LISTEN:-127.0.0.1:8700}
 IMAGE=${IMAGE:-busybox}
 PORTOLAN=${PORTOLAN:-portolan}
 here=$(cd "$(dirname "$0")" && pwd)
 trap 'docker rm -f example-dns-greeter >/dev/null 2>&1 || true; kill "${pid:-}" 2>/dev/null || true' EXIT
 
 # Registrator + embedded registry + DNS shim in one process; only containers with SERVICE_NAME.
-$PORTOLAN up --explicit --hostname example-dns --dns "$DNS" 2>portolan.log &
+$PORTOLAN up --explicit --hostname example-dns --dns "$DNS" --listen "$LISTEN" 2>portolan.log &
 pid=$!
 
 docker run -d --name example-dns-greeter -p 127.0.0.1::80 -e SERVICE_NAME=greeter "$IMAGE" \

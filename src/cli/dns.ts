@@ -62,7 +62,7 @@ export interface RunningDns extends DnsService {
 }
 
 /** Starts the shim on `opts.listen`, fed by `registry`'s snapshots; logs one line saying where it listens. */
-export async function startDns(registry: Registry, opts: DnsOptions, log: Logger): Promise<RunningDns> {
+export async function startDns(registry: Registry, opts: DnsOptions, log: Logger, flag = "--listen"): Promise<RunningDns> {
   const server = new DnsServer(opts, { logger: log });
   // The feed first: until the first snapshot arrives every query gets SERVFAIL.
   const abort = new AbortController();
@@ -73,7 +73,7 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
   } catch (err) {
     abort.abort();
     await fed;
-    throw new ListenError({ flag: "--listen", address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+    throw new ListenError({ flag, address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
   }
   const address = `${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`;
   log.info({ listen: address, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind, recursors: opts.recursors.length }, `dns listening on ${address} (udp+tcp)`);

@@ -16,7 +16,7 @@ function dnsCompanion(f: UpFlags): (registry: Registry, log: Logger) => Promise<
     if (f.dns === "off") return { stop: async () => {} };
     const { startDns, dnsFlagsToOptions } = await import("./dns.js");
     const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] });
-    const dns = await startDns(registry, opts, log.child({ component: "dns" }));
+    const dns = await startDns(registry, opts, log.child({ component: "dns" }), "--dns");
     return { stop: () => dns.close() };
   };
 }

@@ -9,7 +9,7 @@ const owner = `cat-api-${process.pid}`;
 const svc = `catapi${process.pid}`;
 const UP = "http://127.0.0.1:18701";
 const VIEW = "http://127.0.0.1:18702";
-const upArgs = ["up", "--hostname", owner, "--listen", "127.0.0.1:18701", "--log-format", "json", "--retry-interval", "100"];
+const upArgs = ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18701", "--log-format", "json", "--retry-interval", "100"];
 const webId = `${owner}:${owner}-web:80`;
 
 describe("catalog HTTP API and events (portolan up)", () => {
@@ -111,7 +111,7 @@ describe("catalog HTTP API and events (portolan up)", () => {
   });
 
   it("3_a second portolan up on a taken --listen address exits 64 naming it", () => {
-    const r = runCli(["up", "--hostname", `${owner}-2`, "--listen", "127.0.0.1:18701", "--log-format", "json"], {}, 20_000);
+    const r = runCli(["up", "--dns", "off", "--hostname", `${owner}-2`, "--listen", "127.0.0.1:18701", "--log-format", "json"], {}, 20_000);
     expect([r.code, r.signal]).toEqual([64, null]);
     expect(r.stderr).toContain("--listen 127.0.0.1:18701");
   });

@@ -11,7 +11,7 @@ describe("examples/catalog", () => {
   it("0_run.sh", async () => {
     assertBuilt();
     const script = new URL("../../examples/catalog/run.sh", import.meta.url).pathname;
-    const env = { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, LISTEN: "127.0.0.1:18750" };
+    const env = { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, LISTEN: "127.0.0.1:18750", DNS: "127.0.0.1:18751" };
     const out = await new Promise<string>((resolve, reject) => {
       execFile("bash", [script], { cwd: mkdtempSync(join(tmpdir(), "portolan-catalog-example-")), env, encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout),

@@ -25,7 +25,7 @@ describe("the portolan image", () => {
   });
 
   it("0_portolan up in a container registers a container started beside it", async () => {
-    execFileSync("docker", ["run", "-d", "--name", name, "--label", `${RUN_LABEL}=image`, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", PORTOLAN_IMAGE, "up", "--hostname", owner, "--listen", "127.0.0.1:18740", "--log-format", "json"], { stdio: "ignore" });
+    execFileSync("docker", ["run", "-d", "--name", name, "--label", `${RUN_LABEL}=image`, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", PORTOLAN_IMAGE, "up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18740", "--log-format", "json"], { stdio: "ignore" });
     const logs = () => {
       const r = spawnSync("docker", ["logs", name], { encoding: "utf8" });
       const ps = spawnSync("docker", ["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Names}} {{.Status}}"], { encoding: "utf8" });

@@ -20,7 +20,7 @@ describe("catalog page in Chromium", () => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    up = await startServing(UP, ["up", "--hostname", owner, "--listen", "127.0.0.1:18720", "--log-format", "json"]);
+    up = await startServing(UP, ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18720", "--log-format", "json"]);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe("catalog page in Chromium", () => {
     await page.locator('#status[data-state="backend-down"]').waitFor({ timeout: 15_000 });
     expect(await page.locator("#banner").innerText()).toContain("does not answer");
     expect(await page.locator(`tr.svc[data-service="${p}-api"]`).count()).toBe(1);
-    up = await startServing(UP, ["up", "--hostname", owner, "--listen", "127.0.0.1:18720", "--log-format", "json"]);
+    up = await startServing(UP, ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18720", "--log-format", "json"]);
     await page.locator('#status[data-state="live"]').waitFor({ timeout: 20_000 });
     await stopProcess(view);
     await page.locator('#status[data-state="disconnected"]').waitFor({ timeout: 10_000 });

@@ -21,7 +21,7 @@ describe("portolan:// feeds render and exec --watch", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "portolan-uri-"));
-    up = await startServing(UP, ["up", "--hostname", owner, "--listen", "127.0.0.1:18760", "--log-format", "json"]);
+    up = await startServing(UP, ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18760", "--log-format", "json"]);
   });
   afterAll(async () => {
     await stopProcess(exec);

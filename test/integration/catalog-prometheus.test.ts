@@ -28,7 +28,7 @@ describe("Prometheus scrapes /metrics and discovers containers via /v1/prometheu
   const dir = mkdtempSync(join(tmpdir(), "portolan-prom-"));
 
   beforeAll(async () => {
-    up = await startServing(UP, ["up", "--hostname", owner, "--listen", "127.0.0.1:18730", "--log-format", "json"]);
+    up = await startServing(UP, ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18730", "--log-format", "json"]);
     const config = [
       "global: { scrape_interval: 1s, scrape_timeout: 1s }",
       "scrape_configs:",

@@ -27,7 +27,7 @@ describe("1,000 idle SSE clients", () => {
 
   beforeAll(async () => {
     // As bin/portolan runs it (V8 young generation capped).
-    up = await startServing(UP, ["up", "--hostname", owner, "--listen", "127.0.0.1:18706", "--log-format", "json"], { NODE_OPTIONS: "--max-semi-space-size=1 --max-old-space-size=64" });
+    up = await startServing(UP, ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18706", "--log-format", "json"], { NODE_OPTIONS: "--max-semi-space-size=1 --max-old-space-size=64" });
   });
   afterAll(async () => {
     await stopProcess(up);

@@ -11,7 +11,7 @@ describe("examples", () => {
   it("0_dns-srv", async () => {
     assertBuilt();
     const script = new URL("../../examples/dns-srv/run.sh", import.meta.url).pathname;
-    const env = { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, DNS: "127.0.0.1:18660" };
+    const env = { ...process.env, IMAGE: TESTBED.busyboxImage, PORTOLAN: `${process.execPath} ${CLI}`, DNS: "127.0.0.1:18660", LISTEN: "127.0.0.1:18661" };
     const out = await new Promise<string>((resolve, reject) =>
       execFile("bash", [script], { cwd: mkdtempSync(join(tmpdir(), "portolan-dns-srv-")), env, encoding: "utf8", timeout: 90_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`dns-srv failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
