@@ -121,10 +121,11 @@ export class ConsulClient {
     );
   }
 
-  async agentServices(): Promise<Record<string, ConsulService>> {
-    return (await this.call("list services of", "", () =>
-      this.consul.agent.service.list({ timeout: this.timeoutMs } as never),
-    )) as Record<string, ConsulService>;
+  /** Every service of the agent, or with `serviceId` only that one (an empty record when it is absent). */
+  async agentServices(serviceId?: string): Promise<Record<string, ConsulService>> {
+    const opts: Record<string, unknown> = { timeout: this.timeoutMs };
+    if (serviceId !== undefined) opts.filter = `ID == ${JSON.stringify(serviceId)}`;
+    return (await this.call("list services of", serviceId ?? "", () => this.consul.agent.service.list(opts as never))) as Record<string, ConsulService>;
   }
 
   async agentChecks(serviceId?: string): Promise<Record<string, ConsulCheckState>> {

@@ -40,8 +40,11 @@ export const InstanceSchema = z.object({
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 
-/** Enough to find an entry again in any backend. */
-export type InstanceRef = Pick<Instance, "id" | "name">;
+/**
+ * Enough to find an entry again in any backend. With `owner`, the adapter removes or changes the entry only while
+ * that owner holds it: an entry another owner holds is left alone.
+ */
+export type InstanceRef = Pick<Instance, "id" | "name"> & { owner?: string };
 
 /** What a backend holds at one moment; `version` grows with every change seen. */
 export interface CatalogSnapshot {

@@ -33,7 +33,7 @@ function inst(over: Partial<Instance> = {}): Instance {
 
 function registration(i: Instance): ConsulServiceRegistration {
   const r = toRegistration(i, TTL);
-  if (!r.ok) throw new Error(r.problems.join("; "));
+  if (!r.ok) throw new Error(r.problems.map((p) => p.reason).join("; "));
   return r.registration;
 }
 
@@ -161,7 +161,7 @@ describe("toRegistration rejects what Consul would refuse", () => {
     it(`${i}_${c.name}`, () => {
       const r = toRegistration(c.instance, TTL);
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.problems.join("\n")).toMatch(c.problem);
+      if (!r.ok) expect(r.problems.map((p) => p.reason).join("\n")).toMatch(c.problem);
     }),
   );
 });
