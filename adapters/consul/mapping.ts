@@ -108,12 +108,10 @@ export interface ConsulProblem {
   reason: string;
 }
 
-/** Consul's minimum check interval (agent/structs MinInterval); shorter ones it silently raises. */
-export const CHECK_MIN_INTERVAL_MS = 1_000;
 /** Consul reaps critical services at most this often (DeregisterCriticalServiceAfter is raised to it). */
 export const DEREGISTER_MIN_MS = 60_000;
-/** Durations Consul parses (Go int64 nanoseconds) with room to spare; longer ones are refused. */
-export const CHECK_MAX_DURATION_MS = 365 * 24 * 3_600_000;
+/** The longest duration Consul can parse: a Go time.Duration is int64 nanoseconds (about 292 years). */
+export const CHECK_MAX_DURATION_MS = 9_223_372_036_854;
 
 function checkProblems(c: Check, n: number): ConsulProblem[] {
   const p: ConsulProblem[] = [];
@@ -127,7 +125,7 @@ function checkProblems(c: Check, n: number): ConsulProblem[] {
     if (c.type === "tcp" && c.tlsSkipVerify !== undefined) p.push({ key, reason: `check ${n}: tcp check takes no tlsSkipVerify` });
   }
   const durations: Array<[string, number | undefined, number]> = [
-    [c.type === "ttl" ? "TTL" : "interval", c.intervalMs, CHECK_MIN_INTERVAL_MS],
+    [c.type === "ttl" ? "TTL" : "interval", c.intervalMs, 1],
     ["timeout", c.timeoutMs, 1],
     ["deregister-after", c.deregisterAfterMs, DEREGISTER_MIN_MS],
   ];
