@@ -9,3 +9,13 @@ export interface Clock {
 }
 
 export const REAL_CLOCK: Clock = { now: () => Date.now(), sleep: delay };
+
+/** True when `p` settled (either way) within `ms` on `clock`, false when the time ran out first. Never rejects. */
+export async function settlesWithin(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([p.then(() => true, () => true), clock.sleep(ms, timer.signal).then(() => false)]);
+  } finally {
+    timer.abort();
+  }
+}
