@@ -5,7 +5,7 @@ import type { Registry } from "../../src/core/registry.js";
 import { InstanceRejectedError } from "../../src/core/errors.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type ConsulConnection } from "./client.js";
-import { ConsulOptionsError, ConsulValidationError } from "./errors.js";
+import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, META, toInstance, toRegistration } from "./mapping.js";
 import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
@@ -85,7 +85,15 @@ export class ConsulRegistry implements Registry {
     if (held && held.owner !== instance.owner) {
       throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
     }
-    await this.client.registerService(registration);
+    try {
+      await this.client.registerService(registration);
+    } catch (e) {
+      // 400: the agent refused this registration as invalid (a limit portolan does not know yet): permanent.
+      if (e instanceof ConsulRequestError && e.status === 400) {
+        throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, reason: `agent said: ${e.consulMessage}`, cause: e });
+      }
+      throw e;
+    }
     this.logger.debug({ id: instance.id, name: instance.name }, "registered");
   }
 
