@@ -230,7 +230,8 @@ export class ZooKeeperRegistry implements Registry {
       }
       const holder = this.holderOf(rec.instance, node.data);
       if (holder !== rec.instance.owner) {
-        throw new InstanceRejectedError({ backend: this.kind, instanceId: rec.instance.id, key: "id", reason: heldBy({ owner: holder ?? "unknown" }) });
+        const reason = holder !== undefined ? heldBy({ owner: holder }) : `ID is held by ZooKeeper session 0x${owner}, whose node names no owner (Curator's format has no place for one); the first holder keeps it`;
+        throw new InstanceRejectedError({ backend: this.kind, instanceId: rec.instance.id, key: "id", reason });
       }
       this.log.info({ path, ephemeralOwner: owner, session }, "replacing this owner's zookeeper node left by another session");
       await this.run("remove", (c) => remove(c, path, node.stat.version), deadline);
