@@ -43,6 +43,7 @@ interface PapiError extends Error {
 /** `consul` v2 sends requests through papi's `_put`/`_get`; its typings do not expose them. */
 interface PapiClient {
   _put(req: object, ...middleware: unknown[]): Promise<unknown>;
+  _get(req: object, ...middleware: unknown[]): Promise<unknown>;
 }
 
 export function readPem(what: string, value: string | undefined): string | undefined {
@@ -121,11 +122,28 @@ export class ConsulClient {
     );
   }
 
-  /** Every service of the agent, or with `serviceId` only that one (an empty record when it is absent). */
-  async agentServices(serviceId?: string): Promise<Record<string, ConsulService>> {
-    const opts: Record<string, unknown> = { timeout: this.timeoutMs };
-    if (serviceId !== undefined) opts.filter = `ID == ${JSON.stringify(serviceId)}`;
-    return (await this.call("list services of", serviceId ?? "", () => this.consul.agent.service.list(opts as never))) as Record<string, ConsulService>;
+  async agentServices(): Promise<Record<string, ConsulService>> {
+    return (await this.call("list services of", "", () =>
+      this.consul.agent.service.list({ timeout: this.timeoutMs } as never),
+    )) as Record<string, ConsulService>;
+  }
+
+  /**
+   * GET /v1/agent/service/<id>: one service, or undefined when the agent has none with that ID. Constant cost
+   * (a filtered list scans every service of the agent). The package has no call for it: papi's `_get`, as below.
+   */
+  async agentService(id: string): Promise<ConsulService | undefined> {
+    const papi = this.consul as unknown as PapiClient;
+    const headers: Record<string, string> = this.token ? { "x-consul-token": this.token } : {};
+    try {
+      const res = await this.call("read service", id, () =>
+        papi._get({ name: "agent.service.get", path: "/agent/service/{id}", params: { id }, headers, timeout: this.timeoutMs }),
+      );
+      return (res as { body?: ConsulService }).body;
+    } catch (err) {
+      if (err instanceof ConsulRequestError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   async agentChecks(serviceId?: string): Promise<Record<string, ConsulCheckState>> {

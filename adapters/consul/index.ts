@@ -99,7 +99,7 @@ export class ConsulRegistry implements Registry {
 
   /** Who holds the service `id` on the agent now (owner "" for a service portolan did not register). */
   private async holder(id: string): Promise<{ owner: string; container?: { name: string } } | undefined> {
-    const found = Object.values(await this.client.agentServices(id)).find((s) => s.ID === id);
+    const found = await this.client.agentService(id);
     if (!found) return undefined;
     const meta = found.Meta ?? {};
     const name = meta[META.containerName];
