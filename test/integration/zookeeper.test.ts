@@ -86,19 +86,26 @@ describe("curator format", () => {
     expect((JSON.parse(v2.data.toString()) as { port: number }).port).toBe(31999);
   });
 
-  it("3_a node held by another session is replaced (ephemeralOwner checked)", async () => {
+  it("3_a node of another session: replaced when it names our owner, never touched when it does not", async () => {
     const r = open("curator");
     const base = bases.at(-1)!;
     const other = await rawClient(ZK);
     try {
       await create(other, `${base}`, Buffer.alloc(0), CreateMode.PERSISTENT);
       await create(other, `${base}/web`, Buffer.alloc(0), CreateMode.PERSISTENT);
-      await create(other, `${base}/web/host1:web-1:80`, Buffer.from("stale"), CreateMode.EPHEMERAL);
+      // Our previous run's node (its ID names owner host1): replaced under our session.
       const web = instance("web", "web-1", 80);
+      await create(other, `${base}/web/host1:web-1:80`, Buffer.from(encodeCurator(web, 1, "none")), CreateMode.EPHEMERAL);
       await r.register(web);
       const node = await getData(raw, `${base}/web/host1:web-1:80`);
       expect(ownerHex(node.stat)).toBe(r.sessionId());
       expect(node.data.toString()).toMatch(/^\{"name":"web","id":"host1:web-1:80"/);
+      // A node whose owner cannot be read (or is another owner): refused, left as it is.
+      await create(other, `${base}/web/host1:web-2:80`, Buffer.from("stale"), CreateMode.EPHEMERAL);
+      await expect(r.register(instance("web", "web-2", 80))).rejects.toBeInstanceOf(InstanceRejectedError);
+      const kept = await getData(raw, `${base}/web/host1:web-2:80`);
+      expect(kept.data.toString()).toBe("stale");
+      expect(ownerHex(kept.stat)).not.toBe(r.sessionId());
     } finally {
       other.close();
     }
