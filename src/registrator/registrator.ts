@@ -63,6 +63,8 @@ export class Registrator {
   private readonly nextBeat = new Map<string, number>();
   /** Inspect results a resync already has (or a yielded job keeps), used once by the container's next job. */
   private readonly prefetched = new Map<string, { info: ContainerInfo | undefined }>();
+  /** The rest of a yielded job's plan: the next slice applies it as it is, unless an event or resync came between. */
+  private readonly continuations = new Map<string, { ops: PlanOp[]; origins: Map<string, Origin> }>();
   /** Entries whose container is gone, for the ORPHANS job. */
   private readonly orphans = new Set<string>();
   private readonly claims = new IdClaims();
@@ -153,6 +155,7 @@ export class Registrator {
       const info = await this.retry("docker-inspect", () => this.docker.inspect(id));
       if (info === null) return;
       this.prefetched.set(id, { info });
+      this.continuations.delete(id);
       if (info) for (const i of containerToServices(info, this.opts.mapping).instances) wanted.add(i.id);
     });
     const current = await this.retry("list", () => this.registry.listOwned(this.opts.owner));
@@ -173,10 +176,28 @@ export class Registrator {
   /** One container's slice of work: inspect (or the resync's inspect), diff against what it holds, write. */
   private async syncContainer(containerId: string): Promise<JobResult> {
     const sliceEnd = this.clock.now() + (this.opts.sliceMs ?? DEFAULT_SLICE_MS);
+    const cont = this.continuations.get(containerId);
+    this.continuations.delete(containerId);
+    const work = cont ?? (await this.planContainer(containerId));
+    if (!work) return "done";
+    const { ops, origins } = work;
+    for (let n = 0; n < ops.length; n += WRITES_PER_CONTAINER) {
+      if (this.signal.aborted) return "done";
+      if (n > 0 && this.clock.now() >= sliceEnd) {
+        this.continuations.set(containerId, { ops: ops.slice(n), origins });
+        return "yield";
+      }
+      await Promise.all(ops.slice(n, n + WRITES_PER_CONTAINER).map((op) => this.apply(op, origins)));
+    }
+    return "done";
+  }
+
+  /** The writes that make the backend match one container: inspect (or the resync's inspect), map, diff. */
+  private async planContainer(containerId: string): Promise<{ ops: PlanOp[]; origins: Map<string, Origin> } | undefined> {
     const pre = this.prefetched.get(containerId);
     this.prefetched.delete(containerId);
     const info = pre ? pre.info : await this.retry("docker-inspect", () => this.docker.inspect(containerId));
-    if (info === null) return "done";
+    if (info === null) return undefined;
     const { desired, origins } = this.desiredFor(containerId, info);
     const current = [...this.known.values()].filter((i) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id));
     if (!info || (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0)) {
@@ -186,20 +207,11 @@ export class Registrator {
         if (keep) this.retained.add(c.id);
         else this.retained.delete(c.id);
       }
-      if (keep) return "done";
+      if (keep) return undefined;
     } else {
       for (const c of current) this.retained.delete(c.id);
     }
-    const ops = plan(desired, current, { mayRemove: () => true });
-    for (let n = 0; n < ops.length; n += WRITES_PER_CONTAINER) {
-      if (this.signal.aborted) return "done";
-      if (n > 0 && this.clock.now() >= sliceEnd) {
-        this.prefetched.set(containerId, { info });
-        return "yield";
-      }
-      await Promise.all(ops.slice(n, n + WRITES_PER_CONTAINER).map((op) => this.apply(op, origins)));
-    }
-    return "done";
+    return { ops: plan(desired, current, { mayRemove: () => true }), origins };
   }
 
   /** What the container should hold: its mapped services minus those whose ID another container on this host holds. */
@@ -345,6 +357,7 @@ export class Registrator {
         for await (const ev of stream) {
           since = ev.timeNano;
           this.prefetched.delete(ev.containerId);
+          this.continuations.delete(ev.containerId);
           void this.queue.push(ev.containerId);
         }
         if (this.signal.aborted) break;
