@@ -90,7 +90,7 @@ async function bench(backend: string): Promise<void> {
   const owner = `bench-big-${backend}`;
   await cleanup();
   const r = registrator(uri, owner);
-  await until("first reconcile", () => r.lines.some((l) => l.msg === "resync done"), 60_000);
+  await until("first reconcile", () => r.lines.some((l) => l.msg === "resync done"), 600_000);
   const baseline: number[] = [];
   for (let k = 0; k < 5; k++) baseline.push(await small(r, owner, `${owner}-base-${k}`));
   const rssBefore = rssMiB(r.proc.pid!, "VmRSS");

@@ -26,7 +26,7 @@ export const DEFAULT_RETRY_MAX_MS = 30_000;
 /** Longest stretch one container's job works before the others get a turn. */
 export const DEFAULT_SLICE_MS = 500;
 /** Backend writes of one container in flight at once. */
-export const WRITES_PER_CONTAINER = 4;
+export const WRITES_PER_CONTAINER = 8;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface RegistratorOptions {
@@ -299,12 +299,16 @@ export class Registrator {
 
   private async write(op: PlanOp): Promise<true> {
     switch (op.type) {
-      case "register":
+      case "register": {
         await this.registry.register(op.instance);
+        // The write carried the current health: the next heartbeat is one period away, not at the next tick.
+        const period = heartbeatPeriod(op.instance, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
+        if (period !== undefined) this.nextBeat.set(op.instance.id, this.clock.now() + period);
         this.known.set(op.instance.id, op.instance);
         this.registeredHere.add(op.instance.id);
         this.emit({ type: "registered", instance: op.instance, reason: op.reason });
         return true;
+      }
       case "deregister":
         await this.registry.deregister({ ...op.ref, owner: this.opts.owner });
         this.known.delete(op.ref.id);
