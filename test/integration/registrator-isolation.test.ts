@@ -11,6 +11,7 @@ import type { MappingOptions } from "../../src/docker/mapping.js";
 import { Registrator } from "../../src/registrator/registrator.js";
 import { BACKENDS, open, registratorOptions, type Backend } from "./backends.js";
 import { HOST_LABEL, startDockerView, type DockerView } from "./docker-view.js";
+import { startCli } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer, type TestContainerSpec } from "./docker.js";
 
 const PERSISTENT = BACKENDS.filter((b) => b.name !== "memory");
@@ -181,5 +182,35 @@ describe.each(PERSISTENT)("two hosts on $name", (base: Backend) => {
     // What the bounded stop left is this owner's, for the next start or --cleanup: remove it here.
     const rest = await a.registry.listOwned(a.owner);
     for (let i = 0; i < rest.length; i += 50) await Promise.all(rest.slice(i, i + 50).map((x) => a.registry.deregister(x)));
+  });
+});
+
+describe("portolan registrator process: shutdown under load", () => {
+  const consul = PERSISTENT.find((b) => b.name === "consul")!;
+
+  it("0_SIGTERM with --deregister-on-exit exits within --shutdown-timeout while registering 2,000 ports", async () => {
+    const owner = `iso-cli-${run}`;
+    const view = await startDockerView(owner);
+    const registry = await open(consul);
+    try {
+      const ports = Array.from({ length: 2_000 }, (_, i) => `${20_000 + i}/tcp`);
+      await startTestContainer({ name: `${owner}-big`, ports, publish: false, env: { SERVICE_NAME: `iso${run}cli-big` }, labels: { [HOST_LABEL]: owner } });
+      const flags = ["--hostname", owner, "--internal", "--max-services", "5000", "--resync", "0", "--deregister-on-exit", "--shutdown-timeout", "2s", "--log-format", "json"];
+      const proc = startCli(["registrator", ...flags, consul.uri], { DOCKER_HOST: view.dockerHost });
+      await eventually("500 registered", () => (proc.logs().match(/"msg":"registered"/g) ?? []).length >= 500, 120_000, 200);
+      const t0 = Date.now();
+      proc.proc.kill("SIGTERM");
+      const exit = await proc.exited;
+      const ms = Date.now() - t0;
+      expect(exit.code).toBe(0);
+      expect(ms).toBeLessThan(3_500);
+      expect(proc.logs()).toMatch(/"msg":"(shutdown done|shutdown timeout: \d+ entries left registered[^"]*)"/);
+    } finally {
+      await removeTestContainers();
+      const rest = await registry.listOwned(owner);
+      for (let i = 0; i < rest.length; i += 50) await Promise.all(rest.slice(i, i + 50).map((x) => registry.deregister(x)));
+      await registry.close();
+      await view.close();
+    }
   });
 });
