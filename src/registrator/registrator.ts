@@ -17,6 +17,7 @@ import { IdClaims } from "./claims.js";
 import { heartbeatPeriod } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { plan, type PlanOp } from "./planner.js";
+import { removeAllWithin } from "./shutdown.js";
 import { KeyedQueue, type JobResult } from "./queue.js";
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -106,30 +107,22 @@ export class Registrator {
     const deadline = this.clock.now() + (opts.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     const remaining = () => Math.max(0, deadline - this.clock.now());
     this.abort.abort();
-    let timedOut = !(await settlesWithin(this.clock, remaining(), Promise.allSettled(this.loops).then(() => this.queue.idle())));
-    let deregistered = 0;
-    const left = new Set<string>();
+    const drained = await settlesWithin(this.clock, remaining(), Promise.allSettled(this.loops).then(() => this.queue.idle()));
+    let result = { deregistered: 0, left: [] as string[], finished: true };
     if (opts.deregisterAll) {
-      let listed: Instance[] | undefined;
-      await settlesWithin(this.clock, remaining(), this.registry.listOwned(this.opts.owner).then((l) => (listed = l), () => undefined));
-      const todo = listed ?? [...this.known.values()];
-      for (const i of todo) left.add(i.id);
-      const all = mapBounded(todo, this.opts.concurrency * WRITES_PER_CONTAINER, async (i) => {
-        if (remaining() === 0) return;
-        try {
-          await this.registry.deregister({ id: i.id, name: i.name, owner: this.opts.owner });
-          left.delete(i.id);
-          deregistered++;
-          this.emit({ type: "deregistered", id: i.id, name: i.name, reason: "shutdown" });
-        } catch (error) {
-          this.emit({ type: "backend-error", op: "deregister", id: i.id, attempt: 0, error });
-        }
+      result = await removeAllWithin({
+        registry: this.registry,
+        owner: this.opts.owner,
+        known: [...this.known.values()],
+        parallel: this.opts.concurrency * WRITES_PER_CONTAINER,
+        clock: this.clock,
+        deadline,
+        emit: this.emit,
       });
-      if (!(await settlesWithin(this.clock, remaining(), all))) timedOut = true;
     }
-    const result = { deregistered, left: [...left].sort() };
-    this.emit({ type: "stopped", ...result, timedOut: timedOut || result.left.length > 0 });
-    return result;
+    const { deregistered, left } = result;
+    this.emit({ type: "stopped", deregistered, left, timedOut: !drained || !result.finished || left.length > 0 });
+    return { deregistered, left };
   }
 
   /** Waits until no container sync is queued or running (tests, benchmarks). */
@@ -375,21 +368,23 @@ export class Registrator {
     firstReconcileDone();
   }
 
+  /** Refreshes the health (and TTLs) of every entry that is due, a few at a time. */
   private async heartbeat(): Promise<void> {
     const now = this.clock.now();
-    for (const i of this.known.values()) {
-      if (this.signal.aborted) return;
+    const due = [...this.known.values()].filter((i) => {
       const period = heartbeatPeriod(i, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
-      if (period === undefined) continue;
-      const due = this.nextBeat.get(i.id) ?? 0;
-      if (now < due) continue;
+      if (period === undefined || now < (this.nextBeat.get(i.id) ?? 0)) return false;
       this.nextBeat.set(i.id, now + period);
+      return true;
+    });
+    await mapBounded(due, WRITES_PER_CONTAINER, async (i) => {
+      if (this.signal.aborted) return;
       try {
         await this.registry.setHealth({ id: i.id, name: i.name, owner: this.opts.owner }, i.health, `docker health: ${i.health}`);
       } catch (error) {
         this.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
       }
-    }
+    });
   }
 
   private async every(ms: number, fn: () => Promise<void>): Promise<void> {
