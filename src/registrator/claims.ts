@@ -42,4 +42,9 @@ export class IdClaims {
     if (gone) for (const w of this.waiting.values()) w.delete(container);
     return [...wake];
   }
+
+  /** Containers that hold at least one ID. */
+  holders(): string[] {
+    return [...this.byContainer.keys()];
+  }
 }

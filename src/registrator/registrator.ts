@@ -143,6 +143,10 @@ export class Registrator {
     const ids = await this.retry("docker-list", () => this.docker.listRunning());
     if (!ids) return;
     const running = new Set(ids);
+    // Claims of containers that went away unseen (events missed while Docker was unreachable) are let go.
+    for (const gone of this.claims.holders().filter((c) => !running.has(c))) {
+      for (const c of this.claims.release(gone, new Set(), true)) void this.queue.push(c);
+    }
     const wanted = new Set<string>();
     await mapBounded(ids, this.opts.concurrency, async (id) => {
       const info = await this.retry("docker-inspect", () => this.docker.inspect(id));
