@@ -227,6 +227,17 @@ describe("validation and availability", () => {
     expect(await exists(raw, bases.at(-1)!)).toBeNull();
   });
 
+  it("2_nerve weight must be an integer 0-256; curator does not care; nothing written when refused", async () => {
+    const nerve = open("nerve");
+    for (const weight of ["abc", "-1", "257", "1.5"]) {
+      expect(() => nerve.validate(instance("web", "w", 80, { meta: { weight } }))).toThrow(InstanceRejectedError);
+    }
+    expect(() => nerve.validate(instance("web", "w", 80, { meta: { weight: "10" } }))).not.toThrow();
+    await expect(nerve.register(instance("web", "w", 80, { meta: { weight: "abc" } }))).rejects.toBeInstanceOf(InstanceRejectedError);
+    expect(await exists(raw, bases.at(-1)!)).toBeNull();
+    expect(() => open("curator").validate(instance("web", "w", 80, { meta: { weight: "abc" } }))).not.toThrow();
+  });
+
   it("1_unreachable ensemble: BackendUnavailableError within the bound", async () => {
     const r = open("curator", { connect: "127.0.0.1:1", operationTimeoutMs: 800 });
     const t0 = Date.now();
