@@ -288,8 +288,13 @@ export class Registrator {
       if (done) this.writes++;
       return done === true;
     } catch (error) {
-      if (!(error instanceof InstanceRejectedError) || op.type !== "register") throw error;
-      this.rejectedByBackend(op.instance, error, origins);
+      if (!(error instanceof InstanceRejectedError)) throw error;
+      if (op.type === "register") this.rejectedByBackend(op.instance, error, origins);
+      else {
+        // An entry the backend cannot change (say, an ID it cannot address): reported, forgotten until the next resync.
+        this.known.delete(id);
+        this.emit({ type: "backend-error", op: op.type, id, attempt: 0, error });
+      }
       return false;
     }
   }

@@ -197,4 +197,24 @@ describe("registrator isolation (fake clock)", () => {
     expect((await reg.listOwned("h1")).length).toBe(11);
     await stopped(r, clock, { deregisterAll: false });
   });
+
+  it("7_an entry the backend refuses to remove is reported and blocks nothing", async () => {
+    const clock = new FakeClock();
+    const d = new FakeDocker();
+    const reg = new (class extends SlowRegistry {
+      override async deregister(r: InstanceRef) {
+        if (r.id === "h1:gone:80") throw new InstanceRejectedError({ backend: "slow", instanceId: r.id, key: "id", reason: "cannot address it" });
+        return super.deregister(r);
+      }
+    })(clock);
+    void reg.register({ id: "h1:gone:80", name: "gone", address: "10.0.0.9", port: 80, protocol: "tcp", tags: [], meta: {}, checks: [], health: "passing", owner: "h1" });
+    await clock.advance(10);
+    d.containers.set("ok", container("ok", "ok"));
+    const events: RegistratorEvent[] = [];
+    const r = new Registrator(d, reg, { ...OPTS, cleanup: true }, (e) => events.push(e), clock);
+    await started(r, clock);
+    expect((await reg.listOwned("h1")).map((i) => i.id).sort()).toEqual(["h1:gone:80", "h1:ok:80"]);
+    expect(events.filter((e) => e.type === "backend-error").map((e) => e.type === "backend-error" && e.id)).toEqual(["h1:gone:80"]);
+    await stopped(r, clock, { deregisterAll: false });
+  });
 });
