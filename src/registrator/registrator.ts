@@ -12,11 +12,12 @@ import type { Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { backoff, mapBounded } from "../core/util.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
-import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin, type Rejection } from "../docker/mapping.js";
+import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
 import { IdClaims } from "./claims.js";
 import { heartbeatPeriod } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { plan, type PlanOp } from "./planner.js";
+import { RejectionLog } from "./rejections.js";
 import { removeAllWithin } from "./shutdown.js";
 import { KeyedQueue, type JobResult } from "./queue.js";
 
@@ -59,8 +60,7 @@ export class Registrator {
   private readonly registeredHere = new Set<string>();
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
-  /** Last rejection reason per container and key: each is logged once, not on every resync. */
-  private readonly lastRejections = new Map<string, Map<string, string>>();
+  private readonly rejections: RejectionLog;
   private readonly nextBeat = new Map<string, number>();
   /** Inspect results a resync already has (or a yielded job keeps), used once by the container's next job. */
   private readonly prefetched = new Map<string, { info: ContainerInfo | undefined }>();
@@ -82,6 +82,7 @@ export class Registrator {
     private readonly emit: EventSink = () => {},
     private readonly clock: Clock = REAL_CLOCK,
   ) {
+    this.rejections = new RejectionLog(emit);
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key)), opts.concurrency);
   }
 
@@ -214,7 +215,7 @@ export class Registrator {
   /** What the container should hold: its mapped services minus those whose ID another container on this host holds. */
   private desiredFor(containerId: string, info: ContainerInfo | undefined): { desired: Instance[]; origins: Map<string, Origin> } {
     if (!info) {
-      this.lastRejections.delete(containerId);
+      this.rejections.forget(containerId);
       for (const c of this.claims.release(containerId, new Set(), true)) void this.queue.push(c);
       return { desired: [], origins: new Map() };
     }
@@ -233,33 +234,8 @@ export class Registrator {
     }
     const gone = !isServing(info);
     for (const c of this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone)) void this.queue.push(c);
-    this.report(containerId, rejected, "mapping");
+    this.rejections.report(containerId, rejected, "mapping");
     return { desired, origins };
-  }
-
-  /**
-   * Emits each rejection once per container, key and reason. The mapping's rejections are the container's full
-   * set each time (one that went away is forgotten, so it is logged again if it comes back); a backend's are kept.
-   */
-  private report(containerId: string, rejected: Rejection[], scope: "mapping" | "backend"): void {
-    let seen = this.lastRejections.get(containerId);
-    const now = new Set<string>();
-    for (const r of rejected) {
-      const key = `${scope}\0${r.port ?? ""}\0${r.key}`;
-      now.add(key);
-      if (seen?.get(key) === r.reason) continue;
-      if (!seen) this.lastRejections.set(containerId, (seen = new Map()));
-      seen.set(key, r.reason);
-      this.emit({ type: "rejected", rejection: r });
-    }
-    if (scope === "mapping" && seen) for (const k of [...seen.keys()]) if (k.startsWith("mapping\0") && !now.has(k)) seen.delete(k);
-  }
-
-  /** The backend refused an instance for good: one log line naming the container, its port and key. */
-  private rejectedByBackend(instance: Instance, error: InstanceRejectedError, origins: ReadonlyMap<string, Origin> | undefined): void {
-    const o = origins?.get(instance.id);
-    const container = instance.container?.name ?? instance.id;
-    this.report(instance.container?.id ?? instance.id, [{ container, port: o?.port, key: originKey(o, error.key), reason: `${error.backend} refused it: ${error.reason}` }], "backend");
   }
 
   /** Removes entries whose container is gone, a slice at a time. */
@@ -289,7 +265,7 @@ export class Registrator {
       return done === true;
     } catch (error) {
       if (!(error instanceof InstanceRejectedError)) throw error;
-      if (op.type === "register") this.rejectedByBackend(op.instance, error, origins);
+      if (op.type === "register") this.rejections.refusedByBackend(op.instance, error, origins);
       else {
         // An entry the backend cannot change (say, an ID it cannot address): reported, forgotten until the next resync.
         this.known.delete(id);
