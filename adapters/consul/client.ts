@@ -105,6 +105,19 @@ export class ConsulClient {
     return (await this.call<Record<string, ConsulService>>("list services of", "", "GET", "/agent/services", {})).body ?? {};
   }
 
+  /**
+   * GET /v1/agent/service/<id>: one service, or undefined when the agent has none with that ID. Constant cost
+   * (a filtered list scans every service of the agent).
+   */
+  async agentService(id: string): Promise<ConsulService | undefined> {
+    try {
+      return (await this.call<ConsulService>("read service", id, "GET", `/agent/service/${enc(id)}`, {})).body;
+    } catch (err) {
+      if (err instanceof ConsulRequestError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
   async agentChecks(serviceId?: string): Promise<Record<string, ConsulCheckState>> {
     const query = { filter: serviceId === undefined ? undefined : `ServiceID == ${JSON.stringify(serviceId)}` };
     return (await this.call<Record<string, ConsulCheckState>>("list checks of", serviceId ?? "", "GET", "/agent/checks", { query })).body ?? {};

@@ -1,5 +1,5 @@
 // Failures specific to the Consul adapter. Connection problems use the shared BackendUnavailableError.
-import { PortolanError } from "../../src/core/errors.js";
+import { InstanceRejectedError, PortolanError } from "../../src/core/errors.js";
 
 /** Consul refused a request as invalid (HTTP 4xx): names the service and what Consul said. */
 export class ConsulRequestError extends PortolanError {
@@ -15,15 +15,15 @@ export class ConsulRequestError extends PortolanError {
   }
 }
 
-/** An instance that Consul would refuse (meta key rules, missing check target…); nothing was sent. */
-export class ConsulValidationError extends PortolanError {
+/** An instance that Consul would refuse (meta key rules, missing check target…); nothing was sent. Permanent. */
+export class ConsulValidationError extends InstanceRejectedError {
   override name = "ConsulValidationError";
   readonly serviceId: string;
   readonly problems: string[];
-  constructor(opts: { serviceId: string; problems: string[] }) {
-    super(`consul register ${JSON.stringify(opts.serviceId)}: ${opts.problems.join("; ")}`);
+  constructor(opts: { serviceId: string; problems: Array<{ key: string; reason: string }> }) {
+    super({ backend: "consul", instanceId: opts.serviceId, key: opts.problems[0]?.key, reason: opts.problems.map((p) => p.reason).join("; ") });
     this.serviceId = opts.serviceId;
-    this.problems = opts.problems;
+    this.problems = opts.problems.map((p) => p.reason);
   }
 }
 

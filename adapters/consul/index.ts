@@ -1,11 +1,13 @@
 // Registry backed by a Consul agent's HTTP API (consul://HOST:PORT, consul+https://…).
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import { BackendAuthError } from "../../src/core/errors.js";
+import { BackendAuthError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
+import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
-import { healthCheckId, isOwnedBy, toInstance, toRegistration } from "./mapping.js";
+import { healthCheckId, idProblem, isOwnedBy, META, toInstance, toRegistration } from "./mapping.js";
+import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
 
 /** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
@@ -102,14 +104,58 @@ export class ConsulRegistry implements Registry {
     });
   }
 
-  async register(instance: Instance): Promise<void> {
+  validate(instance: Instance): void {
+    this.registration(instance);
+  }
+
+  private registration(instance: Instance): ConsulServiceRegistration {
+    const problem = instanceProblem(this.kind, instance);
+    if (problem) throw problem;
     const r = toRegistration(instance, { healthTtlMs: this.healthTtlMs });
     if (!r.ok) throw new ConsulValidationError({ serviceId: instance.id, problems: r.problems });
-    await this.client.registerService(r.registration);
+    return r.registration;
+  }
+
+  /**
+   * Writes only over an absent entry or one `instance.owner` holds (portolan_owner meta). The read and the write
+   * are two requests: two registrators racing for one free ID on one agent can both pass the read, and the later
+   * write wins; every other case (an entry that exists) is decided by the read.
+   */
+  async register(instance: Instance): Promise<void> {
+    const registration = this.registration(instance);
+    const held = await this.holder(instance.id);
+    if (held && held.owner !== instance.owner) {
+      throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
+    }
+    try {
+      await this.client.registerService(registration);
+    } catch (e) {
+      // 400: the agent refused this registration as invalid (a limit portolan does not know yet): permanent.
+      if (e instanceof ConsulRequestError && e.status === 400) {
+        throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, reason: `agent said: ${e.consulMessage}`, cause: e });
+      }
+      throw e;
+    }
     this.logger.debug({ id: instance.id, name: instance.name }, "registered");
   }
 
+  /** Who holds the service `id` on the agent now (owner "" for a service portolan did not register). */
+  private async holder(id: string): Promise<{ owner: string; container?: { name: string } } | undefined> {
+    const found = await this.client.agentService(id);
+    if (!found) return undefined;
+    const meta = found.Meta ?? {};
+    const name = meta[META.containerName];
+    return { owner: meta[META.owner] ?? "", ...(name !== undefined ? { container: { name } } : {}) };
+  }
+
   async deregister(ref: InstanceRef): Promise<void> {
+    // An entry written before IDs were checked (e.g. ".."): the agent answers every request for it with a redirect.
+    const bad = idProblem(ref.id);
+    if (bad) throw new InstanceRejectedError({ backend: this.kind, instanceId: ref.id, key: "id", reason: `${bad.reason}; remove it with Consul's own tools` });
+    if (ref.owner !== undefined) {
+      const held = await this.holder(ref.id);
+      if (!held || held.owner !== ref.owner) return;
+    }
     await this.client.deregisterService(ref.id);
     this.logger.debug({ id: ref.id, name: ref.name }, "deregistered");
   }

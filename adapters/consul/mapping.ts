@@ -102,17 +102,50 @@ export function decodeCheck(text: string): Check | undefined {
 
 // ---- Instance -> registration ----
 
-function checkProblems(c: Check, n: number): string[] {
-  const p: string[] = [];
+/** Why Consul would refuse part of an instance: the field at fault (`meta.version`, `checks.0`, `id`) and the reason. */
+export interface ConsulProblem {
+  key: string;
+  reason: string;
+}
+
+/** Consul reaps critical services at most this often (DeregisterCriticalServiceAfter is raised to it). */
+export const DEREGISTER_MIN_MS = 60_000;
+/** The longest duration Consul can parse: a Go time.Duration is int64 nanoseconds (about 292 years). */
+export const CHECK_MAX_DURATION_MS = 9_223_372_036_854;
+
+function checkProblems(c: Check, n: number): ConsulProblem[] {
+  const p: ConsulProblem[] = [];
+  const key = `checks.${n}`;
   if (c.type === "ttl") {
-    if (c.intervalMs === undefined) p.push(`check ${n}: ttl check needs intervalMs (its TTL)`);
-    if (c.target !== undefined) p.push(`check ${n}: ttl check takes no target`);
-    if (c.timeoutMs !== undefined || c.tlsSkipVerify !== undefined) p.push(`check ${n}: ttl check takes no timeout/tlsSkipVerify`);
+    if (c.intervalMs === undefined) p.push({ key, reason: `check ${n}: ttl check needs intervalMs (its TTL)` });
+    if (c.target !== undefined) p.push({ key, reason: `check ${n}: ttl check takes no target` });
+    if (c.timeoutMs !== undefined || c.tlsSkipVerify !== undefined) p.push({ key, reason: `check ${n}: ttl check takes no timeout/tlsSkipVerify` });
   } else {
-    if (!c.target) p.push(`check ${n}: ${c.type} check needs a target`);
-    if (c.type === "tcp" && c.tlsSkipVerify !== undefined) p.push(`check ${n}: tcp check takes no tlsSkipVerify`);
+    if (!c.target) p.push({ key, reason: `check ${n}: ${c.type} check needs a target` });
+    if (c.type === "tcp" && c.tlsSkipVerify !== undefined) p.push({ key, reason: `check ${n}: tcp check takes no tlsSkipVerify` });
+  }
+  const durations: Array<[string, number | undefined, number]> = [
+    [c.type === "ttl" ? "TTL" : "interval", c.intervalMs, 1],
+    ["timeout", c.timeoutMs, 1],
+    ["deregister-after", c.deregisterAfterMs, DEREGISTER_MIN_MS],
+  ];
+  for (const [what, ms, min] of durations) {
+    if (ms === undefined) continue;
+    if (ms < min) p.push({ key, reason: `check ${n}: ${what} ${ms} ms is below Consul's minimum of ${min} ms` });
+    if (ms > CHECK_MAX_DURATION_MS) p.push({ key, reason: `check ${n}: ${what} ${ms} ms is above the maximum of ${CHECK_MAX_DURATION_MS} ms` });
   }
   return p;
+}
+
+/**
+ * Consul puts the service ID into URL paths (deregister, service read): "." and ".." are resolved away by the
+ * agent's router (HTTP 307 to another path, so the entry could never be removed), "/" "?" "#" "%" "\\" and spaces
+ * change the path. Such IDs are refused before anything is written.
+ */
+export function idProblem(id: string): ConsulProblem | undefined {
+  if (id === "." || id === "..") return { key: "id", reason: `ID ${JSON.stringify(id)} is a relative path component Consul cannot address` };
+  if (/[/?#%\\\s]/.test(id)) return { key: "id", reason: `ID ${JSON.stringify(id)} contains a character Consul cannot address in a URL path (/ ? # % \\ or space)` };
+  return undefined;
 }
 
 function toCheckDefinition(serviceId: string, c: Check, n: number): ConsulCheckDefinition {
@@ -131,15 +164,25 @@ function toCheckDefinition(serviceId: string, c: Check, n: number): ConsulCheckD
   return d;
 }
 
-export function metaProblems(meta: Record<string, string>): string[] {
-  const p: string[] = [];
+/** The field of an instance a meta key of the registration comes from. */
+function fieldOf(k: string): string {
+  if (k.startsWith(META.checkPrefix)) return `checks.${k.slice(META.checkPrefix.length)}`;
+  if (k === META.containerId) return "container.id";
+  if (k === META.containerName) return "container.name";
+  if (k === META.owner) return "owner";
+  return `meta.${k}`;
+}
+
+export function metaProblems(meta: Record<string, string>): ConsulProblem[] {
+  const p: ConsulProblem[] = [];
   for (const [k, v] of Object.entries(meta)) {
-    if (!META_KEY_RE.test(k)) p.push(`meta key ${JSON.stringify(k)}: only letters, digits, "_" and "-" are allowed`);
-    if (k.length > META_KEY_MAX_LENGTH) p.push(`meta key ${JSON.stringify(k)}: longer than ${META_KEY_MAX_LENGTH} characters`);
-    if (v.length > META_VALUE_MAX_LENGTH) p.push(`meta key ${JSON.stringify(k)}: value longer than ${META_VALUE_MAX_LENGTH} characters`);
+    const key = fieldOf(k);
+    if (!META_KEY_RE.test(k)) p.push({ key, reason: `meta key ${JSON.stringify(k)}: only letters, digits, "_" and "-" are allowed` });
+    if (k.length > META_KEY_MAX_LENGTH) p.push({ key, reason: `meta key ${JSON.stringify(k)}: longer than ${META_KEY_MAX_LENGTH} characters` });
+    if (v.length > META_VALUE_MAX_LENGTH) p.push({ key, reason: `meta key ${JSON.stringify(k)}: value longer than ${META_VALUE_MAX_LENGTH} characters` });
   }
   const n = Object.keys(meta).length;
-  if (n > META_MAX_PAIRS) p.push(`${n} meta keys (including portolan's own); Consul allows ${META_MAX_PAIRS}`);
+  if (n > META_MAX_PAIRS) p.push({ key: "meta", reason: `${n} meta keys (including portolan's own); Consul allows ${META_MAX_PAIRS}` });
   return p;
 }
 
@@ -150,11 +193,13 @@ export function metaProblems(meta: Record<string, string>): string[] {
 export function toRegistration(
   instance: Instance,
   opts: MappingOptions,
-): { ok: true; registration: ConsulServiceRegistration } | { ok: false; problems: string[] } {
-  const problems: string[] = [];
+): { ok: true; registration: ConsulServiceRegistration } | { ok: false; problems: ConsulProblem[] } {
+  const problems: ConsulProblem[] = [];
+  const bad = idProblem(instance.id);
+  if (bad) problems.push(bad);
   for (const k of Object.keys(instance.meta)) {
     const prefix = RESERVED_META_PREFIXES.find((p) => k.toLowerCase().startsWith(p));
-    if (prefix) problems.push(`meta key ${JSON.stringify(k)}: prefix ${JSON.stringify(prefix)} is reserved`);
+    if (prefix) problems.push({ key: `meta.${k}`, reason: `meta key ${JSON.stringify(k)}: prefix ${JSON.stringify(prefix)} is reserved` });
   }
   instance.checks.forEach((c, n) => problems.push(...checkProblems(c, n)));
   const meta: Record<string, string> = {

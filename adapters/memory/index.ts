@@ -1,8 +1,9 @@
 // The embedded registry: in-process, for a laptop (`portolan up`) and for tests.
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import { InstanceSchema } from "../../src/core/model.js";
+import { InstanceRejectedError } from "../../src/core/errors.js";
 import type { Registry } from "../../src/core/registry.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
+import { heldBy, instanceProblem } from "../../src/core/validate.js";
 
 export class MemoryRegistry implements Registry {
   readonly kind = "memory";
@@ -14,19 +15,32 @@ export class MemoryRegistry implements Registry {
     this.feed.publish([]);
   }
 
+  /** The embedded registry has no limits of its own beyond the backend-independent rules. */
+  validate(instance: Instance): void {
+    const problem = instanceProblem(this.kind, instance);
+    if (problem) throw problem;
+  }
+
   async register(instance: Instance): Promise<void> {
-    const parsed = InstanceSchema.parse(instance);
-    this.entries.set(parsed.id, deepFreeze(structuredClone(parsed)));
+    this.validate(instance);
+    const held = this.entries.get(instance.id);
+    if (held && held.owner !== instance.owner) {
+      throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
+    }
+    this.entries.set(instance.id, deepFreeze(structuredClone(instance)));
     this.changed();
   }
 
   async deregister(ref: InstanceRef): Promise<void> {
-    if (this.entries.delete(ref.id)) this.changed();
+    const held = this.entries.get(ref.id);
+    if (!held || (ref.owner !== undefined && held.owner !== ref.owner)) return;
+    this.entries.delete(ref.id);
+    this.changed();
   }
 
   async setHealth(ref: InstanceRef, status: Health, _output: string): Promise<void> {
     const cur = this.entries.get(ref.id);
-    if (!cur || cur.health === status) return;
+    if (!cur || cur.health === status || (ref.owner !== undefined && cur.owner !== ref.owner)) return;
     this.entries.set(ref.id, Object.freeze({ ...cur, health: status }));
     this.changed();
   }

@@ -39,6 +39,10 @@ export class PortolanRegistry implements Registry {
     this.client = new CatalogClient(o);
   }
 
+  validate(_instance: Instance): void {
+    throw new ReadOnlyRegistryError(this.client.where, "register");
+  }
+
   async register(_instance: Instance): Promise<void> {
     throw new ReadOnlyRegistryError(this.client.where, "register");
   }

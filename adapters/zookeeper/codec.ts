@@ -73,6 +73,11 @@ function ownerFromId(id: string): string {
   return at > 0 ? id.slice(0, at) : UNKNOWN_OWNER;
 }
 
+/** The owner a decoded node names (its owner label, else its ID's prefix); undefined when neither says. */
+export function nodeOwner(i: Instance): string | undefined {
+  return i.owner === UNKNOWN_OWNER ? undefined : i.owner;
+}
+
 /** Rebuilds the fields our reserved labels carry; any other string label becomes meta. */
 function fromLabels(
   base: { id: string; name: string; address: string; port: number },

@@ -45,7 +45,12 @@ async function dataOrNone(c: Client, path: string): Promise<NodeData | undefined
  * comes back decoded and marked, so the registrator replaces it.
  */
 function judge(nodes: { node: NodeData; decoded: Decoded }[], rec: OwnedRecord | undefined, session: string, owner: string): Instance | undefined {
-  const ours = nodes.filter((n): n is { node: NodeData; decoded: Extract<Decoded, { ok: true }> } => n.decoded.ok && n.decoded.instance.owner === owner);
+  // A node names its owner in its labels or its ID's `<owner>:` prefix; a custom ID in Curator's format (no labels)
+  // names none, so a node this session holds for one of our records is ours too.
+  const mineHere = (n: { node: NodeData }) => rec !== undefined && rec.instance.owner === owner && ownerHex(n.node.stat) === session;
+  const ours = nodes.filter(
+    (n): n is { node: NodeData; decoded: Extract<Decoded, { ok: true }> } => n.decoded.ok && (n.decoded.instance.owner === owner || mineHere(n)),
+  );
   const first = ours[0];
   if (!first) return undefined;
   const holder = ownerHex(first.node.stat);
@@ -54,7 +59,7 @@ function judge(nodes: { node: NodeData; decoded: Decoded }[], rec: OwnedRecord |
   }
   const meta: Record<string, string> = { ...first.decoded.instance.meta, [META_EPHEMERAL_OWNER]: `0x${holder}` };
   if (nodes.length > 1) meta[META_DUPLICATES] = String(nodes.length);
-  return { ...first.decoded.instance, meta };
+  return { ...first.decoded.instance, owner, meta };
 }
 
 /** Service directories read at once by scanOwned. */

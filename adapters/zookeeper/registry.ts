@@ -1,11 +1,12 @@
 // The Registry port on ZooKeeper: ephemeral entries in Curator or nerve layout, re-created after session expiry.
-import { BackendUnavailableError } from "../../src/core/errors.js";
+import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import { DNS_LABEL, InstanceSchema, isPassing } from "../../src/core/model.js";
+import { DNS_LABEL, isPassing } from "../../src/core/model.js";
 import type { Registry } from "../../src/core/registry.js";
 import { backoff, delay } from "../../src/core/util.js";
-import { encodeCurator, encodeNerve } from "./codec.js";
+import { heldBy, instanceProblem } from "../../src/core/validate.js";
+import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } from "./codec.js";
 import type { ResolvedOptions, ZooKeeperOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
 import type { Client } from "./ops.js";
@@ -53,9 +54,20 @@ export class ZooKeeperRegistry implements Registry {
     return this.session.credentials();
   }
 
+  /** Backend-independent rules, then: the ID is one znode name; nerve's weight is HAProxy's (an integer 0-256). */
+  validate(instance: Instance): void {
+    const problem = instanceProblem(this.kind, instance);
+    if (problem) throw problem;
+    assertZnodeName(instance.id);
+    const weight = instance.meta.weight;
+    if (this.o.format === "nerve" && weight !== undefined && !(/^\d{1,3}$/.test(weight) && Number(weight) <= 256)) {
+      throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "meta.weight", reason: `nerve weight ${JSON.stringify(weight)} is not an integer 0-256` });
+    }
+  }
+
   async register(instance: Instance): Promise<void> {
-    const inst = InstanceSchema.parse(instance);
-    assertZnodeName(inst.id);
+    this.validate(instance);
+    const inst = structuredClone(instance);
     const key = recordKey(inst);
     await this.locked(key, async () => {
       const prev = this.records.get(key);
@@ -68,8 +80,13 @@ export class ZooKeeperRegistry implements Registry {
       const rec: OwnedRecord = { instance: structuredClone(inst), registrationTimeUTC: time, data };
       this.records.set(key, rec);
       const deadline = this.session.deadline();
-      if (isPassing(inst)) await this.ensureNode(rec, deadline);
-      else await this.removeNodes(inst, deadline);
+      try {
+        if (isPassing(inst)) await this.ensureNode(rec, deadline);
+        else await this.removeNodes(inst, deadline, inst.owner);
+      } catch (e) {
+        if (e instanceof InstanceRejectedError) this.records.delete(key);
+        throw e;
+      }
     });
     // Ids are unique across services (the registrator keys on them): a renamed service replaces the old entry.
     for (const other of [...this.records.values()]) {
@@ -83,7 +100,7 @@ export class ZooKeeperRegistry implements Registry {
     const key = recordKey(ref);
     await this.locked(key, async () => {
       this.records.delete(key);
-      await this.removeNodes(ref, this.session.deadline());
+      await this.removeNodes(ref, this.session.deadline(), ref.owner);
     });
   }
 
@@ -95,7 +112,7 @@ export class ZooKeeperRegistry implements Registry {
       rec.instance = { ...rec.instance, health: status };
       const deadline = this.session.deadline();
       if (status === "passing") await this.ensureNode(rec, deadline);
-      else await this.removeNodes(ref, deadline);
+      else await this.removeNodes(ref, deadline, rec.instance.owner);
     });
   }
 
@@ -188,15 +205,18 @@ export class ZooKeeperRegistry implements Registry {
         }
         if (code !== Exception.NODE_EXISTS) throw e;
       }
-      if (await this.adoptOrRemove(path, rec.data, deadline)) return;
+      if (await this.adoptOrRemove(path, rec, deadline)) return;
     }
   }
 
   /**
-   * An existing node at `path`: keep it if the current session owns it (setting `data` if it differs) -> true;
-   * otherwise (a dead session of ours, a previous run) delete it -> false, so the caller creates it anew.
+   * An existing node at `path`: keep it if the current session owns it (setting `data` if it differs) -> true.
+   * A node of another session is deleted (-> false, the caller creates it anew) only when it belongs to the same
+   * owner (a previous run or a dead session of this registrator); a node another owner holds, or one whose owner
+   * cannot be read, is never touched: InstanceRejectedError, the first holder keeps it.
    */
-  private async adoptOrRemove(path: string, data: Buffer, deadline: number): Promise<boolean> {
+  private async adoptOrRemove(path: string, rec: OwnedRecord, deadline: number): Promise<boolean> {
+    const data = rec.data;
     try {
       const { node, session } = await this.run(
         "getData",
@@ -208,7 +228,12 @@ export class ZooKeeperRegistry implements Registry {
         if (!node.data.equals(data)) await this.run("setData", (c) => setData(c, path, data, node.stat.version), deadline);
         return true;
       }
-      this.log.info({ path, ephemeralOwner: owner, session }, "replacing a zookeeper node held by another session");
+      const holder = this.holderOf(rec.instance, node.data);
+      if (holder !== rec.instance.owner) {
+        const reason = holder !== undefined ? heldBy({ owner: holder }) : `ID is held by ZooKeeper session 0x${owner}, whose node names no owner (Curator's format has no place for one); the first holder keeps it`;
+        throw new InstanceRejectedError({ backend: this.kind, instanceId: rec.instance.id, key: "id", reason });
+      }
+      this.log.info({ path, ephemeralOwner: owner, session }, "replacing this owner's zookeeper node left by another session");
       await this.run("remove", (c) => remove(c, path, node.stat.version), deadline);
       return false;
     } catch (e) {
@@ -216,6 +241,12 @@ export class ZooKeeperRegistry implements Registry {
       if (code === Exception.NO_NODE || code === Exception.BAD_VERSION) return false;
       throw e;
     }
+  }
+
+  /** The owner recorded in a node's data (labels, else the ID's `<owner>:` prefix), or undefined when unreadable. */
+  private holderOf(ref: InstanceRef, data: Buffer): string | undefined {
+    const decoded = this.o.format === "curator" ? decodeCurator(ref.name, data) : decodeNerve(ref.name, ref.id, data);
+    return decoded.ok ? nodeOwner(decoded.instance) : undefined;
   }
 
   /** Nerve: exactly one ephemeral-sequential child `<id>_NNNNNNNNNN` owned by the current session. */
@@ -235,8 +266,8 @@ export class ZooKeeperRegistry implements Registry {
       let kept = false;
       for (const child of children.filter((ch) => nerveChildId(ch) === id).sort()) {
         const path = `${dir}/${child}`;
-        if (!kept) kept = await this.adoptOrRemove(path, rec.data, deadline);
-        else await this.removeIgnoringAbsent(path, deadline);
+        if (!kept) kept = await this.adoptOrRemove(path, rec, deadline);
+        else await this.removeIgnoringAbsent(path, deadline, rec.instance);
       }
       if (kept) return;
       try {
@@ -251,9 +282,11 @@ export class ZooKeeperRegistry implements Registry {
     }
   }
 
-  private async removeNodes(ref: InstanceRef, deadline: number): Promise<void> {
+  /** Removes the entry's nodes; with `owner`, only nodes whose data names that owner. */
+  private async removeNodes(ref: InstanceRef, deadline: number, owner?: string): Promise<void> {
+    const guard = owner !== undefined ? { ...ref, owner } : undefined;
     if (this.o.format === "curator") {
-      await this.removeIgnoringAbsent(curatorPath(this.o.base, ref.name, ref.id), deadline);
+      await this.removeIgnoringAbsent(curatorPath(this.o.base, ref.name, ref.id), deadline, guard);
       return;
     }
     const dir = nerveDir(this.o.base, ref.name);
@@ -265,16 +298,27 @@ export class ZooKeeperRegistry implements Registry {
       throw e;
     }
     for (const child of children) {
-      if (nerveChildId(child) === ref.id) await this.removeIgnoringAbsent(`${dir}/${child}`, deadline);
+      if (nerveChildId(child) === ref.id) await this.removeIgnoringAbsent(`${dir}/${child}`, deadline, guard);
     }
   }
 
-  private async removeIgnoringAbsent(path: string, deadline: number): Promise<void> {
+  /** Removes `path`; with `guard`, only when this session holds it or its data names `guard.owner` (at the version read). */
+  private async removeIgnoringAbsent(path: string, deadline: number, guard?: InstanceRef & { owner: string }): Promise<void> {
     try {
-      await this.run("remove", (c) => remove(c, path), deadline);
+      let version = -1;
+      if (guard) {
+        const { node, session } = await this.run("getData", async (c) => ({ node: await getData(c, path), session: sessionHex(c) }), deadline);
+        if (ownerHex(node.stat) !== session && this.holderOf(guard, node.data) !== guard.owner) {
+          this.log.warn({ path, owner: guard.owner }, "not removing a zookeeper node another owner holds");
+          return;
+        }
+        version = node.stat.version;
+      }
+      await this.run("remove", (c) => remove(c, path, version), deadline);
       this.log.debug({ path }, "zookeeper node removed");
     } catch (e) {
-      if (zkCode(e) !== Exception.NO_NODE) throw e;
+      const code = zkCode(e);
+      if (code !== Exception.NO_NODE && code !== Exception.BAD_VERSION) throw e;
     }
   }
 

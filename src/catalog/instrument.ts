@@ -16,6 +16,14 @@ export class InstrumentedRegistry implements Registry {
     this.healthRefreshMs = inner.healthRefreshMs;
   }
 
+  validate(instance: Instance): void {
+    this.inner.validate(instance);
+  }
+
+  get authFailures(): number | undefined {
+    return this.inner.authFailures;
+  }
+
   register(instance: Instance): Promise<void> {
     return this.timed("register", () => this.inner.register(instance));
   }

@@ -10,7 +10,8 @@ import { InvalidParameterError, UnknownServiceError } from "../catalog/errors.js
 import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
 import { parseFilter } from "../catalog/filter.js";
 import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
-import { durationFlag, type Companion } from "./registrator.js";
+import { type Companion } from "./registrator.js";
+import { durationFlag } from "./registrator-options.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */

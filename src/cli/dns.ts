@@ -8,7 +8,7 @@ import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
 import { DnsServer } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
-import { durationFlag } from "./registrator.js";
+import { durationFlag } from "./registrator-options.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
@@ -28,7 +28,7 @@ interface DnsFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 function ttlSeconds(flag: string, text: string): number {
-  return Math.floor(durationFlag(flag, text, 1000) / 1000);
+  return Math.floor(durationFlag(flag, text, 1000, 0) / 1000);
 }
 
 /** `NAME=DURATION` or `PREFIX*=DURATION` ("*" alone: every service), as Consul's service_ttl. */

@@ -28,6 +28,11 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
       const url = parseUrl(uri);
       if (!url.hostname) throw new RegistryUriError({ uri, message: "missing HOST (consul://HOST:PORT)" });
       if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
+      if (url.search !== "" || uri.includes("?")) throw new RegistryUriError({ uri, message: "consul:// takes no query parameters (token: CONSUL_HTTP_TOKEN; TLS: consul+https:// and CONSUL_CACERT…)" });
+      if (url.hash !== "" || uri.includes("#")) throw new RegistryUriError({ uri, message: "a fragment (#) is not allowed" });
+      if (url.username !== "" || url.password !== "") {
+        throw new RegistryUriError({ uri: uri.replace(/\/\/[^@/]*@/, "//[redacted]@"), message: "credentials in the URI are not supported (use CONSUL_HTTP_TOKEN)" });
+      }
       const secure = scheme === "consul+https";
       const token = env.CONSUL_HTTP_TOKEN || undefined;
       if (token) addSecrets(secretForms(token)); // masked in every line this process writes

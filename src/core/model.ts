@@ -7,6 +7,11 @@ import { z } from "zod/v3";
 /** A DNS label (RFC 1123): what service names and tags must be so DNS and Java readers never choke. */
 export const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 
+/** portolan's own bounds, the same for every backend (adapters add theirs: see each adapter's validate()). */
+export const MAX_TAG_LENGTH = 255;
+export const MAX_META_KEYS = 64;
+export const MAX_META_VALUE = 4096;
+
 export const HealthSchema = z.enum(["passing", "warning", "critical"]);
 export type Health = z.infer<typeof HealthSchema>;
 
@@ -30,8 +35,8 @@ export const InstanceSchema = z.object({
   address: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(["tcp", "udp"]),
-  tags: z.array(z.string().max(255)),
-  meta: z.record(z.string(), z.string().max(4096)),
+  tags: z.array(z.string().max(MAX_TAG_LENGTH)),
+  meta: z.record(z.string(), z.string().max(MAX_META_VALUE)).refine((m) => Object.keys(m).length <= MAX_META_KEYS, `at most ${MAX_META_KEYS} metadata keys`),
   checks: z.array(CheckSchema),
   health: HealthSchema,
   /** Hostname of the registrator that owns this entry; `--cleanup` only touches its own. */
@@ -40,8 +45,11 @@ export const InstanceSchema = z.object({
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 
-/** Enough to find an entry again in any backend. */
-export type InstanceRef = Pick<Instance, "id" | "name">;
+/**
+ * Enough to find an entry again in any backend. With `owner`, the adapter removes or changes the entry only while
+ * that owner holds it: an entry another owner holds is left alone.
+ */
+export type InstanceRef = Pick<Instance, "id" | "name"> & { owner?: string };
 
 /** What a backend holds at one moment; `version` grows with every change seen. */
 export interface CatalogSnapshot {

@@ -6,9 +6,17 @@ export interface Registry {
   readonly kind: string;
   /** Health written by setHealth() expires in the backend unless refreshed this often (Consul TTL checks); undefined = it never expires. */
   readonly healthRefreshMs?: number;
-  /** Create or replace the entry (idempotent). Carries the instance's current health. */
+  /**
+   * Throws InstanceRejectedError when this backend can never accept `instance` as it is (its limits, reserved
+   * keys, characters). Local and cheap: no request. register() applies the same check before writing.
+   */
+  validate(instance: Instance): void;
+  /**
+   * Create or replace the entry (idempotent). Carries the instance's current health. Throws InstanceRejectedError
+   * when the instance is invalid for this backend or its ID is held by another owner (that entry is left as it is).
+   */
   register(instance: Instance): Promise<void>;
-  /** Remove the entry; removing an absent entry is not an error. */
+  /** Remove the entry; removing an absent entry is not an error. With `ref.owner`, an entry another owner holds is kept. */
   deregister(ref: InstanceRef): Promise<void>;
   /** Change only the health of an entry this process registered (also refreshes TTLs). */
   setHealth(ref: InstanceRef, status: Health, output: string): Promise<void>;

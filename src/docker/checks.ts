@@ -2,21 +2,30 @@
 // one check per service, the first present of CHECK_HTTP, CHECK_HTTPS, CHECK_TTL, CHECK_TCP (registrator's
 // order; its CHECK_CMD/CHECK_SCRIPT are never run by portolan and are ignored). HTTP/HTTPS/TCP checks get
 // CHECK_INTERVAL (default 10s) and CHECK_TIMEOUT; every check gets CHECK_INITIAL_STATUS and
-// CHECK_DEREGISTER_AFTER; HTTP/HTTPS also CHECK_TLS_SKIP_VERIFY (true/false/1/0). Unused CHECK_* keys are
-// not validated. `--ttl` adds a ttl check to every service on top.
+// CHECK_DEREGISTER_AFTER; HTTP/HTTPS also CHECK_TLS_SKIP_VERIFY (true/false/1/0). CHECK_TCP is a boolean too
+// (false/0 = no check). Intervals and TTLs are at least 1 s (Consul's own minimum; a shorter TTL would have
+// portolan heartbeat in a busy loop), every duration at most 365 days; a check path is a URL path without
+// control characters or spaces. Unused CHECK_* keys are not validated. `--ttl` adds a ttl check on top.
 import type { Check, Health } from "../core/model.js";
 import { HealthSchema } from "../core/model.js";
 import { parseDuration } from "../core/util.js";
+import { CONTROL_CHARS } from "../core/validate.js";
 import { joinHostPort } from "./address.js";
 import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
 
 export const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+/** Shortest check interval and TTL portolan writes (Consul's minimum interval). */
+export const MIN_CHECK_INTERVAL_MS = 1_000;
+/** Longest duration of any check setting. */
+export const MAX_CHECK_DURATION_MS = 365 * 24 * 3_600_000;
 
-function durationOf(e: PortEntry | undefined): Result<number | undefined> {
+function durationOf(e: PortEntry | undefined, minMs = 1): Result<number | undefined> {
   if (!e) return ok(undefined);
   const ms = parseDuration(e.value);
   if (ms === undefined) return fail(e.key, `${quote(e.value)} is not a duration (use e.g. 10s, 1m30s, 250ms)`);
   if (ms <= 0) return fail(e.key, `duration ${quote(e.value)} must be greater than zero`);
+  if (ms < minMs) return fail(e.key, `duration ${quote(e.value)} is below the minimum of ${minMs} ms`);
+  if (ms > MAX_CHECK_DURATION_MS) return fail(e.key, `duration ${quote(e.value)} is above the maximum of 365 days`);
   return ok(ms);
 }
 
@@ -27,7 +36,7 @@ function statusOf(e: PortEntry | undefined): Result<Health | undefined> {
   return ok(parsed.data);
 }
 
-function boolOf(e: PortEntry | undefined): Result<boolean | undefined> {
+export function boolOf(e: PortEntry | undefined): Result<boolean | undefined> {
   if (!e) return ok(undefined);
   const v = e.value.trim().toLowerCase();
   if (v === "true" || v === "1") return ok(true);
@@ -38,6 +47,7 @@ function boolOf(e: PortEntry | undefined): Result<boolean | undefined> {
 function pathOf(e: PortEntry): Result<string> {
   const path = e.value.trim();
   if (!path.startsWith("/")) return fail(e.key, `check path ${quote(e.value)} must start with "/"`);
+  if (CONTROL_CHARS.test(path) || /\s/.test(path)) return fail(e.key, `check path ${quote(e.value)} contains a control character or space`);
   return ok(path);
 }
 
@@ -55,11 +65,13 @@ function baseCheck(attrs: Attrs, address: string, port: number): Result<Check | 
   }
   const ttl = attrs.get("check_ttl");
   if (ttl) {
-    const ms = durationOf(ttl);
+    const ms = durationOf(ttl, MIN_CHECK_INTERVAL_MS);
     if (!ms.ok) return ms;
     return ok({ type: "ttl", intervalMs: ms.value });
   }
-  if (attrs.get("check_tcp")) return ok({ type: "tcp", target: hostPort });
+  const tcp = boolOf(attrs.get("check_tcp"));
+  if (!tcp.ok) return tcp;
+  if (tcp.value) return ok({ type: "tcp", target: hostPort });
   return ok(undefined);
 }
 
@@ -68,7 +80,7 @@ function withSettings(base: Check, attrs: Attrs): Result<Check> {
   const check: Check = { ...base };
   const probing = base.type !== "ttl";
   if (probing) {
-    const interval = durationOf(attrs.get("check_interval"));
+    const interval = durationOf(attrs.get("check_interval"), MIN_CHECK_INTERVAL_MS);
     if (!interval.ok) return interval;
     check.intervalMs = interval.value ?? DEFAULT_CHECK_INTERVAL_MS;
     const timeout = durationOf(attrs.get("check_timeout"));
@@ -100,7 +112,7 @@ export function buildChecks(attrs: Attrs, address: string, port: number, ttlMs: 
     checks.push(full.value);
   }
   if (ttlMs !== undefined) {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) return fail("--ttl", `${ttlMs} ms is not a positive whole number of milliseconds`);
+    if (!Number.isInteger(ttlMs) || ttlMs < MIN_CHECK_INTERVAL_MS) return fail("--ttl", `${ttlMs} ms is below the minimum TTL of ${MIN_CHECK_INTERVAL_MS} ms`);
     checks.push({ type: "ttl", intervalMs: ttlMs });
   }
   return ok(checks);

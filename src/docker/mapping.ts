@@ -3,22 +3,30 @@
 // Registrator-compatible (gliderlabs/registrator bridge.go/util.go), with these decisions:
 // - Only a running container (not paused, not restarting) yields instances; otherwise none and no rejections.
 // - ID: `<hostname>:<container-name>:<exposed-port>[:udp]`; SERVICE_ID (per port too) replaces it whole,
-//   as in registrator. Two services of one container with the same ID: the later one is rejected.
+//   as in registrator. Two services of one container with the same ID: the later one is rejected. IDs are
+//   namespaced by owner: a SERVICE_ID containing ":" must start with `<hostname>:` (so no container can name
+//   an ID of another host's namespace); one without ":" is accepted and the backend refuses it when another
+//   owner holds it.
+// - At most `maxServices` services per container (the first by port order); the rest are rejected at once,
+//   with one line for the container, so one container cannot hold the registrator for minutes.
 // - Name: SERVICE_NAME, else label `com.docker.compose.service`, else the image basename (registry, path,
 //   tag and digest removed). With more than one registering port, a name not given by `SERVICE_<port>_NAME`
 //   gets `-<exposed-port>`. Registrator counts ports before SERVICE_IGNORE/--explicit; so does portolan, so
 //   migrated names match. Case is kept (registrator does not lower-case; DNS answers case-insensitively).
 //   A name that is not a DNS label (RFC 1123, at most 63) is rejected, never emitted.
 // - Tags: SERVICE_TAGS, then `--tags`, then "udp" for udp ports (registrator adds it too); de-duplicated,
-//   order kept; a tag over 255 characters rejects the service.
+//   order kept; a tag over 255 characters or with a control character rejects the service.
+// - SERVICE_IGNORE and SERVICE_CHECK_TCP are booleans (true/1, false/0); anything else rejects the service.
+// - SERVICE_NETWORK must name an attached network in every mode (published mode takes no address from it).
 // - Meta: every other SERVICE_* attribute, key lower-cased as registrator (see metadata.ts).
 // - Health: Docker HEALTHCHECK status: none -> passing, starting -> warning, healthy -> passing,
 //   unhealthy -> critical.
 // Addresses: see address.ts. Checks: see checks.ts.
 import type { ContainerInspectInfo } from "dockerode";
-import { DNS_LABEL, InstanceSchema, type Health, type Instance } from "../core/model.js";
-import { endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
-import { buildChecks } from "./checks.js";
+import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
+import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
+import { chooseNetwork, endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
+import { boolOf, buildChecks } from "./checks.js";
 import {
   buildMeta,
   fail,
@@ -49,6 +57,17 @@ export interface MappingOptions {
   ttlMs?: number;
   /** `--use-ip-from-label`: a label holding the address to register (e.g. "10.0.0.5" or "10.0.0.5/24"). */
   useIpFromLabel?: string;
+  /** `--max-services`: services one container may register; default DEFAULT_MAX_SERVICES. */
+  maxServices?: number;
+}
+
+export const DEFAULT_MAX_SERVICES = 1000;
+
+/** Where an instance came from: its Docker port key and the SERVICE_* key behind each field (`meta.version` -> `SERVICE_VERSION`). */
+export interface Origin {
+  container: string;
+  port: string;
+  keys: Record<string, string>;
 }
 
 export interface Rejection {
@@ -64,11 +83,12 @@ export interface Rejection {
 export interface MappingResult {
   instances: Instance[];
   rejected: Rejection[];
+  /** By instance ID: where each instance came from, so a backend's refusal can name the container's key. */
+  origins: Map<string, Origin>;
 }
 
 export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
 export const MAX_NAME_LENGTH = 63;
-export const MAX_TAG_LENGTH = 255;
 
 /** Instance health from Docker's HEALTHCHECK status. */
 export function healthOf(info: ContainerInspectInfo): Health {
@@ -134,10 +154,54 @@ function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: Port
       if (tag.length > MAX_TAG_LENGTH) {
         return fail(key, `tag ${quote(tag)} is ${tag.length} characters, at most ${MAX_TAG_LENGTH} allowed`);
       }
+      if (CONTROL_CHARS.test(tag)) return fail(key, `tag ${quote(tag)} contains a control character`);
       if (!tags.includes(tag)) tags.push(tag);
     }
   }
   return ok(tags);
+}
+
+type Attrs = ReadonlyMap<string, PortEntry>;
+
+/** The service ID: the registrator scheme, or SERVICE_ID, which may only name this owner's namespace. */
+function serviceId(attrs: Attrs, info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): Result<string> {
+  const e = attrs.get("id");
+  if (!e) return ok(`${opts.hostname}${ID_SEPARATOR}${containerName(info)}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`);
+  const id = e.value.trim();
+  if (CONTROL_CHARS.test(id)) return fail(e.key, `service ID ${quote(id)} contains a control character`);
+  if (id.includes(ID_SEPARATOR) && !id.startsWith(`${opts.hostname}${ID_SEPARATOR}`)) {
+    return fail(e.key, `service ID ${quote(id)} names another owner's namespace (IDs with "${ID_SEPARATOR}" must start with "${opts.hostname}${ID_SEPARATOR}")`);
+  }
+  return ok(id);
+}
+
+/** SERVICE_NETWORK must name an attached network in every mode, as documented. */
+function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): Result<void> {
+  if (!e || info.HostConfig?.NetworkMode === "host") return ok(undefined);
+  const chosen = chooseNetwork(Object.keys(info.NetworkSettings?.Networks ?? {}), e, undefined);
+  return chosen.ok ? ok(undefined) : chosen;
+}
+
+/** The SERVICE_* key behind each field of the instance, for log lines about a backend's refusal. */
+function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>, checks: number): Record<string, string> {
+  const keys: Record<string, string> = { name: nameKey };
+  for (const [field, attr] of [["id", "id"], ["tags", "tags"], ["address", "network"]] as const) {
+    const e = attrs.get(attr);
+    if (e) keys[field] = e.key;
+  }
+  for (const k of Object.keys(meta)) keys[`meta.${k}`] = attrs.get(k)!.key;
+  const check = ["check_http", "check_https", "check_ttl", "check_tcp"].map((a) => attrs.get(a)).find(Boolean);
+  for (let n = 0; n < checks; n++) keys[`checks.${n}`] = check?.key ?? "--ttl";
+  return keys;
+}
+
+/** The SERVICE_* key an instance field (`meta.version`, `tags.2`, `checks.0.target`) came from, else the field. */
+export function originKey(origin: Origin | undefined, field: string | undefined): string {
+  if (!field) return "instance";
+  const keys = origin?.keys ?? {};
+  if (keys[field]) return keys[field]!;
+  const [head, n] = field.split(".");
+  return keys[`${head}.${n}`] ?? keys[head!] ?? field;
 }
 
 function mapPort(
@@ -146,14 +210,18 @@ function mapPort(
   c: PortCandidate,
   isGroup: boolean,
   opts: MappingOptions,
-): Result<Instance> | undefined {
+): Result<{ instance: Instance; keys: Record<string, string> }> | undefined {
   const attrs = metadataForPort(md, c.port);
-  if (attrs.get("ignore")) return undefined;
+  const ignore = boolOf(attrs.get("ignore"));
+  if (!ignore.ok) return ignore;
+  if (ignore.value) return undefined;
   const nameEntry = attrs.get("name");
   if (opts.explicit && !nameEntry) return undefined;
 
   const name = serviceName(info, nameEntry, c, isGroup);
   if (!name.ok) return name;
+  const network = checkNetwork(info, attrs.get("network"));
+  if (!network.ok) return network;
   const endpoint = endpointFor(info, c, attrs.get("network"), opts);
   if (!endpoint.ok) return endpoint;
   const tags = serviceTags(attrs.get("tags"), opts, c);
@@ -162,12 +230,11 @@ function mapPort(
   if (!meta.ok) return meta;
   const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
   if (!checks.ok) return checks;
+  const id = serviceId(attrs, info, c, opts);
+  if (!id.ok) return id;
 
-  const cname = containerName(info);
-  const udp = c.protocol === "udp" ? ":udp" : "";
-  const id = attrs.get("id")?.value ?? `${opts.hostname}:${cname}:${c.port}${udp}`;
-  const candidate = {
-    id,
+  const instance: Instance = {
+    id: id.value,
     name: name.value.value,
     address: endpoint.value.address,
     port: endpoint.value.port,
@@ -177,21 +244,17 @@ function mapPort(
     checks: checks.value,
     health: healthOf(info),
     owner: opts.hostname,
-    container: { id: info.Id, name: cname },
+    container: { id: info.Id, name: containerName(info) },
   };
-  const parsed = InstanceSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".") || "instance";
-    const key = field === "id" ? (attrs.get("id")?.key ?? "id") : field;
-    return fail(key, `invalid ${field}: ${issue?.message ?? "rejected by the instance schema"}`);
-  }
-  return ok(parsed.data);
+  const keys = originKeys(attrs, name.value.key, meta.value, checks.value.length);
+  const problem = instanceProblem("portolan", instance);
+  if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
+  return ok({ instance, keys });
 }
 
 /** Every service instance of one container, and every service that could not be mapped (with the key at fault). */
 export function containerToServices(info: ContainerInspectInfo, opts: MappingOptions): MappingResult {
-  const result: MappingResult = { instances: [], rejected: [] };
+  const result: MappingResult = { instances: [], rejected: [], origins: new Map() };
   if (!isServing(info)) return result;
   const container = containerName(info);
   const md = readServiceMetadata(info.Config?.Env, info.Config?.Labels);
@@ -199,9 +262,18 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const port of unsupported) {
     result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
   }
-  const registering = registeringPorts(info, candidates, opts);
+  let registering = registeringPorts(info, candidates, opts);
   const isGroup = registering.length > 1;
-  const ids = new Set<string>();
+  const max = opts.maxServices ?? DEFAULT_MAX_SERVICES;
+  if (registering.length > max) {
+    const first = registering[max]!.key;
+    result.rejected.push({
+      container,
+      key: "--max-services",
+      reason: `${registering.length} ports would register, at most ${max} per container: ports from ${first} on (${registering.length - max}) are not registered`,
+    });
+    registering = registering.slice(0, max);
+  }
   for (const c of registering) {
     const mapped = mapPort(info, md, c, isGroup, opts);
     if (!mapped) continue;
@@ -209,13 +281,13 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
       result.rejected.push({ container, port: c.key, ...mapped.problem });
       continue;
     }
-    const inst = mapped.value;
-    if (ids.has(inst.id)) {
+    const inst = mapped.value.instance;
+    if (result.origins.has(inst.id)) {
       const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
       result.rejected.push({ container, port: c.key, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
       continue;
     }
-    ids.add(inst.id);
+    result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys });
     result.instances.push(inst);
   }
   return result;

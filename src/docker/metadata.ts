@@ -1,15 +1,19 @@
 // SERVICE_* metadata of a container, read from env and labels (pure; registrator-compatible keys).
 //
 // Rules (see DESIGN.md "Service model and metadata"):
-// - Only keys starting with `SERVICE_` (case-sensitive prefix, as registrator) are read; no other env var or
-//   label is ever looked at, so secrets in the environment never reach a registry.
+// - Only keys starting with `SERVICE_` (any case: `service_name` too, as the README says keys are
+//   case-insensitive) are read; no other env var or label is ever looked at, so secrets in the environment never
+//   reach a registry.
 // - The rest of the key is lower-cased, as registrator does: `SERVICE_Name` and `SERVICE_NAME` are the same
 //   attribute `name`. When two spellings collide in one source, the one sorting last (ASCII) wins.
 // - `SERVICE_<port>_<X>` applies to the exposed port `<port>` only (tcp and udp alike, as registrator) and
 //   beats `SERVICE_<X>` for that port, whatever the source of either.
 // - Labels beat env for the same key. (gliderlabs/registrator lets env win; portolan follows DESIGN.md.)
-// - An empty value counts as unset (registrator's `mapDefault` treats "" as absent too).
+// - An empty or whitespace-only value counts as unset (registrator's `mapDefault` treats "" as absent too).
 // - `SERVICE_<digits>` alone (no attribute) is ignored.
+
+import { MAX_META_KEYS, MAX_META_VALUE } from "../core/model.js";
+import { CONTROL_CHARS, RESERVED_META_KEY } from "../core/validate.js";
 
 export type MetaSource = "label" | "env";
 
@@ -67,10 +71,8 @@ export function isControlAttr(attr: string): boolean {
   return CONTROL_ATTRS.has(attr) || attr.startsWith("check_");
 }
 
-/** Consul's rule for service meta keys (letters, digits, `_`, `-`; at most 128; no `consul-` prefix). */
-const META_KEY = /^[a-z0-9_-]{1,128}$/i;
-export const MAX_META_KEYS = 64;
-export const MAX_META_VALUE = 4096;
+/** portolan's rule for metadata keys, every backend alike (a backend may refuse more, e.g. Consul refuses "."). */
+const META_KEY = /^[a-z0-9][a-z0-9_.-]{0,127}$/i;
 
 interface RawEntry {
   attr: string;
@@ -79,7 +81,7 @@ interface RawEntry {
 }
 
 function parseKey(key: string, value: string, source: MetaSource): RawEntry | undefined {
-  if (!key.startsWith(SERVICE_PREFIX) || value === "") return undefined;
+  if (key.slice(0, SERVICE_PREFIX.length).toUpperCase() !== SERVICE_PREFIX || value.trim() === "") return undefined;
   const rest = key.slice(SERVICE_PREFIX.length).toLowerCase();
   if (rest === "" || /^\d+$/.test(rest)) return undefined;
   const m = /^(\d+)_(.+)$/.exec(rest);
@@ -160,7 +162,8 @@ export function splitTags(text: string): string[] {
 
 /**
  * Service metadata from the non-control attributes: keys stay lower-case (as registrator), values as given.
- * Rejects more than 64 keys, a value over 4096 characters, or a key Consul would refuse.
+ * Rejects more than 64 keys, a value over 4096 characters, a key that is not 1-128 letters, digits, "_", "." or
+ * "-", and a key that looks like portolan's own (`portolan_owner`, `portolan.x`).
  */
 export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Result<Record<string, string>> {
   const meta: Record<string, string> = {};
@@ -170,12 +173,14 @@ export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Result<Record<
   }
   for (const attr of keys) {
     const e = attrs.get(attr)!;
-    if (!META_KEY.test(attr) || attr.startsWith("consul-")) {
-      return fail(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_" or "-" and not start with "consul-"`);
+    if (!META_KEY.test(attr)) {
+      return fail(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_", "." or "-"`);
     }
+    if (RESERVED_META_KEY.test(attr)) return fail(e.key, `metadata key ${quote(attr)} is reserved for portolan`);
     if (e.value.length > MAX_META_VALUE) {
       return fail(e.key, `metadata value is ${e.value.length} characters, at most ${MAX_META_VALUE} allowed`);
     }
+    if (CONTROL_CHARS.test(e.value)) return fail(e.key, "metadata value contains a control character");
     meta[attr] = e.value;
   }
   return ok(meta);

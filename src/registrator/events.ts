@@ -10,6 +10,8 @@ export type RegistratorEvent =
   | { type: "backend-error"; op: string; id?: string; attempt: number; error: unknown }
   | { type: "docker-error"; error: unknown; attempt: number }
   | { type: "docker-connected"; resumedFromNano?: bigint }
-  | { type: "resync"; durationMs: number; containers: number; writes: number };
+  | { type: "resync"; durationMs: number; containers: number; writes: number }
+  /** Shutdown ended (within its bound): entries removed, and the IDs left for the next start or `--cleanup`. */
+  | { type: "stopped"; deregistered: number; left: string[]; timedOut: boolean };
 
 export type EventSink = (e: RegistratorEvent) => void;

@@ -1,18 +1,35 @@
 // The reconcile loop: Docker events in, a diff against the backend, writes out.
 // Effects (docker, registry, clock) are passed in; the diff is the pure planner.
+//
+// Isolation: every container is its own job in a keyed queue (one at a time per container, `concurrency`
+// containers at once). A job works for at most `sliceMs`, then goes to the back of the queue, so a container with
+// thousands of ports never delays a small one; a resync only lists, diffs and queues, it never waits on one
+// container to start another. A refusal by the backend (InstanceRejectedError) is logged once and never retried
+// within a sync; transient failures are retried with backoff and jitter.
+import { REAL_CLOCK, settlesWithin, type Clock } from "../core/clock.js";
+import { InstanceRejectedError } from "../core/errors.js";
 import type { Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
-import { backoff, delay, mapBounded } from "../core/util.js";
+import { backoff, mapBounded } from "../core/util.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
-import { containerToServices, type MappingOptions } from "../docker/mapping.js";
+import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
+import { IdClaims } from "./claims.js";
+import { heartbeatPeriod } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { plan, type PlanOp } from "./planner.js";
-import { KeyedQueue } from "./queue.js";
+import { RejectionLog } from "./rejections.js";
+import { removeAllWithin } from "./shutdown.js";
+import { KeyedQueue, type JobResult } from "./queue.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_RESYNC_MS = 30_000;
 export const DEFAULT_RETRY_INTERVAL_MS = 1_000;
 export const DEFAULT_RETRY_MAX_MS = 30_000;
+/** Longest stretch one container's job works before the others get a turn. */
+export const DEFAULT_SLICE_MS = 500;
+/** Backend writes of one container in flight at once. */
+export const WRITES_PER_CONTAINER = 8;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface RegistratorOptions {
   owner: string;
@@ -29,7 +46,12 @@ export interface RegistratorOptions {
   retryAttempts: number;
   retryIntervalMs: number;
   concurrency: number;
+  /** Time slice of one container's job; default DEFAULT_SLICE_MS. */
+  sliceMs?: number;
 }
+
+/** Queue key of the job that removes entries whose container is gone. */
+const ORPHANS = "\0orphans";
 
 export class Registrator {
   /** What this process believes the backend holds for `owner`, by id. */
@@ -38,22 +60,30 @@ export class Registrator {
   private readonly registeredHere = new Set<string>();
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
-  /** Last rejection reason per container and key: each is logged once, not on every resync. */
-  private readonly lastRejections = new Map<string, Map<string, string>>();
+  private readonly rejections: RejectionLog;
   private readonly nextBeat = new Map<string, number>();
+  /** Inspect results a resync already has (or a yielded job keeps), used once by the container's next job. */
+  private readonly prefetched = new Map<string, { info: ContainerInfo | undefined }>();
+  /** The rest of a yielded job's plan: the next slice applies it as it is, unless an event or resync came between. */
+  private readonly continuations = new Map<string, { ops: PlanOp[]; origins: Map<string, Origin> }>();
+  /** Entries whose container is gone, for the ORPHANS job. */
+  private readonly orphans = new Set<string>();
+  private readonly claims = new IdClaims();
   private readonly queue: KeyedQueue;
   private resyncing: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private loops: Promise<unknown>[] = [];
+  private writes = 0;
 
   constructor(
     private readonly docker: DockerPort,
     private readonly registry: Registry,
     private readonly opts: RegistratorOptions,
     private readonly emit: EventSink = () => {},
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
-    this.queue = new KeyedQueue((id) => this.syncContainer(id), opts.concurrency);
+    this.rejections = new RejectionLog(emit);
+    this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key)), opts.concurrency);
   }
 
   get signal(): AbortSignal {
@@ -70,15 +100,30 @@ export class Registrator {
     await first;
   }
 
-  /** Stops all loops; with `deregisterAll`, removes every entry this process knows of. */
-  async stop(opts: { deregisterAll: boolean }): Promise<void> {
+  /**
+   * Stops all loops and, with `deregisterAll`, removes every entry of this owner — all within `timeoutMs`: what is
+   * not removed by then is reported in the "stopped" event (left for the next start or `--cleanup`).
+   */
+  async stop(opts: { deregisterAll: boolean; timeoutMs?: number }): Promise<{ deregistered: number; left: string[] }> {
+    const deadline = this.clock.now() + (opts.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    const remaining = () => Math.max(0, deadline - this.clock.now());
     this.abort.abort();
-    await Promise.allSettled(this.loops);
-    await this.queue.idle();
+    const drained = await settlesWithin(this.clock, remaining(), Promise.allSettled(this.loops).then(() => this.queue.idle()));
+    let result = { deregistered: 0, left: [] as string[], finished: true };
     if (opts.deregisterAll) {
-      const current = await this.registry.listOwned(this.opts.owner).catch(() => [...this.known.values()]);
-      for (const i of current) await this.apply({ type: "deregister", ref: { id: i.id, name: i.name }, reason: "gone" }, 3);
+      result = await removeAllWithin({
+        registry: this.registry,
+        owner: this.opts.owner,
+        known: [...this.known.values()],
+        parallel: this.opts.concurrency * WRITES_PER_CONTAINER,
+        clock: this.clock,
+        deadline,
+        emit: this.emit,
+      });
     }
+    const { deregistered, left } = result;
+    this.emit({ type: "stopped", deregistered, left, timedOut: !drained || !result.finished || left.length > 0 });
+    return { deregistered, left };
   }
 
   /** Waits until no container sync is queued or running (tests, benchmarks). */
@@ -88,96 +133,175 @@ export class Registrator {
 
   /** Full reconcile: every running container against everything the backend holds for this owner. */
   resync(): Promise<void> {
-    this.resyncing ??= this.queue
-      .exclusive(() => this.doResync())
-      .finally(() => {
-        this.resyncing = undefined;
-      });
+    this.resyncing ??= this.doResync().finally(() => {
+      this.resyncing = undefined;
+    });
     return this.resyncing;
   }
 
   private async doResync(): Promise<void> {
-    const started = this.now();
+    const started = this.clock.now();
     const ids = await this.retry("docker-list", () => this.docker.listRunning());
     if (!ids) return;
-    const infos = await mapBounded(ids, this.opts.concurrency, (id) => this.retry("docker-inspect", () => this.docker.inspect(id)));
-    const desired = infos.flatMap((info) => (info ? this.desiredFor(info) : []));
+    const running = new Set(ids);
+    // Claims of containers that went away unseen (events missed while Docker was unreachable) are let go.
+    for (const gone of this.claims.holders().filter((c) => !running.has(c))) {
+      for (const c of this.claims.release(gone, new Set(), true)) void this.queue.push(c);
+    }
+    const wanted = new Set<string>();
+    await mapBounded(ids, this.opts.concurrency, async (id) => {
+      const info = await this.retry("docker-inspect", () => this.docker.inspect(id));
+      if (info === null) return;
+      this.prefetched.set(id, { info });
+      this.continuations.delete(id);
+      if (info) for (const i of containerToServices(info, this.opts.mapping).instances) wanted.add(i.id);
+    });
     const current = await this.retry("list", () => this.registry.listOwned(this.opts.owner));
     if (!current) return;
     this.known.clear();
-    for (const c of current) this.known.set(c.id, c);
-    const ops = plan(desired, current, {
-      mayRemove: (c) => !this.retained.has(c.id) && (this.opts.cleanup || this.registeredHere.has(c.id)),
-    });
-    const written = await mapBounded(ops, this.opts.concurrency, (op) => this.apply(op));
-    const writes = written.filter(Boolean).length;
-    this.emit({ type: "resync", durationMs: this.now() - started, containers: ids.length, writes });
+    for (const c of current) {
+      this.known.set(c.id, c);
+      if (c.container && running.has(c.container.id)) this.claims.claim(c.id, c.container.id, c.container.name);
+      else if (!wanted.has(c.id) && !this.retained.has(c.id) && (this.opts.cleanup || this.registeredHere.has(c.id))) this.orphans.add(c.id);
+    }
+    const writesBefore = this.writes;
+    const jobs = ids.map((id) => this.queue.push(id));
+    if (this.orphans.size > 0) jobs.push(this.queue.push(ORPHANS));
+    await Promise.all(jobs);
+    this.emit({ type: "resync", durationMs: this.clock.now() - started, containers: ids.length, writes: this.writes - writesBefore });
   }
 
-  private async syncContainer(containerId: string): Promise<void> {
-    const info = await this.retry("docker-inspect", () => this.docker.inspect(containerId));
-    if (info === null) return;
-    const current = [...this.known.values()].filter((i) => belongsTo(i, containerId, info, this.opts.owner));
-    let desired: Instance[];
-    if (!info) {
-      desired = [];
-      for (const c of current) this.retained.delete(c.id);
-      this.lastRejections.delete(containerId);
-    } else if (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0) {
-      desired = current;
-      for (const c of current) this.retained.add(c.id);
+  /** One container's slice of work: inspect (or the resync's inspect), diff against what it holds, write. */
+  private async syncContainer(containerId: string): Promise<JobResult> {
+    const sliceEnd = this.clock.now() + (this.opts.sliceMs ?? DEFAULT_SLICE_MS);
+    const cont = this.continuations.get(containerId);
+    this.continuations.delete(containerId);
+    const work = cont ?? (await this.planContainer(containerId));
+    if (!work) return "done";
+    const { ops, origins } = work;
+    for (let n = 0; n < ops.length; n += WRITES_PER_CONTAINER) {
+      if (this.signal.aborted) return "done";
+      if (n > 0 && this.clock.now() >= sliceEnd) {
+        this.continuations.set(containerId, { ops: ops.slice(n), origins });
+        return "yield";
+      }
+      await Promise.all(ops.slice(n, n + WRITES_PER_CONTAINER).map((op) => this.apply(op, origins)));
+    }
+    return "done";
+  }
+
+  /** The writes that make the backend match one container: inspect (or the resync's inspect), map, diff. */
+  private async planContainer(containerId: string): Promise<{ ops: PlanOp[]; origins: Map<string, Origin> } | undefined> {
+    const pre = this.prefetched.get(containerId);
+    this.prefetched.delete(containerId);
+    const info = pre ? pre.info : await this.retry("docker-inspect", () => this.docker.inspect(containerId));
+    if (info === null) return undefined;
+    const { desired, origins } = this.desiredFor(containerId, info);
+    const current = [...this.known.values()].filter((i) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id));
+    if (!info || (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0)) {
+      // Gone, or failed under on-success: keep what it holds (on-success) or remove it (always / destroyed).
+      const keep = info !== undefined && !info.State.Running && this.opts.deregister === "on-success";
+      for (const c of current) {
+        if (keep) this.retained.add(c.id);
+        else this.retained.delete(c.id);
+      }
+      if (keep) return undefined;
     } else {
-      desired = this.desiredFor(info);
       for (const c of current) this.retained.delete(c.id);
     }
-    for (const op of plan(desired, current, { mayRemove: () => true })) await this.apply(op);
+    return { ops: plan(desired, current, { mayRemove: () => true }), origins };
   }
 
-  private desiredFor(info: ContainerInfo): Instance[] {
-    const { instances, rejected } = containerToServices(info, this.opts.mapping);
-    let seen = this.lastRejections.get(info.Id);
-    for (const r of rejected) {
-      const key = `${r.port ?? ""}\0${r.key}`;
-      if (seen?.get(key) === r.reason) continue;
-      if (!seen) this.lastRejections.set(info.Id, (seen = new Map()));
-      seen.set(key, r.reason);
-      this.emit({ type: "rejected", rejection: r });
+  /** What the container should hold: its mapped services minus those whose ID another container on this host holds. */
+  private desiredFor(containerId: string, info: ContainerInfo | undefined): { desired: Instance[]; origins: Map<string, Origin> } {
+    if (!info) {
+      this.rejections.forget(containerId);
+      for (const c of this.claims.release(containerId, new Set(), true)) void this.queue.push(c);
+      return { desired: [], origins: new Map() };
     }
-    return instances;
+    const { instances, rejected, origins } = containerToServices(info, this.opts.mapping);
+    const desired: Instance[] = [];
+    const name = containerName(info);
+    for (const i of instances) {
+      const holder = this.claims.claim(i.id, containerId, name);
+      if (holder === undefined) {
+        desired.push(i);
+        continue;
+      }
+      const o = origins.get(i.id);
+      origins.delete(i.id);
+      rejected.push({ container: name, port: o?.port, key: originKey(o, "id"), reason: `service ID ${JSON.stringify(i.id)} is held by container ${JSON.stringify(holder)} on this host; the first holder keeps it` });
+    }
+    const gone = !isServing(info);
+    for (const c of this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone)) void this.queue.push(c);
+    this.rejections.report(containerId, rejected, "mapping");
+    return { desired, origins };
   }
 
-  /** Applies one op with retries; true when it was written. */
-  private async apply(op: PlanOp, attempts = this.opts.retryAttempts): Promise<boolean> {
-    const done = await this.retry(
-      op.type,
-      async () => {
-        switch (op.type) {
-          case "register":
-            await this.registry.register(op.instance);
-            this.known.set(op.instance.id, op.instance);
-            this.registeredHere.add(op.instance.id);
-            this.emit({ type: "registered", instance: op.instance, reason: op.reason });
-            return true;
-          case "deregister":
-            await this.registry.deregister(op.ref);
-            this.known.delete(op.ref.id);
-            this.registeredHere.delete(op.ref.id);
-            this.nextBeat.delete(op.ref.id);
-            this.emit({ type: "deregistered", id: op.ref.id, name: op.ref.name, reason: op.reason });
-            return true;
-          case "set-health": {
-            await this.registry.setHealth(op.ref, op.health, `docker health: ${op.health}`);
-            const k = this.known.get(op.ref.id);
-            if (k) this.known.set(op.ref.id, { ...k, health: op.health });
-            this.emit({ type: "health", id: op.ref.id, name: op.ref.name, health: op.health });
-            return true;
-          }
-        }
-      },
-      op.type === "register" ? op.instance.id : op.ref.id,
-      attempts,
-    );
-    return done === true;
+  /** Removes entries whose container is gone, a slice at a time. */
+  private async removeOrphans(): Promise<JobResult> {
+    const sliceEnd = this.clock.now() + (this.opts.sliceMs ?? DEFAULT_SLICE_MS);
+    while (this.orphans.size > 0 && !this.signal.aborted) {
+      if (this.clock.now() >= sliceEnd) return "yield";
+      const batch = [...this.orphans].slice(0, WRITES_PER_CONTAINER);
+      await Promise.all(
+        batch.map(async (id) => {
+          this.orphans.delete(id);
+          const i = this.known.get(id);
+          if (i) await this.apply({ type: "deregister", ref: { id, name: i.name }, reason: "gone" });
+        }),
+      );
+    }
+    return "done";
+  }
+
+  /** Applies one op with retries; true when it was written. A refusal is reported, not retried. */
+  private async apply(op: PlanOp, origins?: ReadonlyMap<string, Origin>, attempts = this.opts.retryAttempts): Promise<boolean> {
+    const id = op.type === "register" ? op.instance.id : op.ref.id;
+    try {
+      if (op.type === "register") this.registry.validate(op.instance);
+      const done = await this.retry(op.type, () => this.write(op), id, attempts);
+      if (done) this.writes++;
+      return done === true;
+    } catch (error) {
+      if (!(error instanceof InstanceRejectedError)) throw error;
+      if (op.type === "register") this.rejections.refusedByBackend(op.instance, error, origins);
+      else {
+        // An entry the backend cannot change (say, an ID it cannot address): reported, forgotten until the next resync.
+        this.known.delete(id);
+        this.emit({ type: "backend-error", op: op.type, id, attempt: 0, error });
+      }
+      return false;
+    }
+  }
+
+  private async write(op: PlanOp): Promise<true> {
+    switch (op.type) {
+      case "register": {
+        await this.registry.register(op.instance);
+        // The write carried the current health: the next heartbeat is one period away, not at the next tick.
+        const period = heartbeatPeriod(op.instance, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
+        if (period !== undefined) this.nextBeat.set(op.instance.id, this.clock.now() + period);
+        this.known.set(op.instance.id, op.instance);
+        this.registeredHere.add(op.instance.id);
+        this.emit({ type: "registered", instance: op.instance, reason: op.reason });
+        return true;
+      }
+      case "deregister":
+        await this.registry.deregister({ ...op.ref, owner: this.opts.owner });
+        this.known.delete(op.ref.id);
+        this.registeredHere.delete(op.ref.id);
+        this.nextBeat.delete(op.ref.id);
+        this.emit({ type: "deregistered", id: op.ref.id, name: op.ref.name, reason: op.reason });
+        return true;
+      case "set-health": {
+        await this.registry.setHealth({ ...op.ref, owner: this.opts.owner }, op.health, `docker health: ${op.health}`);
+        const k = this.known.get(op.ref.id);
+        if (k) this.known.set(op.ref.id, { ...k, health: op.health });
+        this.emit({ type: "health", id: op.ref.id, name: op.ref.name, health: op.health });
+        return true;
+      }
+    }
   }
 
   /** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
@@ -185,16 +309,20 @@ export class Registrator {
     return backoff(attempt, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
   }
 
-  /** Runs `fn`, retrying with exponential backoff and jitter. Returns null when given up or stopped. */
+  /**
+   * Runs `fn`, retrying transient failures with exponential backoff and jitter. Returns null when given up or
+   * stopped. A permanent refusal (InstanceRejectedError) is thrown at once.
+   */
   private async retry<T>(op: string, fn: () => Promise<T>, id?: string, attempts = this.opts.retryAttempts): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (error) {
+        if (error instanceof InstanceRejectedError) throw error;
         const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt, error } as const);
         this.emit(event);
         if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;
-        await delay(this.retryDelay(attempt), this.signal);
+        await this.clock.sleep(this.retryDelay(attempt), this.signal);
         if (this.signal.aborted) return null;
       }
     }
@@ -210,51 +338,46 @@ export class Registrator {
         void this.resync().finally(firstReconcileDone);
         for await (const ev of stream) {
           since = ev.timeNano;
-          this.queue.push(ev.containerId);
+          this.prefetched.delete(ev.containerId);
+          this.continuations.delete(ev.containerId);
+          void this.queue.push(ev.containerId);
         }
         if (this.signal.aborted) break;
         throw new Error("docker event stream ended");
       } catch (error) {
         if (this.signal.aborted) break;
         this.emit({ type: "docker-error", error, attempt });
-        await delay(this.retryDelay(attempt++), this.signal);
+        await this.clock.sleep(this.retryDelay(attempt++), this.signal);
       }
     }
     firstReconcileDone();
   }
 
+  /** Refreshes the health (and TTLs) of every entry that is due, a few at a time. */
   private async heartbeat(): Promise<void> {
-    const now = this.now();
-    for (const i of this.known.values()) {
-      const period = this.opts.ttlRefreshMs ?? minDefined(halfSmallestTtl(i), this.registry.healthRefreshMs);
-      if (period === undefined) continue;
-      const due = this.nextBeat.get(i.id) ?? 0;
-      if (now < due) continue;
+    const now = this.clock.now();
+    const due = [...this.known.values()].filter((i) => {
+      const period = heartbeatPeriod(i, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
+      if (period === undefined || now < (this.nextBeat.get(i.id) ?? 0)) return false;
       this.nextBeat.set(i.id, now + period);
+      return true;
+    });
+    await mapBounded(due, WRITES_PER_CONTAINER, async (i) => {
+      if (this.signal.aborted) return;
       try {
-        await this.registry.setHealth({ id: i.id, name: i.name }, i.health, `docker health: ${i.health}`);
+        await this.registry.setHealth({ id: i.id, name: i.name, owner: this.opts.owner }, i.health, `docker health: ${i.health}`);
       } catch (error) {
         this.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
       }
-    }
+    });
   }
 
   private async every(ms: number, fn: () => Promise<void>): Promise<void> {
     while (!this.signal.aborted) {
-      await delay(ms, this.signal);
+      await this.clock.sleep(ms, this.signal);
       if (!this.signal.aborted) await fn().catch(() => {});
     }
   }
-}
-
-function minDefined(...xs: Array<number | undefined>): number | undefined {
-  const ds = xs.filter((x): x is number => x !== undefined);
-  return ds.length ? Math.min(...ds) : undefined;
-}
-
-function halfSmallestTtl(i: Instance): number | undefined {
-  const ttls = i.checks.filter((c) => c.type === "ttl" && c.intervalMs).map((c) => c.intervalMs!);
-  return ttls.length ? Math.max(500, Math.min(...ttls) / 2) : undefined;
 }
 
 /** Does this known entry belong to the container? By container id, else by the registrator ID scheme `<owner>:<name>:`. */

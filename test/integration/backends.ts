@@ -29,6 +29,9 @@ export class CountingRegistry implements Registry {
   get kind() {
     return this.inner.kind;
   }
+  validate(i: Instance) {
+    this.inner.validate(i);
+  }
   register(i: Instance) {
     this.writes.push(`register:${i.id}`);
     return this.inner.register(i);

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
-import { BackendUnavailableError } from "../../src/core/errors.js";
+import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
 import { consulGet, makeInstance, percentile, runNames } from "./consul-support.js";
@@ -164,7 +164,8 @@ describe("errors and the token", () => {
       const token = req.headers["x-consul-token"] as string | undefined;
       seenTokens.push(token);
       const url = req.url ?? "";
-      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : 500;
+      const read = req.method === "GET" && /\/agent\/service\/[^/?]+($|\?)/.test(url); // the owner check before a write: absent
+      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : read ? 404 : 500;
       res.setHeader("content-type", "text/plain");
       res.end(`Invalid request (token ${token ?? "none"} was used for ${req.url ?? ""}); ${"x".repeat(100)}`);
     }).listen(0, "127.0.0.1");
@@ -181,12 +182,14 @@ describe("errors and the token", () => {
 
   it("1_4xx_is_request_error_5xx_and_refused_are_unavailable_never_with_the_token", async () => {
     const r = new ConsulRegistry({ host: "127.0.0.1", port: fakePort, token: TOKEN });
+    // A 400 on register is permanent: InstanceRejectedError, with Consul's answer as the cause.
     const e400 = await r.register(inst("10")).catch((e: unknown) => e);
-    expect(e400).toBeInstanceOf(ConsulRequestError);
-    expect((e400 as ConsulRequestError).consulMessage).toContain("Invalid request");
+    expect(e400).toBeInstanceOf(InstanceRejectedError);
+    expect((e400 as Error).cause).toBeInstanceOf(ConsulRequestError);
+    expect(((e400 as Error).cause as ConsulRequestError).consulMessage).toContain("Invalid request");
     const e500 = await r.listOwned(OWNER).catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(BackendUnavailableError);
-    const e429 = await r.deregister(inst("10")).catch((e: unknown) => e);
+    const e429 = await r.deregister({ id: inst("10").id, name: inst("10").name }).catch((e: unknown) => e);
     expect(e429).toBeInstanceOf(BackendUnavailableError); // rate limited: retry later, not invalid input
     await r.close();
     expect(seenTokens).toContain(TOKEN);

@@ -28,6 +28,8 @@ describe("examples", () => {
     expect(out).toMatch(/redis instances:\n {2}example-consul:redis-a:6379 127\.0\.0\.1:\d+ \[primary\]\n {2}example-consul:redis-b:6379 127\.0\.0\.1:\d+ \[replica\]/);
     expect(out).toContain("web meta version: 1.4.2");
     expect(out).toMatch(/web checks: .*tcp/);
+    expect(out).toContain("web instances: 1");
+    expect(out).toContain('refused: container web-bad port 80/tcp: SERVICE_ID: service ID "other-host:web-a:80" names another owner');
     expect(out).toContain("after stopping redis-b: example-consul:redis-a:6379");
     expect(out).toContain("after portolan exits (--deregister-on-exit): 0 redis instances");
   }, 180_000);

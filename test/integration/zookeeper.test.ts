@@ -1,8 +1,7 @@
 // The ZooKeeper adapter against the real standalone server of the test bed, read back with a raw client
 // and with Apache Curator's own ServiceDiscovery (Debian libcurator-discovery-java).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod/v3";
-import { BackendUnavailableError } from "../../src/core/errors.js";
+import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { encodeCurator, encodeNerve } from "../../adapters/zookeeper/codec.js";
 import { META_EPHEMERAL_OWNER, ZnodeNameError, ZooKeeperRegistry } from "../../adapters/zookeeper/index.js";
@@ -87,19 +86,26 @@ describe("curator format", () => {
     expect((JSON.parse(v2.data.toString()) as { port: number }).port).toBe(31999);
   });
 
-  it("3_a node held by another session is replaced (ephemeralOwner checked)", async () => {
+  it("3_a node of another session: replaced when it names our owner, never touched when it does not", async () => {
     const r = open("curator");
     const base = bases.at(-1)!;
     const other = await rawClient(ZK);
     try {
       await create(other, `${base}`, Buffer.alloc(0), CreateMode.PERSISTENT);
       await create(other, `${base}/web`, Buffer.alloc(0), CreateMode.PERSISTENT);
-      await create(other, `${base}/web/host1:web-1:80`, Buffer.from("stale"), CreateMode.EPHEMERAL);
+      // Our previous run's node (its ID names owner host1): replaced under our session.
       const web = instance("web", "web-1", 80);
+      await create(other, `${base}/web/host1:web-1:80`, Buffer.from(encodeCurator(web, 1, "none")), CreateMode.EPHEMERAL);
       await r.register(web);
       const node = await getData(raw, `${base}/web/host1:web-1:80`);
       expect(ownerHex(node.stat)).toBe(r.sessionId());
       expect(node.data.toString()).toMatch(/^\{"name":"web","id":"host1:web-1:80"/);
+      // A node whose owner cannot be read (or is another owner): refused, left as it is.
+      await create(other, `${base}/web/host1:web-2:80`, Buffer.from("stale"), CreateMode.EPHEMERAL);
+      await expect(r.register(instance("web", "web-2", 80))).rejects.toBeInstanceOf(InstanceRejectedError);
+      const kept = await getData(raw, `${base}/web/host1:web-2:80`);
+      expect(kept.data.toString()).toBe("stale");
+      expect(ownerHex(kept.stat)).not.toBe(r.sessionId());
     } finally {
       other.close();
     }
@@ -217,8 +223,19 @@ describe("validation and availability", () => {
   it("0_an id that cannot be a znode name is refused; nothing written", async () => {
     const r = open("curator");
     await expect(r.register(instance("web", "a/b", 80))).rejects.toBeInstanceOf(ZnodeNameError);
-    await expect(r.register(instance("Not_A_Label", "x", 80))).rejects.toBeInstanceOf(ZodError);
+    await expect(r.register(instance("Not_A_Label", "x", 80))).rejects.toBeInstanceOf(InstanceRejectedError);
     expect(await exists(raw, bases.at(-1)!)).toBeNull();
+  });
+
+  it("2_nerve weight must be an integer 0-256; curator does not care; nothing written when refused", async () => {
+    const nerve = open("nerve");
+    for (const weight of ["abc", "-1", "257", "1.5"]) {
+      expect(() => nerve.validate(instance("web", "w", 80, { meta: { weight } }))).toThrow(InstanceRejectedError);
+    }
+    expect(() => nerve.validate(instance("web", "w", 80, { meta: { weight: "10" } }))).not.toThrow();
+    await expect(nerve.register(instance("web", "w", 80, { meta: { weight: "abc" } }))).rejects.toBeInstanceOf(InstanceRejectedError);
+    expect(await exists(raw, bases.at(-1)!)).toBeNull();
+    expect(() => open("curator").validate(instance("web", "w", 80, { meta: { weight: "abc" } }))).not.toThrow();
   });
 
   it("1_unreachable ensemble: BackendUnavailableError within the bound", async () => {

@@ -33,7 +33,7 @@ function inst(over: Partial<Instance> = {}): Instance {
 
 function registration(i: Instance): ConsulServiceRegistration {
   const r = toRegistration(i, TTL);
-  if (!r.ok) throw new Error(r.problems.join("; "));
+  if (!r.ok) throw new Error(r.problems.map((p) => p.reason).join("; "));
   return r.registration;
 }
 
@@ -151,6 +151,12 @@ describe("toRegistration rejects what Consul would refuse", () => {
       instance: inst({ checks: [{ type: "http", target: `http://h/${"p".repeat(500)}` }] }),
       problem: /portolan_check_0.*512/,
     },
+    { name: "id_dotdot_consul_answers_307", instance: inst({ id: ".." }), problem: /relative path component/ },
+    { name: "id_dot", instance: inst({ id: "." }), problem: /relative path component/ },
+    { name: "id_slash", instance: inst({ id: "a/b" }), problem: /cannot address/ },
+    { name: "id_query", instance: inst({ id: "a?b" }), problem: /cannot address/ },
+    { name: "deregister_after_below_consul_minimum", instance: inst({ checks: [{ type: "ttl", intervalMs: 10_000, deregisterAfterMs: 30_000 }] }), problem: /minimum of 60000/ },
+    { name: "duration_go_cannot_parse", instance: inst({ checks: [{ type: "ttl", intervalMs: 1e13 }] }), problem: /above the maximum/ },
     {
       name: "container_name_too_long",
       instance: inst({ container: { id: "a", name: "n".repeat(600) } }),
@@ -161,7 +167,7 @@ describe("toRegistration rejects what Consul would refuse", () => {
     it(`${i}_${c.name}`, () => {
       const r = toRegistration(c.instance, TTL);
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.problems.join("\n")).toMatch(c.problem);
+      if (!r.ok) expect(r.problems.map((p) => p.reason).join("\n")).toMatch(c.problem);
     }),
   );
 });

@@ -47,8 +47,8 @@ const cases: MappingCase[] = [
     want: [],
     rejected: [["80/tcp", "SERVICE_*"]],
   },
-  { name: "meta_key_with_dot_rejected", info: fakeInspect(ONE, labels({ "SERVICE_a.b": "v" })), want: [], rejected: [["80/tcp", "SERVICE_a.b"]] },
-  { name: "meta_key_consul_prefix_rejected", info: fakeInspect(ONE, labels({ "SERVICE_consul-x": "v" })), want: [], rejected: [["80/tcp", "SERVICE_consul-x"]] },
+  { name: "meta_key_with_dot_left_to_the_backend", info: fakeInspect(ONE, labels({ "SERVICE_a.b": "v" })), want: [{ meta: { "a.b": "v" } }] },
+  { name: "meta_key_with_slash_rejected", info: fakeInspect(ONE, labels({ "SERVICE_a/b": "v" })), want: [], rejected: [["80/tcp", "SERVICE_a/b"]] },
   // checks
   {
     name: "check_http_default_interval",
@@ -132,7 +132,8 @@ const cases: MappingCase[] = [
   { name: "bad_ttl_option_rejected", info: fakeInspect(ONE), opts: { ttlMs: 0 }, want: [], rejected: [["80/tcp", "--ttl"]] },
   // ignore / explicit
   { name: "ignore_all", info: fakeInspect(WEB, env({ SERVICE_IGNORE: "true" })), want: [] },
-  { name: "ignore_any_non_empty_value", info: fakeInspect(ONE, labels({ SERVICE_IGNORE: "false" })), want: [] },
+  { name: "ignore_false_is_a_boolean", info: fakeInspect(ONE, labels({ SERVICE_IGNORE: "false" })), want: [{ port: 8080 }] },
+  { name: "ignore_not_boolean_rejected", info: fakeInspect(ONE, labels({ SERVICE_IGNORE: "yes" })), want: [], rejected: [["80/tcp", "SERVICE_IGNORE"]] },
   { name: "ignore_empty_value_is_unset", info: fakeInspect(ONE, labels({ SERVICE_IGNORE: "" })), want: [{ port: 8080 }] },
   { name: "ignore_one_port_other_keeps_suffix", info: fakeInspect(WEB, env({ SERVICE_443_IGNORE: "1" })), want: [{ name: "nginx-80", port: 8080 }] },
   { name: "explicit_without_name_none", info: fakeInspect(WEB), opts: { explicit: true }, want: [] },

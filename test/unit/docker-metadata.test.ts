@@ -26,7 +26,9 @@ describe("readServiceMetadata + metadataForPort", () => {
   type Row = [name: string, env: string[], labels: Record<string, string>, port: string, want: Record<string, [string, string, boolean]>];
   // want: attr -> [value, original key, fromPort]
   const table: Row[] = [
-    ["only_service_prefix", ["PATH=/bin", "SERVICE_NAME=web", "service_name=no", "XSERVICE_NAME=no"], {}, "80", { name: ["web", "SERVICE_NAME", false] }],
+    ["only_service_prefix", ["PATH=/bin", "SERVICE_NAME=web", "XSERVICE_NAME=no"], {}, "80", { name: ["web", "SERVICE_NAME", false] }],
+    ["lower_case_prefix_read", ["service_name=web"], {}, "80", { name: ["web", "service_name", false] }],
+    ["whitespace_value_unset", ["SERVICE_NAME=  "], { SERVICE_80_NAME: "\t" }, "80", {}],
     ["label_beats_env", ["SERVICE_NAME=env"], { SERVICE_NAME: "label" }, "80", { name: ["label", "SERVICE_NAME", false] }],
     ["port_beats_generic", ["SERVICE_80_NAME=p"], { SERVICE_NAME: "g" }, "80", { name: ["p", "SERVICE_80_NAME", true] }],
     ["other_port_ignored", ["SERVICE_443_NAME=p"], { SERVICE_NAME: "g" }, "80", { name: ["g", "SERVICE_NAME", false] }],

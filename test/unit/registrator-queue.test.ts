@@ -37,27 +37,44 @@ describe("KeyedQueue", () => {
     expect(peak).toBe(3);
   });
 
-  it("2_exclusive waits for running jobs and holds new ones back", async () => {
+  it("2_a yielding job goes to the back; its push resolves only when its work is done", async () => {
     const log: string[] = [];
+    let slices = 3;
     const q = new KeyedQueue(async (k) => {
-      log.push(`start:${k}`);
-      await delay(10);
-      log.push(`end:${k}`);
-    }, 2);
-    q.push("a");
-    await delay(1);
-    const ex = q.exclusive(async () => {
-      log.push("exclusive");
-      q.push("b");
-      await delay(10);
-      log.push("exclusive-end");
-    });
-    await ex;
-    await q.idle();
-    expect(log).toEqual(["start:a", "end:a", "exclusive", "exclusive-end", "start:b", "end:b"]);
+      log.push(k);
+      await delay(1);
+      return k === "big" && --slices > 0 ? "yield" : "done";
+    }, 1);
+    let bigDone = false;
+    const big = q.push("big").then(() => (bigDone = true));
+    const small = q.push("small");
+    await small;
+    expect(bigDone).toBe(false);
+    await big;
+    expect(log).toEqual(["big", "small", "big", "big"]);
   });
 
-  it("3_a throwing job does not stop the queue", async () => {
+  it("3_a push while the key runs waits for the next run", async () => {
+    const runs: number[] = [];
+    let n = 0;
+    let release: () => void = () => {};
+    const q = new KeyedQueue(async () => {
+      const me = ++n;
+      if (me === 1) await new Promise<void>((r) => (release = r));
+      runs.push(me);
+    }, 2);
+    const first = q.push("a");
+    await delay(1);
+    let secondDone = false;
+    const second = q.push("a").then(() => (secondDone = true));
+    release();
+    await first;
+    expect(secondDone).toBe(false);
+    await second;
+    expect(runs).toEqual([1, 2]);
+  });
+
+  it("4_a throwing job does not stop the queue", async () => {
     const done: string[] = [];
     const q = new KeyedQueue(async (k) => {
       if (k === "bad") throw new Error("boom");

@@ -1,0 +1,142 @@
+// The registrator's flags and the one parser that checks them all before any effect (exit 64 naming the flag).
+import { Command, Option } from "commander";
+import { isIP } from "node:net";
+import { hostname as osHostname } from "node:os";
+import { UsageError } from "../core/errors.js";
+import { MAX_TAG_LENGTH } from "../core/model.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
+import { CONTROL_CHARS, ownerProblem } from "../core/validate.js";
+import { MIN_CHECK_INTERVAL_MS } from "../docker/checks.js";
+import { DEFAULT_MAX_SERVICES } from "../docker/mapping.js";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RESYNC_MS,
+  DEFAULT_RETRY_INTERVAL_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type RegistratorOptions,
+} from "../registrator/registrator.js";
+import { LOG_LEVELS, resolveLogLevel, type LogFormat } from "../core/log.js";
+
+/** A bad flag value: a usage error (exit 64) that names the flag. */
+export class FlagError extends UsageError {
+  override name = "FlagError";
+  readonly flag: string;
+  constructor(flag: string, message: string) {
+    super(`--${flag}: ${message}`);
+    this.flag = flag;
+  }
+}
+
+export interface RegistratorFlags {
+  ip?: string;
+  internal?: boolean;
+  explicit?: boolean;
+  tags?: string;
+  ttl?: string;
+  ttlRefresh?: string;
+  resync: string;
+  cleanup?: boolean;
+  deregister: "always" | "on-success";
+  deregisterOnExit?: boolean;
+  retryAttempts: string;
+  retryInterval: string;
+  hostname?: string;
+  network?: string;
+  concurrency: string;
+  maxServices: string;
+  shutdownTimeout: string;
+  logFormat: LogFormat;
+  logLevel?: string;
+}
+
+
+/** Adds the registrator's flags (gliderlabs/registrator-compatible where they make sense). */
+export function addRegistratorFlags(cmd: Command): Command {
+  return cmd
+    .option("--ip <address>", "address to register for published ports (default: the port binding's host IP)")
+    .option("--internal", "register the container IP and exposed port instead of the published host port")
+    .option("--explicit", "only register services that have SERVICE_NAME (or SERVICE_<port>_NAME)")
+    .option("--tags <list>", "comma-separated tags appended to every service")
+    .option("--ttl <duration>", "add a TTL check to every service (seconds or 30s/1m); portolan heartbeats it")
+    .option("--ttl-refresh <duration>", "refresh health and TTL checks at this interval (default: half of each TTL)")
+    .option("--resync <duration>", "full reconcile interval (seconds or 30s/5m; 0 = only after Docker reconnects)", String(DEFAULT_RESYNC_MS / 1000))
+    .option("--cleanup", "remove entries owned by this host whose container is gone (also those of earlier runs)")
+    .addOption(new Option("--deregister <mode>", "when a container stops: always, or on-success (keep entries of containers that exit non-zero)").choices(["always", "on-success"]).default("always"))
+    .option("--deregister-on-exit", "remove this host's entries on SIGTERM/SIGINT (default: leave them for the next start to reconcile)")
+    .option("--retry-attempts <n>", "attempts per backend operation before leaving it to the next resync (-1 = forever)", "-1")
+    .option("--retry-interval <duration>", "first retry delay, doubled with jitter up to 30s (milliseconds or 1s)", String(DEFAULT_RETRY_INTERVAL_MS))
+    .option("--hostname <name>", "owner name and service ID prefix (default: this machine's hostname)")
+    .option("--network <name>", "network whose container address is used with --internal (SERVICE_NETWORK overrides per container)")
+    .option("--concurrency <n>", "containers synced at once", String(DEFAULT_CONCURRENCY))
+    .option("--max-services <n>", "services one container may register; the rest are refused with one log line", String(DEFAULT_MAX_SERVICES))
+    .option("--shutdown-timeout <duration>", "on SIGTERM/SIGINT, stop (and --deregister-on-exit) within this long (seconds or 10s)", `${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}`)
+    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
+    .option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: $PORTOLAN_LOG_LEVEL or info)`);
+}
+
+/**
+ * Parses "30", "30s", "1m30s" into ms; bare numbers are in `bareUnitMs` units (registrator compatibility). At most
+ * MAX_DURATION_MS (what a Node timer can wait); at least `minMs` (0 where zero means something, e.g. `--resync 0`).
+ */
+export function durationFlag(flag: string, text: string, bareUnitMs: number, minMs = 1): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text) * bareUnitMs : parseDuration(text);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new FlagError(flag, `not a duration: ${JSON.stringify(text)} (examples: 30, 30s, 1m30s)`);
+  if (ms < minMs) throw new FlagError(flag, `${JSON.stringify(text)} is below the minimum of ${minMs} ms`);
+  if (ms > MAX_DURATION_MS) throw new FlagError(flag, `${JSON.stringify(text)} is longer than the maximum ${MAX_DURATION_TEXT}`);
+  return ms;
+}
+
+function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function ownerFlag(given: string | undefined): string {
+  const owner = given ?? osHostname();
+  const problem = ownerProblem(owner);
+  if (problem) {
+    const what = given === undefined ? `this machine's hostname ${JSON.stringify(owner)} (set --hostname)` : JSON.stringify(owner);
+    throw new FlagError("hostname", `${what} ${problem}`);
+  }
+  return owner;
+}
+
+function tagsFlag(text: string | undefined): string[] {
+  const tags = text ? text.split(",").map((t) => t.trim()).filter(Boolean) : [];
+  for (const t of tags) {
+    if (CONTROL_CHARS.test(t) || t.length > MAX_TAG_LENGTH) throw new FlagError("tags", `tag ${JSON.stringify(t)} has a control character or is over ${MAX_TAG_LENGTH} characters`);
+  }
+  return tags;
+}
+
+/** Every flag checked before any effect: a bad one is a UsageError (exit 64) naming it. */
+export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { shutdownTimeoutMs: number } {
+  const owner = ownerFlag(f.hostname);
+  if (f.ip !== undefined && isIP(f.ip) === 0) throw new FlagError("ip", `${JSON.stringify(f.ip)} is not an IPv4 or IPv6 address`);
+  if (f.network !== undefined && (f.network.trim() === "" || CONTROL_CHARS.test(f.network))) throw new FlagError("network", `${JSON.stringify(f.network)} is not a network name`);
+  resolveLogLevel(f.logLevel);
+  const ttlMs = f.ttl !== undefined ? durationFlag("ttl", f.ttl, 1000, MIN_CHECK_INTERVAL_MS) : undefined;
+  return {
+    owner,
+    mapping: {
+      hostname: owner,
+      hostIp: f.ip,
+      internal: f.internal ?? false,
+      explicit: f.explicit ?? false,
+      tags: tagsFlag(f.tags),
+      network: f.network,
+      ttlMs,
+      maxServices: intFlag("max-services", f.maxServices, 1, 65_535 * 2),
+    },
+    cleanup: f.cleanup ?? false,
+    deregister: f.deregister,
+    resyncMs: durationFlag("resync", f.resync, 1000, 0),
+    ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, 1000, MIN_CHECK_INTERVAL_MS / 2) : undefined,
+    retryAttempts: f.retryAttempts.trim() === "-1" ? -1 : intFlag("retry-attempts", f.retryAttempts, 1),
+    retryIntervalMs: durationFlag("retry-interval", f.retryInterval, 1),
+    concurrency: intFlag("concurrency", f.concurrency, 1, 1024),
+    shutdownTimeoutMs: durationFlag("shutdown-timeout", f.shutdownTimeout, 1000),
+  };
+}
+

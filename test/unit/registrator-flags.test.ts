@@ -1,0 +1,96 @@
+// Registrator flags and registry URIs: every bad value is refused before any effect, naming the flag.
+import { LogLevelError } from "../../src/core/log-level.js";
+import { describe, expect, it } from "vitest";
+import { openRegistry } from "../../src/cli/registry-uri.js";
+import { FlagError, registratorOptions, type RegistratorFlags } from "../../src/cli/registrator-options.js";
+import { RegistryUriError } from "../../src/core/errors.js";
+import { silentLogger } from "../../src/core/log.js";
+
+const BASE: RegistratorFlags = {
+  resync: "30",
+  deregister: "always",
+  retryAttempts: "-1",
+  retryInterval: "1000",
+  concurrency: "8",
+  maxServices: "1000",
+  shutdownTimeout: "10",
+  logFormat: "json",
+  logLevel: "info",
+  hostname: "host-1",
+};
+
+describe("registrator flags refused", () => {
+  const table: Array<[string, Partial<RegistratorFlags>, string]> = [
+    ["ip_not_an_ip", { ip: "notanip" }, "ip"],
+    ["ip_hostname", { ip: "example.org" }, "ip"],
+    ["hostname_with_separator", { hostname: "a:b" }, "hostname"],
+    ["hostname_empty", { hostname: "" }, "hostname"],
+    ["hostname_blank", { hostname: "  " }, "hostname"],
+    ["hostname_slash", { hostname: "a/b" }, "hostname"],
+    ["hostname_newline", { hostname: "a\nb" }, "hostname"],
+    ["ttl_zero", { ttl: "0" }, "ttl"],
+    ["ttl_below_1s", { ttl: "500ms" }, "ttl"],
+    ["ttl_overflowing_timer", { ttl: "720h" }, "ttl"],
+    ["ttl_refresh_zero", { ttlRefresh: "0" }, "ttl-refresh"],
+    ["retry_interval_zero", { retryInterval: "0" }, "retry-interval"],
+    ["resync_garbage", { resync: "soon" }, "resync"],
+    ["shutdown_timeout_zero", { shutdownTimeout: "0" }, "shutdown-timeout"],
+    ["concurrency_zero", { concurrency: "0" }, "concurrency"],
+    ["concurrency_fraction", { concurrency: "1.5" }, "concurrency"],
+    ["retry_attempts_zero", { retryAttempts: "0" }, "retry-attempts"],
+    ["max_services_zero", { maxServices: "0" }, "max-services"],
+    ["max_services_text", { maxServices: "many" }, "max-services"],
+    ["tags_control_character", { tags: "a,b\u0007" }, "tags"],
+    ["network_blank", { network: " " }, "network"],
+  ];
+  table.forEach(([name, over, flag], i) =>
+    it(`${i}_${name}`, () => {
+      let err: unknown;
+      try {
+        registratorOptions({ ...BASE, ...over });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(FlagError);
+      expect((err as FlagError).flag).toBe(flag);
+    }),
+  );
+});
+
+describe("registrator log level", () => {
+  it("0_bogus_is_a_LogLevelError_naming_the_flag", () => {
+    expect(() => registratorOptions({ ...BASE, logLevel: "bogus" })).toThrow(LogLevelError);
+  });
+});
+
+describe("registrator flags accepted", () => {
+  const table: Array<[string, Partial<RegistratorFlags>]> = [
+    ["ipv4", { ip: "10.0.0.5" }],
+    ["ipv6", { ip: "fd00::5" }],
+    ["resync_zero_means_events_only", { resync: "0" }],
+    ["ttl_1s", { ttl: "1" }],
+    ["fqdn_hostname", { hostname: "ip-10-0-0-5.eu-west-1.compute.internal" }],
+  ];
+  table.forEach(([name, over], i) => it(`${i}_${name}`, () => expect(() => registratorOptions({ ...BASE, ...over })).not.toThrow()));
+});
+
+describe("registry URIs refused", () => {
+  const table = [
+    "consul://127.0.0.1:18500?token=abc",
+    "consul://127.0.0.1:18500/?dc=x",
+    "consul://127.0.0.1:18500#frag",
+    "consul://user:secret@127.0.0.1:18500",
+    "memory:?x=1",
+    "zk://127.0.0.1:2181/base?bogus=1",
+  ];
+  table.forEach((uri, i) =>
+    it(`${i}_${uri}`, async () => {
+      const err = await openRegistry(uri, { logger: silentLogger() }).then(
+        (r) => r.close(),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RegistryUriError);
+      expect(String((err as Error).message)).not.toContain("secret");
+    }),
+  );
+});
