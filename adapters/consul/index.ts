@@ -6,7 +6,7 @@ import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
-import { healthCheckId, idProblem, isOwnedBy, META, toInstance, toRegistration } from "./mapping.js";
+import { healthCheckId, isOwnedBy, META, toInstance, toRegistration } from "./mapping.js";
 import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
 
@@ -149,9 +149,8 @@ export class ConsulRegistry implements Registry {
   }
 
   async deregister(ref: InstanceRef): Promise<void> {
-    // An entry written before IDs were checked (e.g. ".."): the agent answers every request for it with a redirect.
-    const bad = idProblem(ref.id);
-    if (bad) throw new InstanceRejectedError({ backend: this.kind, instanceId: ref.id, key: "id", reason: `${bad.reason}; remove it with Consul's own tools` });
+    // IDs never registered now (".", "..", "a/b") may be left by older versions or others: the client escapes
+    // every path segment ("." as "%2E"), so they are still removed.
     if (ref.owner !== undefined) {
       const held = await this.holder(ref.id);
       if (!held || held.owner !== ref.owner) return;

@@ -106,13 +106,19 @@ describe("register / listOwned", () => {
 });
 
 describe("ids that are path segments of their own", () => {
-  it("0_dot_segment_and_slash_ids_register_set_health_and_deregister", async () => {
+  it("0_are_refused_before_writing_yet_an_existing_entry_is_still_removed", async () => {
     for (const [i, id] of [".", "..", "a/b", "x?y#z"].entries()) {
       const x = inst(`d${i}`, { id });
-      await reg.register(x);
-      await reg.setHealth(x, "warning", "w");
-      const listed = await reg.listOwned(OWNER);
-      expect(listed.find((l) => l.id === id)?.health, `${i}_${id}`).toBe("warning");
+      expect(() => reg.validate(x), `${i}_${id}`).toThrow(InstanceRejectedError);
+      await expect(reg.register(x), `${i}_${id}`).rejects.toBeInstanceOf(InstanceRejectedError);
+      // An entry with such an ID written by someone else (an older version, by hand) can still be removed.
+      const put = await fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/service/register`, {
+        method: "PUT",
+        headers: { "x-consul-token": TOKEN },
+        body: JSON.stringify({ ID: id, Name: x.name, Port: 1, Meta: { portolan_owner: OWNER } }),
+      });
+      expect(put.status, `${i}_${id}`).toBe(200);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id), `${i}_${id}`).toBe(true);
       await reg.deregister(x);
       expect((await reg.listOwned(OWNER)).some((l) => l.id === id), `${i}_${id}`).toBe(false);
     }

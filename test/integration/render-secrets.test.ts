@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG, EXIT_OSERR, EXIT_SOFTWARE, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE } from "../../src/core/exit-codes.js";
+import { EXIT_CONFIG, EXIT_OSERR, EXIT_SOFTWARE, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { assertBuilt, CLI } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -102,11 +102,18 @@ const cases: Array<{ name: string; args: () => string[]; env?: () => Record<stri
     expect: "http://app:********@127.0.0.1:1/",
   },
   {
-    name: "registry_unreachable_with_the_secret_in_its_uri_and_as_consul_token",
+    name: "registry_uri_with_the_secret_as_credentials_is_refused",
     args: () => ["render", "--log-level", "debug", "--registry", `consul://app:${encodeURIComponent(SECRET)}@127.0.0.1:1`, "--wait-timeout", "1s", "--template", `svc.mustache:${dir}/o5`],
     env: () => ({ CONSUL_HTTP_TOKEN: `token-${SECRET}` }),
+    code: EXIT_USAGE,
+    expect: "credentials in the URI are not supported",
+  },
+  {
+    name: "registry_unreachable_with_the_secret_as_consul_token",
+    args: () => ["render", "--log-level", "debug", "--registry", "consul://127.0.0.1:1", "--wait-timeout", "1s", "--template", `svc.mustache:${dir}/o5`],
+    env: () => ({ CONSUL_HTTP_TOKEN: `token-${SECRET}` }),
     code: EXIT_UNAVAILABLE,
-    expect: "consul://app:********@127.0.0.1:1",
+    expect: "consul://127.0.0.1:1",
   },
   {
     name: "dry_run_raw_typed_json_and_url_forms",
