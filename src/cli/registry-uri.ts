@@ -6,6 +6,9 @@ import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 
+/** Every scheme openRegistry() knows (checked up front by commands that open the registry late). */
+export const REGISTRY_SCHEMES: readonly string[] = ["memory", "consul", "consul+http", "consul+https", "zk", "portolan"];
+
 export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT`;
 
 export interface OpenOptions {

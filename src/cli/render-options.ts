@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { resolveLogLevel } from "../core/log-level.js";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
+import { REGISTRY_SCHEMES, REGISTRY_URI_HELP } from "./registry-uri.js";
 import type { EnvFileRef } from "../render/config.js";
 import { checkSpecialModes } from "../render/destinations.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
@@ -241,13 +242,12 @@ function nameOption(text: string): string {
   return text;
 }
 
-const REGISTRY_SCHEMES = ["memory", "consul", "consul+http", "consul+https", "zk"];
 
 /** The registry URI's scheme, checked up front (before --wait may wait a minute); the rest when it is opened. */
 function registryOption(uri: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   if (!scheme || !REGISTRY_SCHEMES.includes(scheme)) {
-    throw new RenderUsageError(`--registry ${JSON.stringify(uri)}: expected memory:, consul://HOST:PORT, consul+https://HOST:PORT or zk://HOSTS/CHROOT`);
+    throw new RenderUsageError(`--registry ${JSON.stringify(uri)}: expected ${REGISTRY_URI_HELP}`);
   }
   return uri;
 }
