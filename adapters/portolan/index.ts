@@ -5,7 +5,7 @@
 import { BackendAuthError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { InstanceSchema } from "../../src/core/model.js";
-import type { Registry } from "../../src/core/registry.js";
+import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { backoff, delay } from "../../src/core/util.js";
 import { BACKEND, CatalogClient, type ClientOptions } from "./client.js";
 import { SseParser } from "./sse.js";
@@ -37,6 +37,11 @@ export class PortolanRegistry implements Registry {
 
   constructor(private readonly o: PortolanRegistryOptions) {
     this.client = new CatalogClient(o);
+  }
+
+  /** Reads are what this view is for; a writer (the registrator) is refused at start-up (exit 78). */
+  async checkAccess(access: RegistryAccess): Promise<void> {
+    if (access === "write") throw new ReadOnlyRegistryError(this.client.where, "register");
   }
 
   validate(_instance: Instance): void {

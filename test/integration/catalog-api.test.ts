@@ -107,7 +107,7 @@ describe("catalog HTTP API and events (portolan up)", () => {
     up = await startServing(UP, upArgs);
     await eventually("view recovers", async () => (await get(`${VIEW}/healthz`)).status === 200 && (await get(`${VIEW}/v1/instances?service=${svc}db`)).body.includes(dbId), 30_000);
     const writes = runCli(["registrator", "--hostname", `${owner}-w`, "--resync", "0", "portolan://127.0.0.1:18701"], {}, 4000);
-    expect(writes.stderr).toMatch(/read-only/);
+    expect([writes.code, writes.stderr]).toEqual([78, expect.stringMatching(/read-only/)]);
   });
 
   it("3_a second portolan up on a taken --listen address exits 64 naming it", () => {
