@@ -3,8 +3,9 @@
 // hosts (the registrator leaves them alone). Reads commands on stdin: `add ID` registers one more instance of svc0, `add-service NAME` one of a new service.
 import { createInterface } from "node:readline";
 import { createMemoryRegistry } from "../adapters/memory/index.js";
-import { catalogCompanion } from "../src/cli/catalog.js";
-import { runRegistrator, type RegistratorFlags } from "../src/cli/registrator.js";
+import { Command } from "commander";
+import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "../src/cli/catalog.js";
+import { addRegistratorFlags, runRegistrator, type RegistratorFlags } from "../src/cli/registrator.js";
 import type { Instance } from "../src/core/model.js";
 
 const [listen = "127.0.0.1:18790", services = "1000", per = "5"] = process.argv.slice(2);
@@ -25,7 +26,10 @@ export function benchInstance(s: number, k: number, id = `host${k}:svc${s}-${k}:
   };
 }
 
-const flags = { resync: "30", deregister: "always", retryAttempts: "-1", retryInterval: "1000", concurrency: "8", logFormat: "json", logLevel: "warn", hostname: "bench-up", listen } as RegistratorFlags & { listen: string };
+// The flags as `portolan up` parses them (every default included).
+const flags = addCatalogFlags(addRegistratorFlags(new Command("up")))
+  .parse(["--log-format", "json", "--log-level", "warn", "--hostname", "bench-up", "--listen", listen], { from: "user" })
+  .opts<RegistratorFlags & CatalogFlags>();
 const registry = createMemoryRegistry();
 for (let s = 0; s < Number(services); s++) for (let k = 0; k < Number(per); k++) await registry.register(benchInstance(s, k));
 createInterface({ input: process.stdin }).on("line", (line) => {
