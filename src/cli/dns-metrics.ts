@@ -6,17 +6,16 @@ const US = 1_000_000;
 
 const counter = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: "counter", samples: [{ value }] });
 const gauge = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: "gauge", samples: [{ value }] });
-const byLabel = (label: string, m: Record<string, number>) =>
-  Object.entries(m)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, value]) => ({ labels: { [label]: k }, value }));
+const byTypeRcode = (s: DnsStatsSnapshot) =>
+  [...s.byTypeRcode]
+    .sort((a, b) => a.type.localeCompare(b.type) || a.rcode.localeCompare(b.rcode))
+    .map((p) => ({ labels: { type: p.type, rcode: p.rcode }, value: p.count }));
 
-/** A stats snapshot as Prometheus families: counters by label, TCP gauges, the latency histogram in seconds. */
+/** A stats snapshot as Prometheus families: queries by type and rcode, TCP gauges, the latency histogram in seconds. */
 export function dnsMetricFamilies(s: DnsStatsSnapshot): MetricFamily[] {
   const { bucketsUs, counts } = s.latency;
   return [
-    { name: "portolan_dns_queries_total", help: "DNS queries answered, by query type", type: "counter", samples: byLabel("type", s.byType) },
-    { name: "portolan_dns_responses_total", help: "DNS responses, by response code", type: "counter", samples: byLabel("rcode", s.byRcode) },
+    { name: "portolan_dns_queries_total", help: "DNS queries answered, by query type and response code", type: "counter", samples: byTypeRcode(s) },
     counter("portolan_dns_cache_hits_total", "DNS answers served from the encoded-answer cache", s.cache.hits),
     counter("portolan_dns_cache_misses_total", "DNS answers built (not in the cache)", s.cache.misses),
     gauge("portolan_dns_cache_entries", "Encoded answers in the DNS cache", s.cache.entries),

@@ -14,8 +14,7 @@ describe("dnsMetricFamilies", () => {
   const text = familiesText(dnsMetricFamilies(stats.snapshot(5, 7)));
 
   const cases: [string, string][] = [
-    ["queries by type", 'portolan_dns_queries_total{type="A"} 1\nportolan_dns_queries_total{type="SRV"} 2\n'],
-    ["responses by rcode", 'portolan_dns_responses_total{rcode="NOERROR"} 2\nportolan_dns_responses_total{rcode="NXDOMAIN"} 1\n'],
+    ["queries by type and rcode", 'portolan_dns_queries_total{type="A",rcode="NXDOMAIN"} 1\nportolan_dns_queries_total{type="SRV",rcode="NOERROR"} 2\n'],
     ["cache", "portolan_dns_cache_hits_total 1\n"],
     ["cache misses", "portolan_dns_cache_misses_total 2\n"],
     ["cache entries", "# TYPE portolan_dns_cache_entries gauge\nportolan_dns_cache_entries 5\n"],
