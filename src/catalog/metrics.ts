@@ -1,16 +1,17 @@
 // /metrics: the registrator's events, backend latency and errors, the catalog's own figures, and any figures
-// another stage in the same process offers through a StatsSource (the DNS shim's stats()).
+// another stage in the same process offers through a MetricsSource (the DNS shim's figures, in `portolan up`).
 import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
 import type { RegistratorEvent } from "../registrator/events.js";
 import type { CatalogState } from "./state.js";
 
-/**
- * Figures of another stage in this process (e.g. the DNS shim: `{ prefix: "dns", stats: () => shim.stats() }`).
- * Each key becomes `portolan_<prefix>_<key>`: a counter when the key ends in `_total`, else a gauge.
- */
-export interface StatsSource {
-  prefix: string;
-  stats(): Record<string, number>;
+/** One metric family another stage offers; histogram buckets are cumulative, upper bounds in the metric's unit. */
+export type MetricFamily =
+  | { name: string; help: string; type: "counter" | "gauge"; samples: readonly { labels?: Record<string, string>; value: number }[] }
+  | { name: string; help: string; type: "histogram"; buckets: readonly { le: number; count: number }[]; sum: number; count: number };
+
+/** Figures of another stage in this process, read at scrape time (e.g. the DNS shim's, through an adapter in src/cli). */
+export interface MetricsSource {
+  families(): Promise<readonly MetricFamily[]>;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,7 +22,7 @@ const RECENT_MS = 1_000;
 
 export class CatalogMetrics {
   readonly prom = new PromRegistry();
-  private readonly sources: StatsSource[] = [];
+  private readonly sources: MetricsSource[] = [];
   private readonly pending = new Map<string, number>();
   private readonly recent = new Map<string, number>();
   private readonly registrations: Counter<"backend">;
@@ -68,8 +69,7 @@ export class CatalogMetrics {
     new Gauge({ name: "portolan_catalog_sse_clients", help: "Connected /v1/events clients", registers, collect() { this.set(sseClients()); } });
   }
 
-  addStatsSource(source: StatsSource): void {
-    if (!/^[a-z][a-z0-9_]*$/.test(source.prefix)) throw new Error(`stats source prefix ${JSON.stringify(source.prefix)} is not a metric name part`);
+  addSource(source: MetricsSource): void {
     this.sources.push(source);
   }
 
@@ -128,7 +128,7 @@ export class CatalogMetrics {
 
   async text(): Promise<string> {
     let out = await this.prom.metrics();
-    for (const s of this.sources) out += statsText(s);
+    for (const s of this.sources) out += familiesText(await s.families().catch(() => []));
     return out;
   }
 
@@ -145,20 +145,24 @@ export class CatalogMetrics {
   }
 }
 
-/** A StatsSource's figures in Prometheus text format (names sanitised, non-finite values left out). */
-export function statsText(s: StatsSource): string {
+const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const labelText = (labels: Record<string, string> = {}) => {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+  return parts.length > 0 ? `{${parts.join(",")}}` : "";
+};
+const num = (v: number) => (v === Infinity ? "+Inf" : String(v));
+
+/** Metric families in Prometheus text format (non-finite sample values left out). */
+export function familiesText(families: readonly MetricFamily[]): string {
   let out = "";
-  let stats: Record<string, number>;
-  try {
-    stats = s.stats();
-  } catch {
-    return "";
-  }
-  for (const [key, value] of Object.entries(stats)) {
-    if (typeof value !== "number" || !Number.isFinite(value)) continue;
-    const name = `portolan_${s.prefix}_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-    const type = name.endsWith("_total") ? "counter" : "gauge";
-    out += `# HELP ${name} ${s.prefix} ${key}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+  for (const f of families) {
+    out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
+    if (f.type === "histogram") {
+      for (const b of f.buckets) out += `${f.name}_bucket{le="${num(b.le)}"} ${b.count}\n`;
+      out += `${f.name}_sum ${f.sum}\n${f.name}_count ${f.count}\n`;
+      continue;
+    }
+    for (const s of f.samples) if (Number.isFinite(s.value)) out += `${f.name}${labelText(s.labels)} ${s.value}\n`;
   }
   return out;
 }

@@ -6,7 +6,7 @@ import type { Registry } from "../core/registry.js";
 import { isLoopback } from "./auth.js";
 import { runFeed, type FeedOptions } from "./feed.js";
 import { CatalogServer } from "./http.js";
-import { CatalogMetrics, type StatsSource } from "./metrics.js";
+import { CatalogMetrics, type MetricsSource } from "./metrics.js";
 import { loadPage } from "./page.js";
 import { CatalogState } from "./state.js";
 
@@ -40,8 +40,8 @@ export interface RunningCatalog {
   state: CatalogState;
   metrics: CatalogMetrics;
   url: string;
-  /** Adds another stage's figures to /metrics (the DNS shim's stats()). */
-  addStatsSource(source: StatsSource): void;
+  /** Adds another stage's figures to /metrics (the DNS shim's, in `portolan up`). */
+  addMetricsSource(source: MetricsSource): void;
   stop(): Promise<void>;
 }
 
@@ -76,7 +76,7 @@ export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
     state,
     metrics,
     url,
-    addStatsSource: (s) => metrics.addStatsSource(s),
+    addMetricsSource: (s) => metrics.addSource(s),
     async stop() {
       ctl.abort();
       await server.close();

@@ -5,18 +5,21 @@ import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { DEFAULT_LISTEN } from "../dns/options.js";
 import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "./catalog.js";
+import type { DnsService } from "./dns.js";
+import { dnsMetricsSource } from "./dns-metrics.js";
 import { addRegistratorFlags, runRegistrator, type Companion, type RegistratorFlags } from "./registrator.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 type UpFlags = RegistratorFlags & CatalogFlags & { registry: string; dns: string };
 
-/** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none). */
-function dnsCompanion(f: UpFlags): (registry: Registry, log: Logger) => Promise<Companion> {
+/** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none); `started` receives it. */
+function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): (registry: Registry, log: Logger) => Promise<Companion> {
   return async (registry, log) => {
     if (f.dns === "off") return { stop: async () => {} };
     const { startDns, dnsFlagsToOptions } = await import("./dns.js");
     const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] });
     const dns = await startDns(registry, opts, log.child({ component: "dns" }), "--dns");
+    started(dns);
     return { stop: () => dns.close() };
   };
 }
@@ -27,6 +30,11 @@ export function upCommand(): Command {
     .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
     .option("--dns <host:port>", "DNS shim address (UDP+TCP), or off", DEFAULT_LISTEN)
     .action(async (f: UpFlags) => {
-      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [dnsCompanion(f), catalogCompanion(f)]);
+      // The catalog's /metrics carries the shim's figures (the shim starts first; with --dns off there are none).
+      let dns: DnsService | undefined;
+      const withDns = catalogCompanion(f, (c) => {
+        if (dns) c.addMetricsSource(dnsMetricsSource(dns));
+      });
+      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [dnsCompanion(f, (d) => (dns = d)), withDns]);
     });
 }

@@ -9,6 +9,8 @@ export interface DnsStatsSnapshot {
   queries: number;
   byType: Record<string, number>;
   byRcode: Record<string, number>;
+  /** Queries per (type, rcode) pair; byType and byRcode are its sums. */
+  byTypeRcode: { type: string; rcode: string; count: number }[];
   cache: { hits: number; misses: number; entries: number };
   forwarded: number;
   forwardFailures: number;
@@ -21,8 +23,8 @@ export interface DnsStatsSnapshot {
 
 export class DnsStats {
   queries = 0;
-  private readonly byType = new Map<number, number>();
-  private readonly byRcode = new Map<number, number>();
+  /** Keyed qtype * 65536 + rcode: one map update per query. */
+  private readonly byTypeRcode = new Map<number, number>();
   cacheHits = 0;
   cacheMisses = 0;
   forwarded = 0;
@@ -36,8 +38,8 @@ export class DnsStats {
 
   record(qtype: number, rcode: number, cached: boolean, micros: number): void {
     this.queries++;
-    this.byType.set(qtype, (this.byType.get(qtype) ?? 0) + 1);
-    this.byRcode.set(rcode, (this.byRcode.get(rcode) ?? 0) + 1);
+    const key = qtype * 65536 + rcode;
+    this.byTypeRcode.set(key, (this.byTypeRcode.get(key) ?? 0) + 1);
     if (cached) this.cacheHits++;
     else this.cacheMisses++;
     let i = 0;
@@ -49,10 +51,11 @@ export class DnsStats {
   snapshot(cacheEntries: number, catalogVersion: number): DnsStatsSnapshot {
     let running = 0;
     const counts = this.buckets.map((c) => (running += c));
+    const pairs = [...this.byTypeRcode].map(([k, count]) => ({ type: typeName(Math.floor(k / 65536)), rcode: rcodeName(k % 65536), count }));
     return {
       queries: this.queries,
-      byType: Object.fromEntries([...this.byType].map(([t, n]) => [typeName(t), n])),
-      byRcode: Object.fromEntries([...this.byRcode].map(([r, n]) => [rcodeName(r), n])),
+      ...pairSums(pairs),
+      byTypeRcode: pairs,
       cache: { hits: this.cacheHits, misses: this.cacheMisses, entries: cacheEntries },
       forwarded: this.forwarded,
       forwardFailures: this.forwardFailures,
@@ -64,6 +67,16 @@ export class DnsStats {
   }
 }
 
+function pairSums(pairs: DnsStatsSnapshot["byTypeRcode"]): Pick<DnsStatsSnapshot, "byType" | "byRcode"> {
+  const byType: Record<string, number> = {};
+  const byRcode: Record<string, number> = {};
+  for (const p of pairs) {
+    byType[p.type] = (byType[p.type] ?? 0) + p.count;
+    byRcode[p.rcode] = (byRcode[p.rcode] ?? 0) + p.count;
+  }
+  return { byType, byRcode };
+}
+
 /** The sum of several servers' stats (workers of one `--workers N` shim). */
 export function mergeStats(all: readonly DnsStatsSnapshot[]): DnsStatsSnapshot {
   const sumMap = (pick: (s: DnsStatsSnapshot) => Record<string, number>) => {
@@ -72,10 +85,14 @@ export function mergeStats(all: readonly DnsStatsSnapshot[]): DnsStatsSnapshot {
     return out;
   };
   const sum = (pick: (s: DnsStatsSnapshot) => number) => all.reduce((n, s) => n + pick(s), 0);
+  const pairs = Object.entries(sumMap((s) => Object.fromEntries(s.byTypeRcode.map((p) => [`${p.type} ${p.rcode}`, p.count])))).map(([k, count]) => {
+    const [type, rcode] = k.split(" ") as [string, string];
+    return { type, rcode, count };
+  });
   return {
     queries: sum((s) => s.queries),
-    byType: sumMap((s) => s.byType),
-    byRcode: sumMap((s) => s.byRcode),
+    ...pairSums(pairs),
+    byTypeRcode: pairs,
     cache: { hits: sum((s) => s.cache.hits), misses: sum((s) => s.cache.misses), entries: sum((s) => s.cache.entries) },
     forwarded: sum((s) => s.forwarded),
     forwardFailures: sum((s) => s.forwardFailures),

@@ -4,7 +4,7 @@ import { SseParser } from "../../adapters/portolan/sse.js";
 import { isLoopback, TokenCheck } from "../../src/catalog/auth.js";
 import { InvalidParameterError } from "../../src/catalog/errors.js";
 import { parseFilter } from "../../src/catalog/filter.js";
-import { CatalogMetrics, statsText } from "../../src/catalog/metrics.js";
+import { CatalogMetrics, familiesText } from "../../src/catalog/metrics.js";
 import type { Instance } from "../../src/core/model.js";
 import { parseListen } from "../../src/catalog/service.js";
 import { UsageError } from "../../src/core/errors.js";
@@ -77,11 +77,13 @@ describe("listen and token", () => {
     expect(new TokenCheck("").matches(undefined)).toBe(false);
   });
 
-  it("8_stats source text", () => {
-    expect(statsText({ prefix: "dns", stats: () => ({ queries_total: 3, "cache.size": 2, bad: Number.NaN }) })).toBe(
-      "# HELP portolan_dns_queries_total dns queries_total\n# TYPE portolan_dns_queries_total counter\nportolan_dns_queries_total 3\n" +
-        "# HELP portolan_dns_cache_size dns cache.size\n# TYPE portolan_dns_cache_size gauge\nportolan_dns_cache_size 2\n",
-    );
+  it("8_metric families text", () => {
+    expect(
+      familiesText([
+        { name: "x_total", help: "X", type: "counter", samples: [{ labels: { k: 'a"b\\' }, value: 3 }, { value: Number.NaN }] },
+        { name: "y_seconds", help: "Y", type: "histogram", buckets: [{ le: 0.5, count: 1 }, { le: Infinity, count: 2 }], sum: 1.5, count: 2 },
+      ]),
+    ).toBe('# HELP x_total X\n# TYPE x_total counter\nx_total{k="a\\"b\\\\"} 3\n' + '# HELP y_seconds Y\n# TYPE y_seconds histogram\ny_seconds_bucket{le="0.5"} 1\ny_seconds_bucket{le="+Inf"} 2\ny_seconds_sum 1.5\ny_seconds_count 2\n');
   });
 });
 
