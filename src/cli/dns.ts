@@ -38,9 +38,10 @@ export function parseServiceTtl(text: string): TtlRule {
   return { match: m[1]!.toLowerCase(), prefix: m[2] === "*", ttlS: ttlSeconds("service-ttl", m[3]!) };
 }
 
-export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel" | "workers">): DnsOptions {
+/** `listenFlag`: the flag that carried the address (`listen` for `portolan dns`, `dns` for `portolan up`). */
+export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel" | "workers">, listenFlag = "listen"): DnsOptions {
   return dnsOptions({
-    listen: parseHostPort("listen", f.listen, DEFAULT_DNS_PORT),
+    listen: parseHostPort(listenFlag, f.listen, DEFAULT_DNS_PORT),
     domain: f.domain,
     datacenter: f.datacenter,
     ttlS: ttlSeconds("ttl", f.ttl),

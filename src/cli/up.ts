@@ -13,11 +13,12 @@ import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 type UpFlags = RegistratorFlags & CatalogFlags & { registry: string; dns: string };
 
 /** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none); `started` receives it. */
-function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): (registry: Registry, log: Logger) => Promise<Companion> {
+async function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): Promise<(registry: Registry, log: Logger) => Promise<Companion>> {
+  if (f.dns === "off") return async () => ({ stop: async () => {} });
+  const { startDns, dnsFlagsToOptions } = await import("./dns.js");
+  // Checked now, before the registry is opened: a bad --dns is a usage error with no effect.
+  const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] }, "dns");
   return async (registry, log) => {
-    if (f.dns === "off") return { stop: async () => {} };
-    const { startDns, dnsFlagsToOptions } = await import("./dns.js");
-    const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] });
     const dns = await startDns(registry, opts, log.child({ component: "dns" }), "--dns");
     started(dns);
     return { stop: () => dns.close() };
@@ -35,6 +36,6 @@ export function upCommand(): Command {
       const withDns = catalogCompanion(f, (c) => {
         if (dns) c.addMetricsSource(dnsMetricsSource(dns));
       });
-      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [dnsCompanion(f, (d) => (dns = d)), withDns]);
+      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [await dnsCompanion(f, (d) => (dns = d)), withDns]);
     });
 }
