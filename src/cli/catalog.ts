@@ -1,7 +1,7 @@
 // `portolan catalog [service NAME] [--registry URI] [--json] [--watch] [filters]` and `portolan catalog serve`.
 import { Command, Option } from "commander";
 import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, UsageError } from "../core/errors.js";
-import { createLogger, type LogFormat, type Logger } from "../core/log.js";
+import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { InstrumentedRegistry } from "../catalog/instrument.js";
 import { CatalogMetrics } from "../catalog/metrics.js";
@@ -11,8 +11,8 @@ import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
 import { parseFilter } from "../catalog/filter.js";
 import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
-import { durationFlag } from "./registrator-options.js";
-import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -48,7 +48,8 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
     }
   })();
   const timeoutMs = durationFlag("timeout", f.timeout, 1000);
-  const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ?? "error" });
+  // Quiet unless $PORTOLAN_LOG_LEVEL asks for more (validated like every log level).
+  const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ? resolveLogLevel(undefined) : "error" });
   const registry = await openRegistry(f.registry, { logger: log });
   const ctl = new AbortController();
   const onSignal = () => ctl.abort();
@@ -56,6 +57,7 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
   process.once("SIGTERM", onSignal);
   const { show } = await import("../catalog/show.js");
   try {
+    await registry.checkAccess?.("read");
     await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
   } catch (err) {
     const code = err instanceof UnknownServiceError ? EXIT_NOINPUT : err instanceof BackendAuthError ? EXIT_CONFIG : err instanceof BackendUnavailableError ? EXIT_UNAVAILABLE : undefined;
@@ -74,14 +76,15 @@ interface ServeFlags {
   listen: string;
   token?: string;
   logFormat: LogFormat;
-  logLevel: string;
+  logLevel?: string;
 }
 
 async function serve(f: ServeFlags): Promise<void> {
   const listen = parseListen(f.listen);
   const token = f.token ?? (process.env.PORTOLAN_CATALOG_TOKEN || undefined);
-  const log = createLogger({ format: f.logFormat, level: f.logLevel });
+  const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const registry = await openRegistry(f.registry, { logger: log });
+  await checkAccessAtStart(registry, "read", log);
   const stopped = new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
@@ -113,8 +116,8 @@ export function catalogCommand(): Command {
       .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
       .option("--listen <host:port>", "address to listen on; any non-loopback address requires --token", DEFAULT_LISTEN)
       .option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged")
-      .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
-      .option("--log-level <level>", "log level: debug, info, warn, error", "info")
+      .addOption(logFormatOption())
+      .addOption(logLevelOption())
       .action((f: ServeFlags) => serve(f))
       .exitOverride(),
   );

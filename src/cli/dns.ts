@@ -1,15 +1,15 @@
 // `portolan dns --registry URI [flags]`: the DNS shim, fed by any backend. Also started by `portolan up`.
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { ListenError, UsageError } from "../core/errors.js";
-import { createLogger, type LogFormat, type Logger } from "../core/log.js";
+import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
 import { DnsServer } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
-import { durationFlag } from "./registrator-options.js";
-import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
   registry: string;
@@ -22,7 +22,7 @@ interface DnsFlags {
   includeWarning?: boolean;
   workers: string;
   logFormat: LogFormat;
-  logLevel: string;
+  logLevel?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -121,9 +121,10 @@ export function dnsCommand(): Command {
     .option("--recursor <host:port>", "forward names outside the domain here (else REFUSED); repeatable, tried in order", collect, [])
     .option("--include-warning", "answer instances whose health is warning too (default: passing only)")
     .option("--workers <n>", "processes sharing the sockets (node:cluster); 2 uses both cores of a 2-core host", "1")
-    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
-    .option("--log-level <level>", "log level: debug, info, warn, error", "info")
+    .addOption(logFormatOption())
+    .addOption(logLevelOption())
     .action(async (f: DnsFlags) => {
+      const level = resolveLogLevel(f.logLevel);
       const opts = dnsFlagsToOptions(f);
       const workers = Number(f.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
@@ -132,10 +133,11 @@ export function dnsCommand(): Command {
         process.once("SIGTERM", () => resolve());
         process.once("SIGINT", () => resolve());
       });
-      const base = createLogger({ format: f.logFormat, level: f.logLevel });
+      const base = createLogger({ format: f.logFormat, level });
       const log = base.child({ component: "dns" });
       if (isDnsWorker()) return runDnsWorker(opts, log, stopped);
       const registry = await openRegistry(f.registry, { logger: base });
+      await checkAccessAtStart(registry, "read", log);
       const dns = workers > 1 ? await startDnsWorkers(registry, opts, workers, log) : await startDns(registry, opts, log);
       await stopped;
       await dns.close();

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader; exitCodes: reado
     load: async () => (await import("./registrator.js")).registratorCommand(),
     exitCodes: REGISTRATOR_EXIT_CODES,
   },
-  up: { summary: "run the registrator with the embedded registry (laptop mode)", load: async () => (await import("./up.js")).upCommand(), exitCodes: REGISTRATOR_EXIT_CODES },
+  up: { summary: "registrator + embedded registry + DNS shim + catalog in one process", load: async () => (await import("./up.js")).upCommand(), exitCodes: REGISTRATOR_EXIT_CODES },
   render: { summary: "layer env files, validate, render templates, exit", load: async () => (await import("./render.js")).renderCommand(), exitCodes: RENDER_EXIT_CODES },
   exec: { summary: "render, then run a program as a supervised child", load: async () => (await import("./exec.js")).execCommand(), exitCodes: RENDER_EXIT_CODES },
   dns: { summary: "answer DNS for the registered services (Consul's query forms)", load: async () => (await import("./dns.js")).dnsCommand(), exitCodes: SERVER_EXIT_CODES },

@@ -50,6 +50,16 @@ export interface RegistratorFlags {
 }
 
 
+/** `--log-format`, as every long-running command takes it. */
+export function logFormatOption(): Option {
+  return new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto");
+}
+
+/** `--log-level`, as every command takes it: validated by resolveLogLevel() (falls back to $PORTOLAN_LOG_LEVEL, then info). */
+export function logLevelOption(): Option {
+  return new Option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: $PORTOLAN_LOG_LEVEL or info)`);
+}
+
 /** Adds the registrator's flags (gliderlabs/registrator-compatible where they make sense). */
 export function addRegistratorFlags(cmd: Command): Command {
   return cmd
@@ -70,8 +80,8 @@ export function addRegistratorFlags(cmd: Command): Command {
     .option("--concurrency <n>", "containers synced at once", String(DEFAULT_CONCURRENCY))
     .option("--max-services <n>", "services one container may register; the rest are refused with one log line", String(DEFAULT_MAX_SERVICES))
     .option("--shutdown-timeout <duration>", "on SIGTERM/SIGINT, stop (and --deregister-on-exit) within this long (seconds or 10s)", `${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}`)
-    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto"))
-    .option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: $PORTOLAN_LOG_LEVEL or info)`);
+    .addOption(logFormatOption())
+    .addOption(logLevelOption());
 }
 
 /**

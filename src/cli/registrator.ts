@@ -10,7 +10,7 @@ import { Registrator } from "../registrator/registrator.js";
 import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "./registrator-options.js";
 
 export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
-import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 import { defaultSignal, takeSignals } from "./signals.js";
 
 /** One log line per state change; never logs metadata values beyond the instance itself. */
@@ -80,7 +80,7 @@ export async function runRegistrator(
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
   const opened = await open(base);
-  await checkAccessAtStart(opened, log);
+  await checkAccessAtStart(opened, "write", log);
   const started: Companion[] = [];
   let registry = opened;
   try {
@@ -111,22 +111,6 @@ export async function runRegistrator(
   for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), c.stop());
   await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), opened.close());
   log.info("stopped");
-}
-
-/**
- * Credentials the backend refuses at start-up are a configuration error (main exits with EXIT_CONFIG);
- * a backend that cannot answer now is left to the loops' retries.
- */
-async function checkAccessAtStart(registry: Registry, log: Logger): Promise<void> {
-  try {
-    await registry.checkAccess?.("write");
-  } catch (err) {
-    if (err instanceof BackendAuthError) {
-      await registry.close();
-      throw err;
-    }
-    log.warn({ err: errorText(err) }, "could not check the backend's credentials at start-up; continuing");
-  }
 }
 
 export function registratorCommand(): Command {

@@ -1,10 +1,10 @@
 // The one place that turns a registry URI into a concrete adapter. Adapters are imported lazily,
 // so commands that never talk to a registry never load their clients.
-import { RegistryUriError } from "../core/errors.js";
+import { BackendAuthError, RegistryUriError } from "../core/errors.js";
 import { addSecrets } from "../core/output.js";
 import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
-import type { Registry } from "../core/registry.js";
+import type { Registry, RegistryAccess } from "../core/registry.js";
 
 /** Every scheme openRegistry() knows (checked up front by commands that open the registry late). */
 export const REGISTRY_SCHEMES: readonly string[] = ["memory", "consul", "consul+http", "consul+https", "zk", "portolan"];
@@ -74,5 +74,22 @@ function parseUrl(uri: string): URL {
     return new URL(uri);
   } catch {
     throw new RegistryUriError({ uri, message: "not a valid URI" });
+  }
+}
+
+/**
+ * Asks the opened registry whether our credentials allow `access` (registrator: write; dns, catalog, render: read).
+ * Refused credentials are a configuration error: the registry is closed and the BackendAuthError thrown (main exits
+ * with EXIT_CONFIG). A backend that cannot answer now is left to the loops' retries.
+ */
+export async function checkAccessAtStart(registry: Registry, access: RegistryAccess, log: Logger): Promise<void> {
+  try {
+    await registry.checkAccess?.(access);
+  } catch (err) {
+    if (err instanceof BackendAuthError) {
+      await registry.close();
+      throw err;
+    }
+    log.warn({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, "could not check the backend's credentials at start-up; continuing");
   }
 }

@@ -150,3 +150,29 @@ describe("portolan render --registry", () => {
     expect(readFileSync(dest, "utf8")).toBe(`127.0.0.1:${i.port} \n`);
   });
 });
+
+describe("portolan catalog and dns on the ACL agent", () => {
+  it("0_catalog_reads_with_the_read_token_and_every_reader_exits_78_without_one", async () => {
+    const i = makeInstance(NAMES, "v1");
+    await aclAdmin.register(i);
+    const reader = await createToken("cli-catalog", examplePolicy("render"));
+    try {
+      const ok = runCli(["catalog", "service", i.name, "--registry", ACL_URI, "--json"], { CONSUL_HTTP_TOKEN: reader.secret });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain(i.id);
+    } finally {
+      await revokeToken(reader);
+    }
+    // Without a token Consul would silently answer an empty catalog: each reader refuses to start instead.
+    const readers: Array<[string, string[]]> = [
+      ["catalog", ["catalog", "--registry", ACL_URI]],
+      ["catalog_serve", ["catalog", "serve", "--registry", ACL_URI, "--listen", "127.0.0.1:0"]],
+      ["dns", ["dns", "--registry", ACL_URI, "--listen", "127.0.0.1:0"]],
+    ];
+    for (const [k, [name, args]] of readers.entries()) {
+      const r = runCli(args, { CONSUL_HTTP_TOKEN: "" }, 20_000);
+      expect(r.code, `${k}_${name}: ${r.stderr}`).toBe(EXIT_CONFIG);
+      expect(r.stderr, `${k}_${name}`).toContain("'service:read'");
+    }
+  });
+});
