@@ -28,14 +28,7 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
     case "consul":
     case "consul+http":
     case "consul+https": {
-      const url = parseUrl(uri);
-      if (!url.hostname) throw new RegistryUriError({ uri, message: "missing HOST (consul://HOST:PORT)" });
-      if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
-      if (url.search !== "" || uri.includes("?")) throw new RegistryUriError({ uri, message: "consul:// takes no query parameters (token: CONSUL_HTTP_TOKEN; TLS: consul+https:// and CONSUL_CACERT…)" });
-      if (url.hash !== "" || uri.includes("#")) throw new RegistryUriError({ uri, message: "a fragment (#) is not allowed" });
-      if (url.username !== "" || url.password !== "") {
-        throw new RegistryUriError({ uri: uri.replace(/\/\/[^@/]*@/, "//[redacted]@"), message: "credentials in the URI are not supported (use CONSUL_HTTP_TOKEN)" });
-      }
+      const url = hostPortUrl(uri, "consul://HOST:PORT", "token: CONSUL_HTTP_TOKEN; TLS: consul+https:// and CONSUL_CACERT…");
       const secure = scheme === "consul+https";
       const token = env.CONSUL_HTTP_TOKEN || undefined;
       if (token) addSecrets(secretForms(token)); // masked in every line this process writes
@@ -57,16 +50,29 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
       return createZooKeeperRegistry({ ...parseZooKeeperUri(uri), logger: opts.logger.child({ component: "zookeeper" }) });
     }
     case "portolan": {
-      const url = parseUrl(uri);
-      if (!url.hostname || !url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
-      if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname}` });
+      const url = hostPortUrl(uri, "portolan://HOST:PORT", "token: PORTOLAN_CATALOG_TOKEN");
+      if (!url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
       const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
       const token = env.PORTOLAN_CATALOG_TOKEN || undefined;
+      if (token) addSecrets(secretForms(token)); // masked in every line this process writes
       return createPortolanRegistry({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), token, logger: opts.logger.child({ component: "portolan" }) });
     }
     default:
       throw new RegistryUriError({ uri, message: `unknown scheme; expected ${REGISTRY_URI_HELP}` });
   }
+}
+
+/** A `scheme://HOST[:PORT]` URI: no path, query, fragment or credentials (each refused, naming where settings go). */
+function hostPortUrl(uri: string, form: string, settings: string): URL {
+  const url = parseUrl(uri);
+  if (!url.hostname) throw new RegistryUriError({ uri, message: `missing HOST (${form})` });
+  if (url.pathname && url.pathname !== "/") throw new RegistryUriError({ uri, message: `unexpected path ${url.pathname} (${form})` });
+  if (url.search !== "" || uri.includes("?")) throw new RegistryUriError({ uri, message: `takes no query parameters (${settings})` });
+  if (url.hash !== "" || uri.includes("#")) throw new RegistryUriError({ uri, message: "a fragment (#) is not allowed" });
+  if (url.username !== "" || url.password !== "") {
+    throw new RegistryUriError({ uri: uri.replace(/\/\/[^@/]*@/, "//[redacted]@"), message: `credentials in the URI are not supported (${settings})` });
+  }
+  return url;
 }
 
 function parseUrl(uri: string): URL {

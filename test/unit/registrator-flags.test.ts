@@ -82,6 +82,11 @@ describe("registry URIs refused", () => {
     "consul://user:secret@127.0.0.1:18500",
     "memory:?x=1",
     "zk://127.0.0.1:2181/base?bogus=1",
+    "portolan://127.0.0.1:8700?token=abc",
+    "portolan://user:secret@127.0.0.1:8700",
+    "portolan://127.0.0.1:8700/v1",
+    "portolan://127.0.0.1:8700#frag",
+    "portolan://127.0.0.1",
   ];
   table.forEach((uri, i) =>
     it(`${i}_${uri}`, async () => {
