@@ -12,6 +12,7 @@ import { parseFilter } from "../catalog/filter.js";
 import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
 import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { stopSignal } from "./signals.js";
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
@@ -85,10 +86,7 @@ async function serve(f: ServeFlags): Promise<void> {
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const registry = await openRegistry(f.registry, { logger: log });
   await checkAccessAtStart(registry, "read", log);
-  const stopped = new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  const stopped = stopSignal();
   const catalog = await startCatalog({ registry, listen, token, logger: log }).catch(async (err: unknown) => {
     await registry.close();
     throw err;

@@ -9,6 +9,7 @@ import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOp
 import { DnsServer } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
 import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { stopSignal } from "./signals.js";
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
@@ -129,10 +130,7 @@ export function dnsCommand(): Command {
       const workers = Number(f.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
       if (workers > 1 && opts.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
-      const stopped = new Promise<void>((resolve) => {
-        process.once("SIGTERM", () => resolve());
-        process.once("SIGINT", () => resolve());
-      });
+      const stopped = stopSignal();
       const base = createLogger({ format: f.logFormat, level });
       const log = base.child({ component: "dns" });
       if (isDnsWorker()) return runDnsWorker(opts, log, stopped);

@@ -11,7 +11,7 @@ import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "
 
 export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
-import { defaultSignal, takeSignals } from "./signals.js";
+import { stopSignal } from "./signals.js";
 
 /** One log line per state change; never logs metadata values beyond the instance itself. */
 export function logEvent(log: Logger, e: RegistratorEvent): void {
@@ -67,14 +67,7 @@ export async function runRegistrator(
   open: (log: Logger) => Promise<Registry>,
   companions: ((registry: Registry, log: Logger) => Promise<Companion>)[] = [],
 ): Promise<void> {
-  let stopping = false;
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    takeSignals((sig) => {
-      if ((sig !== "SIGTERM" && sig !== "SIGINT") || stopping) return defaultSignal(sig);
-      stopping = true;
-      resolve(sig);
-    });
-  });
+  const stopped = stopSignal();
   const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });

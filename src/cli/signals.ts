@@ -61,3 +61,18 @@ export function takeSignals(handler: SignalHandler): () => void {
     if (s.handler === handler) s.handler = previous;
   };
 }
+
+/**
+ * The graceful stop of a long-running command (registrator, up, dns, catalog serve): resolves with the first
+ * SIGTERM or SIGINT; a second one, and every other signal, gets defaultSignal() (a second ^C ends it at once).
+ */
+export function stopSignal(): Promise<NodeJS.Signals> {
+  let stopping = false;
+  return new Promise((resolve) => {
+    takeSignals((sig) => {
+      if ((sig !== "SIGTERM" && sig !== "SIGINT") || stopping) return defaultSignal(sig);
+      stopping = true;
+      resolve(sig);
+    });
+  });
+}

@@ -22,7 +22,7 @@ export function isDnsWorker(): boolean {
 }
 
 /** In a worker: serve, take snapshots from the primary; resolves when the worker should stop. */
-export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promise<void>): Promise<void> {
+export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promise<unknown>): Promise<void> {
   const server = new DnsServer(opts, { logger: log });
   process.on("message", (m: Message) => {
     if (m.type === "snapshot") server.update(m.snapshot);
