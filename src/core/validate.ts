@@ -55,12 +55,6 @@ export function instanceProblem(backend: string, i: Instance): InstanceRejectedE
   return undefined;
 }
 
-/** The owner an ID names (`<owner>:…`), or undefined for an ID without the separator. */
-export function ownerOfId(id: string): string | undefined {
-  const at = id.indexOf(ID_SEPARATOR);
-  return at > 0 ? id.slice(0, at) : undefined;
-}
-
 /** The reason an ID is refused because another owner holds it, naming that owner and its container when known. */
 export function heldBy(holder: { owner: string; container?: { name: string } }): string {
   const c = holder.container ? ` (container ${JSON.stringify(holder.container.name)})` : "";
