@@ -30,9 +30,13 @@ afterEach(() => {
 /** Quotes one word for sh. */
 const q = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 
-/** Runs `bin/portolan ARGS` (or another command line) on a new pty (script -e passes its exit code through). */
+/**
+ * Runs `bin/portolan ARGS` (or another command line) on a new pty (script -e passes its exit code through).
+ * script runs the line with `$SHELL -c`: `exec` makes that shell become the command, whatever $SHELL is (CI has
+ * none, so /bin/sh, which would otherwise stay as the terminal's foreground process and die of the ^C itself).
+ */
 function onTerminal(args: string, command = `${BIN} ${args}`): Tty {
-  const proc = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+  const proc = spawn("script", ["-qfec", `exec ${command}`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
   running.push(proc);
   let out = "";
   proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
