@@ -1,13 +1,14 @@
 // The one place that turns a registry URI into a concrete adapter. Adapters are imported lazily,
 // so commands that never talk to a registry never load their clients.
+import { readFileSync, statSync } from "node:fs";
+import type { ConsulConnection } from "../../adapters/consul/client.js";
+import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
+import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { BackendAuthError, RegistryUriError } from "../core/errors.js";
 import { addSecrets } from "../core/output.js";
 import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
-
-/** Every scheme openRegistry() knows (checked up front by commands that open the registry late). */
-export const REGISTRY_SCHEMES: readonly string[] = ["memory", "consul", "consul+http", "consul+https", "zk", "portolan"];
 
 export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT`;
 
@@ -16,50 +17,109 @@ export interface OpenOptions {
   env?: Record<string, string | undefined>;
 }
 
-export async function openRegistry(uri: string, opts: OpenOptions): Promise<Registry> {
-  const env = opts.env ?? process.env;
+/** A registry URI and the environment settings it reads, every part checked: opening it can only fail on I/O. */
+export type RegistryTarget =
+  | { scheme: "memory" }
+  | { scheme: "consul"; connection: ConsulConnection }
+  | { scheme: "zk"; options: ZooKeeperOptions }
+  | { scheme: "portolan"; host: string; port: number; token?: string };
+
+/**
+ * Checks a registry URI and its settings (CONSUL_HTTP_TOKEN, CONSUL_CACERT/CLIENT_CERT/CLIENT_KEY, …) without any
+ * effect: every command calls it (through openRegistry, or up front where the registry is opened late, after
+ * `--wait`). Throws RegistryUriError naming the part or variable. Tokens are masked from here on.
+ */
+export function parseRegistryUri(uri: string, env: Record<string, string | undefined> = process.env): RegistryTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   switch (scheme) {
-    case "memory": {
+    case "memory":
       if (uri !== "memory:" && uri !== "memory://") throw new RegistryUriError({ uri, message: "memory: takes no host or path" });
-      const { createMemoryRegistry } = await import("../../adapters/memory/index.js");
-      return createMemoryRegistry();
-    }
+      return { scheme: "memory" };
     case "consul":
     case "consul+http":
     case "consul+https": {
       const url = hostPortUrl(uri, "consul://HOST:PORT", "token: CONSUL_HTTP_TOKEN; TLS: consul+https:// and CONSUL_CACERT…");
       const secure = scheme === "consul+https";
-      const token = env.CONSUL_HTTP_TOKEN || undefined;
-      if (token) addSecrets(secretForms(token)); // masked in every line this process writes
-      const { createConsulRegistry } = await import("../../adapters/consul/index.js");
-      return createConsulRegistry({
-        host: url.hostname.replace(/^\[|\]$/g, ""),
-        port: url.port ? Number(url.port) : secure ? 8501 : 8500,
-        secure,
-        token,
-        ca: env.CONSUL_CACERT || undefined,
-        cert: env.CONSUL_CLIENT_CERT || undefined,
-        key: env.CONSUL_CLIENT_KEY || undefined,
-        logger: opts.logger.child({ component: "consul" }),
-      });
+      const token = secretSetting(env, "CONSUL_HTTP_TOKEN");
+      const pem = (name: string) => pemSetting(uri, env, name);
+      const [ca, cert, key] = [pem("CONSUL_CACERT"), pem("CONSUL_CLIENT_CERT"), pem("CONSUL_CLIENT_KEY")];
+      if ((cert === undefined) !== (key === undefined)) {
+        throw new RegistryUriError({ uri, message: "a client certificate needs both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY" });
+      }
+      const connection: ConsulConnection = { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port ? Number(url.port) : secure ? 8501 : 8500, secure };
+      return { scheme: "consul", connection: { ...connection, ...(token && { token }), ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } };
     }
-    case "zk": {
-      const { parseZooKeeperUri } = await import("../../adapters/zookeeper/uri.js");
-      const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");
-      return createZooKeeperRegistry({ ...parseZooKeeperUri(uri), logger: opts.logger.child({ component: "zookeeper" }) });
-    }
+    case "zk":
+      return { scheme: "zk", options: parseZooKeeperUri(uri) };
     case "portolan": {
       const url = hostPortUrl(uri, "portolan://HOST:PORT", "token: PORTOLAN_CATALOG_TOKEN");
       if (!url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
-      const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
-      const token = env.PORTOLAN_CATALOG_TOKEN || undefined;
-      if (token) addSecrets(secretForms(token)); // masked in every line this process writes
-      return createPortolanRegistry({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), token, logger: opts.logger.child({ component: "portolan" }) });
+      const token = secretSetting(env, "PORTOLAN_CATALOG_TOKEN");
+      return { scheme: "portolan", host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), ...(token && { token }) };
     }
     default:
       throw new RegistryUriError({ uri, message: `unknown scheme; expected ${REGISTRY_URI_HELP}` });
   }
+}
+
+export async function openRegistry(uri: string, opts: OpenOptions): Promise<Registry> {
+  const target = parseRegistryUri(uri, opts.env ?? process.env);
+  switch (target.scheme) {
+    case "memory": {
+      const { createMemoryRegistry } = await import("../../adapters/memory/index.js");
+      return createMemoryRegistry();
+    }
+    case "consul": {
+      const { createConsulRegistry } = await import("../../adapters/consul/index.js");
+      return createConsulRegistry({ ...target.connection, logger: opts.logger.child({ component: "consul" }) });
+    }
+    case "zk": {
+      const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");
+      return createZooKeeperRegistry({ ...target.options, logger: opts.logger.child({ component: "zookeeper" }) });
+    }
+    case "portolan": {
+      const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
+      const { scheme: _, ...where } = target;
+      return createPortolanRegistry({ ...where, logger: opts.logger.child({ component: "portolan" }) });
+    }
+  }
+}
+
+/** A token from the environment (unset or empty: none), masked in every line this process writes from now on. */
+function secretSetting(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name] || undefined;
+  if (value) addSecrets(secretForms(value));
+  return value;
+}
+
+/** The biggest PEM file read (a CA bundle is a few hundred KiB). */
+const MAX_PEM_BYTES = 1024 * 1024;
+
+/**
+ * A PEM setting: PEM text as is, or a file path read now (so a missing or wrong file is a usage error before any
+ * effect, never an internal error after `--wait`). CONSUL_CLIENT_KEY's value is never put in a message: what is
+ * not a readable file may be key material in another encoding.
+ */
+function pemSetting(uri: string, env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (value.includes("-----BEGIN ")) return value;
+  const shown = name === "CONSUL_CLIENT_KEY" ? name : `${name}=${value}`;
+  const fail = (why: string): never => {
+    throw new RegistryUriError({ uri, message: `${shown}: ${why}` });
+  };
+  let text = "";
+  try {
+    const st = statSync(value);
+    if (!st.isFile()) fail("not a regular file");
+    if (st.size > MAX_PEM_BYTES) fail(`over ${MAX_PEM_BYTES} bytes: not a PEM file`);
+    text = readFileSync(value, "utf8");
+  } catch (err) {
+    if (err instanceof RegistryUriError) throw err;
+    fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!text.includes("-----BEGIN ")) fail('not a PEM file (no "-----BEGIN" line)');
+  return text;
 }
 
 /** A `scheme://HOST[:PORT]` URI: no path, query, fragment or credentials (each refused, naming where settings go). */

@@ -3,9 +3,10 @@
 // that applies the DEFAULT_* constants and rejects malformed or conflicting values (naming the flags).
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
 import { parseArgs } from "node:util";
+import { RegistryUriError } from "../core/errors.js";
 import { resolveLogLevel } from "../core/log-level.js";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
-import { REGISTRY_SCHEMES, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { parseRegistryUri } from "./registry-uri.js";
 import type { EnvFileRef } from "../render/config.js";
 import { checkSpecialModes } from "../render/destinations.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
@@ -243,11 +244,13 @@ function nameOption(text: string): string {
 }
 
 
-/** The registry URI's scheme, checked up front (before --wait may wait a minute); the rest when it is opened. */
-function registryOption(uri: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-  if (!scheme || !REGISTRY_SCHEMES.includes(scheme)) {
-    throw new RenderUsageError(`--registry ${JSON.stringify(uri)}: expected ${REGISTRY_URI_HELP}`);
+/** The registry URI and its settings, checked up front (before --wait may wait a minute). */
+function registryOption(uri: string, env: Record<string, string | undefined>): string {
+  try {
+    parseRegistryUri(uri, env);
+  } catch (err) {
+    if (err instanceof RegistryUriError) throw new RenderUsageError(`--registry: ${err.message}`);
+    throw err;
   }
   return uri;
 }
@@ -280,7 +283,7 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
   if (raw.name !== undefined) opts.name = nameOption(raw.name);
   if (raw.envDir !== undefined) opts.envDir = raw.envDir;
   if (raw.spec !== undefined) opts.spec = raw.spec;
-  if (raw.registry !== undefined) opts.registry = registryOption(raw.registry);
+  if (raw.registry !== undefined) opts.registry = registryOption(raw.registry, env);
   if (raw.reloadCmd !== undefined) opts.reloadCmd = raw.reloadCmd;
   if (opts.watch && !opts.registry) throw new RenderUsageError("--watch needs --registry (the registry to follow)");
   if (opts.watch && opts.execReplace) throw new RenderUsageError("--watch and --exec-replace conflict: a replaced process cannot re-render");

@@ -1,7 +1,10 @@
 // Registrator flags and registry URIs: every bad value is refused before any effect, naming the flag.
 import { LogLevelError } from "../../src/core/log-level.js";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openRegistry } from "../../src/cli/registry-uri.js";
+import { openRegistry, parseRegistryUri } from "../../src/cli/registry-uri.js";
 import { FlagError, registratorOptions, type RegistratorFlags } from "../../src/cli/registrator-options.js";
 import { RegistryUriError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/log.js";
@@ -98,4 +101,41 @@ describe("registry URIs refused", () => {
       expect(String((err as Error).message)).not.toContain("secret");
     }),
   );
+});
+
+describe("registry settings from the environment, checked with the URI", () => {
+  const dir = mkdtempSync(join(tmpdir(), "portolan-pem-"));
+  const pem = join(dir, "ca.pem");
+  writeFileSync(pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  writeFileSync(join(dir, "not-pem.txt"), "hello\n");
+  const URI = "consul+https://127.0.0.1:18520";
+  const refused: Array<[string, Record<string, string>, RegExp]> = [
+    ["cacert_missing_file", { CONSUL_CACERT: join(dir, "nope.pem") }, /CONSUL_CACERT=.*nope\.pem: cannot be read \(ENOENT\)/],
+    ["cacert_a_directory", { CONSUL_CACERT: dir }, /CONSUL_CACERT=.*: not a regular file/],
+    ["cacert_not_pem", { CONSUL_CACERT: join(dir, "not-pem.txt") }, /CONSUL_CACERT=.*not-pem\.txt: not a PEM file/],
+    ["cert_without_key", { CONSUL_CLIENT_CERT: pem }, /needs both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY/],
+    ["key_without_cert", { CONSUL_CLIENT_KEY: pem }, /needs both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY/],
+    ["key_unreadable_value_never_shown", { CONSUL_CLIENT_CERT: pem, CONSUL_CLIENT_KEY: "MHcCAQEEIKeyMaterialNotAPath" }, /CONSUL_CLIENT_KEY: cannot be read/],
+  ];
+  refused.forEach(([name, env, message], i) =>
+    it(`${i}_${name}`, () => {
+      let err: unknown;
+      try {
+        parseRegistryUri(URI, env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RegistryUriError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain("KeyMaterial");
+    }),
+  );
+  it(`${refused.length}_pem_files_read_and_pem_text_kept`, () => {
+    const text = "-----BEGIN CERTIFICATE-----\nINLINE\n-----END CERTIFICATE-----\n";
+    const t = parseRegistryUri(URI, { CONSUL_CACERT: pem, CONSUL_CLIENT_CERT: text, CONSUL_CLIENT_KEY: pem, CONSUL_HTTP_TOKEN: "tok-12345" });
+    expect(t).toEqual({
+      scheme: "consul",
+      connection: { host: "127.0.0.1", port: 18520, secure: true, token: "tok-12345", ca: readFileSync(pem, "utf8"), cert: text, key: readFileSync(pem, "utf8") },
+    });
+  });
 });

@@ -82,6 +82,9 @@ describe("parseRenderOptions", () => {
     ["reload_signal_stop", "exec", ["--reload-signal", "SIGSTOP", "--", "true"]],
     ["registry_unknown_scheme_before_waiting", "render", ["--registry", "nope://x", "--wait", "tcp://127.0.0.1:1"]],
     ["registry_without_scheme", "render", ["--registry", "127.0.0.1:8500"]],
+    ["registry_zk_parameter_before_waiting", "render", ["--registry", "zk://127.0.0.1:2181/x?format=bogus", "--wait", "tcp://127.0.0.1:1"]],
+    ["registry_consul_path_before_waiting", "render", ["--registry", "consul://127.0.0.1:8500/v1", "--wait", "tcp://127.0.0.1:1"]],
+    ["registry_portolan_without_port", "render", ["--registry", "portolan://127.0.0.1"]],
   ];
   bad.forEach(([name, mode, args], i) =>
     it(`${1 + i}_rejects_${name}`, () => {
@@ -97,7 +100,12 @@ describe("parseRenderOptions environment", () => {
     expect(() => parseRenderOptions({}, "render", { PORTOLAN_LOG_LEVEL: "loud" })).toThrow(UsageError);
     expect(parseRenderOptions({ logLevel: "warn" }, "render", { PORTOLAN_LOG_LEVEL: "loud" }).logLevel).toBe("warn");
   });
-  it("1_longest_duration_accepted", () => {
+  it("1_registry_settings_checked_up_front", () => {
+    expect(() => parseRenderOptions({ registry: "consul+https://127.0.0.1:8501" }, "render", { CONSUL_CACERT: "/nonexistent/ca.pem" })).toThrow(
+      /--registry: .*CONSUL_CACERT=\/nonexistent\/ca\.pem: cannot be read/,
+    );
+  });
+  it("2_longest_duration_accepted", () => {
     expect(parseRenderOptions({ killTimeout: "596h" }, "exec", {}).killTimeoutMs).toBe(596 * 3_600_000);
   });
 });
