@@ -46,6 +46,28 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The host name a request was addressed to (Host header or an absolute-form target's authority), without the
+ * port and brackets; undefined when it carries none.
+ */
+export function hostName(authority: string | undefined): string | undefined {
+  if (authority === undefined || authority === "") return undefined;
+  const v6 = /^\[([^\]]*)\](?::\d*)?$/.exec(authority);
+  if (v6) return v6[1];
+  const colon = authority.lastIndexOf(":");
+  return (colon >= 0 && authority.indexOf(":") === colon ? authority.slice(0, colon) : authority).replace(/\.$/, "");
+}
+
+/**
+ * Whether a server without a token may answer a request addressed to `authority`: only loopback names.
+ * Anything else is a DNS-rebinding page (evil.example resolving to 127.0.0.1) reading the catalog through the
+ * operator's browser. A request without any host (HTTP/1.0) cannot come from a browser page and is allowed.
+ */
+export function loopbackAuthority(authority: string | undefined): boolean {
+  const host = hostName(authority);
+  return host === undefined || isLoopback(host);
+}
+
 /** Loopback addresses need no token; anything else does. */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import FindMyWay from "find-my-way";
 import type { Logger } from "../core/log.js";
-import { TokenCheck, TOKEN_COOKIE } from "./auth.js";
+import { loopbackAuthority, TokenCheck, TOKEN_COOKIE } from "./auth.js";
 import { InvalidParameterError } from "./errors.js";
 import { parseFilter } from "./filter.js";
 import type { CatalogMetrics } from "./metrics.js";
@@ -70,18 +70,28 @@ export class CatalogServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://catalog");
+    const target = parseTarget(req.url ?? "/");
+    if (!target) return sendError(res, 400, "bad_request", "the request target is not a path");
+    const { pathname, query, authority } = target;
     try {
-      const found = this.router.find((req.method ?? "GET") as "GET", url.pathname);
-      if (!found) return sendError(res, req.method === "GET" || req.method === "HEAD" ? 404 : 405, "not_found", `no route ${req.method} ${url.pathname}`);
-      if (this.token && url.pathname !== "/healthz" && !this.token.allows(req) && !(url.pathname === "/" && url.searchParams.has("token"))) {
+      // Without a token only loopback may answer: a page on another name (DNS rebinding) gets nothing.
+      if (!this.token && !loopbackAuthority(authority ?? req.headers.host)) {
+        return sendError(res, 403, "host_not_allowed", "this catalog answers only requests addressed to a loopback name (127.0.0.1, [::1], localhost); give it --token to serve other names");
+      }
+      const found = this.router.find("GET", pathname);
+      if (!found) return sendError(res, 404, "not_found", `no route ${pathname}`);
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.setHeader("allow", "GET, HEAD");
+        return sendError(res, 405, "method_not_allowed", `${pathname} takes GET or HEAD`);
+      }
+      if (this.token && pathname !== "/healthz" && !this.token.allows(req) && !(pathname === "/" && query.has("token"))) {
         res.setHeader("www-authenticate", 'Bearer realm="portolan"');
         return sendError(res, 401, "unauthorized", "a bearer token is required (Authorization: Bearer …; the page: /?token=…)");
       }
-      await (found.handler as unknown as Route)(req, res, found.params, url.searchParams);
+      await (found.handler as unknown as Route)(req, res, found.params, query);
     } catch (err) {
       if (err instanceof InvalidParameterError) return sendError(res, 400, "invalid_parameter", err.message, { parameter: err.parameter });
-      this.o.logger.error({ err: err instanceof Error ? err.message : String(err), path: url.pathname }, "catalog request failed");
+      this.o.logger.error({ err: err instanceof Error ? err.message : String(err), path: pathname }, "catalog request failed");
       if (!res.headersSent) sendError(res, 500, "internal", "internal error");
       else res.destroy();
     }
@@ -132,6 +142,8 @@ export class CatalogServer {
   private sse(req: IncomingMessage, res: ServerResponse, q: Query): void {
     const header = req.headers["last-event-id"];
     const last = (Array.isArray(header) ? header[0] : header) ?? q.get("lastEventId") ?? undefined;
+    // HEAD: the stream's headers only; it is not a client.
+    if (req.method === "HEAD") return void res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" }).end();
     this.events.handle(req, res, last);
   }
 
@@ -154,6 +166,27 @@ export class CatalogServer {
     });
     res.end(req.method === "HEAD" ? undefined : body);
   }
+}
+
+/**
+ * The path and query of a request target: origin-form ("/path?query") or absolute-form ("http://host/path",
+ * whose authority then stands for Host); undefined for anything else ("*", garbage).
+ */
+export function parseTarget(raw: string): { pathname: string; query: URLSearchParams; authority?: string } | undefined {
+  let path = raw;
+  let authority: string | undefined;
+  if (!raw.startsWith("/")) {
+    if (!/^https?:\/\//i.test(raw)) return undefined;
+    try {
+      const u = new URL(raw);
+      authority = u.host;
+      path = `${u.pathname}${u.search}`;
+    } catch {
+      return undefined;
+    }
+  }
+  const q = path.indexOf("?");
+  return { pathname: q < 0 ? path : path.slice(0, q), query: new URLSearchParams(q < 0 ? "" : path.slice(q + 1)), authority };
 }
 
 function send(res: ServerResponse, status: number, body: string, type = "application/json; charset=utf-8"): void {
