@@ -6,6 +6,8 @@ import type { HostPort } from "./options.js";
 
 export class Forwarder {
   private inFlight = 0;
+  /** Aborted by close(): queries in flight end at once (no recursor timer outlives the server). */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly recursors: readonly HostPort[],
@@ -15,29 +17,39 @@ export class Forwarder {
 
   /** The first recursor's response, or undefined when none answered in time (or too many are in flight). */
   async forward(query: Buffer, transport: "udp" | "tcp"): Promise<Buffer | undefined> {
-    if (this.inFlight >= this.maxInFlight) return undefined;
+    if (this.inFlight >= this.maxInFlight || this.closing.signal.aborted) return undefined;
     this.inFlight++;
     try {
       for (const r of this.recursors) {
-        const reply = await (transport === "udp" ? askUdp : askTcp)(r, query, this.timeoutMs);
-        if (reply) return reply;
+        const reply = await (transport === "udp" ? askUdp : askTcp)(r, query, this.timeoutMs, this.closing.signal);
+        if (reply || this.closing.signal.aborted) return reply;
       }
       return undefined;
     } finally {
       this.inFlight--;
     }
   }
+
+  close(): void {
+    this.closing.abort();
+  }
 }
 
-function askUdp(r: HostPort, query: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+function askUdp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const sock = createSocket(isIP(r.host) === 6 ? "udp6" : "udp4");
     const timer = setTimeout(() => done(undefined), timeoutMs);
+    let finished = false;
     function done(reply: Buffer | undefined) {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
+      signal.removeEventListener("abort", stop);
       sock.close();
       resolve(reply);
     }
+    const stop = () => done(undefined);
+    signal.addEventListener("abort", stop, { once: true });
     sock.on("error", () => done(undefined));
     sock.on("message", (msg, from) => {
       // Same ID, from the recursor itself, and a response: anything else is ignored.
@@ -48,16 +60,19 @@ function askUdp(r: HostPort, query: Buffer, timeoutMs: number): Promise<Buffer |
 }
 
 /** Over TCP (the client came over TCP, e.g. after a truncated answer): one length-prefixed exchange. */
-function askTcp(r: HostPort, query: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+function askTcp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host: r.host, port: r.port });
     const timer = setTimeout(() => done(undefined), timeoutMs);
     let data = Buffer.alloc(0);
     function done(reply: Buffer | undefined) {
       clearTimeout(timer);
+      signal.removeEventListener("abort", stop);
       sock.destroy();
       resolve(reply);
     }
+    const stop = () => done(undefined);
+    signal.addEventListener("abort", stop, { once: true });
     sock.on("error", () => done(undefined));
     sock.on("end", () => done(undefined));
     sock.on("data", (chunk: Buffer) => {

@@ -51,6 +51,15 @@ export function cacheKey(buf: Buffer, q: Query, limit: number): string {
   return `${question}${limit}${q.edns?.dnssecOk ? "d" : ""}`;
 }
 
+function sameBytesIgnoringCase(a: Buffer, b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x | 0x20) !== (y | 0x20)) return false;
+  }
+  return true;
+}
+
 /** A copy of a cached response for this query: its ID, RD and CD bits, and its question's letter case. */
 function patched(cached: Buffer, query: Buffer, q: Query): Buffer {
   const out = Buffer.allocUnsafe(cached.length);
@@ -112,6 +121,20 @@ export class Responder {
   /** SERVFAIL for a query that could not be forwarded. */
   servfail(buf: Buffer, q: Query, transport: Transport): Buffer {
     return encodeResponse({ ...this.head(buf, q, false), rcode: RCODE.SERVFAIL, answer: [], authority: [], additional: [], maxSize: sizeLimit(q, transport) });
+  }
+
+  /**
+   * What to send for a recursor's `reply` to this query: the reply itself when it is a response to this question
+   * (same ID and question) that fits the client's size; an empty response with TC when it does not fit (the
+   * client retries over TCP); SERVFAIL for anything else (garbage never reaches the client).
+   */
+  relayed(reply: Buffer, buf: Buffer, q: Query, transport: Transport): Buffer {
+    const same = reply.length >= q.questionEnd && (reply[2]! & 0x80) !== 0 && reply.readUInt16BE(0) === q.id && reply.readUInt16BE(4) === 1;
+    if (!same || !sameBytesIgnoringCase(reply, buf, HEADER_SIZE, q.questionEnd)) return this.servfail(buf, q, transport);
+    if (reply.length <= sizeLimit(q, transport)) return reply;
+    const truncated = encodeResponse({ ...this.head(buf, q, false), rcode: reply[3]! & 0xf, answer: [], authority: [], additional: [], maxSize: UDP_MIN_SIZE });
+    truncated[2]! |= FLAG.TC >> 8;
+    return truncated;
   }
 
   private head(buf: Buffer, q: Pick<Query, "id" | "flags" | "questionEnd" | "edns">, authoritative: boolean) {

@@ -37,6 +37,7 @@ export class DnsServer {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly conns = new Set<Socket>();
+  private closed = false;
 
   constructor(
     private readonly opts: DnsOptions,
@@ -88,6 +89,8 @@ export class DnsServer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.forwarder.close();
     for (const c of this.conns) c.destroy();
     // In a cluster worker the sockets may already be closed (the primary disconnected it): nothing to do then.
     const { udp, tcp } = this;
@@ -130,8 +133,10 @@ export class DnsServer {
   private forward(msg: Buffer, { query: q, t0 }: Pending, transport: Transport, send: (reply: Buffer) => void): void {
     this.counters.forwarded++;
     void this.forwarder.forward(msg, transport).then((reply) => {
+      // Stopped meanwhile: the socket is gone, nobody to answer.
+      if (this.closed) return;
       if (!reply) this.counters.forwardFailures++;
-      const out = reply ?? this.responder.servfail(msg, q, transport);
+      const out = reply ? this.responder.relayed(reply, msg, q, transport) : this.responder.servfail(msg, q, transport);
       send(out);
       this.counters.record(q.qtype, out[3]! & 0xf, false, (performance.now() - t0) * 1000);
     });
