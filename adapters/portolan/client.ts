@@ -12,6 +12,8 @@ export interface ClientOptions {
 
 export const BACKEND = "portolan";
 export const DEFAULT_TIMEOUT_MS = 5_000;
+/** Largest JSON answer read (the instances of 10,000 containers are about 6 MB). */
+export const MAX_JSON_CHARS = 64 * 1024 * 1024;
 
 export class CatalogClient {
   constructor(private readonly o: ClientOptions) {}
@@ -46,7 +48,13 @@ export class CatalogClient {
     const res = await this.open(path, {}, signal ?? new AbortController().signal);
     let text = "";
     res.setEncoding("utf8");
-    for await (const chunk of res) text += chunk as string;
+    for await (const chunk of res) {
+      text += chunk as string;
+      if (text.length > MAX_JSON_CHARS) {
+        res.destroy();
+        throw new BackendUnavailableError({ backend: BACKEND, message: `${this.where}${path}: answer over ${MAX_JSON_CHARS} characters (not a portolan catalog?)` });
+      }
+    }
     try {
       return JSON.parse(text) as T;
     } catch (err) {

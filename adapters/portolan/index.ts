@@ -130,6 +130,7 @@ export class PortolanRegistry implements Registry {
       try {
         const headers: Record<string, string> = { accept: "text/event-stream" };
         if (parser.lastEventId) headers["last-event-id"] = parser.lastEventId;
+        parser.reset();
         const res = await this.client.open("/v1/events", headers, stop, STREAM_IDLE_MS);
         res.setEncoding("utf8");
         for await (const chunk of res) {

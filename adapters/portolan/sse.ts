@@ -7,27 +7,68 @@ export interface SseEvent {
   data: string;
 }
 
+/** Largest line or event (all its data lines) accepted: a catalog of 10,000 instances is about 6 MB. */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
+
+/** The stream sent a line or an event over MAX_EVENT_CHARS: not a portolan catalog, or a broken one. */
+export class EventTooLargeError extends Error {
+  override name = "EventTooLargeError";
+}
+
 export class SseParser {
-  private buf = "";
+  /** The current line's text so far (chunks without a line end). */
+  private partial: string[] = [];
+  private partialChars = 0;
+  /** The last chunk ended with \r: a \n starting the next one belongs to it. */
+  private skipLf = false;
   private data: string[] = [];
+  private dataChars = 0;
   private event = "";
   private id: string | undefined;
   /** The last id seen (persists across events, as EventSource's lastEventId does). */
   lastEventId: string | undefined;
 
-  /** Events completed by this chunk. */
+  constructor(private readonly maxChars = MAX_EVENT_CHARS) {}
+
+  /** Forgets a half-read line or event (a new connection starts clean); lastEventId stays. */
+  reset(): void {
+    this.partial = [];
+    this.partialChars = 0;
+    this.skipLf = false;
+    this.data = [];
+    this.dataChars = 0;
+    this.event = "";
+    this.id = undefined;
+  }
+
+  /** Events completed by this chunk. Each character is looked at once, however long a line grows. */
   push(chunk: string): SseEvent[] {
-    this.buf += chunk;
     const out: SseEvent[] = [];
+    let at = 0;
+    if (this.skipLf && chunk.startsWith("\n")) at = 1;
+    this.skipLf = false;
     for (;;) {
-      const nl = this.buf.search(/\r\n|\r|\n/);
+      const cr = chunk.indexOf("\r", at);
+      const lf = chunk.indexOf("\n", at);
+      const nl = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
       if (nl < 0) break;
-      // A lone \r at the very end may be the first half of \r\n: wait for more.
-      if (this.buf[nl] === "\r" && nl === this.buf.length - 1) break;
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + (this.buf.startsWith("\r\n", nl) ? 2 : 1));
+      this.partial.push(chunk.slice(at, nl));
+      const line = this.partial.join("");
+      this.partial = [];
+      this.partialChars = 0;
+      if (line.length > this.maxChars) throw new EventTooLargeError(`event stream: a line over ${this.maxChars} characters`);
+      at = nl + 1;
+      if (chunk[nl] === "\r") {
+        if (at === chunk.length) this.skipLf = true;
+        else if (chunk[at] === "\n") at++;
+      }
       const e = this.line(line);
       if (e) out.push(e);
+    }
+    if (at < chunk.length) {
+      this.partialChars += chunk.length - at;
+      if (this.partialChars > this.maxChars) throw new EventTooLargeError(`event stream: a line over ${this.maxChars} characters`);
+      this.partial.push(chunk.slice(at));
     }
     return out;
   }
@@ -40,6 +81,7 @@ export class SseParser {
       }
       const e = { id: this.id ?? this.lastEventId, event: this.event || "message", data: this.data.join("\n") };
       this.data = [];
+      this.dataChars = 0;
       this.event = "";
       this.id = undefined;
       return e;
@@ -51,6 +93,8 @@ export class SseParser {
     if (value.startsWith(" ")) value = value.slice(1);
     switch (field) {
       case "data":
+        this.dataChars += value.length + 1;
+        if (this.dataChars > this.maxChars) throw new EventTooLargeError(`event stream: an event over ${this.maxChars} characters`);
         this.data.push(value);
         break;
       case "event":

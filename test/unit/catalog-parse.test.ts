@@ -1,6 +1,6 @@
 // Pure parsers of the catalog: filters (HTTP query and CLI), SSE wire format, listen addresses, token check.
 import { describe, expect, it } from "vitest";
-import { SseParser } from "../../adapters/portolan/sse.js";
+import { EventTooLargeError, SseParser } from "../../adapters/portolan/sse.js";
 import { isLoopback, TokenCheck } from "../../src/catalog/auth.js";
 import { InvalidParameterError } from "../../src/catalog/errors.js";
 import { parseFilter } from "../../src/catalog/filter.js";
@@ -105,5 +105,31 @@ describe("watch lag", () => {
     m.onRegistratorEvent(registered("c")); // too long after: a later change, still pending
     expect(await lagCount(m)).toBe(2);
     expect(await m.text()).toMatch(/portolan_catalog_watch_lag_seconds_sum\{backend="memory"\} 0\.04\n/);
+  });
+});
+
+describe("SseParser limits (a server that is not portolan)", () => {
+  const cases: { name: string; chunks: string[]; tooLarge: boolean }[] = [
+    { name: "endless line in chunks", chunks: Array<string>(10).fill("aaaa"), tooLarge: true },
+    { name: "long line in one chunk", chunks: [`data: ${"a".repeat(40)}\n\n`], tooLarge: true },
+    { name: "endless data lines", chunks: Array<string>(10).fill("data: aaa\n"), tooLarge: true },
+    { name: "many small events", chunks: Array<string>(100).fill("data: aaa\n\n"), tooLarge: false },
+    { name: "CR at a chunk's end, LF in the next", chunks: ["data: a\r", "\ndata: b\r", "\n\r", "\n"], tooLarge: false },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${i}_${c.name}`, () => {
+      const p = new SseParser(32);
+      const run = () => c.chunks.flatMap((ch) => p.push(ch));
+      if (c.tooLarge) expect(run).toThrow(EventTooLargeError);
+      else expect(run().length).toBeGreaterThan(0);
+    });
+  }
+
+  it(`${cases.length}_CRLF split across chunks gives one line end, and reset() drops a half-read event`, () => {
+    const p = new SseParser();
+    expect([...p.push("data: a\r"), ...p.push("\n\r"), ...p.push("\n")]).toEqual([{ id: undefined, event: "message", data: "a" }]);
+    p.push("data: half");
+    p.reset();
+    expect(p.push("\ndata: b\n\n")).toEqual([{ id: undefined, event: "message", data: "b" }]);
   });
 });
