@@ -2,7 +2,7 @@
 // address, built once per snapshot so each answer is a couple of map lookups.
 import { isIP } from "node:net";
 import type { CatalogSnapshot, Instance } from "../core/model.js";
-import { canonicalAddress } from "./names.js";
+import { canonicalAddress, isHostName } from "./names.js";
 
 export interface DnsInstance {
   id: string;
@@ -37,8 +37,13 @@ export function indexCatalog(snapshot: CatalogSnapshot, opts: CatalogOptions): D
   for (const i of snapshot.instances) {
     if (!answerable(i, opts)) continue;
     const name = i.name.toLowerCase();
-    const address = canonicalAddress(i.address.toLowerCase());
-    const family = isIP(address) as 0 | 4 | 6;
+    const given = canonicalAddress(i.address.toLowerCase());
+    const family = isIP(given) as 0 | 4 | 6;
+    // Names are kept without the root's dot (as every name here).
+    const address = family === 0 ? given.replace(/\.$/, "") : given;
+    // A backend's address that is neither an IP nor a host name (any registrant can write one in Consul) is left
+    // out: written as an SRV target it would break the answer for the service's other instances too.
+    if (family === 0 && !isHostName(address)) continue;
     let list = services.get(name);
     if (!list) services.set(name, (list = []));
     list.push({ id: i.id, address, family, port: i.port, tags: i.tags.map((t) => t.toLowerCase()) });

@@ -125,6 +125,18 @@ export function expandIpv6(address: string): number[] {
   return [...h, ...zeros, ...t].map((w) => parseInt(w, 16));
 }
 
+const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/**
+ * Whether a backend's non-IP address can be written as an SRV target: a host name of labels of 1-63 letters,
+ * digits, "-" or "_", at most 253 characters (one trailing dot allowed). Anything else (an empty or 64-byte label,
+ * spaces, escapes) would make the whole answer malformed for every client.
+ */
+export function isHostName(address: string): boolean {
+  const name = address.endsWith(".") ? address.slice(0, -1) : address;
+  return name.length > 0 && name.length <= 253 && name.split(".").every((l) => HOST_LABEL.test(l));
+}
+
 /** `<hex>.addr.DC.DOMAIN` name of an address (Consul's SRV target form). */
 export function addrName(address: string, opts: NameOptions): string {
   const hex =

@@ -122,3 +122,26 @@ describe("portolan dns stopped while a query waits for its recursor", () => {
     }
   });
 });
+
+describe("addresses a backend holds that are neither IPs nor host names (any registrant can write one in Consul)", () => {
+  const registry = createMemoryRegistry();
+  let dns: Awaited<ReturnType<typeof shim>>;
+  const addresses = ["bad..name", `${"a".repeat(64)}.example`, `${"abcdefgh.".repeat(30)}com`, "with space.example", "x\\046y.example", "ok-host.example", "trailing.example.", "10.9.0.7"];
+  beforeAll(async () => {
+    for (const [n, address] of addresses.entries()) await registry.register(instance("mixed", n + 1, { address }));
+    dns = await shim(registry);
+  });
+  afterAll(async () => {
+    await dns.close();
+    await registry.close();
+  });
+
+  for (const [i, flags] of [[], ["+tcp"], ["+noedns"]].entries()) {
+    it(`${i}_dig SRV ${flags.join(" ") || "udp"}: a well-formed answer with the usable instances only`, async () => {
+      const r = await dig(dns.port, "mixed.service.consul", "SRV", ...flags);
+      expect(r.text).not.toContain("bad packet");
+      expect(r.status, r.text).toBe("NOERROR");
+      expect(r.answer.map((a) => a.split(" ").at(-1)).sort()).toEqual(["0a090007.addr.dc1.consul.", "ok-host.example.", "trailing.example."]);
+    });
+  }
+});
