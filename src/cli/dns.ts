@@ -48,7 +48,11 @@ export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "
     ttlS: ttlSeconds("ttl", f.ttl),
     serviceTtl: f.serviceTtl.map(parseServiceTtl),
     includeWarning: f.includeWarning ?? false,
-    recursors: f.recursor.map((r) => parseHostPort("recursor", r, 53)),
+    recursors: f.recursor.map((r) => {
+      const hp = parseHostPort("recursor", r, 53);
+      if (hp.port === 0) throw new UsageError(`--recursor: port 0 cannot be sent to, got ${JSON.stringify(r)}`);
+      return hp;
+    }),
   });
 }
 

@@ -2,6 +2,7 @@
 // pipelined (every complete message in a read is answered), closed after `tcpIdleMs` without a complete
 // query (a slow sender cannot hold a connection by trickling bytes), at most `maxTcpConnections` at once.
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { createServer, isIP, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../core/log.js";
@@ -58,7 +59,9 @@ export class DnsServer {
 
   /** Binds UDP and TCP on the same address; with port 0 both get the same free port. Returns it. */
   async listen(): Promise<HostPort> {
-    const { host, port } = this.opts.listen;
+    const { port } = this.opts.listen;
+    // A name ("localhost") is resolved once: UDP sockets bind only to an address (and replies skip lookups).
+    const host = isIP(this.opts.listen.host) ? this.opts.listen.host : (await lookup(this.opts.listen.host)).address;
     for (let attempt = 1; ; attempt++) {
       const udp = await bindUdp(host, port);
       const bound = udp.address().port;

@@ -1,4 +1,5 @@
 // `portolan dns` and `portolan up` as real processes: flags, the listening log line, answers, exit codes.
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "./cli.js";
 import { dig } from "./dns-support.js";
@@ -11,6 +12,8 @@ const USAGE: [string, string[], RegExp][] = [
   ["bad --service-ttl", ["--registry", "memory:", "--service-ttl", "web"], /--service-ttl/],
   ["bad --listen", ["--registry", "memory:", "--listen", "127.0.0.1:99999"], /--listen/],
   ["bad --recursor", ["--registry", "memory:", "--recursor", "a:b:c"], /--recursor/],
+  ["--recursor port 0", ["--registry", "memory:", "--recursor", "127.0.0.1:0"], /--recursor/],
+  ["--listen on a name that does not resolve", ["--registry", "memory:", "--listen", "nosuch.invalid:18656"], /--listen nosuch\.invalid:18656/],
   ["bad --domain", ["--registry", "memory:", "--domain", "bad_domain!"], /--domain/],
   ["bad --workers", ["--registry", "memory:", "--workers", "0"], /--workers/],
 ];
@@ -40,7 +43,22 @@ describe("portolan dns", () => {
     expect((await p.exited).code).toBe(0);
   });
 
-  it(`${USAGE.length + 1}_--workers 2: both workers answer, all stop on SIGTERM`, async () => {
+  it(`${USAGE.length + 1}_--listen localhost:PORT binds the name's address (UDP and TCP)`, async () => {
+    const p = startCli(["dns", "--registry", "memory:", "--listen", "localhost:18657", "--log-format", "json"]);
+    try {
+      await until("the listening line", () => /dns listening on (127\.0\.0\.1|\[::1\]):18657 \(udp\+tcp\)/.test(p.logs()), 15_000);
+      const ip = p.logs().includes("[::1]:18657") ? "::1" : "127.0.0.1";
+      for (const tcp of ["+notcp", "+tcp"]) {
+        const out = execFileSync("dig", [`@${ip}`, "-p", "18657", "consul", "SOA", "+time=2", "+tries=1", tcp], { encoding: "utf8" });
+        expect(out).toContain("status: NOERROR");
+      }
+    } finally {
+      p.proc.kill("SIGTERM");
+    }
+    expect((await p.exited).code).toBe(0);
+  });
+
+  it(`${USAGE.length + 2}_--workers 2: both workers answer, all stop on SIGTERM`, async () => {
     const p = startCli(["dns", "--registry", "memory:", "--listen", "127.0.0.1:18654", "--workers", "2", "--log-format", "json"]);
     try {
       await until("the listening line", () => p.logs().includes("dns listening on 127.0.0.1:18654 (udp+tcp, 2 workers)"), 15_000);
