@@ -28,10 +28,10 @@ export function formatInstances(list: readonly Instance[]): string {
     ["ID", "ADDRESS", "HEALTH", "HOST", "CONTAINER", "TAGS"],
     list.map((i) => [
       clean(i.id),
-      i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`,
+      clean(i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`),
       i.health,
       clean(i.owner),
-      i.container ? `${clean(i.container.name)} ${i.container.id.slice(0, 12)}` : "-",
+      i.container ? clean(`${i.container.name} ${i.container.id.slice(0, 12)}`) : "-",
       clean(i.tags.join(",")),
     ]),
   );

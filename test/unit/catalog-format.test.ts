@@ -37,4 +37,11 @@ describe("catalog render", () => {
   it("5_unknown service", () => {
     expect(() => render(list, 7, { service: "nope", filter: {}, json: false })).toThrow(UnknownServiceError);
   });
+  it("6_no control character from a backend reaches the terminal (address and container id are any string in Consul)", () => {
+    const hostile = [inst("h1:web-9:80", { address: "evil\u001b]2;pwned\u0007", container: { id: "\u001b[2J0123456789", name: "web-9" } })];
+    const out = render(hostile, 1, { service: "web", filter: {}, json: false });
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(out).toContain("evil?]2;pwned?:80");
+  });
 });
