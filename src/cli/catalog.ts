@@ -80,9 +80,21 @@ interface ServeFlags {
   logLevel?: string;
 }
 
+/**
+ * --token, else $PORTOLAN_CATALOG_TOKEN (unset or empty: none). A given token must be something a client can send
+ * as `Authorization: Bearer …`: visible ASCII, no spaces. The value is never shown.
+ */
+export function catalogToken(flag: string | undefined, env = process.env.PORTOLAN_CATALOG_TOKEN): string | undefined {
+  const [token, from] = flag !== undefined ? [flag, "--token"] : [env || undefined, "PORTOLAN_CATALOG_TOKEN"];
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError(`${from}: ${token === "" ? "empty" : `${token.length} characters, not all visible ASCII (spaces and control characters cannot be sent in a bearer header)`}`);
+  }
+  return token;
+}
+
 async function serve(f: ServeFlags): Promise<void> {
   const listen = parseListen(f.listen);
-  const token = f.token ?? (process.env.PORTOLAN_CATALOG_TOKEN || undefined);
+  const token = catalogToken(f.token);
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const registry = await openRegistry(f.registry, { logger: log });
   await checkAccessAtStart(registry, "read", log);
@@ -139,10 +151,12 @@ export function addCatalogFlags(cmd: Command): Command {
  * timing its backend calls. `started` receives the running catalog (e.g. to add the DNS shim's stats to /metrics).
  */
 export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) => void): (registry: Registry, log: Logger) => Promise<Companion> {
+  // Checked now, before anything starts: a bad --listen or --token is a usage error with no effect.
+  const listen = parseListen(f.listen);
+  const token = catalogToken(f.token);
   return async (registry, log) => {
     const metrics = new CatalogMetrics(registry.kind);
-    const token = f.token ?? (process.env.PORTOLAN_CATALOG_TOKEN || undefined);
-    const catalog = await startCatalog({ registry, listen: parseListen(f.listen), token, logger: log, metrics });
+    const catalog = await startCatalog({ registry, listen, token, logger: log, metrics });
     started?.(catalog);
     return { registry: new InstrumentedRegistry(registry, metrics), onEvent: (e) => metrics.onRegistratorEvent(e), stop: () => catalog.stop() };
   };

@@ -3,7 +3,7 @@
 // bytes are exactly what an attacker sends; the server must answer each and keep serving.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Running } from "./cli.js";
+import { runCli, type Running } from "./cli.js";
 import { get, startServing, stopProcess } from "./catalog-support.js";
 
 const PORT = 18770;
@@ -89,4 +89,23 @@ describe("catalog serve under hostile requests", () => {
     expect((await raw(TOKEN_PORT, `GET // HTTP/1.1\r\n${other}`)).status).toBe(401);
     expect(withToken!.logs()).not.toContain(token);
   });
+});
+
+describe("--token values no client can send", () => {
+  const secret = `tok en-${process.pid}`;
+  const cases: { name: string; args: string[]; env?: Record<string, string> }[] = [
+    { name: "serve_empty", args: ["catalog", "serve", "--listen", "127.0.0.1:18772", "--token", ""] },
+    { name: "serve_space", args: ["catalog", "serve", "--listen", "127.0.0.1:18772", "--token", secret] },
+    { name: "serve_env_newline", args: ["catalog", "serve", "--listen", "127.0.0.1:18772"], env: { PORTOLAN_CATALOG_TOKEN: `${secret}\n` } },
+    { name: "up_empty", args: ["up", "--dns", "off", "--hostname", `hostile-${process.pid}`, "--listen", "127.0.0.1:18772", "--token", ""] },
+    { name: "up_nonloopback_space", args: ["up", "--dns", "off", "--hostname", `hostile-${process.pid}`, "--listen", "0.0.0.0:18772", "--token", secret] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${i}_${c.name}: exit 64 naming the setting, the value never shown`, () => {
+      const r = runCli(c.args, c.env, 20_000);
+      expect([r.code, r.stdout]).toEqual([64, ""]);
+      expect(r.stderr).toMatch(c.env ? /PORTOLAN_CATALOG_TOKEN/ : /--token/);
+      expect(r.stderr).not.toContain(secret);
+    });
+  }
 });
