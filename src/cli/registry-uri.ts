@@ -40,7 +40,7 @@ export function parseRegistryUri(uri: string, env: Record<string, string | undef
     case "consul+https": {
       const url = hostPortUrl(uri, "consul://HOST:PORT", "token: CONSUL_HTTP_TOKEN; TLS: consul+https:// and CONSUL_CACERT…");
       const secure = scheme === "consul+https";
-      const token = secretSetting(env, "CONSUL_HTTP_TOKEN");
+      const token = secretSetting(uri, env, "CONSUL_HTTP_TOKEN");
       const pem = (name: string) => pemSetting(uri, env, name);
       const [ca, cert, key] = [pem("CONSUL_CACERT"), pem("CONSUL_CLIENT_CERT"), pem("CONSUL_CLIENT_KEY")];
       if ((cert === undefined) !== (key === undefined)) {
@@ -54,7 +54,7 @@ export function parseRegistryUri(uri: string, env: Record<string, string | undef
     case "portolan": {
       const url = hostPortUrl(uri, "portolan://HOST:PORT", "token: PORTOLAN_CATALOG_TOKEN");
       if (!url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
-      const token = secretSetting(env, "PORTOLAN_CATALOG_TOKEN");
+      const token = secretSetting(uri, env, "PORTOLAN_CATALOG_TOKEN");
       return { scheme: "portolan", host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), ...(token && { token }) };
     }
     default:
@@ -86,9 +86,11 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
 }
 
 /** A token from the environment (unset or empty: none), masked in every line this process writes from now on. */
-function secretSetting(env: Record<string, string | undefined>, name: string): string | undefined {
+function secretSetting(uri: string, env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name] || undefined;
   if (value) addSecrets(secretForms(value));
+  // Sent in a header: anything but visible ASCII fails every request (and would retry for ever).
+  if (value && !/^[\x21-\x7e]+$/.test(value)) throw new RegistryUriError({ uri, message: `${name}: not visible ASCII (a space, newline or control character?)` });
   return value;
 }
 

@@ -116,6 +116,8 @@ describe("registry settings from the environment, checked with the URI", () => {
     ["cert_without_key", { CONSUL_CLIENT_CERT: pem }, /needs both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY/],
     ["key_without_cert", { CONSUL_CLIENT_KEY: pem }, /needs both CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY/],
     ["key_unreadable_value_never_shown", { CONSUL_CLIENT_CERT: pem, CONSUL_CLIENT_KEY: "MHcCAQEEIKeyMaterialNotAPath" }, /CONSUL_CLIENT_KEY: cannot be read/],
+    ["token_with_newline_value_never_shown", { CONSUL_HTTP_TOKEN: "KeyMaterial-token\n" }, /CONSUL_HTTP_TOKEN: not visible ASCII/],
+    ["token_with_space", { CONSUL_HTTP_TOKEN: "KeyMaterial token" }, /CONSUL_HTTP_TOKEN: not visible ASCII/],
   ];
   refused.forEach(([name, env, message], i) =>
     it(`${i}_${name}`, () => {
