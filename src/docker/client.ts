@@ -9,7 +9,8 @@ import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
-import { lines, type ContainerInfo, type DockerEvent, type DockerPort } from "./engine.js";
+import { parseInspect, parseList } from "./answers.js";
+import { lines, type DockerEvent, type DockerPort } from "./engine.js";
 
 export class DockerHostError extends UsageError {
   override name = "DockerHostError";
@@ -54,27 +55,54 @@ export function dockerTarget(env: Record<string, string | undefined> = process.e
   return { base, tls };
 }
 
-function get(t: DockerTarget, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
+/** dockerd did not answer within the time allowed (a hung engine, or DOCKER_HOST is not Docker): retried. */
+export class DockerTimeoutError extends PortolanError {
+  override name = "DockerTimeoutError";
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`docker ${path}: no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** How long a list or inspect may take, and how long the event stream may take to start, before it is retried. */
+export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
+
+/**
+ * GET `path`; resolves with the response once its headers are in. Until `until` settles (the body is read, or
+ * only the headers for the event stream) the request is bounded by `timeoutMs`: then it is destroyed with a
+ * DockerTimeoutError.
+ */
+function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSignal): { res: Promise<IncomingMessage>; done: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const res = new Promise<IncomingMessage>((resolve, reject) => {
     const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
     req.on("error", reject);
+    timer = setTimeout(() => req.destroy(new DockerTimeoutError(path, timeoutMs)), timeoutMs);
     req.end();
   });
+  return { res, done: () => clearTimeout(timer) };
 }
 
 async function body(res: IncomingMessage): Promise<string> {
   res.setEncoding("utf8");
-  let s = "";
-  for await (const chunk of res) s += chunk;
-  return s;
+  const parts: string[] = [];
+  for await (const chunk of res) parts.push(chunk as string);
+  return parts.join("");
 }
 
-async function getJson<T>(t: DockerTarget, path: string): Promise<T | undefined> {
-  const res = await get(t, path);
-  const text = await body(res);
-  if (res.statusCode === 404) return undefined;
-  if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, text.trim().slice(0, 200));
-  return JSON.parse(text) as T;
+async function getJson<T>(t: DockerTarget, path: string, timeoutMs: number, parse: (text: string, path: string) => T): Promise<T | undefined> {
+  const { res: pending, done } = get(t, path, timeoutMs);
+  try {
+    const res = await pending;
+    const text = await body(res);
+    if (res.statusCode === 404) return undefined;
+    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, text.trim().slice(0, 200));
+    return parse(text, path);
+  } finally {
+    done();
+  }
 }
 
 /** dockerd's `since` parameter: "seconds.nanoseconds". */
@@ -82,19 +110,20 @@ export function sinceParam(nano: bigint): string {
   return `${nano / 1_000_000_000n}.${String(nano % 1_000_000_000n).padStart(9, "0")}`;
 }
 
-export function httpDockerPort(target: DockerTarget = dockerTarget()): DockerPort {
+export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): DockerPort {
   return {
     async listRunning() {
-      return ((await getJson<Array<{ Id: string }>>(target, "/containers/json")) ?? []).map((c) => c.Id);
+      return (await getJson(target, "/containers/json", timeoutMs, parseList)) ?? [];
     },
     inspect(id) {
-      return getJson<ContainerInfo>(target, `/containers/${encodeURIComponent(id)}/json`);
+      return getJson(target, `/containers/${encodeURIComponent(id)}/json`, timeoutMs, parseInspect);
     },
     async events(sinceNano, signal) {
       const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });
       if (sinceNano !== undefined) q.set("since", sinceParam(sinceNano));
       const path = `/events?${q}`;
-      const res = await get(target, path, signal);
+      const { res: pending, done } = get(target, path, timeoutMs, signal);
+      const res = await pending.finally(done);
       if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res)).trim().slice(0, 200));
       return lines(res, signal);
     },
