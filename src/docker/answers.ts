@@ -35,8 +35,6 @@ const inspectSchema = z.looseObject({
   HostConfig: z.looseObject({ NetworkMode: str.optional(), PortBindings: bindings.nullish() }).nullish(),
 });
 
-const listSchema = z.array(z.looseObject({ Id: str }));
-
 /** An answer from DOCKER_HOST that is not what dockerd sends: retried like any other Docker failure. */
 export class DockerAnswerError extends PortolanError {
   override name = "DockerAnswerError";
@@ -65,9 +63,4 @@ function check<T>(schema: z.ZodType<T>, text: string, path: string): T {
 /** GET /containers/{id}/json, checked. */
 export function parseInspect(text: string, path: string): ContainerInfo {
   return check(inspectSchema, text, path) as unknown as ContainerInfo;
-}
-
-/** GET /containers/json, reduced to the ids. */
-export function parseList(text: string, path: string): string[] {
-  return check(listSchema, text, path).map((c) => c.Id);
 }

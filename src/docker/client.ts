@@ -9,7 +9,8 @@ import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
-import { parseInspect, parseList } from "./answers.js";
+import { DockerAnswerError, parseInspect } from "./answers.js";
+import { ListIdScanner } from "./list-ids.js";
 import { lines, type DockerEvent, type DockerPort } from "./engine.js";
 
 export class DockerHostError extends UsageError {
@@ -85,24 +86,43 @@ function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSig
   return { res, done: () => clearTimeout(timer) };
 }
 
-async function body(res: IncomingMessage): Promise<string> {
+/** Longest answer read whole: an inspect (labels and env included), or an error's text. */
+export const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
+
+async function body(res: IncomingMessage, path: string, max = MAX_ANSWER_CHARS): Promise<string> {
   res.setEncoding("utf8");
   const parts: string[] = [];
-  for await (const chunk of res) parts.push(chunk as string);
+  let length = 0;
+  for await (const chunk of res) {
+    length += (chunk as string).length;
+    if (length > max) {
+      res.destroy();
+      throw new DockerAnswerError(path, "body", `longer than ${max} characters`);
+    }
+    parts.push(chunk as string);
+  }
   return parts.join("");
 }
 
-async function getJson<T>(t: DockerTarget, path: string, timeoutMs: number, parse: (text: string, path: string) => T): Promise<T | undefined> {
+/** GET `path` with a 200 answer: `read` gets the response; 404 is undefined; any other status a DockerApiError. */
+async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>): Promise<T | undefined> {
   const { res: pending, done } = get(t, path, timeoutMs);
   try {
     const res = await pending;
-    const text = await body(res);
     if (res.statusCode === 404) return undefined;
-    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, text.trim().slice(0, 200));
-    return parse(text, path);
+    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res, path, 64 * 1024)).trim().slice(0, 200));
+    return await read(res);
   } finally {
     done();
   }
+}
+
+/** The ids of the list, scanned as it streams in (labels are never kept). */
+async function scanIds(res: IncomingMessage, path: string): Promise<string[]> {
+  const scan = new ListIdScanner(path);
+  res.setEncoding("utf8");
+  for await (const chunk of res) scan.push(chunk as string);
+  return scan.ids();
 }
 
 /** dockerd's `since` parameter: "seconds.nanoseconds". */
@@ -113,10 +133,12 @@ export function sinceParam(nano: bigint): string {
 export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): DockerPort {
   return {
     async listRunning() {
-      return (await getJson(target, "/containers/json", timeoutMs, parseList)) ?? [];
+      const path = "/containers/json";
+      return (await getOk(target, path, timeoutMs, (res) => scanIds(res, path))) ?? [];
     },
     inspect(id) {
-      return getJson(target, `/containers/${encodeURIComponent(id)}/json`, timeoutMs, parseInspect);
+      const path = `/containers/${encodeURIComponent(id)}/json`;
+      return getOk(target, path, timeoutMs, async (res) => parseInspect(await body(res, path), path));
     },
     async events(sinceNano, signal) {
       const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });
@@ -124,7 +146,7 @@ export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs 
       const path = `/events?${q}`;
       const { res: pending, done } = get(target, path, timeoutMs, signal);
       const res = await pending.finally(done);
-      if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res)).trim().slice(0, 200));
+      if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res, path, 64 * 1024)).trim().slice(0, 200));
       return lines(res, signal);
     },
   };

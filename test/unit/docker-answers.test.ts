@@ -2,7 +2,7 @@
 // Docker failure), never a TypeError in the mapping (which crashed the registrator with exit 70 and a stack).
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { DockerAnswerError, parseInspect, parseList } from "../../src/docker/answers.js";
+import { DockerAnswerError, parseInspect } from "../../src/docker/answers.js";
 import { lines, parseDockerEvent } from "../../src/docker/engine.js";
 import { containerToServices } from "../../src/docker/mapping.js";
 
@@ -53,21 +53,6 @@ describe("parseInspect keeps dockerd's answers", () => {
     it(`${i}_${c.case}`, () => {
       const info = parseInspect(JSON.stringify(c.body), "/containers/c1/json");
       expect(containerToServices(info, opts).instances).toHaveLength(c.services);
-    });
-  });
-});
-
-describe("parseList", () => {
-  const cases: Array<{ case: string; body: string; want?: string[] }> = [
-    { case: "ids", body: JSON.stringify([{ Id: "a", Names: ["/a"] }, { Id: "b" }]), want: ["a", "b"] },
-    { case: "an object", body: '{"a":1}' },
-    { case: "an id that is a number", body: '[{"Id":5}]' },
-    { case: "garbage", body: "hello" },
-  ];
-  cases.forEach((c, i) => {
-    it(`${i}_${c.case}`, () => {
-      if (c.want) expect(parseList(c.body, "/containers/json")).toEqual(c.want);
-      else expect(() => parseList(c.body, "/containers/json")).toThrow(DockerAnswerError);
     });
   });
 });
