@@ -105,6 +105,30 @@ describe("register / listOwned", () => {
   });
 });
 
+describe("ids with characters Consul's HTTP API does not print", () => {
+  // The agent answers 400 to any URL path holding them: the registrator retried such a container for ever.
+  const refused = ["a\u200bb", "\u202eevil", "a\u00a0b", "a\u00adb", "\ufeffa", "a\ue000"];
+  refused.forEach((id, i) => {
+    it(`${i}_${JSON.stringify(id)}_is_refused_before_writing_and_the_agent_indeed_answers_400`, async () => {
+      const x = inst(`np${i}`, { id });
+      expect(() => reg.validate(x)).toThrow(InstanceRejectedError);
+      await expect(reg.register(x)).rejects.toBeInstanceOf(InstanceRejectedError);
+      const probe = await fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/service/${encodeURIComponent(id)}`, { headers: { "x-consul-token": TOKEN } });
+      expect(probe.status).toBe(400);
+    });
+  });
+  const printable = ["caf\u00e9", "\uff57eb", "\u0130d"];
+  printable.forEach((id, i) => {
+    it(`${refused.length + i}_${JSON.stringify(id)}_is_printable_and_registers`, async () => {
+      const x = inst(`pr${i}`, { id });
+      await reg.register(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id)).toBe(true);
+      await reg.deregister(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id)).toBe(false);
+    });
+  });
+});
+
 describe("ids that are path segments of their own", () => {
   it("0_are_refused_before_writing_yet_an_existing_entry_is_still_removed", async () => {
     for (const [i, id] of [".", "..", "a/b", "x?y#z"].entries()) {
