@@ -195,7 +195,7 @@ describe("errors and the token", () => {
       seenTokens.push(token);
       const url = req.url ?? "";
       const read = req.method === "GET" && /\/agent\/service\/[^/?]+($|\?)/.test(url); // the owner check before a write: absent
-      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : read ? 404 : 500;
+      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : read ? (url.includes("read400") ? 400 : 404) : 500;
       res.setHeader("content-type", "text/plain");
       res.end(`Invalid request (token ${token ?? "none"} was used for ${req.url ?? ""}); ${"x".repeat(100)}`);
     }).listen(0, "127.0.0.1");
@@ -217,6 +217,9 @@ describe("errors and the token", () => {
     expect(e400).toBeInstanceOf(InstanceRejectedError);
     expect((e400 as Error).cause).toBeInstanceOf(ConsulRequestError);
     expect(((e400 as Error).cause as ConsulRequestError).consulMessage).toContain("Invalid request");
+    // So is a 400 to the owner read before the write (an ID the agent cannot take in a path): never retried.
+    const read400 = await r.register(inst("read400")).catch((e: unknown) => e);
+    expect(read400).toBeInstanceOf(InstanceRejectedError);
     const e500 = await r.listOwned(OWNER).catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(BackendUnavailableError);
     const e429 = await r.deregister({ id: inst("10").id, name: inst("10").name }).catch((e: unknown) => e);
