@@ -35,6 +35,29 @@ const inspectSchema = z.looseObject({
   HostConfig: z.looseObject({ NetworkMode: str.optional(), PortBindings: bindings.nullish() }).nullish(),
 });
 
+/**
+ * Longest inspect answer taken, in characters. Labels are the container owner's to fill (dockerd took a 16 MiB
+ * one) and every other container waits while one is parsed; a registrable container's SERVICE_* keys fit in a few
+ * KiB (64 keys of at most 512 characters), so 4 MiB leaves room for any honest label set.
+ */
+export const MAX_INSPECT_CHARS = 4 * 1024 * 1024;
+
+/** A container whose inspect answer is over MAX_INSPECT_CHARS: refused once, never retried, serves nothing. */
+export class ContainerTooLargeError extends PortolanError {
+  override name = "ContainerTooLargeError";
+  constructor(
+    readonly containerId: string,
+    readonly maxChars: number,
+  ) {
+    super(`docker inspect answer over ${maxChars} characters (labels and env this large are refused)`);
+  }
+}
+
+/** What the registrator acts on for a refused container: it runs nothing registrable, so it holds no entry. */
+export function refusedContainer(id: string): ContainerInfo {
+  return { Id: id, Name: "", State: { Running: false, ExitCode: 0 } } as unknown as ContainerInfo;
+}
+
 /** An answer from DOCKER_HOST that is not what dockerd sends: retried like any other Docker failure. */
 export class DockerAnswerError extends PortolanError {
   override name = "DockerAnswerError";

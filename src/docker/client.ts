@@ -9,7 +9,7 @@ import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
-import { DockerAnswerError, parseInspect } from "./answers.js";
+import { ContainerTooLargeError, DockerAnswerError, MAX_INSPECT_CHARS, parseInspect } from "./answers.js";
 import { ListIdScanner } from "./list-ids.js";
 import { lines, type DockerEvent, type DockerPort } from "./engine.js";
 
@@ -86,10 +86,8 @@ function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSig
   return { res, done: () => clearTimeout(timer) };
 }
 
-/** Longest answer read whole: an inspect (labels and env included), or an error's text. */
-export const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
-
-async function body(res: IncomingMessage, path: string, max = MAX_ANSWER_CHARS): Promise<string> {
+/** The whole text of an answer; over `max` characters it is a DockerAnswerError (and the rest is not read). */
+async function body(res: IncomingMessage, path: string, max: number): Promise<string> {
   res.setEncoding("utf8");
   const parts: string[] = [];
   let length = 0;
@@ -138,7 +136,12 @@ export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs 
     },
     inspect(id) {
       const path = `/containers/${encodeURIComponent(id)}/json`;
-      return getOk(target, path, timeoutMs, async (res) => parseInspect(await body(res, path), path));
+      return getOk(target, path, timeoutMs, async (res) => {
+        const text = await body(res, path, MAX_INSPECT_CHARS).catch((err: unknown) => {
+          throw err instanceof DockerAnswerError ? new ContainerTooLargeError(id, MAX_INSPECT_CHARS) : err;
+        });
+        return parseInspect(text, path);
+      });
     },
     async events(sinceNano, signal) {
       const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });

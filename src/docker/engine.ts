@@ -62,10 +62,10 @@ export function parseDockerEvent(line: string): DockerEvent | undefined {
 
 /**
  * Longest event line kept. dockerd copies a container's labels into its events, so a container with megabytes of
- * labels makes megabyte lines; a longer line is dropped (that container is caught up by the next resync) so that
- * whatever answers on DOCKER_HOST cannot grow the registrator's memory without bound.
+ * labels makes megabyte lines; a longer line is dropped (such a container is refused at its inspect anyway, see
+ * MAX_INSPECT_CHARS) so that whatever answers on DOCKER_HOST cannot grow the registrator's memory without bound.
  */
-export const MAX_EVENT_LINE_CHARS = 64 * 1024 * 1024;
+export const MAX_EVENT_LINE_CHARS = 4 * 1024 * 1024;
 
 /** Parsed events from dockerd's newline-delimited JSON stream; ends when the stream ends (or `signal` aborts). */
 export async function* lines(stream: NodeJS.ReadableStream, signal: AbortSignal, maxLineChars = MAX_EVENT_LINE_CHARS): AsyncIterable<DockerEvent> {
