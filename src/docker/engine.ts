@@ -30,7 +30,7 @@ const RELEVANT = new Set(["start", "restart", "die", "stop", "kill", "destroy", 
 
 /** dockerd's `timeNano` (else `time` in seconds) as nanoseconds; undefined when neither is a whole number. */
 function eventTime(timeNano: unknown, time: unknown): bigint | undefined {
-  const whole = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v)) || (typeof v === "string" && /^\d{1,30}$/.test(v));
+  const whole = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "string" && /^\d{1,30}$/.test(v));
   if (timeNano !== undefined) return whole(timeNano) ? BigInt(timeNano as number | string) : undefined;
   if (time === undefined) return 0n;
   return whole(time) ? BigInt(time as number | string) * 1_000_000_000n : undefined;
