@@ -123,14 +123,15 @@ export class ConsulRegistry implements Registry {
    */
   async register(instance: Instance): Promise<void> {
     const registration = this.registration(instance);
-    const held = await this.holder(instance.id);
-    if (held && held.owner !== instance.owner) {
-      throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
-    }
     try {
+      const held = await this.holder(instance.id);
+      if (held && held.owner !== instance.owner) {
+        throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
+      }
       await this.client.registerService(registration);
     } catch (e) {
-      // 400: the agent refused this registration as invalid (a limit portolan does not know yet): permanent.
+      // 400 to the owner read or the write: the agent refused this ID or registration as invalid (a limit portolan
+      // does not know yet): permanent.
       if (e instanceof ConsulRequestError && e.status === 400) {
         throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, reason: `agent said: ${e.consulMessage}`, cause: e });
       }

@@ -138,13 +138,26 @@ function checkProblems(c: Check, n: number): ConsulProblem[] {
 }
 
 /**
+ * What Consul's HTTP server answers 400 for in a URL path, whatever the route: a character that is not printable
+ * in Go's sense (letters, marks, numbers, punctuation, symbols, ASCII space) — zero-width and bidi controls,
+ * non-ASCII spaces, soft hyphen, private-use and unassigned code points.
+ */
+const NOT_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+
+/**
  * Consul puts the service ID into URL paths (deregister, service read): "." and ".." are resolved away by the
  * agent's router (HTTP 307 to another path, so the entry could never be removed), "/" "?" "#" "%" "\\" and spaces
- * change the path. Such IDs are refused before anything is written.
+ * change the path, and NOT_PRINTABLE characters are refused (HTTP 400, which made the registrator retry such a
+ * container forever). Such IDs are refused before anything is written.
  */
 export function idProblem(id: string): ConsulProblem | undefined {
   if (id === "." || id === "..") return { key: "id", reason: `ID ${JSON.stringify(id)} is a relative path component Consul cannot address` };
   if (/[/?#%\\\s]/.test(id)) return { key: "id", reason: `ID ${JSON.stringify(id)} contains a character Consul cannot address in a URL path (/ ? # % \\ or space)` };
+  const unprintable = NOT_PRINTABLE.exec(id)?.[0];
+  if (unprintable !== undefined) {
+    const code = `U+${unprintable.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return { key: "id", reason: `ID ${JSON.stringify(id)} contains ${code}, which Consul's HTTP API refuses in a URL path (not printable)` };
+  }
   return undefined;
 }
 

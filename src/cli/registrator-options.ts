@@ -96,6 +96,16 @@ export function durationFlag(flag: string, text: string, bareUnitMs: number, min
   return ms;
 }
 
+/** Shortest `--resync` other than 0: each one lists and inspects every container and reads the backend. */
+export const MIN_RESYNC_MS = 1_000;
+
+/** `--resync`: 0 (events only) or at least MIN_RESYNC_MS (`--resync 1ms` kept a core busy re-reading everything). */
+function resyncFlag(text: string): number {
+  const ms = durationFlag("resync", text, 1000, 0);
+  if (ms !== 0 && ms < MIN_RESYNC_MS) throw new FlagError("resync", `${JSON.stringify(text)} is below the minimum of ${MIN_RESYNC_MS} ms (0 = events only)`);
+  return ms;
+}
+
 function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
@@ -141,7 +151,7 @@ export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { 
     },
     cleanup: f.cleanup ?? false,
     deregister: f.deregister,
-    resyncMs: durationFlag("resync", f.resync, 1000, 0),
+    resyncMs: resyncFlag(f.resync),
     ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, 1000, MIN_CHECK_INTERVAL_MS / 2) : undefined,
     retryAttempts: f.retryAttempts.trim() === "-1" ? -1 : intFlag("retry-attempts", f.retryAttempts, 1),
     retryIntervalMs: durationFlag("retry-interval", f.retryInterval, 1),

@@ -47,6 +47,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** How long a stop before the backend answered waits for the half-open connection to close. */
+const EARLY_STOP_MS = 1_000;
+
 /** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
 export interface Companion {
   /** Used by the registrator instead of the opened registry (e.g. an instrumented wrapper). */
@@ -72,8 +75,20 @@ export async function runRegistrator(
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
   const { httpDockerPort } = await import("../docker/client.js");
-  const opened = await open(base);
-  await checkAccessAtStart(opened, "write", log);
+  // A signal while the backend has not answered yet (a dead or silent agent: Consul's check waits 10 s) stops at
+  // once: nothing is registered yet, so there is nothing to wait for.
+  const opening = open(base).then(async (r) => {
+    await checkAccessAtStart(r, "write", log);
+    return r;
+  });
+  const first = await Promise.race([opening, stopped.then((signal) => ({ signal }))]);
+  if ("signal" in first) {
+    log.info({ signal: first.signal }, "stopped before the backend answered");
+    setTimeout(() => process.exit(0), EARLY_STOP_MS).unref();
+    await settlesWithin(REAL_CLOCK, EARLY_STOP_MS, opening.then((r) => r.close()).catch(() => {}));
+    return;
+  }
+  const opened = first;
   const started: Companion[] = [];
   let registry = opened;
   try {

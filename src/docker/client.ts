@@ -9,7 +9,9 @@ import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
-import { lines, type ContainerInfo, type DockerEvent, type DockerPort } from "./engine.js";
+import { ContainerTooLargeError, DockerAnswerError, MAX_INSPECT_CHARS, parseInspect } from "./answers.js";
+import { ListIdScanner } from "./list-ids.js";
+import { lines, type DockerEvent, type DockerPort } from "./engine.js";
 
 export class DockerHostError extends UsageError {
   override name = "DockerHostError";
@@ -54,27 +56,71 @@ export function dockerTarget(env: Record<string, string | undefined> = process.e
   return { base, tls };
 }
 
-function get(t: DockerTarget, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
+/** dockerd did not answer within the time allowed (a hung engine, or DOCKER_HOST is not Docker): retried. */
+export class DockerTimeoutError extends PortolanError {
+  override name = "DockerTimeoutError";
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`docker ${path}: no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** How long a list or inspect may take, and how long the event stream may take to start, before it is retried. */
+export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
+
+/**
+ * GET `path`; resolves with the response once its headers are in. Until `until` settles (the body is read, or
+ * only the headers for the event stream) the request is bounded by `timeoutMs`: then it is destroyed with a
+ * DockerTimeoutError.
+ */
+function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSignal): { res: Promise<IncomingMessage>; done: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const res = new Promise<IncomingMessage>((resolve, reject) => {
     const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
     req.on("error", reject);
+    timer = setTimeout(() => req.destroy(new DockerTimeoutError(path, timeoutMs)), timeoutMs);
     req.end();
   });
+  return { res, done: () => clearTimeout(timer) };
 }
 
-async function body(res: IncomingMessage): Promise<string> {
+/** The whole text of an answer; over `max` characters it is a DockerAnswerError (and the rest is not read). */
+async function body(res: IncomingMessage, path: string, max: number): Promise<string> {
   res.setEncoding("utf8");
-  let s = "";
-  for await (const chunk of res) s += chunk;
-  return s;
+  const parts: string[] = [];
+  let length = 0;
+  for await (const chunk of res) {
+    length += (chunk as string).length;
+    if (length > max) {
+      res.destroy();
+      throw new DockerAnswerError(path, "body", `longer than ${max} characters`);
+    }
+    parts.push(chunk as string);
+  }
+  return parts.join("");
 }
 
-async function getJson<T>(t: DockerTarget, path: string): Promise<T | undefined> {
-  const res = await get(t, path);
-  const text = await body(res);
-  if (res.statusCode === 404) return undefined;
-  if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, text.trim().slice(0, 200));
-  return JSON.parse(text) as T;
+/** GET `path` with a 200 answer: `read` gets the response; 404 is undefined; any other status a DockerApiError. */
+async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>): Promise<T | undefined> {
+  const { res: pending, done } = get(t, path, timeoutMs);
+  try {
+    const res = await pending;
+    if (res.statusCode === 404) return undefined;
+    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res, path, 64 * 1024)).trim().slice(0, 200));
+    return await read(res);
+  } finally {
+    done();
+  }
+}
+
+/** The ids of the list, scanned as it streams in (labels are never kept). */
+async function scanIds(res: IncomingMessage, path: string): Promise<string[]> {
+  const scan = new ListIdScanner(path);
+  res.setEncoding("utf8");
+  for await (const chunk of res) scan.push(chunk as string);
+  return scan.ids();
 }
 
 /** dockerd's `since` parameter: "seconds.nanoseconds". */
@@ -82,20 +128,28 @@ export function sinceParam(nano: bigint): string {
   return `${nano / 1_000_000_000n}.${String(nano % 1_000_000_000n).padStart(9, "0")}`;
 }
 
-export function httpDockerPort(target: DockerTarget = dockerTarget()): DockerPort {
+export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): DockerPort {
   return {
     async listRunning() {
-      return ((await getJson<Array<{ Id: string }>>(target, "/containers/json")) ?? []).map((c) => c.Id);
+      const path = "/containers/json";
+      return (await getOk(target, path, timeoutMs, (res) => scanIds(res, path))) ?? [];
     },
     inspect(id) {
-      return getJson<ContainerInfo>(target, `/containers/${encodeURIComponent(id)}/json`);
+      const path = `/containers/${encodeURIComponent(id)}/json`;
+      return getOk(target, path, timeoutMs, async (res) => {
+        const text = await body(res, path, MAX_INSPECT_CHARS).catch((err: unknown) => {
+          throw err instanceof DockerAnswerError ? new ContainerTooLargeError(id, MAX_INSPECT_CHARS) : err;
+        });
+        return parseInspect(text, path);
+      });
     },
     async events(sinceNano, signal) {
       const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });
       if (sinceNano !== undefined) q.set("since", sinceParam(sinceNano));
       const path = `/events?${q}`;
-      const res = await get(target, path, signal);
-      if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res)).trim().slice(0, 200));
+      const { res: pending, done } = get(target, path, timeoutMs, signal);
+      const res = await pending.finally(done);
+      if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res, path, 64 * 1024)).trim().slice(0, 200));
       return lines(res, signal);
     },
   };

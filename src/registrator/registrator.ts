@@ -11,6 +11,7 @@ import { InstanceRejectedError } from "../core/errors.js";
 import type { Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { backoff, mapBounded } from "../core/util.js";
+import { ContainerTooLargeError, refusedContainer } from "../docker/answers.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
 import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
 import { IdClaims } from "./claims.js";
@@ -150,7 +151,7 @@ export class Registrator {
     }
     const wanted = new Set<string>();
     await mapBounded(ids, this.opts.concurrency, async (id) => {
-      const info = await this.retry("docker-inspect", () => this.docker.inspect(id));
+      const info = await this.inspect(id);
       if (info === null) return;
       this.prefetched.set(id, { info });
       this.continuations.delete(id);
@@ -194,7 +195,7 @@ export class Registrator {
   private async planContainer(containerId: string): Promise<{ ops: PlanOp[]; origins: Map<string, Origin> } | undefined> {
     const pre = this.prefetched.get(containerId);
     this.prefetched.delete(containerId);
-    const info = pre ? pre.info : await this.retry("docker-inspect", () => this.docker.inspect(containerId));
+    const info = pre ? pre.info : await this.inspect(containerId);
     if (info === null) return undefined;
     const { desired, origins } = this.desiredFor(containerId, info);
     const current = [...this.known.values()].filter((i) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id));
@@ -236,6 +237,17 @@ export class Registrator {
     for (const c of this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone)) void this.queue.push(c);
     this.rejections.report(containerId, rejected, "mapping");
     return { desired, origins };
+  }
+
+  /** docker inspect with retries; a container too large to inspect is refused once (one line) and serves nothing. */
+  private async inspect(id: string): Promise<ContainerInfo | undefined | null> {
+    try {
+      return await this.retry("docker-inspect", () => this.docker.inspect(id));
+    } catch (error) {
+      if (!(error instanceof ContainerTooLargeError)) throw error;
+      this.rejections.report(id, [{ container: id.slice(0, 12), key: "inspect", reason: error.message }], "backend");
+      return refusedContainer(id);
+    }
   }
 
   /** Removes entries whose container is gone, a slice at a time. */
@@ -318,7 +330,7 @@ export class Registrator {
       try {
         return await fn();
       } catch (error) {
-        if (error instanceof InstanceRejectedError) throw error;
+        if (error instanceof InstanceRejectedError || error instanceof ContainerTooLargeError) throw error;
         const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt, error } as const);
         this.emit(event);
         if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;

@@ -105,6 +105,30 @@ describe("register / listOwned", () => {
   });
 });
 
+describe("ids with characters Consul's HTTP API does not print", () => {
+  // The agent answers 400 to any URL path holding them: the registrator retried such a container for ever.
+  const refused = ["a\u200bb", "\u202eevil", "a\u00a0b", "a\u00adb", "\ufeffa", "a\ue000"];
+  refused.forEach((id, i) => {
+    it(`${i}_${JSON.stringify(id)}_is_refused_before_writing_and_the_agent_indeed_answers_400`, async () => {
+      const x = inst(`np${i}`, { id });
+      expect(() => reg.validate(x)).toThrow(InstanceRejectedError);
+      await expect(reg.register(x)).rejects.toBeInstanceOf(InstanceRejectedError);
+      const probe = await fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/service/${encodeURIComponent(id)}`, { headers: { "x-consul-token": TOKEN } });
+      expect(probe.status).toBe(400);
+    });
+  });
+  const printable = ["caf\u00e9", "\uff57eb", "\u0130d"];
+  printable.forEach((id, i) => {
+    it(`${refused.length + i}_${JSON.stringify(id)}_is_printable_and_registers`, async () => {
+      const x = inst(`pr${i}`, { id });
+      await reg.register(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id)).toBe(true);
+      await reg.deregister(x);
+      expect((await reg.listOwned(OWNER)).some((l) => l.id === id)).toBe(false);
+    });
+  });
+});
+
 describe("ids that are path segments of their own", () => {
   it("0_are_refused_before_writing_yet_an_existing_entry_is_still_removed", async () => {
     for (const [i, id] of [".", "..", "a/b", "x?y#z"].entries()) {
@@ -171,7 +195,7 @@ describe("errors and the token", () => {
       seenTokens.push(token);
       const url = req.url ?? "";
       const read = req.method === "GET" && /\/agent\/service\/[^/?]+($|\?)/.test(url); // the owner check before a write: absent
-      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : read ? 404 : 500;
+      res.statusCode = url.includes("/agent/service/register") ? 400 : url.includes("/deregister/") ? 429 : read ? (url.includes("read400") ? 400 : 404) : 500;
       res.setHeader("content-type", "text/plain");
       res.end(`Invalid request (token ${token ?? "none"} was used for ${req.url ?? ""}); ${"x".repeat(100)}`);
     }).listen(0, "127.0.0.1");
@@ -193,6 +217,9 @@ describe("errors and the token", () => {
     expect(e400).toBeInstanceOf(InstanceRejectedError);
     expect((e400 as Error).cause).toBeInstanceOf(ConsulRequestError);
     expect(((e400 as Error).cause as ConsulRequestError).consulMessage).toContain("Invalid request");
+    // So is a 400 to the owner read before the write (an ID the agent cannot take in a path): never retried.
+    const read400 = await r.register(inst("read400")).catch((e: unknown) => e);
+    expect(read400).toBeInstanceOf(InstanceRejectedError);
     const e500 = await r.listOwned(OWNER).catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(BackendUnavailableError);
     const e429 = await r.deregister({ id: inst("10").id, name: inst("10").name }).catch((e: unknown) => e);

@@ -155,6 +155,12 @@ describe("toRegistration rejects what Consul would refuse", () => {
     { name: "id_dot", instance: inst({ id: "." }), problem: /relative path component/ },
     { name: "id_slash", instance: inst({ id: "a/b" }), problem: /cannot address/ },
     { name: "id_query", instance: inst({ id: "a?b" }), problem: /cannot address/ },
+    { name: "id_zero_width_space_consul_answers_400", instance: inst({ id: "a\u200bb" }), problem: /U\+200B/ },
+    { name: "id_bidi_override", instance: inst({ id: "\u202eevil" }), problem: /U\+202E/ },
+    { name: "id_soft_hyphen", instance: inst({ id: "a\u00adb" }), problem: /U\+00AD/ },
+    { name: "id_byte_order_mark", instance: inst({ id: "\ufeffa" }), problem: /cannot address/ },
+    { name: "id_private_use", instance: inst({ id: "a\ue000" }), problem: /U\+E000/ },
+    { name: "id_nbsp", instance: inst({ id: "a\u00a0b" }), problem: /cannot address/ },
     { name: "deregister_after_below_consul_minimum", instance: inst({ checks: [{ type: "ttl", intervalMs: 10_000, deregisterAfterMs: 30_000 }] }), problem: /minimum of 60000/ },
     { name: "duration_go_cannot_parse", instance: inst({ checks: [{ type: "ttl", intervalMs: 1e13 }] }), problem: /above the maximum/ },
     {

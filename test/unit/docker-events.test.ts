@@ -9,6 +9,8 @@ const cases: Array<{ case: string; line: string; want: { containerId: string; ac
   { case: "network create is noise", line: JSON.stringify({ Type: "network", Action: "create", Actor: { ID: "net" }, timeNano: 7 }), want: undefined },
   { case: "time only", line: JSON.stringify({ Type: "container", Action: "die", Actor: { ID: "abc" }, time: 3 }), want: { containerId: "abc", action: "die", timeNano: 3000000000n } },
   { case: "garbage", line: "{not json", want: undefined },
+  // dockerd's timeNano is beyond 2^53: JSON.parse makes it an inexact but whole number, still an event.
+  { case: "timeNano beyond 2^53 as dockerd sends it", line: '{"Type":"container","Action":"die","Actor":{"ID":"abc"},"time":1764536400,"timeNano":1764536400123456789}', want: { containerId: "abc", action: "die", timeNano: BigInt(JSON.parse("1764536400123456789") as number) } },
 ];
 
 describe("parseDockerEvent", () => {

@@ -37,6 +37,8 @@ describe("registrator flags refused", () => {
     ["ttl_refresh_zero", { ttlRefresh: "0" }, "ttl-refresh"],
     ["retry_interval_zero", { retryInterval: "0" }, "retry-interval"],
     ["resync_garbage", { resync: "soon" }, "resync"],
+    ["resync_1ms_busy_loop", { resync: "1ms" }, "resync"],
+    ["resync_below_1s", { resync: "999ms" }, "resync"],
     ["shutdown_timeout_zero", { shutdownTimeout: "0" }, "shutdown-timeout"],
     ["concurrency_zero", { concurrency: "0" }, "concurrency"],
     ["concurrency_fraction", { concurrency: "1.5" }, "concurrency"],
@@ -71,6 +73,7 @@ describe("registrator flags accepted", () => {
     ["ipv4", { ip: "10.0.0.5" }],
     ["ipv6", { ip: "fd00::5" }],
     ["resync_zero_means_events_only", { resync: "0" }],
+    ["resync_1s", { resync: "1s" }],
     ["ttl_1s", { ttl: "1" }],
     ["fqdn_hostname", { hostname: "ip-10-0-0-5.eu-west-1.compute.internal" }],
   ];

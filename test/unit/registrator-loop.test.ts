@@ -6,6 +6,7 @@ import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { env } from "./fixtures/container.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
+import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 import { until as waitUntil } from "../support/until.js";
 import { FakeClock } from "../support/fake-clock.js";
 
@@ -22,16 +23,7 @@ class FlakyRegistry extends MemoryRegistry {
   }
 }
 
-const OPTS: RegistratorOptions = {
-  owner: "h1",
-  mapping: { hostname: "h1", internal: false, explicit: false, tags: [] },
-  cleanup: false,
-  deregister: "always",
-  resyncMs: 0,
-  retryAttempts: -1,
-  retryIntervalMs: 5,
-  concurrency: 4,
-};
+const OPTS: RegistratorOptions = LOOP_OPTS;
 
 const until = (cond: () => boolean | Promise<boolean>, ms = 3000) => waitUntil("the condition", cond, ms, 5);
 

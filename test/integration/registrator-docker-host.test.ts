@@ -1,0 +1,74 @@
+// DOCKER_HOST pointing at something that is not a well-behaved dockerd (a loopback HTTP server started here):
+// a hung or garbage-answering engine is a logged, retried Docker error, never a silent stall or a crash.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { DockerTimeoutError, httpDockerPort } from "../../src/docker/client.js";
+import { startCli, type Running } from "./cli.js";
+import { eventually } from "./docker.js";
+
+let server: Server | undefined;
+let proc: Running | undefined;
+
+afterEach(async () => {
+  if (proc && proc.proc.exitCode === null) proc.proc.kill("SIGKILL");
+  proc = undefined;
+  server?.closeAllConnections();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+});
+
+/** A loopback HTTP server on a free port; `handle` answers (or never answers) every request. */
+async function fakeEngine(handle: Parameters<typeof createServer>[1]): Promise<number> {
+  server = createServer(handle);
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return (server.address() as AddressInfo).port;
+}
+
+describe("a Docker engine that never answers", () => {
+  const silent: Array<{ case: string; call: (p: ReturnType<typeof httpDockerPort>) => Promise<unknown> }> = [
+    { case: "list", call: (p) => p.listRunning() },
+    { case: "inspect", call: (p) => p.inspect("c1") },
+    { case: "events", call: (p) => p.events(undefined, new AbortController().signal) },
+  ];
+  silent.forEach((c, i) => {
+    it(`${i}_${c.case} fails with DockerTimeoutError instead of waiting forever`, async () => {
+      const port = await fakeEngine(() => {});
+      const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 300);
+      await expect(c.call(docker)).rejects.toBeInstanceOf(DockerTimeoutError);
+    });
+  });
+
+  it(`${silent.length}_a body that never ends fails too`, async () => {
+    const port = await fakeEngine((_req, res) => {
+      res.writeHead(200);
+      res.write("[");
+    });
+    const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 300);
+    await expect(docker.listRunning()).rejects.toBeInstanceOf(Error);
+  });
+});
+
+describe("portolan registrator against an engine that answers odd JSON", () => {
+  const odd: Array<{ case: string; inspect: unknown }> = [
+    { case: "State null", inspect: { Id: "c1", Name: "/x", Config: null, State: null } },
+    { case: "Name a number", inspect: { Id: "c1", Name: 5, Config: { Labels: {} }, State: { Running: true } } },
+  ];
+  odd.forEach((c, i) => {
+    it(`${i}_${c.case}: logs a Docker error and keeps running (was exit 70 with a stack)`, async () => {
+      const port = await fakeEngine((req, res) => {
+        if (req.url!.startsWith("/events")) {
+          res.writeHead(200).flushHeaders();
+          return;
+        }
+        res.writeHead(200).end(JSON.stringify(req.url!.startsWith("/containers/json") ? [{ Id: "c1" }] : c.inspect));
+      });
+      proc = startCli(["registrator", "--log-format", "json", "--hostname", "odd", "--retry-interval", "50", "memory:"], { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+      await eventually("a DockerAnswerError logged", () => proc!.logs().includes("DockerAnswerError"));
+      expect(proc.proc.exitCode).toBeNull();
+      proc.proc.kill("SIGTERM");
+      expect((await proc.exited).code).toBe(0);
+      expect(proc.logs()).not.toContain("internal error");
+    });
+  });
+});
