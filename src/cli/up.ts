@@ -3,7 +3,9 @@
 import { Command } from "commander";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
-import { DEFAULT_LISTEN } from "../dns/options.js";
+import { UsageError } from "../core/errors.js";
+import { parseListen } from "../catalog/service.js";
+import { DEFAULT_LISTEN, type HostPort } from "../dns/options.js";
 import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "./catalog.js";
 import type { DnsService } from "./dns.js";
 import { dnsMetricsSource } from "./dns-metrics.js";
@@ -12,12 +14,26 @@ import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 type UpFlags = RegistratorFlags & CatalogFlags & { registry: string; dns: string };
 
+const WILDCARD = new Set(["0.0.0.0", "::", ""]);
+
+/**
+ * `--dns` and `--listen` on one TCP port (the same host, or either a wildcard) could never both bind: refused as a
+ * usage error before anything starts, rather than after the DNS shim has.
+ */
+export function checkListenersApart(dns: HostPort, catalog: HostPort): void {
+  if (dns.port === 0 || dns.port !== catalog.port) return;
+  if (dns.host === catalog.host || WILDCARD.has(dns.host) || WILDCARD.has(catalog.host)) {
+    throw new UsageError(`--dns ${dns.host}:${dns.port} and --listen ${catalog.host}:${catalog.port} overlap: both need TCP port ${dns.port}`);
+  }
+}
+
 /** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none); `started` receives it. */
 async function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): Promise<(registry: Registry, log: Logger) => Promise<Companion>> {
   if (f.dns === "off") return async () => ({ stop: async () => {} });
   const { startDns, dnsFlagsToOptions } = await import("./dns.js");
   // Checked now, before the registry is opened: a bad --dns is a usage error with no effect.
   const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] }, "dns");
+  checkListenersApart(opts.listen, parseListen(f.listen));
   return async (registry, log) => {
     const dns = await startDns(registry, opts, log.child({ component: "dns" }), "--dns");
     started(dns);

@@ -38,6 +38,8 @@ describe.each(ENTRIES)("settings validated before any effect (%s)", (_name, cmd)
     { name: "registrator_bad_log_level", args: ["registrator", "--log-level", "bogus", "memory:"], names: "--log-level" },
     { name: "registrator_bad_env_log_level", args: ["registrator", "memory:"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "up_bad_log_level", args: ["up", "--log-level", "bogus"], names: "--log-level" },
+    { name: "up_dns_and_catalog_on_one_port", args: ["up", "--dns", "127.0.0.1:18795", "--listen", "127.0.0.1:18795"], names: "overlap: both need TCP port 18795" },
+    { name: "up_dns_wildcard_and_catalog_on_one_port", args: ["up", "--dns", "0.0.0.0:18796", "--listen", "127.0.0.1:18796"], names: "--dns 0.0.0.0:18796 and --listen 127.0.0.1:18796 overlap" },
     { name: "dns_bad_env_log_level", args: ["dns", "--registry", "memory:", "--listen", "127.0.0.1:0"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "catalog_bad_env_log_level", args: ["catalog", "--registry", "memory:"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "catalog_serve_bad_log_level", args: ["catalog", "serve", "--log-level", "loud", "--listen", "127.0.0.1:0"], names: "--log-level" },
