@@ -27,7 +27,7 @@ import { parseEnvFile, type EnvFormat } from "./envfile.js";
 import { ConfigError } from "./errors.js";
 import { applySpecDefaults, envDirFiles, mergeLayers, planSecretFiles, processEnvLayer, stripOneNewline, type Assignment } from "./layers.js";
 import { Redactor, secretForms, secretFormsProblem } from "../core/redact.js";
-import { InputTooLargeError } from "./limits.js";
+import { InputTooLargeError, NotRegularFileError } from "./limits.js";
 import { DEFAULT_SECRET_NAME_PATTERN, isSecretName, MASK } from "./secrets.js";
 import { checkVariables, type Spec } from "./spec.js";
 import type { ConfigProblem, ResolvedConfig, ResolvedValue } from "./types.js";
@@ -76,7 +76,8 @@ async function tryRead(read: (p: string) => Promise<string>, path: string): Prom
 }
 
 const isMissing = (err: NodeJS.ErrnoException) => err.code === "ENOENT" || err.code === "ENOTDIR";
-const errText = (err: NodeJS.ErrnoException) => (err instanceof InputTooLargeError ? err.message : (err.code ?? err.message));
+const errText = (err: NodeJS.ErrnoException) =>
+  err instanceof InputTooLargeError || err instanceof NotRegularFileError ? err.message : (err.code ?? err.message);
 
 /** The env files loadConfig reads, in precedence order (lowest first). */
 export function envFileList(opts: Pick<LoadConfigOptions, "envFiles" | "envDir" | "name">): EnvFileRef[] {

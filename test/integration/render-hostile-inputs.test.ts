@@ -1,0 +1,63 @@
+// Hostile and careless inputs to `portolan render`, through the built CLI (bin/portolan, as an image runs it):
+// each must end in bounded time with the documented exit code and a message naming the input, writing nothing.
+// Runs are killed with SIGKILL after 10 s: a process blocked in a synchronous read does not handle SIGTERM.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { EXIT_CONFIG, EXIT_NOINPUT } from "../../src/render/errors.js";
+import { assertBuilt } from "./cli.js";
+
+const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "portolan-hostile-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function render(args: string[], env: Record<string, string> = {}) {
+  assertBuilt();
+  const r = spawnSync(BIN, ["render", ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/root", ...env },
+    timeout: 10_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout };
+}
+
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe("inputs that are not regular files are refused at once, never read", () => {
+  const fifo = join(dir, "fifo");
+  spawnSync("mkfifo", [fifo]);
+  const tmpl = file("t.mustache", "x={{A}}\n");
+  const env = file("a.env", "A=1\n");
+  const cases: Array<{ name: string; args: (out: string) => string[]; env?: Record<string, string>; code: number; names: string }> = [
+    { name: "env_file_fifo", args: (o) => ["--environment-file", fifo, "--template", `${tmpl}:${o}`], code: EXIT_CONFIG, names: fifo },
+    { name: "spec_fifo", args: (o) => ["--spec", fifo, "--environment-file", env, "--template", `${tmpl}:${o}`], code: EXIT_CONFIG, names: fifo },
+    { name: "template_fifo", args: (o) => ["--environment-file", env, "--template", `${fifo}:${o}`], code: EXIT_NOINPUT, names: fifo },
+    {
+      name: "NAME_FILE_fifo",
+      args: (o) => ["--environment-file", env, "--template", `${tmpl}:${o}`],
+      env: { DB_PASSWORD_FILE: fifo },
+      code: EXIT_CONFIG,
+      names: "DB_PASSWORD",
+    },
+    { name: "env_file_char_device", args: (o) => ["--environment-file", "/dev/zero", "--template", `${tmpl}:${o}`], code: EXIT_CONFIG, names: "/dev/zero" },
+  ];
+  cases.forEach((c, i) =>
+    it(`${i}_${c.name}`, () => {
+      const out = join(dir, `out-${i}`);
+      const r = render(c.args(out), c.env);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(c.code);
+      expect(r.stderr).toContain(c.names);
+      expect(r.stderr).toContain("not a regular file");
+      expect(existsSync(out)).toBe(false);
+    }),
+  );
+});
