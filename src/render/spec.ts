@@ -96,7 +96,11 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
       const problems = doc.errors.map((e) => ({ path: "", line: e.linePos?.[0].line, message: e.message.split("\n")[0]! }));
       throw new SpecError({ file, problems });
     }
-    data = doc.toJS();
+    try {
+      data = doc.toJS(); // throws on aliases that expand too far ("billion laughs"), unbounded otherwise
+    } catch (err) {
+      throw new SpecError({ file, problems: [{ path: "", message: (err as Error).message }], cause: err });
+    }
   } else {
     try {
       data = JSON.parse(text);
