@@ -2,16 +2,20 @@
 // each must end in bounded time with the documented exit code and a message naming the input, writing nothing.
 // Runs are killed with SIGKILL after 10 s: a process blocked in a synchronous read does not handle SIGTERM.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG, EXIT_NOINPUT } from "../../src/render/errors.js";
+import { EXIT_CANTCREAT, EXIT_CONFIG, EXIT_NOINPUT } from "../../src/render/errors.js";
 import { assertBuilt } from "./cli.js";
 
 const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "portolan-hostile-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const mounted: string[] = [];
+afterAll(() => {
+  for (const m of mounted.reverse()) spawnSync("umount", [m]);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function render(args: string[], env: Record<string, string> = {}) {
   assertBuilt();
@@ -60,4 +64,23 @@ describe("inputs that are not regular files are refused at once, never read", ()
       expect(existsSync(out)).toBe(false);
     }),
   );
+});
+
+describe("destinations that cannot all be written leave every file as it was", () => {
+  it("0_a_full_disk_midway_writes_none_of_the_outputs", () => {
+    if (process.getuid?.() !== 0) throw new Error("this test needs root (mount)");
+    const full = join(dir, "full");
+    mkdirSync(full);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "portolan-hostile-full", full]).status).toBe(0);
+    mounted.push(full);
+    writeFileSync(join(full, "a.conf"), "old\n");
+    const small = file("small.mustache", "a={{A}}\n");
+    const big = file("big.mustache", "b".repeat(200_000));
+    const r = render(["--environment-file", file("full.env", "A=1\n"), "--template", `${small}:${join(full, "a.conf")}`, "--template", `${big}:${join(full, "b.conf")}`]);
+    expect(r.code).toBe(EXIT_CANTCREAT);
+    expect(r.stderr).toContain(join(full, "b.conf"));
+    expect(r.stderr).toContain("ENOSPC");
+    expect(readFileSync(join(full, "a.conf"), "utf8")).toBe("old\n");
+    expect(readdirSync(full)).toEqual(["a.conf"]);
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OutputWriteError } from "../../src/render/run-errors.js";
 import { isMountPoint, parseMode, parseMountPoints, writeOutputs } from "../../src/render/writer.js";
 
 let dir: string;
@@ -86,6 +87,26 @@ describe("writeOutputs", () => {
     const [r] = await writeOutputs([{ dest, content: "x", usesSecret: false }], { dryRun: true, mountPoints: NO_MOUNTS });
     expect(r).toMatchObject({ status: "would-render", method: "rename" });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("writeOutputs: all or nothing", () => {
+  it("0_a_failing_output_leaves_the_others_unwritten_and_no_temp_file", async () => {
+    const a = join(dir, "a.conf");
+    await writeFile(a, "old");
+    await writeFile(join(dir, "plain"), "");
+    const bad = join(dir, "plain", "b.conf"); // its directory is a file: ENOTDIR
+    const err = await writeOutputs(
+      [
+        { dest: a, content: "new", usesSecret: false },
+        { dest: bad, content: "b", usesSecret: false },
+      ],
+      { mountPoints: NO_MOUNTS },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutputWriteError);
+    expect((err as OutputWriteError).path).toBe(bad);
+    expect(await readFile(a, "utf8")).toBe("old");
+    expect((await readdir(dir)).sort()).toEqual(["a.conf", "plain"]);
   });
 });
 
