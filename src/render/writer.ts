@@ -145,9 +145,15 @@ async function writeInPlace(dest: string, bytes: Buffer, mode: number): Promise<
 }
 
 // The temp name needs no strong randomness ("wx" refuses an existing file); node:crypto is not worth its load time.
+// It keeps at most 48 characters of the destination's name (at most 192 bytes in UTF-8), so it stays under the
+// 255-byte NAME_MAX whenever the destination's own name does.
+function tempName(dest: string): string {
+  return join(dirname(dest), `.${basename(dest).slice(0, 48)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
 /** Writes `content` to a new temp file beside `dest` (mode and, as root, the old file's owner); returns its path. */
 async function stageTemp(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<string> {
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = tempName(dest);
   try {
     await fsp.mkdir(dirname(dest), { recursive: true });
     await fsp.writeFile(tmp, content, { mode, flag: "wx" });

@@ -110,6 +110,19 @@ describe("writeOutputs: all or nothing", () => {
   });
 });
 
+describe("writeOutputs: long names", () => {
+  const names = ["n".repeat(255), "é".repeat(127), "😀".repeat(63)];
+  names.forEach((name, i) =>
+    it(`${i}_a_destination_name_of_${Buffer.byteLength(name)}_bytes_is_written`, async () => {
+      const dest = join(dir, name);
+      const [r] = await writeOutputs([{ dest, content: "x", usesSecret: false }], { mountPoints: NO_MOUNTS });
+      expect(r?.status).toBe("rendered");
+      expect(await readFile(dest, "utf8")).toBe("x");
+      expect(await readdir(dir)).toEqual([name]);
+    }),
+  );
+});
+
 describe("helpers", () => {
   const modes: Array<[string, number | undefined]> = [["0600", 0o600], ["600", 0o600], ["0o755", 0o755], ["4755", 0o4755], ["0800", undefined], ["rw", undefined], ["77", undefined]];
   modes.forEach(([text, want], i) => it(`${i}_parseMode_${text}`, () => expect(parseMode(text)).toBe(want)));
