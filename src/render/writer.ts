@@ -112,7 +112,8 @@ export async function isMountPoint(path: string, mountPoints: Set<string>): Prom
 }
 
 interface Existing {
-  content: Buffer;
+  /** Whether it holds exactly the bytes to write (only read when the sizes are equal). */
+  sameContent: boolean;
   mode: number;
   uid: number;
   gid: number;
@@ -121,12 +122,14 @@ interface Existing {
 }
 
 // Reads are synchronous: a few small files at container start, where each async round trip costs more than the read.
-// lstat: a symlink (or anything but a regular file) is no existing output; the rename replaces it.
-function readExisting(dest: string): Existing | undefined {
+// lstat: a symlink (or anything but a regular file) is no existing output; the rename replaces it. A file of
+// another size differs and is not read (a multi-GB file at DEST would fill memory, and over 2 GiB fail the read).
+function readExisting(dest: string, bytes: Buffer): Existing | undefined {
   try {
     const st = lstatSync(dest);
     if (!st.isFile()) return undefined;
-    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
+    const sameContent = st.size === bytes.length && readFileSync(dest).equals(bytes);
+    return { sameContent, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputWriteError({ path: dest, cause: err });
@@ -178,10 +181,10 @@ interface Planned {
 
 async function planOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () => Set<string>): Promise<Planned> {
   const dest = realDestination(o.dest);
-  const existing = readExisting(dest);
-  const mode = effectiveMode(o, existing?.mode);
   const bytes = Buffer.from(o.content, "utf8");
-  const sameContent = existing !== undefined && existing.content.equals(bytes);
+  const existing = readExisting(dest, bytes);
+  const mode = effectiveMode(o, existing?.mode);
+  const sameContent = existing !== undefined && existing.sameContent;
   const base = { o, dest, existing, bytes };
   if (sameContent && existing.mode === mode) return { ...base, result: { dest: o.dest, status: "unchanged", mode } };
   const mounted = existing !== undefined && (await isMountPoint(dest, mountPoints()));

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -107,6 +107,17 @@ describe("writeOutputs: all or nothing", () => {
     expect((err as OutputWriteError).path).toBe(bad);
     expect(await readFile(a, "utf8")).toBe("old");
     expect((await readdir(dir)).sort()).toEqual(["a.conf", "plain"]);
+  });
+});
+
+describe("writeOutputs: a huge existing destination", () => {
+  it("0_a_3_GiB_sparse_file_at_DEST_is_replaced_unread", async () => {
+    const dest = join(dir, "huge.log");
+    await writeFile(dest, "");
+    await truncate(dest, 3 * 1024 ** 3);
+    const [r] = await writeOutputs([{ dest, content: "x", usesSecret: false }], { mountPoints: NO_MOUNTS });
+    expect(r?.status).toBe("rendered");
+    expect(await readFile(dest, "utf8")).toBe("x");
   });
 });
 
