@@ -10,6 +10,7 @@ import { ENV_NAME } from "./envfile.js";
 import { SpecError, type SpecProblem } from "./errors.js";
 import { checkType, VARIABLE_TYPES, type TypeSettings, type VariableType } from "./spec-values.js";
 import { formatProvenance, type ConfigProblem, type Provenance } from "./types.js";
+import { firstDuplicateKey } from "./json-keys.js";
 
 /**
  * Spec file format — JSON (`.json`) or YAML (`.yaml`, `.yml`; other names: JSON when the text starts with `{`):
@@ -108,6 +109,8 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
       const message = (err as Error).message;
       throw new SpecError({ file, problems: [{ path: "", line: await jsonErrorLine(text, message), message }], cause: err });
     }
+    const dup = firstDuplicateKey(text);
+    if (dup) throw new SpecError({ file, problems: [{ path: "", line: dup.line, message: `duplicate key ${JSON.stringify(dup.key)} (keys must be unique)` }] });
   }
   const { spec, problems } = specFromData(data, file);
   if (problems.length > 0) throw new SpecError({ file, problems: await locate(text, problems) });
