@@ -6,6 +6,7 @@
 
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { promises as fsp } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { ENV_NAME } from "./envfile.js";
 import { SpecError, type SpecProblem } from "./errors.js";
 import { checkType, VARIABLE_TYPES, type TypeSettings, type VariableType } from "./spec-values.js";
@@ -73,6 +74,20 @@ export async function loadSpec(file: string, readFile: ReadText = defaultRead): 
     throw new SpecError({ file, problems: [{ path: "", message: `cannot read: ${(err as Error).message}` }], cause: err });
   }
   return parseSpec(text, file);
+}
+
+let backtrackingBounded = false;
+/**
+ * A `pattern` with nested quantifiers (`^(a+)+$`, `^(\w+\s?)*$`) backtracks exponentially on a value that almost
+ * matches: 31 characters held container start for minutes, in a synchronous call no signal interrupts. V8 then
+ * switches such a match to its linear-time engine (after a bounded number of backtracks), set here once, before
+ * the first pattern is compiled (at run time: a flag on the node command line would invalidate the bundle's code
+ * cache). Patterns with backreferences or lookarounds cannot switch; README.md says so.
+ */
+function boundBacktracking(): void {
+  if (backtrackingBounded) return;
+  backtrackingBounded = true;
+  setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 }
 
 type Path = Array<string | number>;
@@ -210,6 +225,7 @@ function variableFromData(name: string, raw: unknown, report: Report): VariableS
     if (typeof obj.pattern !== "string") bad(["pattern"], "must be a string (a regular expression)");
     else {
       try {
+        boundBacktracking();
         v.pattern = new RegExp(obj.pattern);
       } catch (err) {
         bad(["pattern"], `is not a valid regular expression: ${(err as Error).message}`);

@@ -84,3 +84,16 @@ describe("destinations that cannot all be written leave every file as it was", (
     expect(readdirSync(full)).toEqual(["a.conf"]);
   });
 });
+
+describe("a spec pattern that backtracks exponentially", () => {
+  it("0_a_value_that_almost_matches_is_refused_at_once", () => {
+    const spec = file("redos.yaml", 'variables:\n  A: { pattern: "^(\\\\w+\\\\s?)*$" }\n');
+    const env = file("redos.env", `A=${"a".repeat(40)}!\n`);
+    const out = join(dir, "redos-out");
+    const r = render(["--spec", spec, "--environment-file", env, "--template", `${file("r.mustache", "{{A}}")}:${out}`]);
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(EXIT_CONFIG);
+    expect(r.stderr).toContain("A (");
+    expect(existsSync(out)).toBe(false);
+  });
+});
