@@ -109,6 +109,15 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
       problems.push({ code, message: `environment file ${f.path}: ${what}` });
       return;
     }
+    const nul = r.text.indexOf("\0");
+    if (nul >= 0) {
+      // systemd stops reading at a NUL (S11) and dotenv would keep it in a value no environment can hold: either
+      // way variables would vanish or fail later without a word. The message names the line, never its text.
+      const line = r.text.slice(0, nul).split("\n").length;
+      const source = { kind: "file", path: f.path, line } as const;
+      problems.push({ code: "nul-byte", source, message: `environment file ${f.path}:${line}: contains a NUL byte, which no environment variable can hold` });
+      return;
+    }
     const parsed = parseEnvFile(r.text, f.path, opts.format);
     warnings.push(...parsed.warnings);
     fileLayers.push(parsed.entries.map((e) => ({ key: e.key, value: e.value, source: { kind: "file", path: f.path, line: e.line } })));
