@@ -27,7 +27,7 @@ import { parseEnvFile, type EnvFormat } from "./envfile.js";
 import { ConfigError } from "./errors.js";
 import { applySpecDefaults, envDirFiles, mergeLayers, planSecretFiles, processEnvLayer, stripOneNewline, type Assignment } from "./layers.js";
 import { Redactor, secretForms, secretFormsProblem } from "../core/redact.js";
-import { InputTooLargeError } from "./limits.js";
+import { InputTooLargeError, NotRegularFileError } from "./limits.js";
 import { DEFAULT_SECRET_NAME_PATTERN, isSecretName, MASK } from "./secrets.js";
 import { checkVariables, type Spec } from "./spec.js";
 import type { ConfigProblem, ResolvedConfig, ResolvedValue } from "./types.js";
@@ -76,7 +76,8 @@ async function tryRead(read: (p: string) => Promise<string>, path: string): Prom
 }
 
 const isMissing = (err: NodeJS.ErrnoException) => err.code === "ENOENT" || err.code === "ENOTDIR";
-const errText = (err: NodeJS.ErrnoException) => (err instanceof InputTooLargeError ? err.message : (err.code ?? err.message));
+const errText = (err: NodeJS.ErrnoException) =>
+  err instanceof InputTooLargeError || err instanceof NotRegularFileError ? err.message : (err.code ?? err.message);
 
 /** The env files loadConfig reads, in precedence order (lowest first). */
 export function envFileList(opts: Pick<LoadConfigOptions, "envFiles" | "envDir" | "name">): EnvFileRef[] {
@@ -106,6 +107,15 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
         return;
       }
       problems.push({ code, message: `environment file ${f.path}: ${what}` });
+      return;
+    }
+    const nul = r.text.indexOf("\0");
+    if (nul >= 0) {
+      // systemd stops reading at a NUL (S11) and dotenv would keep it in a value no environment can hold: either
+      // way variables would vanish or fail later without a word. The message names the line, never its text.
+      const line = r.text.slice(0, nul).split("\n").length;
+      const source = { kind: "file", path: f.path, line } as const;
+      problems.push({ code: "nul-byte", source, message: `environment file ${f.path}:${line}: contains a NUL byte, which no environment variable can hold` });
       return;
     }
     const parsed = parseEnvFile(r.text, f.path, opts.format);

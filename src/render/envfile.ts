@@ -30,6 +30,8 @@
 //     rejects a whole file with invalid UTF-8, which we cannot see after decoding (invalid bytes become U+FFFD);
 //     EnvironmentFile= globs. Version note: systemd < 254 (Debian 12 ships 252) continues a comment line that
 //     ends in a backslash onto the next line; this follows current systemd (S1).
+//     A UTF-8 byte order mark at the start of the file makes the first name invalid (S9): ignored, with a warning
+//     that names the BOM (systemd's own handling of a BOM is unverified).
 //     Line numbers here are where the assignment starts; systemd's own messages can be off by one.
 //
 //   "dotenv" (`--env-format dotenv`) — the motdotla/dotenv parse() rules (v16/v17 lib/main.js; no expansion, as
@@ -51,6 +53,7 @@
 //     | `A: b`                   | ignored (warning)  | A=b                 |
 //     | `A='x<LF>y'`             | x<LF>y             | x<LF>y              |
 //     | `A=\`x<LF>y\``           | "`x" (+ warning)   | x<LF>y              |
+//     A leading byte order mark is skipped, as dotenv's `^\s*` does.
 //     Deliberate difference from dotenv's regex: a name and its `=` (or `: `) must be on the same line
 //     (dotenv lets `\s` cross line breaks there, so `A\n=b` would be A=b).
 //     Checked against dotenv 17.4.2's parse() (outside this repo) on every test row and 20,000 random inputs:
@@ -98,6 +101,7 @@ const enum S {
   CommentEscape,
 }
 
+const BOM = "\uFEFF";
 const isWhitespace = (c: string) => c === " " || c === "\t" || c === "\n" || c === "\r";
 const isNewline = (c: string) => c === "\n" || c === "\r";
 const SHELL_NEED_ESCAPE = "\"\\`$";
@@ -122,6 +126,8 @@ export function parseSystemdEnv(input: string, path: string): ParsedEnvFile {
     if (ENV_NAME.test(k)) entries.push({ key: k, value: v, line: keyLine });
     else if (/^export\s/.test(k))
       warnings.push(warning(path, keyLine, "ignoring line: `export` is not supported in systemd env files (use --env-format dotenv)"));
+    else if (k.startsWith(BOM) && ENV_NAME.test(k.slice(1)))
+      warnings.push(warning(path, keyLine, "ignoring line: the file starts with a UTF-8 byte order mark (BOM), which makes the first name invalid: save the file without it (or use --env-format dotenv)"));
     else warnings.push(warning(path, keyLine, "ignoring line: invalid variable name (allowed: [A-Za-z_][A-Za-z0-9_]*)"));
     key = "";
     value = "";
@@ -240,7 +246,8 @@ const SURROUNDING_QUOTES = /^(['"`])([\s\S]*)\1$/;
 
 /** motdotla/dotenv syntax (see the table above). */
 export function parseDotenv(input: string, path: string): ParsedEnvFile {
-  const text = input.replace(/\r\n?/g, "\n");
+  // A leading byte order mark is whitespace to dotenv's `^\s*` (and to JavaScript): skipped.
+  const text = (input.startsWith(BOM) ? input.slice(1) : input).replace(/\r\n?/g, "\n");
   const entries: EnvEntry[] = [];
   const warnings: ConfigProblem[] = [];
   const lines = text.split("\n");

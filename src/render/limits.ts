@@ -1,7 +1,7 @@
 // Input limits of `render` / `exec`: everything is read into memory and the template step keeps a few copies of
 // its input, so inputs are bounded and a file over its limit is refused before it is read (naming file and limit).
 // The limits are far above what configuration files need; README.md "Input limits" lists them.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { PortolanError } from "../core/errors.js";
 
 const MiB = 1024 * 1024;
@@ -34,15 +34,40 @@ export class InputTooLargeError extends PortolanError {
 }
 
 /**
- * Reads a UTF-8 file synchronously (small files at container start), refusing one larger than `limit` bytes
- * before reading it (a file that grows while read is cut at limit + 1 bytes and refused too). Other errors keep
- * Node's `code` (ENOENT, EACCES, EISDIR...).
+ * The input is not a regular file (a FIFO, socket or device): refused unread. A FIFO without a writer would block
+ * the open, and a read from a pipe or terminal forever, in a synchronous call no signal can interrupt.
+ */
+export class NotRegularFileError extends PortolanError {
+  override name = "NotRegularFileError";
+  readonly code = "ENOTREG";
+  readonly path: string;
+  constructor(opts: { path: string; kind: string }) {
+    super(`not a regular file (${opts.kind})`);
+    this.path = opts.path;
+  }
+}
+
+function fileKind(st: Stats): string {
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  return "not a file";
+}
+
+/**
+ * Reads a UTF-8 regular file synchronously (small files at container start), refusing one larger than `limit` bytes
+ * before reading it (a file that grows while read is cut at limit + 1 bytes and refused too), and anything but a
+ * regular file (NotRegularFileError). Other errors keep Node's `code` (ENOENT, EACCES, EISDIR...).
  */
 export function readTextLimited(path: string, limit: number): string {
-  const fd = openSync(path, "r");
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (the type is checked on the open descriptor, so a file
+  // swapped between a check and the read cannot slip through). It changes nothing for regular files.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = fstatSync(fd);
-    const size = st.isFile() ? st.size : 0; // a directory reads as EISDIR below; a pipe has no size
+    if (!st.isFile() && !st.isDirectory()) throw new NotRegularFileError({ path, kind: fileKind(st) });
+    const size = st.isFile() ? st.size : 0; // a directory reads as EISDIR below
     if (size > limit) throw new InputTooLargeError({ path, size, limit });
     const buf = Buffer.allocUnsafe(Math.max(size, 0) + 1);
     let n = 0;
@@ -54,7 +79,7 @@ export function readTextLimited(path: string, limit: number): string {
     }
     if (n > limit) throw new InputTooLargeError({ path, size: n, limit });
     if (n === buf.length) {
-      // Size unknown from fstat (a pipe, /proc file) or the file grew: read on, up to the limit.
+      // Size unknown from fstat (a /proc file) or the file grew: read on, up to the limit.
       const chunks = [buf];
       let total = n;
       const more = Buffer.allocUnsafe(64 * 1024);

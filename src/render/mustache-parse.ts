@@ -60,6 +60,12 @@ function isSpace(code: number): boolean {
   return /\s/.test(String.fromCharCode(code));
 }
 
+/**
+ * Deepest section nesting accepted (a limit of its own, not mustache.js's): rendering recurses once per level, and
+ * a few thousand levels overflowed the stack (exit 70). Real templates nest a handful.
+ */
+export const MAX_SECTION_DEPTH = 100;
+
 /** Parses `template` with opening/closing tags `tags`; throws Error with mustache.js's messages. */
 export function parseMustache(template: string, tags: [string, string] = ["{{", "}}"]): Token[] {
   const tokens: Array<Token | undefined> = [];
@@ -148,6 +154,7 @@ export function parseMustache(template: string, tags: [string, string] = ["{{", 
     tagIndex++;
     tokens.push(token);
     if (type === "#" || type === "^") {
+      if (sections.length >= MAX_SECTION_DEPTH) throw new Error(`Sections nested deeper than ${MAX_SECTION_DEPTH} at ${start}`);
       sections.push(token);
     } else if (type === "/") {
       const open = sections.pop();

@@ -31,14 +31,36 @@ export interface LoadedTemplate extends TemplateSpec {
   source: string;
 }
 
+/**
+ * The files below `root` (relative paths). Sub-directories are entered only when they are real directories whose
+ * name does not start with `.`: a symlink to a directory is not followed (one to `/` walked the whole filesystem,
+ * one to `..` looped until ELOOP), and hidden directories are skipped (`.git`; a Kubernetes ConfigMap volume's
+ * `..data` link and `..<timestamp>` directory, which held a second and third copy of every template). Files and
+ * symlinks to files are listed (a ConfigMap's files are such links).
+ */
+function listFiles(root: string): string[] {
+  const files: string[] = [];
+  const dirs = [""];
+  for (let rel = dirs.pop(); rel !== undefined; rel = dirs.pop()) {
+    let entries;
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true, encoding: "utf8" });
+    } catch (err) {
+      throw new TemplateReadError({ path: join(root, rel), cause: err });
+    }
+    for (const e of entries) {
+      const path = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!e.name.startsWith(".")) dirs.push(path);
+      } else files.push(path);
+    }
+  }
+  return files;
+}
+
 /** `SRC_DIR/a/b.conf.tmpl` -> `DEST_DIR/a/b.conf` (extension stripped, sub-directories kept, sorted). */
 export async function expandTemplateDir(d: TemplateDirSpec): Promise<TemplateSpec[]> {
-  let entries: string[];
-  try {
-    entries = readdirSync(d.srcDir, { recursive: true, encoding: "utf8" });
-  } catch (err) {
-    throw new TemplateReadError({ path: d.srcDir, cause: err });
-  }
+  const entries = listFiles(d.srcDir);
   const specs: TemplateSpec[] = [];
   for (const rel of entries.sort()) {
     const ext = TEMPLATE_EXTENSIONS.find((e) => rel.endsWith(e));

@@ -6,10 +6,12 @@
 
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { promises as fsp } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { ENV_NAME } from "./envfile.js";
 import { SpecError, type SpecProblem } from "./errors.js";
 import { checkType, VARIABLE_TYPES, type TypeSettings, type VariableType } from "./spec-values.js";
 import { formatProvenance, type ConfigProblem, type Provenance } from "./types.js";
+import { firstDuplicateKey } from "./json-keys.js";
 
 /**
  * Spec file format — JSON (`.json`) or YAML (`.yaml`, `.yml`; other names: JSON when the text starts with `{`):
@@ -74,6 +76,20 @@ export async function loadSpec(file: string, readFile: ReadText = defaultRead): 
   return parseSpec(text, file);
 }
 
+let backtrackingBounded = false;
+/**
+ * A `pattern` with nested quantifiers (`^(a+)+$`, `^(\w+\s?)*$`) backtracks exponentially on a value that almost
+ * matches: 31 characters held container start for minutes, in a synchronous call no signal interrupts. V8 then
+ * switches such a match to its linear-time engine (after a bounded number of backtracks), set here once, before
+ * the first pattern is compiled (at run time: a flag on the node command line would invalidate the bundle's code
+ * cache). Patterns with backreferences or lookarounds cannot switch; README.md says so.
+ */
+function boundBacktracking(): void {
+  if (backtrackingBounded) return;
+  backtrackingBounded = true;
+  setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
+}
+
 type Path = Array<string | number>;
 interface RawProblem {
   path: Path;
@@ -96,7 +112,11 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
       const problems = doc.errors.map((e) => ({ path: "", line: e.linePos?.[0].line, message: e.message.split("\n")[0]! }));
       throw new SpecError({ file, problems });
     }
-    data = doc.toJS();
+    try {
+      data = doc.toJS(); // throws on aliases that expand too far ("billion laughs"), unbounded otherwise
+    } catch (err) {
+      throw new SpecError({ file, problems: [{ path: "", message: (err as Error).message }], cause: err });
+    }
   } else {
     try {
       data = JSON.parse(text);
@@ -104,6 +124,8 @@ export async function parseSpec(text: string, file: string): Promise<Spec> {
       const message = (err as Error).message;
       throw new SpecError({ file, problems: [{ path: "", line: await jsonErrorLine(text, message), message }], cause: err });
     }
+    const dup = firstDuplicateKey(text);
+    if (dup) throw new SpecError({ file, problems: [{ path: "", line: dup.line, message: `duplicate key ${JSON.stringify(dup.key)} (keys must be unique)` }] });
   }
   const { spec, problems } = specFromData(data, file);
   if (problems.length > 0) throw new SpecError({ file, problems: await locate(text, problems) });
@@ -203,6 +225,7 @@ function variableFromData(name: string, raw: unknown, report: Report): VariableS
     if (typeof obj.pattern !== "string") bad(["pattern"], "must be a string (a regular expression)");
     else {
       try {
+        boundBacktracking();
         v.pattern = new RegExp(obj.pattern);
       } catch (err) {
         bad(["pattern"], `is not a valid regular expression: ${(err as Error).message}`);

@@ -61,7 +61,8 @@ export type ConfigProblemCode =
   | "overridden"
   | "env-dir-empty"
   | "secret-too-short"
-  | "too-large";
+  | "too-large"
+  | "nul-byte";
 
 /** One problem found while loading or validating; all are collected and reported at once. */
 export interface ConfigProblem {

@@ -105,7 +105,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Called after each failed attempt (for debug logs). */
   onRetry?: (t: WaitTarget, attempt: number, err: string) => void;
-  probe?: (t: WaitTarget) => Promise<void>;
+  /** One attempt, given its time budget: the probe timeout, cut to what is left before the deadline. */
+  probe?: (t: WaitTarget, timeoutMs: number) => Promise<void>;
 }
 
 function describe(err: unknown): string {
@@ -117,7 +118,10 @@ function describe(err: unknown): string {
 /** Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down. */
 export async function waitForTargets(targets: WaitTarget[], opts: WaitOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
-  const run = opts.probe ?? ((t: WaitTarget) => probe(t, Math.min(PROBE_TIMEOUT_MS, opts.timeoutMs)));
+  const attempt = opts.probe ?? probe;
+  // An attempt never runs past the deadline (a target that accepts and never answers would otherwise hold the
+  // wait up to PROBE_TIMEOUT_MS beyond --wait-timeout).
+  const run = (t: WaitTarget) => attempt(t, Math.max(1, Math.min(PROBE_TIMEOUT_MS, deadline - Date.now())));
   const down: Array<{ target: string; lastError: string }> = [];
   await Promise.all(
     targets.map(async (t) => {

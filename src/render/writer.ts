@@ -112,7 +112,8 @@ export async function isMountPoint(path: string, mountPoints: Set<string>): Prom
 }
 
 interface Existing {
-  content: Buffer;
+  /** Whether it holds exactly the bytes to write (only read when the sizes are equal). */
+  sameContent: boolean;
   mode: number;
   uid: number;
   gid: number;
@@ -121,12 +122,14 @@ interface Existing {
 }
 
 // Reads are synchronous: a few small files at container start, where each async round trip costs more than the read.
-// lstat: a symlink (or anything but a regular file) is no existing output; the rename replaces it.
-function readExisting(dest: string): Existing | undefined {
+// lstat: a symlink (or anything but a regular file) is no existing output; the rename replaces it. A file of
+// another size differs and is not read (a multi-GB file at DEST would fill memory, and over 2 GiB fail the read).
+function readExisting(dest: string, bytes: Buffer): Existing | undefined {
   try {
     const st = lstatSync(dest);
     if (!st.isFile()) return undefined;
-    return { content: readFileSync(dest), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
+    const sameContent = st.size === bytes.length && readFileSync(dest).equals(bytes);
+    return { sameContent, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, nlink: st.nlink };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputWriteError({ path: dest, cause: err });
@@ -145,53 +148,86 @@ async function writeInPlace(dest: string, bytes: Buffer, mode: number): Promise<
 }
 
 // The temp name needs no strong randomness ("wx" refuses an existing file); node:crypto is not worth its load time.
-async function writeAtomic(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<void> {
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+// It keeps at most 48 characters of the destination's name (at most 192 bytes in UTF-8), so it stays under the
+// 255-byte NAME_MAX whenever the destination's own name does.
+function tempName(dest: string): string {
+  return join(dirname(dest), `.${basename(dest).slice(0, 48)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
+/** Writes `content` to a new temp file beside `dest` (mode and, as root, the old file's owner); returns its path. */
+async function stageTemp(dest: string, content: string, mode: number, existing: Existing | undefined): Promise<string> {
+  const tmp = tempName(dest);
   try {
+    await fsp.mkdir(dirname(dest), { recursive: true });
     await fsp.writeFile(tmp, content, { mode, flag: "wx" });
     await fsp.chmod(tmp, mode); // the umask may have cleared bits
     if (existing && process.getuid?.() === 0) await fsp.chown(tmp, existing.uid, existing.gid);
-    await fsp.rename(tmp, dest);
+    return tmp;
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     throw err;
   }
 }
 
-async function writeOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () => Set<string>): Promise<WriteResult> {
+/** What one output needs; `tmp` is set once its temp file is written (method "rename"). */
+interface Planned {
+  o: PlannedOutput;
+  dest: string;
+  existing: Existing | undefined;
+  result: WriteResult;
+  bytes: Buffer;
+  tmp?: string;
+}
+
+async function planOne(o: PlannedOutput, opts: WriteOptions, mountPoints: () => Set<string>): Promise<Planned> {
   const dest = realDestination(o.dest);
-  const existing = readExisting(dest);
-  const mode = effectiveMode(o, existing?.mode);
   const bytes = Buffer.from(o.content, "utf8");
-  const sameContent = existing !== undefined && existing.content.equals(bytes);
-  if (sameContent && existing.mode === mode) return { dest: o.dest, status: "unchanged", mode };
+  const existing = readExisting(dest, bytes);
+  const mode = effectiveMode(o, existing?.mode);
+  const sameContent = existing !== undefined && existing.sameContent;
+  const base = { o, dest, existing, bytes };
+  if (sameContent && existing.mode === mode) return { ...base, result: { dest: o.dest, status: "unchanged", mode } };
   const mounted = existing !== undefined && (await isMountPoint(dest, mountPoints()));
   // A hard-linked file (not a mount) is replaced even for a mode change: chmod would reach its other names.
   const method: WriteMethod = sameContent && (mounted || existing.nlink === 1) ? "chmod" : mounted ? "in-place" : "rename";
-  if (opts.dryRun) return { dest: o.dest, status: "would-render", method, mode };
-  try {
-    if (method === "chmod") {
-      await fsp.chmod(dest, mode); // a regular file (lstat'ed above), not a link
-    } else if (method === "in-place") {
-      await writeInPlace(dest, bytes, mode);
-    } else {
-      await fsp.mkdir(dirname(dest), { recursive: true });
-      await writeAtomic(dest, o.content, mode, existing);
-    }
-  } catch (err) {
-    throw new OutputWriteError({ path: o.dest, cause: err });
-  }
-  return { dest: o.dest, status: "rendered", method, mode };
+  return { ...base, result: { dest: o.dest, status: opts.dryRun ? "would-render" : "rendered", method, mode } };
+}
+
+async function commitOne(p: Planned): Promise<void> {
+  const { dest, result } = p;
+  if (result.method === "chmod") await fsp.chmod(dest, result.mode); // a regular file (lstat'ed above), not a link
+  else if (result.method === "in-place") await writeInPlace(dest, p.bytes, result.mode);
+  else await fsp.rename(p.tmp!, dest);
 }
 
 /**
- * Writes every output (in order) whose content or mode differs from what is on disk.
- * Callers render and validate all templates before calling this, so a template error writes nothing.
+ * Writes every output whose content or mode differs from what is on disk, all or nothing as far as the filesystem
+ * allows: every replaced file is first written to its temp file (where a full disk, a read-only filesystem or a
+ * permission problem shows), and only when all are written are they renamed into place (in order), so a failure
+ * leaves every destination as it was and no temp file behind. Callers render and validate all templates before
+ * calling this, so a template error writes nothing either.
  */
 export async function writeOutputs(outputs: PlannedOutput[], opts: WriteOptions = {}): Promise<WriteResult[]> {
   let mounts = opts.mountPoints;
   const mountPoints = () => (mounts ??= readMountPoints()); // read only when an existing file changes
-  const results: WriteResult[] = [];
-  for (const o of outputs) results.push(await writeOne(o, opts, mountPoints));
-  return results;
+  const plans: Planned[] = [];
+  for (const o of outputs) plans.push(await planOne(o, opts, mountPoints));
+  if (opts.dryRun) return plans.map((p) => p.result);
+  const changed = plans.filter((p) => p.result.status === "rendered");
+  let current: Planned | undefined;
+  try {
+    for (const p of changed) {
+      current = p;
+      if (p.result.method === "rename") p.tmp = await stageTemp(p.dest, p.o.content, p.result.mode, p.existing);
+    }
+    for (const p of changed) {
+      current = p;
+      await commitOne(p);
+      p.tmp = undefined;
+    }
+  } catch (err) {
+    await Promise.all(changed.map((p) => (p.tmp === undefined ? undefined : fsp.rm(p.tmp, { force: true }))));
+    throw new OutputWriteError({ path: current!.o.dest, cause: err });
+  }
+  return plans.map((p) => p.result);
 }

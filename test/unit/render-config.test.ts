@@ -95,6 +95,15 @@ describe("env files: missing, unreadable, warnings", () => {
     expect(problems[2]!.message).toContain("/locked.env");
     expect(problems[3]!.message).toBe('P (/bad.env:1): "x" is not a port number (1..65535)');
   });
+  const nulFormats = ["systemd", "dotenv"] as const;
+  nulFormats.forEach((format, i) =>
+    it(`${4 + i}_a_NUL_byte_in_an_env_file_is_a_problem_naming_file_line_${format}`, async () => {
+      const o = opts({ "/n.env": "A=1\nB=x\0secret\nC=3\n" }, { envFiles: [{ path: "/n.env", optional: false }], format });
+      const problems = await problemsOf(loadConfig(o));
+      expect(problems.map((p) => [p.code, p.source && formatProvenance(p.source)])).toEqual([["nul-byte", "/n.env:2"]]);
+      expect(problems[0]!.message).not.toContain("secret");
+    }),
+  );
   it("2_ignored lines are warnings with file:line", async () => {
     const c = await loadConfig(opts({ "/a.env": "A=1\nexport B=2\n" }, { envFiles: [{ path: "/a.env", optional: false }] }));
     expect(c.warnings?.map((w) => [w.code, w.source && formatProvenance(w.source)])).toEqual([["ignored-line", "/a.env:2"]]);

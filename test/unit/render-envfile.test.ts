@@ -86,6 +86,7 @@ const systemdRows: Row[] = [
   { name: "S11 unterminated single quote", text: "A='x", entries: [["A", "x", 1]], warnLines: [1] },
   { name: "S11 text after NUL ignored", text: "A=1\nB=2\0\nC=3\n", entries: [["A", "1", 1], ["B", "2", 2]] },
   { name: "S11 trailing backslash at EOF", text: "A=x\\", entries: [["A", "x", 1]] },
+  { name: "S11 leading byte order mark: first line ignored", text: "\uFEFFA=1\nB=2\n", entries: [["B", "2", 2]], warnLines: [1] },
 ];
 
 describe("systemd EnvironmentFile= syntax", () => {
@@ -121,7 +122,15 @@ const dotenvRows: Row[] = [
   { name: "garbage line warned", text: "hello world\nA=1\n", entries: [["A", "1", 2]], warnLines: [1] },
   { name: "name and = on different lines", text: "A\n=b\n", entries: [], warnLines: [1, 2] },
   { name: "duplicates in order", text: "A=1\nA=2\n", entries: [["A", "1", 1], ["A", "2", 2]] },
+  { name: "leading byte order mark skipped", text: "\uFEFFA=1\nB=2\n", entries: [["A", "1", 1], ["B", "2", 2]] },
 ];
+
+describe("byte order mark", () => {
+  it("0_systemd_warning_names_the_BOM", () => {
+    const { warnings } = parseSystemdEnv("\uFEFFA=1\n", "bom.env");
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^bom\.env:1: .*byte order mark/)]);
+  });
+});
 
 describe("dotenv syntax", () => {
   dotenvRows.forEach((r, i) => it(`${i}_${r.name}`, () => run(parseDotenv, r)));

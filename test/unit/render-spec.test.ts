@@ -48,6 +48,14 @@ describe("spec file: valid", () => {
 const invalid: Array<[string, string, string, Array<[string, number | undefined]>]> = [
   ["yaml syntax error (reported where detected)", "spec.yaml", "variables:\n  A: { type: int\n", [["", 3]]],
   ["yaml duplicate key", "spec.yaml", "variables:\n  A: int\n  A: bool\n", [["", 3]]],
+  [
+    "yaml alias bomb (billion laughs) is refused, not expanded",
+    "spec.yaml",
+    ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdef"[i]}`).join(", ")}]`), "variables: {}", ""].join("\n"),
+    [["", undefined]],
+  ],
+  ["json duplicate key (as yaml refuses it)", "spec.json", '{\n  "variables": {\n    "A": "int",\n    "A": "bool"\n  }\n}\n', [["", 4]]],
+  ["json duplicate key in a nested object", "spec.json", '{"variables": {"A": {"type": "int", "min": 1, "min": 2}, "B": ["x", "x"]}}', [["", 1]]],
   ["json syntax error (line from JSON.parse position)", "spec.json", '{\n  "variables": {\n    "A": {"type": "int",}\n  }\n}\n', [["", 3]]],
   ["not a mapping", "spec.yaml", "- a\n- b\n", [["", 1]]],
   ["unknown top-level key", "spec.yaml", "variables: {}\nvars: {}\n", [["vars", 2]]],

@@ -1,5 +1,5 @@
 // The template pipeline: --template-dir expansion, the view built from a ResolvedConfig, all-or-nothing rendering.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,25 @@ describe("template pipeline", () => {
     expect(await expandTemplateDir({ srcDir: join(dir, "src"), destDir: "/etc/app", mode: 0o640 })).toEqual([
       { src: join(dir, "src/app.json.mustache"), dest: "/etc/app/app.json", mode: 0o640 },
       { src: join(dir, "src/conf.d/nginx.conf.tmpl"), dest: "/etc/app/conf.d/nginx.conf", mode: 0o640 },
+    ]);
+  });
+
+  it("4_template_dir_follows_no_directory_link_and_skips_hidden_directories", async () => {
+    // A Kubernetes ConfigMap volume: each file is a link into `..data`, a link to the hidden `..<timestamp>` dir.
+    const cm = join(dir, "configmap");
+    await mkdir(join(cm, "..2026_11_30_21_00_00.123"), { recursive: true });
+    await writeFile(join(cm, "..2026_11_30_21_00_00.123/app.conf.tmpl"), "x");
+    await symlink("..2026_11_30_21_00_00.123", join(cm, "..data"));
+    await symlink("..data/app.conf.tmpl", join(cm, "app.conf.tmpl"));
+    await mkdir(join(cm, ".git"));
+    await writeFile(join(cm, ".git/hook.tmpl"), "x");
+    await writeFile(join(cm, ".env.tmpl"), "x"); // a hidden file is a template like any other
+    await symlink("/", join(cm, "root")); // out of the tree: not walked
+    await mkdir(join(cm, "sub"));
+    await symlink("..", join(cm, "sub/up")); // a loop: not walked
+    expect(await expandTemplateDir({ srcDir: cm, destDir: "/out" })).toEqual([
+      { src: join(cm, ".env.tmpl"), dest: "/out/.env" },
+      { src: join(cm, "app.conf.tmpl"), dest: "/out/app.conf" },
     ]);
   });
 

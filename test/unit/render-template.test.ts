@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Instance } from "../../src/core/model.js";
+import { MAX_SECTION_DEPTH } from "../../src/render/mustache-parse.js";
 import { TemplateOutputTooLargeError, TemplateSyntaxError } from "../../src/render/run-errors.js";
 import { ServiceDirectory, usedServiceNames } from "../../src/render/services.js";
 import { formatFor, renderTemplate, ViewVar } from "../../src/render/template.js";
@@ -173,5 +174,19 @@ describe("renderTemplate secrets and syntax errors", () => {
     });
     expect(other.fingerprint(["mongodb"])).toBe(services.fingerprint(["mongodb"]));
     expect(other.fingerprint(["mongodb", "redis"])).not.toBe(services.fingerprint(["mongodb", "redis"]));
+  });
+  const nested = (n: number) => `a\n${"{{#ON}}".repeat(n)}x${"{{/ON}}".repeat(n)}`;
+  it("7_sections_nested_5000_deep_are_a_syntax_error_not_a_stack_overflow", () => {
+    let caught: unknown;
+    try {
+      renderTemplate(nested(5000), "deep.tmpl", view);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TemplateSyntaxError);
+    expect((caught as TemplateSyntaxError).line).toBe(2);
+  });
+  it("8_sections_nested_to_the_limit_render", () => {
+    expect(renderTemplate(nested(MAX_SECTION_DEPTH), "t", view).output).toBe("a\nx");
   });
 });

@@ -74,4 +74,20 @@ describe("waitForTargets", () => {
     expect(caught).toBeInstanceOf(WaitTimeoutError);
     expect((caught as WaitTimeoutError).targets).toEqual([{ target: "http://127.0.0.1:3/", lastError: "ECONNREFUSED" }]);
   });
+
+  it("2_no_attempt_gets_a_budget_past_the_deadline", async () => {
+    const budgets: Array<{ given: number; left: number }> = [];
+    const start = Date.now();
+    const err = await waitForTargets([parseWaitTarget("http://127.0.0.1:4/")], {
+      timeoutMs: 400,
+      probe: async (_t, timeoutMs) => {
+        budgets.push({ given: timeoutMs, left: 400 - (Date.now() - start) });
+        await new Promise((r) => setTimeout(r, 150));
+        throw Object.assign(new Error("x"), { code: "ETIMEDOUT" });
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(budgets.length).toBeGreaterThan(1);
+    for (const b of budgets) expect(b.given).toBeLessThanOrEqual(Math.max(1, b.left + 5));
+  });
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OutputWriteError } from "../../src/render/run-errors.js";
 import { isMountPoint, parseMode, parseMountPoints, writeOutputs } from "../../src/render/writer.js";
 
 let dir: string;
@@ -87,6 +88,50 @@ describe("writeOutputs", () => {
     expect(r).toMatchObject({ status: "would-render", method: "rename" });
     expect(await readdir(dir)).toEqual([]);
   });
+});
+
+describe("writeOutputs: all or nothing", () => {
+  it("0_a_failing_output_leaves_the_others_unwritten_and_no_temp_file", async () => {
+    const a = join(dir, "a.conf");
+    await writeFile(a, "old");
+    await writeFile(join(dir, "plain"), "");
+    const bad = join(dir, "plain", "b.conf"); // its directory is a file: ENOTDIR
+    const err = await writeOutputs(
+      [
+        { dest: a, content: "new", usesSecret: false },
+        { dest: bad, content: "b", usesSecret: false },
+      ],
+      { mountPoints: NO_MOUNTS },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutputWriteError);
+    expect((err as OutputWriteError).path).toBe(bad);
+    expect(await readFile(a, "utf8")).toBe("old");
+    expect((await readdir(dir)).sort()).toEqual(["a.conf", "plain"]);
+  });
+});
+
+describe("writeOutputs: a huge existing destination", () => {
+  it("0_a_3_GiB_sparse_file_at_DEST_is_replaced_unread", async () => {
+    const dest = join(dir, "huge.log");
+    await writeFile(dest, "");
+    await truncate(dest, 3 * 1024 ** 3);
+    const [r] = await writeOutputs([{ dest, content: "x", usesSecret: false }], { mountPoints: NO_MOUNTS });
+    expect(r?.status).toBe("rendered");
+    expect(await readFile(dest, "utf8")).toBe("x");
+  });
+});
+
+describe("writeOutputs: long names", () => {
+  const names = ["n".repeat(255), "é".repeat(127), "😀".repeat(63)];
+  names.forEach((name, i) =>
+    it(`${i}_a_destination_name_of_${Buffer.byteLength(name)}_bytes_is_written`, async () => {
+      const dest = join(dir, name);
+      const [r] = await writeOutputs([{ dest, content: "x", usesSecret: false }], { mountPoints: NO_MOUNTS });
+      expect(r?.status).toBe("rendered");
+      expect(await readFile(dest, "utf8")).toBe("x");
+      expect(await readdir(dir)).toEqual([name]);
+    }),
+  );
 });
 
 describe("helpers", () => {
