@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import FindMyWay from "find-my-way";
 import type { Logger } from "../core/log.js";
 import { loopbackAuthority, TokenCheck, TOKEN_COOKIE } from "./auth.js";
+import { ConnectionLimit, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
 import { InvalidParameterError } from "./errors.js";
 import { parseFilter } from "./filter.js";
 import type { CatalogMetrics } from "./metrics.js";
@@ -21,6 +22,8 @@ export interface ServerOptions {
   token?: string;
   page?: PageAssets;
   heartbeatMs?: number;
+  /** Open connections at most (see ConnectionLimit). */
+  maxConnections?: number;
 }
 
 type Query = URLSearchParams;
@@ -49,6 +52,9 @@ export class CatalogServer {
     get("/v1/events", (req, res, _p, q) => this.sse(req, res, q));
     this.server = createServer((req, res) => void this.dispatch(req, res));
     this.server.keepAliveTimeout = 65_000;
+    const limit = new ConnectionLimit(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, (outcome) => o.metrics.connectionClosed(outcome));
+    limit.attach(this.server);
+    o.metrics.watchConnections(() => limit.size, limit.max);
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {

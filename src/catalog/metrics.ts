@@ -33,6 +33,7 @@ export class CatalogMetrics {
   private readonly backendLatency: Histogram<"backend" | "op">;
   private readonly watchLag: Histogram<"backend">;
   private readonly backendUp: Gauge<"backend">;
+  private readonly connectionsClosed: Counter<"reason">;
 
   constructor(
     readonly backend: string,
@@ -47,6 +48,8 @@ export class CatalogMetrics {
     this.backendLatency = new Histogram({ name: "portolan_backend_request_duration_seconds", help: "Backend operation latency", labelNames: ["backend", "op"], buckets: LATENCY_BUCKETS, registers });
     this.watchLag = new Histogram({ name: "portolan_catalog_watch_lag_seconds", help: "From a registrator write to the catalog seeing it in the backend's watch", labelNames: ["backend"], buckets: LATENCY_BUCKETS, registers });
     this.backendUp = new Gauge({ name: "portolan_backend_up", help: "1 when the backend answered the last probe", labelNames: ["backend"], registers });
+    this.connectionsClosed = new Counter({ name: "portolan_catalog_connections_closed_total", help: "Connections closed by --max-connections: evicted (the oldest idle one, for a new one) or refused (all busy)", labelNames: ["reason"], registers });
+    for (const reason of ["evicted", "refused"]) this.connectionsClosed.inc({ reason }, 0);
     for (const c of [this.registrations, this.deregistrations, this.rejections]) c.inc({ backend }, 0);
   }
 
@@ -67,6 +70,18 @@ export class CatalogMetrics {
     });
     new Gauge({ name: "portolan_catalog_version", help: "Catalog snapshot version from the backend's watch", registers, collect() { this.set(state.version); } });
     new Gauge({ name: "portolan_catalog_sse_clients", help: "Connected /v1/events clients", registers, collect() { this.set(sseClients()); } });
+  }
+
+  /** Open connections and the bound, read at scrape time. */
+  watchConnections(open: () => number, max: number): void {
+    const registers = [this.prom];
+    new Gauge({ name: "portolan_catalog_connections", help: "Open connections to the catalog server", registers, collect() { this.set(open()); } });
+    new Gauge({ name: "portolan_catalog_max_connections", help: "Open connections allowed (--max-connections)", registers }).set(max);
+  }
+
+  /** A connection closed by the bound: the oldest idle one to admit a new one (evicted), or a new one (refused). */
+  connectionClosed(outcome: "evicted" | "refused"): void {
+    this.connectionsClosed.inc({ reason: outcome });
   }
 
   addSource(source: MetricsSource): void {

@@ -34,6 +34,7 @@ export interface CatalogOptions {
   probe?: FeedOptions["probe"];
   probeIntervalMs?: number;
   heartbeatMs?: number;
+  maxConnections?: number;
 }
 
 export interface RunningCatalog {
@@ -59,7 +60,7 @@ export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
   const log = o.logger.child({ component: "catalog" });
   const state = new CatalogState();
   const metrics = o.metrics ?? new CatalogMetrics(o.registry.kind);
-  const server = new CatalogServer({ state, metrics, logger: log, token: o.token, page: await loadPage(), heartbeatMs: o.heartbeatMs });
+  const server = new CatalogServer({ state, metrics, logger: log, token: o.token, page: await loadPage(), heartbeatMs: o.heartbeatMs, maxConnections: o.maxConnections });
   let addr;
   try {
     addr = await server.listen(o.listen.host, o.listen.port);

@@ -11,7 +11,8 @@ import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
 import { parseFilter } from "../catalog/filter.js";
 import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
-import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { durationFlag, intFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
@@ -76,6 +77,7 @@ interface ServeFlags {
   registry: string;
   listen: string;
   token?: string;
+  maxConnections: string;
   logFormat: LogFormat;
   logLevel?: string;
 }
@@ -92,14 +94,24 @@ export function catalogToken(flag: string | undefined, env = process.env.PORTOLA
   return token;
 }
 
+/** Largest --max-connections: beyond it the bound no longer keeps descriptors for the rest of the process. */
+const MAX_MAX_CONNECTIONS = 1_000_000;
+const MAX_CONNECTIONS_HELP = `open connections at most; at the bound the oldest idle one is closed for a new one, or the new one when all are busy`;
+
+/** --max-connections, checked before any effect. */
+export function maxConnectionsFlag(text: string): number {
+  return intFlag("max-connections", text, 1, MAX_MAX_CONNECTIONS);
+}
+
 async function serve(f: ServeFlags): Promise<void> {
   const listen = parseListen(f.listen);
   const token = catalogToken(f.token);
+  const maxConnections = maxConnectionsFlag(f.maxConnections);
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const registry = await openRegistry(f.registry, { logger: log });
   await checkAccessAtStart(registry, "read", log);
   const stopped = stopSignal();
-  const catalog = await startCatalog({ registry, listen, token, logger: log }).catch(async (err: unknown) => {
+  const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections }).catch(async (err: unknown) => {
     await registry.close();
     throw err;
   });
@@ -126,6 +138,7 @@ export function catalogCommand(): Command {
       .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
       .option("--listen <host:port>", "address to listen on; any non-loopback address requires --token", DEFAULT_LISTEN)
       .option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged")
+      .option("--max-connections <n>", MAX_CONNECTIONS_HELP, String(DEFAULT_MAX_CONNECTIONS))
       .addOption(logFormatOption())
       .addOption(logLevelOption())
       .action((f: ServeFlags) => serve(f))
@@ -137,13 +150,15 @@ export function catalogCommand(): Command {
 export interface CatalogFlags {
   listen: string;
   token?: string;
+  maxConnections: string;
 }
 
 /** Adds the catalog server's flags to `portolan up`. */
 export function addCatalogFlags(cmd: Command): Command {
   return cmd
     .option("--listen <host:port>", "catalog API, page and /metrics address; any non-loopback address requires --token", DEFAULT_LISTEN)
-    .option("--token <token>", "bearer token for the catalog API and page (default: $PORTOLAN_CATALOG_TOKEN); never logged");
+    .option("--token <token>", "bearer token for the catalog API and page (default: $PORTOLAN_CATALOG_TOKEN); never logged")
+    .option("--max-connections <n>", `catalog server: ${MAX_CONNECTIONS_HELP}`, String(DEFAULT_MAX_CONNECTIONS));
 }
 
 /**
@@ -154,9 +169,10 @@ export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) 
   // Checked now, before anything starts: a bad --listen or --token is a usage error with no effect.
   const listen = parseListen(f.listen);
   const token = catalogToken(f.token);
+  const maxConnections = maxConnectionsFlag(f.maxConnections);
   return async (registry, log) => {
     const metrics = new CatalogMetrics(registry.kind);
-    const catalog = await startCatalog({ registry, listen, token, logger: log, metrics });
+    const catalog = await startCatalog({ registry, listen, token, logger: log, metrics, maxConnections });
     started?.(catalog);
     return { registry: new InstrumentedRegistry(registry, metrics), onEvent: (e) => metrics.onRegistratorEvent(e), stop: () => catalog.stop() };
   };

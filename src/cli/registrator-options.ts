@@ -106,7 +106,7 @@ function resyncFlag(text: string): number {
   return ms;
 }
 
-function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   return n;
