@@ -42,12 +42,15 @@ function negative(rcode: number, catalog: DnsCatalog, opts: AnswerOptions): Answ
   return result(rcode, [], [soa(catalog, opts)]);
 }
 
+/** Zone transfers are not served: NOTIMP, authoritative, no records (Consul's answer to AXFR). */
+const NO_TRANSFER: Answer = result(RCODE.NOTIMP, []);
+
 export function buildAnswer(q: Question, catalog: DnsCatalog, opts: AnswerOptions): Answer {
   if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return OUTSIDE;
   const form = parseQueryName(q.name, opts);
+  if (form.kind === "outside" || (form.kind === "ptr" && !catalog.byAddress.has(form.address))) return OUTSIDE;
+  if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return NO_TRANSFER;
   switch (form.kind) {
-    case "outside":
-      return OUTSIDE;
     case "nxdomain":
       return negative(RCODE.NXDOMAIN, catalog, opts);
     case "apex":
@@ -58,8 +61,7 @@ export function buildAnswer(q: Question, catalog: DnsCatalog, opts: AnswerOption
       return result(RCODE.NOERROR, [{ name: q.name, ttl: opts.ttlS, type, address: form.address }]);
     }
     case "ptr": {
-      const services = catalog.byAddress.get(form.address);
-      if (!services) return OUTSIDE;
+      const services = catalog.byAddress.get(form.address)!;
       if (!wants(q.qtype, TYPE.PTR)) return negative(RCODE.NOERROR, catalog, opts);
       const answer = services.map((s): ResourceRecord => ({ name: q.name, ttl: serviceTtl(s, opts), type: "PTR", target: `${s}.service.${opts.datacenter}.${opts.domain}` }));
       return result(RCODE.NOERROR, answer);

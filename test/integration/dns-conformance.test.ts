@@ -99,6 +99,28 @@ describe("conformance with Consul's DNS", () => {
     expect((await dig(dns.port, `${big}.service.consul`, "SRV", "+noedns")).answer).toHaveLength(25);
   });
 
+  // dig prints a failed transfer's status only in its YAML output.
+  const TRANSFERS: [string, string, string[]][] = [
+    ["consul", "AXFR", ["+tcp"]],
+    [`${s}.service.consul`, "AXFR", ["+tcp"]],
+    [`nope-${pid}.service.consul`, "AXFR", ["+tcp"]],
+    ["consul", "AXFR", ["+notcp"]],
+  ];
+  TRANSFERS.forEach(([name, type, flags], i) =>
+    it(`${FORMS.length + 2 + i}_zone transfer ${name} ${type} ${flags.join(" ")}: NOTIMP, authoritative, no records, as Consul`, async () => {
+      const [consul, ours] = await Promise.all([dig(CONSUL_DNS, name, type, "+yaml", ...flags), dig(dns.port, name, type, "+yaml", ...flags)]);
+      expect(consul.status, consul.text).toBe("NOTIMP");
+      expect(ours.status, ours.text).toBe("NOTIMP");
+      for (const r of [consul, ours]) expect(r.text).toMatch(/flags: qr aa\n\s+QUESTION: 1\n\s+ANSWER: 0\n\s+AUTHORITY: 0/);
+    }),
+  );
+
+  it(`${FORMS.length + 2 + TRANSFERS.length}_difference: IXFR is NOTIMP too (Consul answers it as an unknown type: NXDOMAIN or NODATA)`, async () => {
+    expect((await dig(dns.port, "consul", "ixfr=1", "+yaml")).status).toBe("NOTIMP");
+    expect((await dig(dns.port, `${s}.service.consul`, "ixfr=1", "+yaml")).status).toBe("NOTIMP");
+    expect((await dig(CONSUL_DNS, `nope-${pid}.service.consul`, "ixfr=1", "+yaml")).status).toBe("NXDOMAIN");
+  });
+
   it(`${FORMS.length + 1}_difference: apex NS names ns.DOMAIN (Consul names its server nodes)`, async () => {
     expect((await dig(dns.port, "consul", "NS")).answer).toEqual(["consul. 0 IN NS ns.consul."]);
     expect((await dig(CONSUL_DNS, "consul", "NS")).answer[0]).toMatch(/^consul\. 0 IN NS \S+\.node\.dc1\.consul\.$/);

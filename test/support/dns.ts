@@ -16,7 +16,7 @@ export interface QueryOptions {
   qclass?: number;
 }
 
-export const QTYPE: Record<string, number> = { A: 1, NS: 2, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, ANY: 255 };
+export const QTYPE: Record<string, number> = { A: 1, NS: 2, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, IXFR: 251, AXFR: 252, ANY: 255 };
 
 /** A query message for `name` (case kept as given). */
 export function makeQuery(name: string, type: string | number, o: QueryOptions = {}): Buffer {

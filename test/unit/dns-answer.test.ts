@@ -115,6 +115,13 @@ const CASES: Case[] = [
     rcode: "NOERROR",
     answer: ["web.service.east.example.internal. 0 IN A 10.0.0.1", "web.service.east.example.internal. 0 IN A 10.0.0.2"],
   },
+  { name: "AXFR of the domain: NOTIMP", qname: "consul", qtype: "AXFR", rcode: "NOTIMP" },
+  { name: "AXFR of a service: NOTIMP", qname: "web.service.consul", qtype: "AXFR", rcode: "NOTIMP" },
+  { name: "AXFR of an unknown name in the domain: NOTIMP", qname: "nope.service.consul", qtype: "AXFR", rcode: "NOTIMP" },
+  { name: "IXFR of the domain: NOTIMP", qname: "consul", qtype: "IXFR", rcode: "NOTIMP" },
+  { name: "IXFR of a service: NOTIMP", qname: "web.service.consul", qtype: "IXFR", rcode: "NOTIMP" },
+  { name: "AXFR of a known reverse name: NOTIMP", qname: "1.0.0.10.in-addr.arpa", qtype: "AXFR", rcode: "NOTIMP" },
+  { name: "AXFR outside the domain: REFUSED (or forwarded)", qname: "example.com", qtype: "AXFR", rcode: "REFUSED", outside: true },
   { name: "other domain: consul is outside", qname: "web.service.consul", qtype: "A", opts: { domain: "example.internal" }, rcode: "REFUSED", outside: true },
 ];
 
