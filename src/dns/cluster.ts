@@ -12,7 +12,8 @@ type Message =
   | { type: "snapshot"; snapshot: CatalogSnapshot }
   | { type: "listening" }
   | { type: "stats"; id: number }
-  | { type: "stats-reply"; id: number; stats: DnsStatsSnapshot };
+  | { type: "stats-reply"; id: number; stats: DnsStatsSnapshot }
+  | { type: "stop" };
 
 /** How long the primary waits for a worker's stats. */
 const STATS_TIMEOUT_MS = 1000;
@@ -21,16 +22,25 @@ export function isDnsWorker(): boolean {
   return cluster.isWorker;
 }
 
-/** In a worker: serve, take snapshots from the primary; resolves when the worker should stop. */
+/**
+ * In a worker: serve, take snapshots from the primary; resolves when the worker should stop: a signal, the
+ * primary's "stop", or the IPC channel gone (the primary died: Node's cluster ends the worker then too).
+ */
 export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promise<unknown>): Promise<void> {
   const server = new DnsServer(opts, { logger: log });
+  let stop!: () => void;
+  const told = new Promise<void>((resolve) => (stop = resolve));
   process.on("message", (m: Message) => {
     if (m.type === "snapshot") server.update(m.snapshot);
     if (m.type === "stats") process.send?.({ type: "stats-reply", id: m.id, stats: server.stats() } satisfies Message);
+    if (m.type === "stop") stop();
   });
+  process.once("disconnect", stop);
   await server.listen();
   process.send?.({ type: "listening" } satisfies Message);
-  await Promise.race([stopped, new Promise<void>((resolve) => process.once("disconnect", resolve))]);
+  await Promise.race([stopped, told]);
+  // Closes the TCP connections too: the cluster's own disconnect waits for every connection of a shared server
+  // to end, so an idle client would hold the worker until the primary's kill timer.
   await server.close();
 }
 
@@ -76,6 +86,8 @@ export class DnsWorkers {
     this.closing = true;
     await Promise.all([...this.workers].map((w) => new Promise<void>((resolve) => {
       w.once("exit", () => resolve());
+      // "stop" first (the worker closes its connections), then the channel; messages arrive in order.
+      if (w.isConnected()) w.send({ type: "stop" } satisfies Message);
       w.disconnect();
       setTimeout(() => w.process.kill("SIGKILL"), 5000).unref();
     })));

@@ -1,8 +1,10 @@
 // `portolan dns --workers N` whose primary dies without a word (SIGKILL, the OOM killer): its workers must not
 // keep serving a catalog nobody updates. Each notices the IPC channel close and exits; the port is free again.
+// And a graceful stop with idle TCP clients connected: every worker ends by itself (not by the primary's kill timer).
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startCli } from "./cli.js";
 import { dig } from "./dns-support.js";
@@ -53,6 +55,39 @@ describe("dns --workers when the primary is killed", () => {
       } finally {
         p.proc.kill("SIGKILL");
         for (const w of workers) if (alive(w)) process.kill(w, "SIGKILL");
+      }
+    });
+  }
+});
+
+const HARNESS = new URL("./dns-workers-harness.mjs", import.meta.url).pathname;
+
+describe("dns workers stopped with TCP clients connected", () => {
+  const cases = [{ name: "idle_clients", clients: 5, send: false }, { name: "half_sent_query", clients: 3, send: true }];
+  for (const [i, c] of cases.entries()) {
+    it(`${i}_${c.name}: every worker exits by itself (code 0, no SIGKILL)`, async () => {
+      const p = spawn(process.execPath, [HARNESS], { env: { ...process.env, PORT: String(PORT) }, stdio: ["pipe", "pipe", "inherit"] });
+      let out = "";
+      p.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
+      const clients: Socket[] = [];
+      try {
+        await until("the workers to listen", () => out.includes("listening"), 15_000);
+        for (let k = 0; k < c.clients; k++) {
+          const s = connect(PORT, "127.0.0.1");
+          s.on("error", () => {});
+          await new Promise((resolve) => s.once("connect", resolve));
+          if (c.send) s.write(Buffer.from([0, 40, 1, 2])); // a length prefix and two bytes of a 40-byte query
+          clients.push(s);
+        }
+        p.stdin.end("go\n");
+        expect(await exited).toBe(0);
+        const exits = JSON.parse(out.trim().split("\n").at(-1)!) as { code: number | null; signal: string | null }[];
+        expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
+      } finally {
+        p.stdin.end();
+        p.kill("SIGKILL");
+        for (const s of clients) s.destroy();
       }
     });
   }
