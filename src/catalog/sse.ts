@@ -8,9 +8,16 @@ import type { CatalogState, StreamEvent } from "./state.js";
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** A client whose unsent output exceeds this is disconnected (it will resume with Last-Event-ID). */
 export const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
+/**
+ * Unsent output of all clients together, at most: over it, the clients stuck longest (longest since their output
+ * last drained) are disconnected until it fits. Without it 1,000 clients that never read a 1.7 MB snapshot (5,000
+ * instances) held 230 MiB, each under MAX_CLIENT_BACKLOG.
+ */
+export const MAX_TOTAL_BACKLOG = 64 * 1024 * 1024;
 
 export class EventStream {
-  private readonly clients = new Set<ServerResponse>();
+  /** Each client with when its output last drained (or it connected). */
+  private readonly clients = new Map<ServerResponse, number>();
   private readonly wires = new WeakMap<StreamEvent, string>();
   private snapshotWire: { generation: number; text: string } | undefined;
   private readonly heartbeat: NodeJS.Timeout;
@@ -19,6 +26,8 @@ export class EventStream {
   constructor(
     private readonly state: CatalogState,
     heartbeatMs = DEFAULT_HEARTBEAT_MS,
+    private readonly maxTotalBacklog = MAX_TOTAL_BACKLOG,
+    private readonly now: () => number = Date.now,
   ) {
     this.unsubscribe = state.subscribe((e) => this.broadcast(this.wire(e)));
     this.heartbeat = setInterval(() => this.broadcast(": keep-alive\n\n"), heartbeatMs);
@@ -42,29 +51,49 @@ export class EventStream {
     let text = "retry: 1000\n\n";
     if (missed) for (const e of missed) text += this.wire(e);
     else text += this.snapshot();
+    this.clients.set(res, this.now());
     res.write(text);
-    this.clients.add(res);
+    res.on("drain", () => this.clients.has(res) && this.clients.set(res, this.now()));
     const drop = () => this.clients.delete(res);
     res.on("close", drop);
     res.on("error", drop);
+    this.bound();
   }
 
   close(): void {
     clearInterval(this.heartbeat);
     this.unsubscribe();
-    for (const c of this.clients) c.end();
+    for (const c of this.clients.keys()) c.end();
     this.clients.clear();
   }
 
   private broadcast(text: string): void {
-    for (const c of this.clients) {
+    for (const c of this.clients.keys()) {
       if (c.writableLength > MAX_CLIENT_BACKLOG) {
-        this.clients.delete(c);
-        c.destroy();
+        this.drop(c);
         continue;
       }
       c.write(text);
     }
+    this.bound();
+  }
+
+  /** Keeps the clients' unsent output under the total: the clients stuck longest go first. */
+  private bound(): void {
+    let total = 0;
+    for (const c of this.clients.keys()) total += c.writableLength;
+    if (total <= this.maxTotalBacklog) return;
+    const stuck = [...this.clients].filter(([c]) => c.writableLength > 0).sort((a, b) => a[1] - b[1]);
+    for (const [c] of stuck) {
+      if (total <= this.maxTotalBacklog) break;
+      total -= c.writableLength;
+      this.drop(c);
+    }
+  }
+
+  private drop(c: ServerResponse): void {
+    this.clients.delete(c);
+    c.destroy();
   }
 
   private wire(e: StreamEvent): string {
