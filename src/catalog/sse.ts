@@ -10,16 +10,19 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
 /**
  * Unsent output of all clients together, at most: over it, the clients stuck longest (longest since their output
- * last drained) are disconnected until it fits. Without it 1,000 clients that never read a 1.7 MB snapshot (5,000
- * instances) held 230 MiB, each under MAX_CLIENT_BACKLOG.
+ * last drained, at least STUCK_MS) are disconnected until it fits. The snapshot's bytes are shared by every client
+ * that has not read them, so this counts them once per client: it errs towards dropping.
  */
 export const MAX_TOTAL_BACKLOG = 64 * 1024 * 1024;
+/** Only a client whose output has not drained for this long counts as stuck (a new one is still reading its snapshot). */
+export const STUCK_MS = 10_000;
 
 export class EventStream {
   /** Each client with when its output last drained (or it connected). */
   private readonly clients = new Map<ServerResponse, number>();
   private readonly wires = new WeakMap<StreamEvent, string>();
-  private snapshotWire: { generation: number; text: string } | undefined;
+  /** Bytes, not a string: every client's write then refers to the same memory (a string is encoded per write). */
+  private snapshotWire: { generation: number; bytes: Buffer } | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -50,9 +53,9 @@ export class EventStream {
     const missed = this.state.eventsAfter(lastEventId);
     let text = "retry: 1000\n\n";
     if (missed) for (const e of missed) text += this.wire(e);
-    else text += this.snapshot();
     this.clients.set(res, this.now());
     res.write(text);
+    if (!missed) res.write(this.snapshot());
     res.on("drain", () => this.clients.has(res) && this.clients.set(res, this.now()));
     const drop = () => this.clients.delete(res);
     res.on("close", drop);
@@ -83,7 +86,8 @@ export class EventStream {
     let total = 0;
     for (const c of this.clients.keys()) total += c.writableLength;
     if (total <= this.maxTotalBacklog) return;
-    const stuck = [...this.clients].filter(([c]) => c.writableLength > 0).sort((a, b) => a[1] - b[1]);
+    const since = this.now() - STUCK_MS;
+    const stuck = [...this.clients].filter(([c, drained]) => c.writableLength > 0 && drained <= since).sort((a, b) => a[1] - b[1]);
     for (const [c] of stuck) {
       if (total <= this.maxTotalBacklog) break;
       total -= c.writableLength;
@@ -105,13 +109,13 @@ export class EventStream {
     return w;
   }
 
-  private snapshot(): string {
+  private snapshot(): Buffer {
     const g = this.state.generation;
     if (this.snapshotWire?.generation !== g) {
       const s = this.state.snapshotEvent();
       const data = JSON.stringify({ version: s.version, backend: s.backend, loaded: s.loaded, instances: s.instances });
-      this.snapshotWire = { generation: g, text: `id: ${s.id}\nevent: snapshot\ndata: ${data}\n\n` };
+      this.snapshotWire = { generation: g, bytes: Buffer.from(`id: ${s.id}\nevent: snapshot\ndata: ${data}\n\n`) };
     }
-    return this.snapshotWire.text;
+    return this.snapshotWire.bytes;
   }
 }

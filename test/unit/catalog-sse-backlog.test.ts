@@ -3,7 +3,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
-import { EventStream } from "../../src/catalog/sse.js";
+import { EventStream, STUCK_MS } from "../../src/catalog/sse.js";
 import { CatalogState } from "../../src/catalog/state.js";
 
 /** A response whose socket never sends (`reads: false`) or sends everything at once. */
@@ -44,7 +44,7 @@ function setup(budget: number) {
     t += 1;
     return res;
   };
-  return { state, stream, connect };
+  return { state, stream, connect, later: () => (t += STUCK_MS) };
 }
 
 describe("EventStream total backlog", () => {
@@ -60,24 +60,32 @@ describe("EventStream total backlog", () => {
     {
       name: "over_budget_oldest_stuck_dropped_first",
       run: () => {
-        const { stream, connect } = setup(1);
+        const { stream, connect, later } = setup(1);
         const reader = connect(true);
         const a = connect(false);
+        later();
         const b = connect(false);
-        // Each stuck client holds its snapshot; the budget fits none: both go, oldest first, the reader stays.
-        return { dropped: [reader, a, b].map((c) => c.destroyed), size: stream.size, expected: [false, true, true] };
+        const c = connect(false);
+        // Over the budget, but b and c just connected (still reading their snapshot): only a, stuck long, goes.
+        const first = [reader, a, b, c].map((x) => x.destroyed);
+        expect(first).toEqual([false, true, false, false]);
+        later();
+        connect(true);
+        // Now b and c are stuck too: they go, the readers stay.
+        return { dropped: [reader, a, b, c].map((x) => x.destroyed), size: stream.size - 1, expected: [false, true, true, true] };
       },
     },
     {
       name: "a_client_that_drained_is_kept_over_one_that_did_not",
       run: () => {
         const probe = setup(Infinity).connect(false).writableLength; // one stuck client's snapshot
-        const { stream, connect } = setup(2.5 * probe);
+        const { stream, connect, later } = setup(2.5 * probe);
         const a = connect(false);
         const b = connect(false);
-        a.drain(); // a read its snapshot: it drained after b last did
+        a.drain(); // a read its snapshot
+        later();
         const c = connect(false);
-        const d = connect(false); // three snapshots pending: over the budget; b has been stuck longest
+        const d = connect(false); // three snapshots pending: over the budget; b is the one stuck for long
         return { dropped: [a, b, c, d].map((x) => x.destroyed), size: stream.size, expected: [false, true, false, false] };
       },
     },
