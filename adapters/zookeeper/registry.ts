@@ -1,9 +1,9 @@
 // The Registry port on ZooKeeper: ephemeral entries in Curator or nerve layout, re-created after session expiry.
-import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
+import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
-import type { Registry } from "../../src/core/registry.js";
+import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { backoff, delay } from "../../src/core/util.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } from "./codec.js";
@@ -116,6 +116,19 @@ export class ZooKeeperRegistry implements Registry {
     });
   }
 
+  /** Start-up probe: the base path can be read (and, for write, created): an ACL refusing us is a BackendAuthError. */
+  async checkAccess(access: RegistryAccess): Promise<void> {
+    const probe = async (c: Client) => {
+      if (access === "write") await mkdirp(c, this.o.base);
+      await getChildren(c, this.o.base).catch((e: unknown) => {
+        if (zkCode(e) !== Exception.NO_NODE) throw e;
+      });
+    };
+    await this.session.run("checkAccess", probe, this.session.deadline()).catch((e: unknown) => {
+      throw this.wrap("checkAccess", e);
+    });
+  }
+
   async listOwned(owner: string): Promise<Instance[]> {
     const deadline = this.session.deadline();
     const found = await this.session.run(
@@ -175,6 +188,12 @@ export class ZooKeeperRegistry implements Registry {
   }
 
   private wrap(what: string, e: unknown): Error {
+    const code = zkCode(e);
+    if (code === Exception.NO_AUTH || code === Exception.AUTH_FAILED) {
+      // An ACL set by another client: a configuration problem, not an outage (it was retried for ever as one).
+      const message = `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let this client (no credentials) read and write there; grant world:anyone access or choose another base path`;
+      return new BackendAuthError({ backend: this.kind, message, cause: e });
+    }
     if (e instanceof BackendUnavailableError || !(e instanceof Exception)) return e instanceof Error ? e : new Error(String(e));
     return unavailable(`${what}: ${e.getName()}`, e);
   }
