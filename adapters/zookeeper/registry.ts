@@ -36,6 +36,8 @@ export class ZooKeeperRegistry implements Registry {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly watchers = new Set<TreeWatcher>();
   private closed = false;
+  /** A refusal by an ACL was logged (once, loudly); a write that succeeds again re-arms it. */
+  private authReported = false;
 
   constructor(opts: ZooKeeperOptions) {
     this.o = resolveOptions(opts);
@@ -83,6 +85,7 @@ export class ZooKeeperRegistry implements Registry {
       try {
         if (isPassing(inst)) await this.ensureNode(rec, deadline);
         else await this.removeNodes(inst, deadline, inst.owner);
+        this.authReported = false;
       } catch (e) {
         if (e instanceof InstanceRejectedError) this.records.delete(key);
         throw e;
@@ -125,7 +128,12 @@ export class ZooKeeperRegistry implements Registry {
       });
     };
     await this.session.run("checkAccess", probe, this.session.deadline()).catch((e: unknown) => {
-      throw this.wrap("checkAccess", e);
+      // At start-up the caller reports a refusal (and exits): no second line from here.
+      const reported = this.authReported;
+      this.authReported = true;
+      const err = this.wrap("checkAccess", e);
+      if (!(err instanceof BackendAuthError)) this.authReported = reported;
+      throw err;
     });
   }
 
@@ -192,7 +200,11 @@ export class ZooKeeperRegistry implements Registry {
     if (code === Exception.NO_AUTH || code === Exception.AUTH_FAILED) {
       // An ACL set by another client: a configuration problem, not an outage (it was retried for ever as one).
       const message = `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let this client (no credentials) read and write there; grant world:anyone access or choose another base path`;
-      return new BackendAuthError({ backend: this.kind, message, cause: e });
+      const err = new BackendAuthError({ backend: this.kind, message, cause: e });
+      // The registrator logs these at debug level per attempt: the adapter says it once, loudly.
+      if (!this.authReported) this.log.error({ base: this.o.base, code: (e as Exception).getName() }, err.message);
+      this.authReported = true;
+      return err;
     }
     if (e instanceof BackendUnavailableError || !(e instanceof Exception)) return e instanceof Error ? e : new Error(String(e));
     return unavailable(`${what}: ${e.getName()}`, e);

@@ -4,9 +4,10 @@
 import { createHash } from "node:crypto";
 import { ACL, Id, Permission } from "node-zookeeper-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../src/core/errors.js";
+import { ZooKeeperRegistry } from "../../adapters/zookeeper/registry.js";
+import { BackendAuthError, EXIT_CONFIG } from "../../src/core/errors.js";
 import { runCli } from "./cli.js";
-import { rawClient } from "./zookeeper-support.js";
+import { capturingLogger, instance, rawClient } from "./zookeeper-support.js";
 import type { Client } from "../../adapters/zookeeper/ops.js";
 
 const ZK = "127.0.0.1:21810";
@@ -45,5 +46,25 @@ describe("a ZooKeeper base path with an ACL this client cannot use", () => {
       expect(r.stderr).toContain("NO_AUTH");
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
+  });
+});
+
+describe("a ZooKeeper base path this client may read but not write", () => {
+  it("0_register is a BackendAuthError, said once loudly by the adapter, not an outage retried in silence", async () => {
+    const ro = `${base}-ro`;
+    await call((cb) => owner.create(ro, cb));
+    await call((cb) => owner.setACL(ro, [new ACL(Permission.READ, new Id("world", "anyone"))], -1, cb));
+    const { logger, lines } = capturingLogger();
+    const r = new ZooKeeperRegistry({ connect: ZK, format: "curator", chroot: ro, sessionTimeoutMs: 10_000, logger });
+    try {
+      await r.checkAccess("write");
+      for (let n = 0; n < 3; n++) await expect(r.register(instance("web", "c1", 80))).rejects.toBeInstanceOf(BackendAuthError);
+      const loud = lines.filter((l) => (l.level as number) >= 50);
+      expect(loud).toHaveLength(1);
+      expect(String(loud[0]!.msg)).toContain(ro);
+    } finally {
+      await r.close();
+      await call((cb) => owner.remove(ro, -1, cb)).catch(() => {});
+    }
   });
 });
