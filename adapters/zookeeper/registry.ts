@@ -1,9 +1,9 @@
 // The Registry port on ZooKeeper: ephemeral entries in Curator or nerve layout, re-created after session expiry.
-import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
+import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
-import type { Registry } from "../../src/core/registry.js";
+import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { backoff, delay } from "../../src/core/util.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } from "./codec.js";
@@ -36,6 +36,8 @@ export class ZooKeeperRegistry implements Registry {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly watchers = new Set<TreeWatcher>();
   private closed = false;
+  /** A refusal by an ACL was logged (once, loudly); a write that succeeds again re-arms it. */
+  private authReported = false;
 
   constructor(opts: ZooKeeperOptions) {
     this.o = resolveOptions(opts);
@@ -83,6 +85,7 @@ export class ZooKeeperRegistry implements Registry {
       try {
         if (isPassing(inst)) await this.ensureNode(rec, deadline);
         else await this.removeNodes(inst, deadline, inst.owner);
+        this.authReported = false;
       } catch (e) {
         if (e instanceof InstanceRejectedError) this.records.delete(key);
         throw e;
@@ -113,6 +116,24 @@ export class ZooKeeperRegistry implements Registry {
       const deadline = this.session.deadline();
       if (status === "passing") await this.ensureNode(rec, deadline);
       else await this.removeNodes(ref, deadline, rec.instance.owner);
+    });
+  }
+
+  /** Start-up probe: the base path can be read (and, for write, created): an ACL refusing us is a BackendAuthError. */
+  async checkAccess(access: RegistryAccess): Promise<void> {
+    const probe = async (c: Client) => {
+      if (access === "write") await mkdirp(c, this.o.base);
+      await getChildren(c, this.o.base).catch((e: unknown) => {
+        if (zkCode(e) !== Exception.NO_NODE) throw e;
+      });
+    };
+    await this.session.run("checkAccess", probe, this.session.deadline()).catch((e: unknown) => {
+      // At start-up the caller reports a refusal (and exits): no second line from here.
+      const reported = this.authReported;
+      this.authReported = true;
+      const err = this.wrap("checkAccess", e);
+      if (!(err instanceof BackendAuthError)) this.authReported = reported;
+      throw err;
     });
   }
 
@@ -175,6 +196,16 @@ export class ZooKeeperRegistry implements Registry {
   }
 
   private wrap(what: string, e: unknown): Error {
+    const code = zkCode(e);
+    if (code === Exception.NO_AUTH || code === Exception.AUTH_FAILED) {
+      // An ACL set by another client: a configuration problem, not an outage (it was retried for ever as one).
+      const message = `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let this client (no credentials) read and write there; grant world:anyone access or choose another base path`;
+      const err = new BackendAuthError({ backend: this.kind, message, cause: e });
+      // The registrator logs these at debug level per attempt: the adapter says it once, loudly.
+      if (!this.authReported) this.log.error({ base: this.o.base, code: (e as Exception).getName() }, err.message);
+      this.authReported = true;
+      return err;
+    }
     if (e instanceof BackendUnavailableError || !(e instanceof Exception)) return e instanceof Error ? e : new Error(String(e));
     return unavailable(`${what}: ${e.getName()}`, e);
   }

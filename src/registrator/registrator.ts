@@ -17,6 +17,7 @@ import { containerName, containerToServices, isServing, originKey, type MappingO
 import { IdClaims } from "./claims.js";
 import { heartbeatPeriod } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
+import { InspectRetries } from "./inspect-retries.js";
 import { plan, type PlanOp } from "./planner.js";
 import { RejectionLog } from "./rejections.js";
 import { removeAllWithin } from "./shutdown.js";
@@ -71,6 +72,7 @@ export class Registrator {
   private readonly orphans = new Set<string>();
   private readonly claims = new IdClaims();
   private readonly queue: KeyedQueue;
+  private readonly inspects: InspectRetries;
   private resyncing: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private loops: Promise<unknown>[] = [];
@@ -85,6 +87,8 @@ export class Registrator {
   ) {
     this.rejections = new RejectionLog(emit);
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key)), opts.concurrency);
+    const requeue = (id: string) => void this.queue.push(id);
+    this.inspects = new InspectRetries({ clock, signal: this.abort.signal, attempts: opts.retryAttempts, delay: (n) => this.retryDelay(n), requeue });
   }
 
   get signal(): AbortSignal {
@@ -150,9 +154,10 @@ export class Registrator {
       for (const c of this.claims.release(gone, new Set(), true)) void this.queue.push(c);
     }
     const wanted = new Set<string>();
+    const failed = new Set<string>();
     await mapBounded(ids, this.opts.concurrency, async (id) => {
       const info = await this.inspect(id);
-      if (info === null) return;
+      if (info === null) return void failed.add(id);
       this.prefetched.set(id, { info });
       this.continuations.delete(id);
       if (info) for (const i of containerToServices(info, this.opts.mapping).instances) wanted.add(i.id);
@@ -163,10 +168,10 @@ export class Registrator {
     for (const c of current) {
       this.known.set(c.id, c);
       if (c.container && running.has(c.container.id)) this.claims.claim(c.id, c.container.id, c.container.name);
-      else if (!wanted.has(c.id) && !this.retained.has(c.id) && (this.opts.cleanup || this.registeredHere.has(c.id))) this.orphans.add(c.id);
+      else if (!wanted.has(c.id) && !this.retained.has(c.id) && !this.inspects.mayHold(c, failed, this.opts.owner) && (this.opts.cleanup || this.registeredHere.has(c.id))) this.orphans.add(c.id);
     }
     const writesBefore = this.writes;
-    const jobs = ids.map((id) => this.queue.push(id));
+    const jobs = ids.filter((id) => !failed.has(id)).map((id) => this.queue.push(id));
     if (this.orphans.size > 0) jobs.push(this.queue.push(ORPHANS));
     await Promise.all(jobs);
     this.emit({ type: "resync", durationMs: this.clock.now() - started, containers: ids.length, writes: this.writes - writesBefore });
@@ -239,16 +244,23 @@ export class Registrator {
     return { desired, origins };
   }
 
-  /** docker inspect with retries; a container too large to inspect is refused once (one line) and serves nothing. */
+  /** One docker inspect; null when it failed (retried on the container's own schedule); too large: refused once. */
   private async inspect(id: string): Promise<ContainerInfo | undefined | null> {
     try {
-      return await this.retry("docker-inspect", () => this.docker.inspect(id));
+      const info = await this.docker.inspect(id);
+      this.inspects.succeeded(id, info && containerName(info));
+      return info;
     } catch (error) {
-      if (!(error instanceof ContainerTooLargeError)) throw error;
-      this.rejections.report(id, [{ container: id.slice(0, 12), key: "inspect", reason: error.message }], "backend");
-      return refusedContainer(id);
+      if (error instanceof ContainerTooLargeError) {
+        this.inspects.succeeded(id, undefined);
+        this.rejections.report(id, [{ container: id.slice(0, 12), key: "inspect", reason: error.message }], "backend");
+        return refusedContainer(id);
+      }
+      this.emit({ type: "docker-error", error, attempt: this.inspects.failed(id) });
+      return null;
     }
   }
+
 
   /** Removes entries whose container is gone, a slice at a time. */
   private async removeOrphans(): Promise<JobResult> {

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DockerTimeoutError, httpDockerPort } from "../../src/docker/client.js";
 import { startCli, type Running } from "./cli.js";
+import { container } from "../unit/fixtures/fake-docker.js";
 import { eventually } from "./docker.js";
 
 let server: Server | undefined;
@@ -70,5 +71,30 @@ describe("portolan registrator against an engine that answers odd JSON", () => {
       expect((await proc.exited).code).toBe(0);
       expect(proc.logs()).not.toContain("internal error");
     });
+  });
+});
+
+describe("portolan registrator against an engine that answers 500 to one container's inspect, for ever", () => {
+  it("0_the other containers register and every resync finishes; the failing one is retried on its own", async () => {
+    let inspectsOfBad = 0;
+    const port = await fakeEngine((req, res) => {
+      const url = req.url!;
+      if (url.startsWith("/events")) return void res.writeHead(200).flushHeaders();
+      if (url.startsWith("/containers/json")) return void res.writeHead(200).end(JSON.stringify([{ Id: "bad" }, { Id: "good" }]));
+      if (url.startsWith("/containers/bad/")) {
+        inspectsOfBad++;
+        return void res.writeHead(500).end(JSON.stringify({ message: "layer store broken" }));
+      }
+      res.writeHead(200).end(JSON.stringify(container("good", "good")));
+    });
+    proc = startCli(["registrator", "--log-format", "json", "--hostname", "h500", "--retry-interval", "50", "--resync", "1s", "memory:"], {
+      DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+    });
+    await eventually("good registered", () => /"id":"h500:good:80".*"msg":"registered"/.test(proc!.logs()));
+    await eventually("two resyncs done", () => (proc!.logs().match(/"msg":"resync done"/g) ?? []).length >= 2);
+    expect(inspectsOfBad).toBeGreaterThan(2);
+    expect(proc.logs()).toContain("DockerApiError: docker /containers/bad/json: 500");
+    proc.proc.kill("SIGTERM");
+    expect((await proc.exited).code).toBe(0);
   });
 });

@@ -1,0 +1,64 @@
+// A container whose `docker inspect` fails (dockerd answers 5xx for it, times out on it...) is retried on its own
+// schedule: one attempt per look, then a timer of its own with backoff and jitter pushes it back onto the queue.
+// Nothing waits on it: before, the resync retried the inspect inline for ever, so one such container held every
+// later resync (and a queue slot), and containers started meanwhile were only registered by their own events.
+import type { Clock } from "../core/clock.js";
+import type { Instance } from "../core/model.js";
+
+export interface InspectRetryOptions {
+  clock: Clock;
+  signal: AbortSignal;
+  /** Attempts before the container is left to the next resync or event; -1 = for ever. */
+  attempts: number;
+  delay: (attempt: number) => number;
+  /** Runs the container's job again. */
+  requeue: (containerId: string) => void;
+}
+
+export class InspectRetries {
+  /** Failed attempts in a row, by container id. */
+  private readonly failures = new Map<string, number>();
+  private readonly scheduled = new Set<string>();
+  /** Last name seen for each container: tells which entries a container with a failing inspect still holds. */
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly o: InspectRetryOptions) {}
+
+  /** The inspect answered (undefined name: the container is gone). */
+  succeeded(containerId: string, name: string | undefined): void {
+    this.failures.delete(containerId);
+    if (name === undefined) this.names.delete(containerId);
+    else this.names.set(containerId, name);
+  }
+
+  /** The inspect failed: returns the attempt number (from 0) and schedules the next attempt unless given up. */
+  failed(containerId: string): number {
+    const attempt = this.failures.get(containerId) ?? 0;
+    if (this.o.attempts >= 0 && attempt + 1 >= this.o.attempts) {
+      // Given up: the next resync or event starts a fresh series.
+      this.failures.delete(containerId);
+      return attempt;
+    }
+    this.failures.set(containerId, attempt + 1);
+    if (this.scheduled.has(containerId) || this.o.signal.aborted) return attempt;
+    this.scheduled.add(containerId);
+    void this.o.clock.sleep(this.o.delay(attempt), this.o.signal).then(() => {
+      this.scheduled.delete(containerId);
+      if (!this.o.signal.aborted) this.o.requeue(containerId);
+    });
+    return attempt;
+  }
+
+  /**
+   * Might entry `i` belong to one of the `failed` containers (by its container id, else by the name part of its ID)?
+   * A failed container never inspected by this process might hold any entry without a container id.
+   */
+  mayHold(i: Instance, failed: ReadonlySet<string>, owner: string): boolean {
+    if (failed.size === 0) return false;
+    if (i.container) return failed.has(i.container.id);
+    return [...failed].some((f) => {
+      const name = this.names.get(f);
+      return name === undefined || i.id.startsWith(`${owner}:${name}:`);
+    });
+  }
+}
