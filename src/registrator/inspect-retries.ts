@@ -1,7 +1,8 @@
-// A container whose `docker inspect` fails (dockerd answers 5xx for it, times out on it...) is retried on its own
-// schedule: one attempt per look, then a timer of its own with backoff and jitter pushes it back onto the queue.
-// Nothing waits on it: before, the resync retried the inspect inline for ever, so one such container held every
-// later resync (and a queue slot), and containers started meanwhile were only registered by their own events.
+// A container whose `docker inspect` fails (dockerd answers 5xx for it, times out on it...), or whose backend write
+// fails (an ACL that denies just its service name, an error for its entry alone), is retried on its own schedule:
+// one attempt per look, then a timer of its own with backoff and jitter pushes it back onto the queue. Nothing
+// waits on it: before, the resync retried the inspect (or the job the write) inline for ever, so one such
+// container held every later resync and a queue slot, and as many of them as slots held everyone.
 import type { Clock } from "../core/clock.js";
 import type { Instance } from "../core/model.js";
 
@@ -31,7 +32,17 @@ export class InspectRetries {
     else this.names.set(containerId, name);
   }
 
-  /** The inspect failed: returns the attempt number (from 0) and schedules the next attempt unless given up. */
+  /** Failed attempts in a row so far (0: none). */
+  attempt(containerId: string): number {
+    return this.failures.get(containerId) ?? 0;
+  }
+
+  /** Its writes all went through: the next failure starts a fresh series. */
+  cleared(containerId: string): void {
+    this.failures.delete(containerId);
+  }
+
+  /** The inspect (or a write) failed: returns the attempt number (from 0) and schedules the next attempt unless given up. */
   failed(containerId: string): number {
     const attempt = this.failures.get(containerId) ?? 0;
     if (this.o.attempts >= 0 && attempt + 1 >= this.o.attempts) {

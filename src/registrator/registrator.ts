@@ -73,6 +73,8 @@ export class Registrator {
   private readonly claims = new IdClaims();
   private readonly queue: KeyedQueue;
   private readonly inspects: InspectRetries;
+  /** Containers whose writes failed: requeued on their own timers (the same rules as a failing inspect). */
+  private readonly writeRetries: InspectRetries;
   private resyncing: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private loops: Promise<unknown>[] = [];
@@ -88,14 +90,19 @@ export class Registrator {
     this.rejections = new RejectionLog(emit);
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key)), opts.concurrency);
     const requeue = (id: string) => void this.queue.push(id);
-    this.inspects = new InspectRetries({ clock, signal: this.abort.signal, attempts: opts.retryAttempts, delay: (n) => this.retryDelay(n), requeue });
+    const retries = { clock, signal: this.abort.signal, attempts: opts.retryAttempts, delay: (n: number) => this.retryDelay(n), requeue };
+    this.inspects = new InspectRetries(retries);
+    this.writeRetries = new InspectRetries(retries);
   }
 
   get signal(): AbortSignal {
     return this.abort.signal;
   }
 
-  /** Starts the event, resync and heartbeat loops. Resolves after the first full reconcile. */
+  /**
+   * Starts the event, resync and heartbeat loops. Resolves after the first full reconcile: every running container
+   * inspected and its writes tried once (what failed is retried on that container's own timer).
+   */
   async start(): Promise<void> {
     const first = new Promise<void>((resolve) => {
       this.loops.push(this.eventLoop(resolve));
@@ -191,8 +198,16 @@ export class Registrator {
         this.continuations.set(containerId, { ops: ops.slice(n), origins });
         return "yield";
       }
-      await Promise.all(ops.slice(n, n + WRITES_PER_CONTAINER).map((op) => this.apply(op, origins)));
+      // One attempt each: a write that fails is retried by requeueing the whole container on its own timer (a
+      // fresh plan then holds exactly what is still missing), never by sleeping here with a queue slot held.
+      const attempt = this.writeRetries.attempt(containerId);
+      const results = await Promise.all(ops.slice(n, n + WRITES_PER_CONTAINER).map((op) => this.apply(op, origins, 1, attempt)));
+      if (results.includes("failed")) {
+        if (!this.signal.aborted) this.writeRetries.failed(containerId);
+        return "done";
+      }
     }
+    this.writeRetries.cleared(containerId);
     return "done";
   }
 
@@ -279,14 +294,15 @@ export class Registrator {
     return "done";
   }
 
-  /** Applies one op with retries; true when it was written. A refusal is reported, not retried. */
-  private async apply(op: PlanOp, origins?: ReadonlyMap<string, Origin>, attempts = this.opts.retryAttempts): Promise<boolean> {
+  /** Applies one op with retries: written, refused (reported, never retried) or failed (given up or stopped). */
+  private async apply(op: PlanOp, origins?: ReadonlyMap<string, Origin>, attempts = this.opts.retryAttempts, firstAttempt = 0): Promise<"written" | "refused" | "failed"> {
     const id = op.type === "register" ? op.instance.id : op.ref.id;
     try {
       if (op.type === "register") this.registry.validate(op.instance);
-      const done = await this.retry(op.type, () => this.write(op), id, attempts);
-      if (done) this.writes++;
-      return done === true;
+      const done = await this.retry(op.type, () => this.write(op), id, attempts, firstAttempt);
+      if (!done) return "failed";
+      this.writes++;
+      return "written";
     } catch (error) {
       if (!(error instanceof InstanceRejectedError)) throw error;
       if (op.type === "register") this.rejections.refusedByBackend(op.instance, error, origins);
@@ -295,7 +311,7 @@ export class Registrator {
         this.known.delete(id);
         this.emit({ type: "backend-error", op: op.type, id, attempt: 0, error });
       }
-      return false;
+      return "refused";
     }
   }
 
@@ -337,13 +353,13 @@ export class Registrator {
    * Runs `fn`, retrying transient failures with exponential backoff and jitter. Returns null when given up or
    * stopped. A permanent refusal (InstanceRejectedError) is thrown at once.
    */
-  private async retry<T>(op: string, fn: () => Promise<T>, id?: string, attempts = this.opts.retryAttempts): Promise<T | null> {
+  private async retry<T>(op: string, fn: () => Promise<T>, id?: string, attempts = this.opts.retryAttempts, firstAttempt = 0): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (error) {
         if (error instanceof InstanceRejectedError || error instanceof ContainerTooLargeError) throw error;
-        const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt, error } as const);
+        const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt: firstAttempt + attempt, error } as const);
         this.emit(event);
         if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;
         await this.clock.sleep(this.retryDelay(attempt), this.signal);

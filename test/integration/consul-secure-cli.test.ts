@@ -106,6 +106,22 @@ describe("portolan registrator", () => {
     expect(proc.logs()).not.toContain(token.secret);
   });
 
+  it("4_a_service_name_the_acl_denies_holds_no_one_else", async () => {
+    // The registrator may write every service except one: containers declaring it are retried on their own timers.
+    const token = await createToken("cli-deny", `${examplePolicy("registrator")}\nservice "${NAMES.run}-denied" {\n  policy = "deny"\n}\n`);
+    for (const n of ["x", "y"]) await startTestContainer({ name: `${OWNER}-deny-${n}`, ports: ["80/tcp"], env: { SERVICE_NAME: `${NAMES.run}-denied` } });
+    // One queue slot: before, the first denied container's job retried inside the slot for ever.
+    proc = startCli(["registrator", "--explicit", "--hostname", OWNER, "--concurrency", "1", "--resync", "1", "--retry-interval", "100", "--log-format", "json", ACL_URI], { CONSUL_HTTP_TOKEN: token.secret });
+    const running = proc;
+    await eventually("the denied writes are tried", () => running.logs().includes(`${NAMES.run}-denied`), 20_000);
+    await startTestContainer({ name: `${OWNER}-e`, ports: ["80/tcp"], env: { SERVICE_NAME: `${NAMES.run}-e` } });
+    await eventually("e registered beside the denied ones", registered(aclAdmin, `${NAMES.run}-e`), 20_000);
+    await eventually("periodic resyncs still finish", () => running.logs().split("\n").filter((l) => l.includes("resync done")).length >= 2, 20_000);
+    expect(await registered(aclAdmin, `${NAMES.run}-denied`)()).toBe(false);
+    expect(proc.logs()).not.toContain(token.secret);
+    await revokeToken(token);
+  });
+
   it("3_over_https_with_a_client_certificate_and_78_without_one", async () => {
     await startTestContainer({ name: `${OWNER}-d`, ports: ["80/tcp"], env: { SERVICE_NAME: `${NAMES.run}-d` } });
     proc = registrator(TLS_URI, tlsEnv());

@@ -74,7 +74,8 @@ describe("Registrator loop", () => {
     const started = r.start();
     await until(() => events.filter((e) => e.type === "backend-error").length >= 3);
     reg.down = false;
-    await started;
+    await started; // the first reconcile does not wait for the backend: the container's own timer retries it
+    await until(async () => (await reg.listOwned("h1")).length > 0);
     expect((await reg.listOwned("h1")).map((i) => i.name)).toEqual(["alpha"]);
     await r.stop({ deregisterAll: false });
   });

@@ -1,0 +1,62 @@
+// One container whose backend write keeps failing (a Consul ACL that denies just its service name, a ZooKeeper ACL
+// on just its node: BackendAuthError; or a transient error for it alone) is retried on its own schedule. Before,
+// the write was retried inside the container's job, for ever by default: the job held a queue slot, the resync
+// waited on it for ever, and with as many such containers as slots nobody else was registered.
+import { describe, expect, it } from "vitest";
+import { MemoryRegistry } from "../../adapters/memory/index.js";
+import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
+import type { Instance } from "../../src/core/model.js";
+import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
+import { until } from "../support/until.js";
+import { container, FakeDocker } from "./fixtures/fake-docker.js";
+import { LOOP_OPTS } from "./fixtures/registrator-options.js";
+
+class RefusingRegistry extends MemoryRegistry {
+  refused = new Set<string>();
+  attempts = new Map<string, number>();
+  constructor(private readonly error: () => Error) {
+    super();
+  }
+  override async register(instance: Instance): Promise<void> {
+    this.attempts.set(instance.name, (this.attempts.get(instance.name) ?? 0) + 1);
+    if (this.refused.has(instance.name)) throw this.error();
+    return super.register(instance);
+  }
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms))]);
+}
+
+const names = async (reg: MemoryRegistry) => (await reg.listOwned("h1")).map((x) => x.name).sort();
+
+const cases: Array<{ case: string; error: () => Error; opts: Partial<RegistratorOptions> }> = [
+  { case: "auth_error_retried_for_ever", error: () => new BackendAuthError({ backend: "consul", message: "permission denied" }), opts: { retryAttempts: -1 } },
+  { case: "unavailable_retried_for_ever", error: () => new BackendUnavailableError({ backend: "zookeeper", message: "CONNECTION_LOSS" }), opts: { retryAttempts: -1 } },
+  { case: "auth_error_retried_3_times", error: () => new BackendAuthError({ backend: "consul", message: "permission denied" }), opts: { retryAttempts: 3 } },
+];
+
+describe("containers whose writes keep failing", () => {
+  cases.forEach((c, i) => {
+    it(`${i}_${c.case}: hold neither start, nor the resync, nor the others`, async () => {
+      const d = new FakeDocker();
+      for (const n of ["bad1", "bad2", "ok1", "ok2", "ok3"]) d.containers.set(n, container(n, n));
+      const reg = new RefusingRegistry(c.error);
+      reg.refused.add("bad1").add("bad2");
+      // As many refused containers as queue slots: before, every slot was held.
+      const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 2, ...c.opts }, () => {});
+      await within(r.start(), 2_000, "start");
+      expect(await names(reg)).toEqual(["ok1", "ok2", "ok3"]);
+      d.containers.set("late", container("late", "late"));
+      await within(r.resync(), 2_000, "resync");
+      expect(await names(reg)).toContain("late");
+      if (c.opts.retryAttempts === -1) {
+        const tries = reg.attempts.get("bad1")!;
+        await until("bad1 retried on its own", () => reg.attempts.get("bad1")! > tries + 2, 2_000);
+        reg.refused.clear();
+        await until("bad ones registered once allowed", async () => (await names(reg)).includes("bad1") && (await names(reg)).includes("bad2"), 2_000);
+      }
+      await r.stop({ deregisterAll: false });
+    });
+  });
+});
