@@ -68,6 +68,8 @@ export class Registrator {
   private readonly prefetched = new Map<string, { info: ContainerInfo | undefined }>();
   /** The rest of a yielded job's plan: the next slice applies it as it is, unless an event or resync came between. */
   private readonly continuations = new Map<string, { ops: PlanOp[]; origins: Map<string, Origin> }>();
+  /** Containers to sync when this container's job is done (they wait for an ID it let go). */
+  private readonly toWake = new Map<string, Set<string>>();
   /** Entries whose container is gone, for the ORPHANS job. */
   private readonly orphans = new Set<string>();
   private readonly claims = new IdClaims();
@@ -88,7 +90,7 @@ export class Registrator {
     private readonly clock: Clock = REAL_CLOCK,
   ) {
     this.rejections = new RejectionLog(emit);
-    this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key)), opts.concurrency);
+    this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key).then((r) => this.wakeAfter(key, r))), opts.concurrency);
     const requeue = (id: string) => void this.queue.push(id);
     const retries = { clock, signal: this.abort.signal, attempts: opts.retryAttempts, delay: (n: number) => this.retryDelay(n), requeue };
     this.inspects = new InspectRetries(retries);
@@ -184,6 +186,25 @@ export class Registrator {
     this.emit({ type: "resync", durationMs: this.clock.now() - started, containers: ids.length, writes: this.writes - writesBefore });
   }
 
+  /**
+   * Containers waiting for an ID this container let go are synced once its job is done: its deregister is then
+   * written, so theirs cannot race it (a takeover written first and deleted by the old holder's deregister after).
+   */
+  private wakeLater(containerId: string, waiting: Iterable<string>): void {
+    const set = this.toWake.get(containerId) ?? new Set<string>();
+    for (const c of waiting) set.add(c);
+    if (set.size > 0) this.toWake.set(containerId, set);
+  }
+
+  private wakeAfter(containerId: string, result: JobResult): JobResult {
+    const waiting = this.toWake.get(containerId);
+    if (result === "done" && waiting) {
+      this.toWake.delete(containerId);
+      for (const c of waiting) void this.queue.push(c);
+    }
+    return result;
+  }
+
   /** One container's slice of work: inspect (or the resync's inspect), diff against what it holds, write. */
   private async syncContainer(containerId: string): Promise<JobResult> {
     const sliceEnd = this.clock.now() + (this.opts.sliceMs ?? DEFAULT_SLICE_MS);
@@ -237,7 +258,7 @@ export class Registrator {
   private desiredFor(containerId: string, info: ContainerInfo | undefined): { desired: Instance[]; origins: Map<string, Origin> } {
     if (!info) {
       this.rejections.forget(containerId);
-      for (const c of this.claims.release(containerId, new Set(), true)) void this.queue.push(c);
+      this.wakeLater(containerId, this.claims.release(containerId, new Set(), true));
       return { desired: [], origins: new Map() };
     }
     const { instances, rejected, origins } = containerToServices(info, this.opts.mapping);
@@ -254,7 +275,7 @@ export class Registrator {
       rejected.push({ container: name, port: o?.port, key: originKey(o, "id"), reason: `service ID ${JSON.stringify(i.id)} is held by container ${JSON.stringify(holder)} on this host; the first holder keeps it` });
     }
     const gone = !isServing(info);
-    for (const c of this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone)) void this.queue.push(c);
+    this.wakeLater(containerId, this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone));
     this.rejections.report(containerId, rejected, "mapping");
     return { desired, origins };
   }
