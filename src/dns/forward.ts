@@ -35,22 +35,38 @@ export class Forwarder {
   }
 }
 
-function askUdp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
+/**
+ * One exchange with a recursor: `run` gets the socket's `done`; the promise settles once, with the reply or
+ * undefined (timeout, abort, socket error), and the socket is closed whichever comes first.
+ */
+function exchange<S extends { on(event: "error", fn: () => void): unknown }>(
+  sock: S,
+  close: (sock: S) => void,
+  timeoutMs: number,
+  signal: AbortSignal,
+  run: (done: (reply: Buffer | undefined) => void) => void,
+): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const sock = createSocket(isIP(r.host) === 6 ? "udp6" : "udp4");
-    const timer = setTimeout(() => done(undefined), timeoutMs);
     let finished = false;
-    function done(reply: Buffer | undefined) {
+    const done = (reply: Buffer | undefined) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       signal.removeEventListener("abort", stop);
-      sock.close();
+      close(sock);
       resolve(reply);
-    }
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
     const stop = () => done(undefined);
     signal.addEventListener("abort", stop, { once: true });
-    sock.on("error", () => done(undefined));
+    sock.on("error", stop);
+    run(done);
+  });
+}
+
+function askUdp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
+  const sock = createSocket(isIP(r.host) === 6 ? "udp6" : "udp4");
+  return exchange(sock, (s) => s.close(), timeoutMs, signal, (done) => {
     sock.on("message", (msg, from) => {
       // Same ID, from the recursor itself, and a response: anything else is ignored.
       if (from.port === r.port && msg.length >= 12 && msg[0] === query[0] && msg[1] === query[1] && (msg[2]! & 0x80) !== 0) done(msg);
@@ -61,19 +77,9 @@ function askUdp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSign
 
 /** Over TCP (the client came over TCP, e.g. after a truncated answer): one length-prefixed exchange. */
 function askTcp(r: HostPort, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: r.host, port: r.port });
-    const timer = setTimeout(() => done(undefined), timeoutMs);
+  const sock = connect({ host: r.host, port: r.port });
+  return exchange(sock, (s) => s.destroy(), timeoutMs, signal, (done) => {
     let data = Buffer.alloc(0);
-    function done(reply: Buffer | undefined) {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", stop);
-      sock.destroy();
-      resolve(reply);
-    }
-    const stop = () => done(undefined);
-    signal.addEventListener("abort", stop, { once: true });
-    sock.on("error", () => done(undefined));
     sock.on("end", () => done(undefined));
     sock.on("data", (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
