@@ -51,7 +51,7 @@ export interface MappingOptions {
   explicit: boolean;
   /** `--tags`: appended to every service. */
   tags: string[];
-  /** `--network`: preferred network for container addresses (SERVICE_NETWORK overrides; ignored if not attached). */
+  /** `--network` (with `internal`): network of container addresses (SERVICE_NETWORK overrides; a container on neither is rejected). */
   network?: string;
   /** `--ttl`: adds a ttl check with this TTL to every service. */
   ttlMs?: number;

@@ -52,6 +52,11 @@ export interface RegistratorOptions {
   sliceMs?: number;
 }
 
+/** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
+export function retryDelay(attempt: number, retryIntervalMs: number): number {
+  return backoff(attempt, { initialMs: retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
+}
+
 /** Queue key of the job that removes entries whose container is gone. */
 const ORPHANS = "\0orphans";
 
@@ -365,9 +370,8 @@ export class Registrator {
     }
   }
 
-  /** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
   private retryDelay(attempt: number): number {
-    return backoff(attempt, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
+    return retryDelay(attempt, this.opts.retryIntervalMs);
   }
 
   /**
