@@ -15,7 +15,7 @@ import { ContainerTooLargeError, refusedContainer } from "../docker/answers.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
 import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
 import { IdClaims } from "./claims.js";
-import { heartbeatPeriod } from "./heartbeat.js";
+import { heartbeatPeriod, MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { InspectRetries } from "./inspect-retries.js";
 import { plan, type PlanOp } from "./planner.js";
@@ -115,7 +115,9 @@ export class Registrator {
       this.loops.push(this.eventLoop(resolve));
     });
     if (this.opts.resyncMs > 0) this.loops.push(this.every(this.opts.resyncMs, () => this.resync()));
-    this.loops.push(this.every(1_000, () => this.heartbeat()));
+    // As often as the shortest heartbeat period: a 1 s TTL (the minimum) is beaten every 500 ms, not every tick of a
+    // 1 s loop, which let it expire between two beats.
+    this.loops.push(this.every(MIN_HEARTBEAT_MS, () => this.heartbeat()));
     await first;
   }
 

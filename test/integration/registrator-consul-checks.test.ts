@@ -3,6 +3,7 @@
 //   instance is in /v1/health/service/NAME?passing the moment the service exists (it used to be critical for half
 //   a TTL, until the first heartbeat).
 // - Every declared check is registered (SERVICE_CHECK_TCP and SERVICE_CHECK_TTL: both, not only the TTL one).
+// - The shortest TTL (1 s) is heartbeated often enough never to expire.
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli, stopCli, type Running } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
@@ -73,6 +74,25 @@ describe("registrator with Consul: checks", () => {
     const got = await passingRightAfterRegistration(name, id);
     expect(got.checks.find((c) => c.CheckID === `portolan:${id}:check-0`)?.Status, proc.logs()).toBe("critical");
     expect(got.passing).toEqual([]);
+  }, 40_000);
+
+  it("4_a 1 s TTL (the minimum) never expires between two heartbeats", async () => {
+    const name = `ttl1s${process.pid}`;
+    await startTestContainer({ name: `${owner}-e`, ports: ["80/tcp"], env: { SERVICE_NAME: name, SERVICE_CHECK_TTL: "1s" } });
+    proc = registrator();
+    const id = `${owner}:${owner}-e:80`;
+    await passingRightAfterRegistration(name, id);
+    // 12 s of the agent's own view every 20 ms (its local health endpoint: 200 passing, 503 critical). With beats
+    // once a second the check expired for some tens of ms in most seconds.
+    const missing: number[] = [];
+    const end = Date.now() + 12_000;
+    while (Date.now() < end) {
+      const res = await fetch(`${AGENT}/v1/agent/health/service/id/${encodeURIComponent(id)}`);
+      await res.arrayBuffer();
+      if (res.status !== 200) missing.push(Date.now());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(missing, proc.logs()).toEqual([]);
   }, 40_000);
 
   it("3_SERVICE_CHECK_TCP and SERVICE_CHECK_TTL are both registered, and both pass", async () => {
