@@ -161,7 +161,12 @@ export function idProblem(id: string): ConsulProblem | undefined {
   return undefined;
 }
 
-function toCheckDefinition(serviceId: string, c: Check, n: number): ConsulCheckDefinition {
+/**
+ * One user check as Consul's check definition. A TTL check starts with the instance's health (Consul would start
+ * it critical, and the registrator's first heartbeat comes half a TTL later: a healthy instance missing from
+ * health answers that long), unless SERVICE_CHECK_INITIAL_STATUS says otherwise.
+ */
+function toCheckDefinition(serviceId: string, c: Check, n: number, health: Health): ConsulCheckDefinition {
   const d: ConsulCheckDefinition = { CheckID: userCheckId(serviceId, n), Name: `${c.type.toUpperCase()} check ${n}` };
   if (c.type === "ttl") {
     d.TTL = formatDuration(c.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
@@ -172,7 +177,8 @@ function toCheckDefinition(serviceId: string, c: Check, n: number): ConsulCheckD
     if (c.timeoutMs !== undefined) d.Timeout = formatDuration(c.timeoutMs);
     if (c.tlsSkipVerify !== undefined) d.TLSSkipVerify = c.tlsSkipVerify;
   }
-  if (c.initialStatus !== undefined) d.Status = c.initialStatus;
+  const status = c.initialStatus ?? (c.type === "ttl" ? health : undefined);
+  if (status !== undefined) d.Status = status;
   if (c.deregisterAfterMs !== undefined) d.DeregisterCriticalServiceAfter = formatDuration(c.deregisterAfterMs);
   return d;
 }
@@ -228,7 +234,7 @@ export function toRegistration(
   problems.push(...metaProblems(meta));
   if (problems.length > 0) return { ok: false, problems };
 
-  const checks = instance.checks.map((c, n) => toCheckDefinition(instance.id, c, n));
+  const checks = instance.checks.map((c, n) => toCheckDefinition(instance.id, c, n, instance.health));
   checks.push({
     CheckID: healthCheckId(instance.id),
     Name: HEALTH_CHECK_NAME,

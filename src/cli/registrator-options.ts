@@ -76,7 +76,7 @@ export function addRegistratorFlags(cmd: Command): Command {
     .option("--retry-attempts <n>", "attempts per backend operation before leaving it to the next resync (-1 = forever)", "-1")
     .option("--retry-interval <duration>", "first retry delay, doubled with jitter up to 30s (milliseconds or 1s)", String(DEFAULT_RETRY_INTERVAL_MS))
     .option("--hostname <name>", "owner name and service ID prefix (default: this machine's hostname)")
-    .option("--network <name>", "network whose container address is used with --internal (SERVICE_NETWORK overrides per container)")
+    .option("--network <name>", "with --internal: network whose container address is registered; it must exist in Docker, and a container not on it (nor on its SERVICE_NETWORK) is refused with one log line")
     .option("--concurrency <n>", "containers synced at once", String(DEFAULT_CONCURRENCY))
     .option("--max-services <n>", "services one container may register; the rest are refused with one log line", String(DEFAULT_MAX_SERVICES))
     .option("--shutdown-timeout <duration>", "on SIGTERM/SIGINT, stop (and --deregister-on-exit) within this long (seconds or 10s)", `${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}`)
@@ -135,6 +135,7 @@ export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { 
   const owner = ownerFlag(f.hostname);
   if (f.ip !== undefined && isIP(f.ip) === 0) throw new FlagError("ip", `${JSON.stringify(f.ip)} is not an IPv4 or IPv6 address`);
   if (f.network !== undefined && (f.network.trim() === "" || CONTROL_CHARS.test(f.network))) throw new FlagError("network", `${JSON.stringify(f.network)} is not a network name`);
+  if (f.network !== undefined && !f.internal) throw new FlagError("network", "applies only with --internal (published ports register a host address, never a network's)");
   resolveLogLevel(f.logLevel);
   const ttlMs = f.ttl !== undefined ? durationFlag("ttl", f.ttl, 1000, MIN_CHECK_INTERVAL_MS) : undefined;
   return {

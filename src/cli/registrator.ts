@@ -6,7 +6,8 @@ import { createLogger, resolveLogLevel, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { describeRejection } from "../docker/mapping.js";
 import type { RegistratorEvent } from "../registrator/events.js";
-import { Registrator } from "../registrator/registrator.js";
+import { Registrator, retryDelay } from "../registrator/registrator.js";
+import { requireNetwork } from "../docker/networks.js";
 import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "./registrator-options.js";
 
 export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
@@ -47,6 +48,14 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** Waits for dockerd to list its networks (false: stopped first); UnknownNetworkError when `network` is not one. */
+async function networkKnown(network: string, list: () => Promise<string[]>, stopped: Promise<unknown>, retryIntervalMs: number, log: Logger): Promise<boolean> {
+  const stop = new AbortController();
+  void stopped.then(() => stop.abort());
+  const onError = (error: unknown, attempt: number) => logEvent(log, { type: "docker-error", error, attempt });
+  return requireNetwork(network, list, { clock: REAL_CLOCK, signal: stop.signal, retryDelay: (n) => retryDelay(n, retryIntervalMs), onError });
+}
+
 /** How long a stop before the backend answered waits for the half-open connection to close. */
 const EARLY_STOP_MS = 1_000;
 
@@ -74,7 +83,12 @@ export async function runRegistrator(
   const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
-  const { httpDockerPort } = await import("../docker/client.js");
+  const { httpDockerPort, listNetworkNames } = await import("../docker/client.js");
+  if (opts.mapping.network !== undefined) {
+    // Checked before the backend is opened: a --network dockerd does not have is a usage error with no effect.
+    const known = await networkKnown(opts.mapping.network, listNetworkNames, stopped, opts.retryIntervalMs, log);
+    if (!known) return log.info("stopped before docker answered");
+  }
   // A signal while the backend has not answered yet (a dead or silent agent: Consul's check waits 10 s) stops at
   // once: nothing is registered yet, so there is nothing to wait for.
   const opening = open(base).then(async (r) => {

@@ -10,9 +10,9 @@
 //   an IPv6-only wildcard) — registrator resolves the hostname instead, which on Debian is usually 127.0.1.1;
 //   a pure mapper cannot resolve, so fleets should pass `--ip`.
 // - Internal mode (`--internal`): every candidate port registers at the container IP and exposed port on one
-//   network chosen deterministically: SERVICE_NETWORK (per port too; must be attached, else rejected), else
-//   `--network` if attached, else "bridge" if attached, else the alphabetically first network. IPv4 when the
-//   network has one, else its GlobalIPv6Address.
+//   network chosen deterministically: SERVICE_NETWORK (per port too), else `--network` (each must be attached,
+//   else the service is rejected naming it), else "bridge" if attached, else the alphabetically first network.
+//   IPv4 when the network has one, else its GlobalIPv6Address.
 // - NetworkMode "container:<id>": registrator inspects that other container; a pure mapper cannot, so with
 //   `--internal` the port is rejected naming HostConfig.NetworkMode (register the network-owning container).
 // - Host network (NetworkMode "host"): Docker publishes nothing, the container's exposed ports are the host's;
@@ -130,19 +130,23 @@ function publishedEndpoint(c: PortCandidate, opts: AddressOptions): Result<Endpo
   return ok({ address, port: Number(b.hostPort) });
 }
 
-/** The network a container address is taken from, or a problem naming the key at fault. */
+/**
+ * The network a container address is taken from, or a problem naming the key at fault: SERVICE_NETWORK, else
+ * `--network`, each of which must be attached (a container on neither is rejected, not registered at an address on
+ * some other network that the operator did not ask for); else "bridge", else the first attached by name.
+ */
 export function chooseNetwork(
   networks: readonly string[],
   requested: PortEntry | undefined,
-  defaultNetwork: string | undefined,
+  flagNetwork: string | undefined,
 ): Result<string> {
   const attached = [...networks].sort();
-  if (requested) {
-    if (attached.includes(requested.value)) return ok(requested.value);
+  const wanted = requested ?? (flagNetwork !== undefined ? { key: "--network", value: flagNetwork } : undefined);
+  if (wanted) {
+    if (attached.includes(wanted.value)) return ok(wanted.value);
     const list = attached.length > 0 ? attached.join(", ") : "none";
-    return fail(requested.key, `network ${quote(requested.value)} is not attached to the container (attached: ${list})`);
+    return fail(wanted.key, `network ${quote(wanted.value)} is not attached to the container (attached: ${list})`);
   }
-  if (defaultNetwork !== undefined && attached.includes(defaultNetwork)) return ok(defaultNetwork);
   if (attached.includes("bridge")) return ok("bridge");
   const first = attached[0];
   if (first === undefined) return fail("NetworkSettings.Networks", "container has no network to take an address from");

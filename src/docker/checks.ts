@@ -1,11 +1,12 @@
-// Health checks from SERVICE_CHECK_* attributes (pure), following registrator's Consul adapter:
-// one check per service, the first present of CHECK_HTTP, CHECK_HTTPS, CHECK_TTL, CHECK_TCP (registrator's
-// order; its CHECK_CMD/CHECK_SCRIPT are never run by portolan and are ignored). HTTP/HTTPS/TCP checks get
-// CHECK_INTERVAL (default 10s) and CHECK_TIMEOUT; every check gets CHECK_INITIAL_STATUS and
-// CHECK_DEREGISTER_AFTER; HTTP/HTTPS also CHECK_TLS_SKIP_VERIFY (true/false/1/0). CHECK_TCP is a boolean too
-// (false/0 = no check). Intervals and TTLs are at least 1 s (Consul's own minimum; a shorter TTL would have
-// portolan heartbeat in a busy loop), every duration at most 365 days; a check path is a URL path without
-// control characters or spaces. Unused CHECK_* keys are not validated. `--ttl` adds a ttl check on top.
+// Health checks from SERVICE_CHECK_* attributes (pure). Every declared check is registered, in the order http,
+// https, tcp, ttl, then the `--ttl` check: at most five per service. (registrator's Consul adapter kept only the
+// first of CHECK_HTTP, CHECK_HTTPS, CHECK_TTL, CHECK_TCP; Consul holds several per service, and a check dropped in
+// silence is a health signal lost.) registrator's CHECK_CMD/CHECK_SCRIPT are never run by portolan and are ignored.
+// HTTP/HTTPS/TCP checks get CHECK_INTERVAL (default 10s) and CHECK_TIMEOUT; every declared check gets
+// CHECK_INITIAL_STATUS and CHECK_DEREGISTER_AFTER; HTTP/HTTPS also CHECK_TLS_SKIP_VERIFY (true/false/1/0).
+// CHECK_TCP is a boolean too (false/0 = no check). Intervals and TTLs are at least 1 s (Consul's own minimum; a
+// shorter TTL would have portolan heartbeat in a busy loop), every duration at most 365 days; a check path is a
+// URL path without control characters or spaces. CHECK_* settings no declared check uses are not validated.
 import type { Check, Health } from "../core/model.js";
 import { HealthSchema } from "../core/model.js";
 import { parseDuration } from "../core/util.js";
@@ -53,67 +54,77 @@ function pathOf(e: PortEntry): Result<string> {
 
 type Attrs = ReadonlyMap<string, PortEntry>;
 
-/** The check's kind and target, without the shared settings. */
-function baseCheck(attrs: Attrs, address: string, port: number): Result<Check | undefined> {
+/** A check and the key that declared it (`SERVICE_80_CHECK_TCP`, `--ttl`), for log lines about it. */
+export interface DeclaredCheck {
+  check: Check;
+  key: string;
+}
+
+/** The kind and target of every check the attributes declare (http, https, tcp, ttl), without the shared settings. */
+function baseChecks(attrs: Attrs, address: string, port: number): Result<DeclaredCheck[]> {
   const hostPort = joinHostPort(address, port);
+  const out: DeclaredCheck[] = [];
   for (const scheme of ["http", "https"] as const) {
     const e = attrs.get(`check_${scheme}`);
     if (!e) continue;
     const path = pathOf(e);
     if (!path.ok) return path;
-    return ok({ type: scheme, target: `${scheme}://${hostPort}${path.value}` });
+    out.push({ check: { type: scheme, target: `${scheme}://${hostPort}${path.value}` }, key: e.key });
   }
+  const tcp = attrs.get("check_tcp");
+  const tcpOn = boolOf(tcp);
+  if (!tcpOn.ok) return tcpOn;
+  if (tcp && tcpOn.value) out.push({ check: { type: "tcp", target: hostPort }, key: tcp.key });
   const ttl = attrs.get("check_ttl");
   if (ttl) {
     const ms = durationOf(ttl, MIN_CHECK_INTERVAL_MS);
     if (!ms.ok) return ms;
-    return ok({ type: "ttl", intervalMs: ms.value });
+    out.push({ check: { type: "ttl", intervalMs: ms.value }, key: ttl.key });
   }
-  const tcp = boolOf(attrs.get("check_tcp"));
-  if (!tcp.ok) return tcp;
-  if (tcp.value) return ok({ type: "tcp", target: hostPort });
-  return ok(undefined);
+  return ok(out);
 }
 
-/** Applies interval/timeout/status/deregister/tls settings to a base check; the first bad key wins. */
-function withSettings(base: Check, attrs: Attrs): Result<Check> {
-  const check: Check = { ...base };
-  const probing = base.type !== "ttl";
-  if (probing) {
-    const interval = durationOf(attrs.get("check_interval"), MIN_CHECK_INTERVAL_MS);
-    if (!interval.ok) return interval;
-    check.intervalMs = interval.value ?? DEFAULT_CHECK_INTERVAL_MS;
-    const timeout = durationOf(attrs.get("check_timeout"));
-    if (!timeout.ok) return timeout;
-    if (timeout.value !== undefined) check.timeoutMs = timeout.value;
-  }
+/** The CHECK_* settings shared by the declared checks; each is validated only when a check uses it. */
+function withSettings(declared: readonly DeclaredCheck[], attrs: Attrs): Result<DeclaredCheck[]> {
+  const probing = declared.some((d) => d.check.type !== "ttl");
+  const web = declared.some((d) => d.check.type === "http" || d.check.type === "https");
+  const interval = probing ? durationOf(attrs.get("check_interval"), MIN_CHECK_INTERVAL_MS) : ok(undefined);
+  if (!interval.ok) return interval;
+  const timeout = probing ? durationOf(attrs.get("check_timeout")) : ok(undefined);
+  if (!timeout.ok) return timeout;
   const status = statusOf(attrs.get("check_initial_status"));
   if (!status.ok) return status;
-  if (status.value !== undefined) check.initialStatus = status.value;
   const deregister = durationOf(attrs.get("check_deregister_after"));
   if (!deregister.ok) return deregister;
-  if (deregister.value !== undefined) check.deregisterAfterMs = deregister.value;
-  if (base.type === "http" || base.type === "https") {
-    const skip = boolOf(attrs.get("check_tls_skip_verify"));
-    if (!skip.ok) return skip;
-    if (skip.value !== undefined) check.tlsSkipVerify = skip.value;
-  }
-  return ok(check);
+  const skip = web ? boolOf(attrs.get("check_tls_skip_verify")) : ok(undefined);
+  if (!skip.ok) return skip;
+  return ok(
+    declared.map(({ check: base, key }) => {
+      const check: Check = { ...base };
+      if (base.type !== "ttl") {
+        check.intervalMs = interval.value ?? DEFAULT_CHECK_INTERVAL_MS;
+        if (timeout.value !== undefined) check.timeoutMs = timeout.value;
+      }
+      if (status.value !== undefined) check.initialStatus = status.value;
+      if (deregister.value !== undefined) check.deregisterAfterMs = deregister.value;
+      if ((base.type === "http" || base.type === "https") && skip.value !== undefined) check.tlsSkipVerify = skip.value;
+      return { check, key };
+    }),
+  );
 }
 
-/** Every check of one service: the metadata check (if any), then the `--ttl` check (if set). */
-export function buildChecks(attrs: Attrs, address: string, port: number, ttlMs: number | undefined): Result<Check[]> {
-  const checks: Check[] = [];
-  const base = baseCheck(attrs, address, port);
+/**
+ * Every check of one service with the key that declared it: each declared metadata check (http, https, tcp, ttl),
+ * then the `--ttl` check (if set). So at most five per service, whatever the container declares.
+ */
+export function buildChecks(attrs: Attrs, address: string, port: number, ttlMs: number | undefined): Result<DeclaredCheck[]> {
+  const base = baseChecks(attrs, address, port);
   if (!base.ok) return base;
-  if (base.value) {
-    const full = withSettings(base.value, attrs);
-    if (!full.ok) return full;
-    checks.push(full.value);
-  }
+  const checks = base.value.length > 0 ? withSettings(base.value, attrs) : ok<DeclaredCheck[]>([]);
+  if (!checks.ok) return checks;
   if (ttlMs !== undefined) {
     if (!Number.isInteger(ttlMs) || ttlMs < MIN_CHECK_INTERVAL_MS) return fail("--ttl", `${ttlMs} ms is below the minimum TTL of ${MIN_CHECK_INTERVAL_MS} ms`);
-    checks.push({ type: "ttl", intervalMs: ttlMs });
+    checks.value.push({ check: { type: "ttl", intervalMs: ttlMs }, key: "--ttl" });
   }
-  return ok(checks);
+  return checks;
 }

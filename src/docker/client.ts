@@ -1,4 +1,5 @@
-// A minimal Docker Engine API client for the three calls the registrator makes (list, inspect, events),
+// A minimal Docker Engine API client for the calls the registrator makes (list, inspect, events, and the network
+// list that `--network` is checked against),
 // over node:http. dockerode loads gRPC, protobufjs and ssh2 at require time (+13 MiB RSS measured on Node 20),
 // which the registrator's memory budget cannot afford; tests and benchmarks still drive dockerd with dockerode.
 // DOCKER_HOST: unix:///path (default /var/run/docker.sock) or tcp://HOST:PORT; with DOCKER_TLS_VERIFY=1 (or
@@ -126,6 +127,23 @@ async function scanIds(res: IncomingMessage, path: string): Promise<string[]> {
 /** dockerd's `since` parameter: "seconds.nanoseconds". */
 export function sinceParam(nano: bigint): string {
   return `${nano / 1_000_000_000n}.${String(nano % 1_000_000_000n).padStart(9, "0")}`;
+}
+
+/** Longest network list read (a few hundred bytes per network). */
+const MAX_NETWORKS_CHARS = 16 * 1024 * 1024;
+
+/** The names of every network dockerd has (GET /networks). */
+export async function listNetworkNames(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): Promise<string[]> {
+  const path = "/networks";
+  const text = (await getOk(target, path, timeoutMs, (res) => body(res, path, MAX_NETWORKS_CHARS))) ?? "[]";
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    throw new DockerAnswerError(path, "body", "not JSON");
+  }
+  if (!Array.isArray(list)) throw new DockerAnswerError(path, "body", "not a JSON array");
+  return list.flatMap((n: unknown) => (typeof n === "object" && n !== null && typeof (n as { Name?: unknown }).Name === "string" ? [(n as { Name: string }).Name] : []));
 }
 
 export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): DockerPort {

@@ -26,7 +26,7 @@ import type { ContainerInspectInfo } from "dockerode";
 import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
 import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
 import { chooseNetwork, endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
-import { boolOf, buildChecks } from "./checks.js";
+import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
 import {
   buildMeta,
   fail,
@@ -51,7 +51,7 @@ export interface MappingOptions {
   explicit: boolean;
   /** `--tags`: appended to every service. */
   tags: string[];
-  /** `--network`: preferred network for container addresses (SERVICE_NETWORK overrides; ignored if not attached). */
+  /** `--network` (with `internal`): network of container addresses (SERVICE_NETWORK overrides; a container on neither is rejected). */
   network?: string;
   /** `--ttl`: adds a ttl check with this TTL to every service. */
   ttlMs?: number;
@@ -183,15 +183,14 @@ function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): Res
 }
 
 /** The SERVICE_* key behind each field of the instance, for log lines about a backend's refusal. */
-function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>, checks: number): Record<string, string> {
+function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>, checks: readonly DeclaredCheck[]): Record<string, string> {
   const keys: Record<string, string> = { name: nameKey };
   for (const [field, attr] of [["id", "id"], ["tags", "tags"], ["address", "network"]] as const) {
     const e = attrs.get(attr);
     if (e) keys[field] = e.key;
   }
   for (const k of Object.keys(meta)) keys[`meta.${k}`] = attrs.get(k)!.key;
-  const check = ["check_http", "check_https", "check_ttl", "check_tcp"].map((a) => attrs.get(a)).find(Boolean);
-  for (let n = 0; n < checks; n++) keys[`checks.${n}`] = check?.key ?? "--ttl";
+  checks.forEach((c, n) => (keys[`checks.${n}`] = c.key));
   return keys;
 }
 
@@ -241,12 +240,12 @@ function mapPort(
     protocol: c.protocol,
     tags: tags.value,
     meta: meta.value,
-    checks: checks.value,
+    checks: checks.value.map((c) => c.check),
     health: healthOf(info),
     owner: opts.hostname,
     container: { id: info.Id, name: containerName(info) },
   };
-  const keys = originKeys(attrs, name.value.key, meta.value, checks.value.length);
+  const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
   const problem = instanceProblem("portolan", instance);
   if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
   return ok({ instance, keys });

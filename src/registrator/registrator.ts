@@ -15,7 +15,7 @@ import { ContainerTooLargeError, refusedContainer } from "../docker/answers.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
 import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
 import { IdClaims } from "./claims.js";
-import { heartbeatPeriod } from "./heartbeat.js";
+import { BACKLOG_BUDGET_MS, beatRounds, heartbeatPeriod, MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { InspectRetries } from "./inspect-retries.js";
 import { plan, type PlanOp } from "./planner.js";
@@ -50,6 +50,11 @@ export interface RegistratorOptions {
   concurrency: number;
   /** Time slice of one container's job; default DEFAULT_SLICE_MS. */
   sliceMs?: number;
+}
+
+/** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
+export function retryDelay(attempt: number, retryIntervalMs: number): number {
+  return backoff(attempt, { initialMs: retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
 }
 
 /** Queue key of the job that removes entries whose container is gone. */
@@ -110,7 +115,9 @@ export class Registrator {
       this.loops.push(this.eventLoop(resolve));
     });
     if (this.opts.resyncMs > 0) this.loops.push(this.every(this.opts.resyncMs, () => this.resync()));
-    this.loops.push(this.every(1_000, () => this.heartbeat()));
+    // As often as the shortest heartbeat period: a 1 s TTL (the minimum) is beaten every 500 ms, not every tick of a
+    // 1 s loop, which let it expire between two beats.
+    this.loops.push(this.every(MIN_HEARTBEAT_MS, () => this.heartbeat(), true));
     await first;
   }
 
@@ -365,9 +372,8 @@ export class Registrator {
     }
   }
 
-  /** Delay before retry `attempt`: from --retry-interval, doubling up to DEFAULT_RETRY_MAX_MS, half of it jittered. */
   private retryDelay(attempt: number): number {
-    return backoff(attempt, { initialMs: this.opts.retryIntervalMs, maxMs: DEFAULT_RETRY_MAX_MS, jitter: 0.5 });
+    return retryDelay(attempt, this.opts.retryIntervalMs);
   }
 
   /**
@@ -414,28 +420,39 @@ export class Registrator {
     firstReconcileDone();
   }
 
-  /** Refreshes the health (and TTLs) of every entry that is due, a few at a time. */
+  /**
+   * Refreshes the health (and TTLs) of the entries that are due, a few at a time: first one of each container, then
+   * the containers' backlogs interleaved for what is left of BACKLOG_BUDGET_MS; the rest stay due for the next tick.
+   */
   private async heartbeat(): Promise<void> {
     const now = this.clock.now();
-    const due = [...this.known.values()].filter((i) => {
+    const periods = new Map<Instance, number>();
+    for (const i of this.known.values()) {
       const period = heartbeatPeriod(i, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
-      if (period === undefined || now < (this.nextBeat.get(i.id) ?? 0)) return false;
-      this.nextBeat.set(i.id, now + period);
-      return true;
-    });
-    await mapBounded(due, WRITES_PER_CONTAINER, async (i) => {
+      if (period !== undefined && now >= (this.nextBeat.get(i.id) ?? 0)) periods.set(i, period);
+    }
+    const [first = [], ...backlog] = beatRounds([...periods.keys()], (i) => i.container?.id ?? i.id, (i) => this.nextBeat.get(i.id) ?? 0);
+    const beat = async (i: Instance) => {
       if (this.signal.aborted) return;
+      this.nextBeat.set(i.id, now + periods.get(i)!);
       try {
         await this.registry.setHealth({ id: i.id, name: i.name, owner: this.opts.owner }, i.health, `docker health: ${i.health}`);
       } catch (error) {
         this.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
       }
+    };
+    await mapBounded(first, WRITES_PER_CONTAINER, beat);
+    await mapBounded(backlog.flat(), WRITES_PER_CONTAINER, async (i) => {
+      if (this.clock.now() < now + BACKLOG_BUDGET_MS) await beat(i);
     });
   }
 
-  private async every(ms: number, fn: () => Promise<void>): Promise<void> {
+  /** Runs `fn` every `ms` after it finished, or with `fixedRate` every `ms` from its start (at once when it took longer). */
+  private async every(ms: number, fn: () => Promise<void>, fixedRate = false): Promise<void> {
+    let started = this.clock.now();
     while (!this.signal.aborted) {
-      await this.clock.sleep(ms, this.signal);
+      await this.clock.sleep(fixedRate ? Math.max(0, started + ms - this.clock.now()) : ms, this.signal);
+      started = this.clock.now();
       if (!this.signal.aborted) await fn().catch(() => {});
     }
   }

@@ -33,3 +33,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): Runn
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
   return { proc, logs: () => logs, exited };
 }
+
+/** Ends a process startCli() started (SIGTERM), if it still runs, and waits for it to exit. */
+export async function stopCli(p: Running | undefined): Promise<void> {
+  if (!p || p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+  p.proc.kill("SIGTERM");
+  await p.exited;
+}

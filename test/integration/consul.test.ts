@@ -151,11 +151,12 @@ describe("ids that are path segments of their own", () => {
 
 describe("setHealth", () => {
   it("0_drives_the_docker_health_check_and_heartbeats_user_ttl_checks", async () => {
-    const i = inst("7", { health: "passing", checks: [{ type: "ttl", intervalMs: 60_000 }] });
+    const i = inst("7", { health: "warning", checks: [{ type: "ttl", intervalMs: 60_000 }] });
     await reg.register(i);
     type HC = { CheckID: string; Status: string; Output: string };
     const checks = () => consulGet<HC[]>(`/v1/health/checks/${i.name}`);
-    expect((await checks()).find((c) => c.CheckID === `portolan:${i.id}:check-0`)?.Status).toBe("critical");
+    // The user TTL check starts with the instance's health (not Consul's default critical).
+    expect((await checks()).find((c) => c.CheckID === `portolan:${i.id}:check-0`)?.Status).toBe("warning");
 
     await reg.setHealth(i, "passing", "healthy: exit 0");
     let cs = await checks();

@@ -123,6 +123,20 @@ describe("toRegistration", () => {
       },
     },
   ];
+  // A TTL check starts with the instance's health (Consul's default is critical until the first heartbeat, half a
+  // TTL later); SERVICE_CHECK_INITIAL_STATUS wins; a probing check without one keeps Consul's default.
+  const statusCases: { name: string; instance: Instance; status: Array<string | undefined> }[] = [
+    { name: "ttl_passing_when_healthy", instance: inst({ checks: [{ type: "ttl", intervalMs: 20_000 }] }), status: ["passing", "passing"] },
+    { name: "ttl_warning_when_starting", instance: inst({ health: "warning", checks: [{ type: "ttl", intervalMs: 20_000 }] }), status: ["warning", "warning"] },
+    { name: "ttl_critical_when_unhealthy", instance: inst({ health: "critical", checks: [{ type: "ttl", intervalMs: 20_000 }] }), status: ["critical", "critical"] },
+    { name: "ttl_initial_status_wins", instance: inst({ checks: [{ type: "ttl", intervalMs: 20_000, initialStatus: "critical" }] }), status: ["critical", "passing"] },
+    { name: "tcp_without_initial_status_unset", instance: inst({ checks: [{ type: "tcp", target: "10.0.0.5:8080" }, { type: "ttl", intervalMs: 5_000 }] }), status: [undefined, "passing", "passing"] },
+  ];
+  statusCases.forEach((c, i) =>
+    it(`${cases.length + i}_${c.name}`, () => {
+      expect(registration(c.instance).Checks.map((d) => d.Status)).toEqual(c.status);
+    }),
+  );
   cases.forEach((c, i) =>
     it(`${i}_${c.name}`, () => {
       expect(registration(c.instance)).toMatchObject(c.expect);

@@ -88,9 +88,9 @@ const cases: MappingCase[] = [
   { name: "check_tcp", info: fakeInspect(ONE, env({ SERVICE_CHECK_TCP: "true" })), want: [{ checks: [{ type: "tcp", target: "127.0.0.1:8080", intervalMs: 10_000 }] }] },
   { name: "check_ttl", info: fakeInspect(ONE, env({ SERVICE_CHECK_TTL: "30s", SERVICE_CHECK_INTERVAL: "5s" })), want: [{ checks: [{ type: "ttl", intervalMs: 30_000 }] }] },
   {
-    name: "check_http_wins_over_tcp_like_registrator",
+    name: "check_http_and_tcp_both_registered",
     info: fakeInspect(ONE, env({ SERVICE_CHECK_TCP: "1", SERVICE_CHECK_HTTP: "/" })),
-    want: [{ checks: [{ type: "http", target: "http://127.0.0.1:8080/", intervalMs: 10_000 }] }],
+    want: [{ checks: [{ type: "http", target: "http://127.0.0.1:8080/", intervalMs: 10_000 }, { type: "tcp", target: "127.0.0.1:8080", intervalMs: 10_000 }] }],
   },
   {
     name: "check_ipv6_bracketed",

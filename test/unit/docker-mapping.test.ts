@@ -172,10 +172,23 @@ const cases: MappingCase[] = [
     want: [{ address: "10.9.0.2" }],
   },
   {
-    name: "network_option_not_attached_falls_back",
+    name: "network_option_not_attached_rejected_like_service_network",
     info: fakeInspect(ports({ "80/tcp": null })),
     opts: { internal: true, network: "zeta" },
+    want: [],
+    rejected: [["80/tcp", "--network"]],
+  },
+  {
+    name: "network_option_not_attached_service_network_attached_ok",
+    info: fakeInspect(ports({ "80/tcp": null }), labels({ SERVICE_NETWORK: "bridge" })),
+    opts: { internal: true, network: "zeta" },
     want: [{ address: "172.17.0.2" }],
+  },
+  {
+    name: "network_option_host_network_unaffected",
+    info: fakeInspect(ports({ "80/tcp": null }), { HostConfig: { NetworkMode: "host" }, NetworkSettings: { Networks: { bridge: undefined, host: endpoint("") } } }),
+    opts: { internal: true, network: "zeta", hostIp: "10.0.0.5" },
+    want: [{ address: "10.0.0.5", port: 80 }],
   },
   {
     name: "service_network_beats_option",

@@ -73,7 +73,8 @@ describe("chooseNetwork", () => {
     ["requested", ["bridge", "zeta"], req("zeta"), "bridge", "zeta"],
     ["requested_missing", ["bridge"], req("zeta"), undefined, "!SERVICE_NETWORK"],
     ["default_option", ["bridge", "mid"], undefined, "mid", "mid"],
-    ["default_option_missing", ["bridge", "mid"], undefined, "zeta", "bridge"],
+    ["flag_network_not_attached", ["bridge", "mid"], undefined, "zeta", "!--network"],
+    ["requested_beats_flag_network", ["bridge", "mid"], req("bridge"), "zeta", "bridge"],
     ["bridge", ["zeta", "bridge", "alpha"], undefined, undefined, "bridge"],
     ["alphabetical", ["zeta", "alpha", "mid"], undefined, undefined, "alpha"],
     ["none", [], undefined, undefined, "!NetworkSettings.Networks"],
@@ -115,14 +116,14 @@ describe("portCandidates", () => {
 
 describe("buildChecks", () => {
   it("0_no_check_attrs_no_ttl", () => expect(buildChecks(new Map(), "10.0.0.1", 80, undefined)).toEqual({ ok: true, value: [] }));
-  it("1_ttl_option_only", () => expect(buildChecks(new Map(), "10.0.0.1", 80, 5000)).toEqual({ ok: true, value: [{ type: "ttl", intervalMs: 5000 }] }));
+  it("1_ttl_option_only", () => expect(buildChecks(new Map(), "10.0.0.1", 80, 5000)).toEqual({ ok: true, value: [{ check: { type: "ttl", intervalMs: 5000 }, key: "--ttl" }] }));
   it("2_ttl_ignores_interval_timeout", () => {
     const got = buildChecks(entries({ check_ttl: "1m", check_timeout: "2s", check_initial_status: "Critical" }), "h", 1, undefined);
-    expect(got).toEqual({ ok: true, value: [{ type: "ttl", intervalMs: 60_000, initialStatus: "critical" }] });
+    expect(got).toEqual({ ok: true, value: [{ check: { type: "ttl", intervalMs: 60_000, initialStatus: "critical" }, key: "SERVICE_CHECK_TTL" }] });
   });
   it("3_tls_skip_verify_only_on_http", () => {
     const got = buildChecks(entries({ check_tcp: "1", check_tls_skip_verify: "true" }), "h", 1, undefined);
-    expect(got).toEqual({ ok: true, value: [{ type: "tcp", target: "h:1", intervalMs: 10_000 }] });
+    expect(got).toEqual({ ok: true, value: [{ check: { type: "tcp", target: "h:1", intervalMs: 10_000 }, key: "SERVICE_CHECK_TCP" }] });
   });
 });
 

@@ -46,7 +46,8 @@ describe("registrator flags refused", () => {
     ["max_services_zero", { maxServices: "0" }, "max-services"],
     ["max_services_text", { maxServices: "many" }, "max-services"],
     ["tags_control_character", { tags: "a,b\u0007" }, "tags"],
-    ["network_blank", { network: " " }, "network"],
+    ["network_blank", { network: " ", internal: true }, "network"],
+    ["network_without_internal", { network: "backend" }, "network"],
   ];
   table.forEach(([name, over, flag], i) =>
     it(`${i}_${name}`, () => {
@@ -75,6 +76,7 @@ describe("registrator flags accepted", () => {
     ["resync_zero_means_events_only", { resync: "0" }],
     ["resync_1s", { resync: "1s" }],
     ["ttl_1s", { ttl: "1" }],
+    ["network_with_internal", { network: "backend", internal: true }],
     ["fqdn_hostname", { hostname: "ip-10-0-0-5.eu-west-1.compute.internal" }],
   ];
   table.forEach(([name, over], i) => it(`${i}_${name}`, () => expect(() => registratorOptions({ ...BASE, ...over })).not.toThrow()));

@@ -80,24 +80,26 @@ describe("Registrator loop", () => {
     await r.stop({ deregisterAll: false });
   });
 
-  it("3_TTL checks are heartbeated at half their TTL (fake clock)", async () => {
+  it("3_TTL checks are heartbeated at half their TTL, even the minimum 1 s TTL (fake clock)", async () => {
     const d = new FakeDocker();
     d.containers.set("a", container("a", "alpha", env({ SERVICE_NAME: "alpha", SERVICE_CHECK_TTL: "1s" })));
-    const beats: string[] = [];
+    const beats: number[] = [];
+    const clock = new FakeClock();
     const reg = new (class extends MemoryRegistry {
       override async setHealth(r: InstanceRef, s: Health, o: string) {
-        beats.push(`${r.id}:${s}`);
+        beats.push(clock.now());
         return super.setHealth(r, s, o);
       }
     })();
-    const clock = new FakeClock();
     const r = new Registrator(d, reg, OPTS, () => {}, clock);
     const started = r.start();
     await clock.advance(0);
+    const registeredAt = clock.now();
     await started;
-    // The heartbeat loop ticks every second; each entry is due again 500 ms after its beat: one beat per tick.
+    // Registered at registeredAt; then a beat every 500 ms (half the TTL): never a gap as long as the TTL.
     await clock.advance(3_300);
-    expect(beats).toEqual(["h1:alpha:80:passing", "h1:alpha:80:passing", "h1:alpha:80:passing"]);
+    const gaps = [registeredAt, ...beats].slice(1).map((t, i) => t - [registeredAt, ...beats][i]!);
+    expect(gaps).toEqual([500, 500, 500, 500, 500, 500]);
     const stopping = r.stop({ deregisterAll: false });
     await clock.advance(0);
     await stopping;
