@@ -120,11 +120,19 @@ async function serve(f: ServeFlags): Promise<void> {
   await registry.close();
 }
 
+/** commander's own "unknown command 'x' (Did you mean …?)", which it says only for a command without an action. */
+type CommandWithUnknown = Command & { unknownCommand(): never };
+
 export function catalogCommand(): Command {
   const cmd = addViewFlags(new Command("catalog"))
     .description("Show what is registered: services (passing/total, tags), or one service's instances; or serve the catalog over HTTP.")
     .enablePositionalOptions() // flags after `service`/`serve` belong to them
-    .action((f: ViewFlags) => view(undefined, f));
+    .helpCommand(true)
+    .allowExcessArguments()
+    .action((f: ViewFlags, self: Command) => {
+      if (self.args.length > 0) (self as CommandWithUnknown).unknownCommand();
+      return view(undefined, f);
+    });
   cmd.addCommand(
     addViewFlags(new Command("service"))
       .description("Show one service's instances (id, address, health, host, container). Exit 66 when it has none.")
