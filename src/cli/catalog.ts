@@ -1,6 +1,6 @@
 // `portolan catalog [service NAME] [--registry URI] [--json] [--watch] [filters]` and `portolan catalog serve`.
 import { Command, Option } from "commander";
-import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, UsageError } from "../core/errors.js";
+import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
 import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { InstrumentedRegistry } from "../catalog/instrument.js";
@@ -129,7 +129,7 @@ export interface CatalogActions {
 /** `catalog serve`'s flags; `hidden` for the copies `catalog` itself takes before the word `serve`. */
 function serveOptions(hidden = false): Option[] {
   return [
-    new Option("--registry <uri>", REGISTRY_URI_HELP).default("memory:"),
+    new Option("--registry <uri>", `${REGISTRY_URI_HELP} (required: what to serve)`),
     new Option("--listen <host:port>", "address to listen on; any non-loopback address requires --token").default(DEFAULT_LISTEN),
     new Option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged"),
     new Option("--max-connections <n>", MAX_CONNECTIONS_HELP).default(String(DEFAULT_MAX_CONNECTIONS)),
@@ -182,7 +182,13 @@ export function catalogCommand(actions: CatalogActions = { view, serve }): Comma
   );
   const serveCmd = new Command("serve")
     .description("Serve the catalog: JSON API, server-sent events, /metrics, Prometheus HTTP SD and the live page.")
-    .action((_f: ServeFlags, self: Command) => actions.serve(flagsOf<ServeFlags>(self)))
+    .action((_f: ServeFlags, self: Command) => {
+      // Required, but possibly given before `serve`: checked once both sides are merged. No default: memory: would
+      // serve an empty catalog for ever (the embedded registry is only useful inside `portolan up`).
+      const f = flagsOf<Omit<ServeFlags, "registry"> & { registry?: string }>(self);
+      if (f.registry === undefined) self.error("error: required option '--registry <uri>' not specified", { code: "commander.missingMandatoryOptionValue", exitCode: EXIT_USAGE });
+      return actions.serve({ ...f, registry: f.registry });
+    })
     .exitOverride();
   for (const o of serveOptions()) serveCmd.addOption(o);
   cmd.addCommand(serveCmd);

@@ -96,6 +96,11 @@ describe("defaults, and the later position wins", () => {
   it("2_serve_defaults", async () => {
     expect((await parse(["serve", "--registry", "memory:"])).flags).toMatchObject({ listen: "127.0.0.1:8700", maxConnections: "4096", logFormat: "auto" });
   });
+  it("3_serve_needs_registry_on_either_side", async () => {
+    const err = await refusal(["serve", "--listen", "127.0.0.1:0"]);
+    expect(err).toBeInstanceOf(CommanderError);
+    expect([(err as CommanderError).exitCode, err.message]).toEqual([64, "error: required option '--registry <uri>' not specified"]);
+  });
 });
 
 describe("flags a command does not take are refused naming them, in either position", () => {
