@@ -1,13 +1,14 @@
 // What --help and the README say about a flag is what the program does: log levels and registry schemes of
 // render/exec, the --ttl-refresh minimum, the range --retry-attempts accepts, `catalog serve` without --registry,
-// the DNS port of a --listen without one. Help runs the built CLI.
+// the DNS port of a --listen without one, an --env-dir that does not exist. Help runs the built CLI.
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOG_LEVELS } from "../../src/core/log-level.js";
-import { EXIT_USAGE } from "../../src/core/exit-codes.js";
+import { EXIT_CONFIG, EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { MIN_TTL_REFRESH_MS } from "../../src/cli/registrator-options.js";
 import { DEFAULT_DNS_PORT } from "../../src/dns/options.js";
 import { assertBuilt, CLI } from "./cli.js";
@@ -99,4 +100,21 @@ describe("catalog serve needs --registry", () => {
   it("1_readme_says_it_is_required", () => {
     expect(README.includes("portolan catalog serve --registry URI [--listen 127.0.0.1:8700]"), "README: catalog serve --registry URI").toBe(true);
   });
+});
+
+describe("--env-dir must be a directory", () => {
+  const cases: Array<{ name: string; envDir: () => Promise<string>; code: number }> = [
+    { name: "missing", envDir: async () => join(dir, "no-such-dir"), code: EXIT_CONFIG },
+    { name: "a_file", envDir: async () => join(dir, "t.mustache"), code: EXIT_CONFIG },
+    { name: "empty_directory_is_a_warning", envDir: async () => (await mkdir(join(dir, "empty"), { recursive: true }), join(dir, "empty")), code: 0 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${i}_${c.name}`, async () => {
+      const envDir = await c.envDir();
+      const out = run(["render", "--env-dir", envDir, "--template", `t.mustache:out-${i}/x`]);
+      expect(out.code, out.stderr).toBe(c.code);
+      expect(out.stderr).toContain(envDir);
+      expect(existsSync(join(dir, `out-${i}`))).toBe(c.code === 0);
+    });
+  }
 });
