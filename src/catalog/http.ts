@@ -12,7 +12,7 @@ import type { CatalogMetrics } from "./metrics.js";
 import type { PageAssets } from "./page.js";
 import { EventStream } from "./sse.js";
 import type { CatalogState } from "./state.js";
-import { matches, prometheusTargets, servicesMatching } from "./view.js";
+import { matches, prometheusTargets, serviceDocument, servicesDocument } from "./view.js";
 
 export interface ServerOptions {
   state: CatalogState;
@@ -122,7 +122,7 @@ export class CatalogServer {
     if (hit && hit.generation === s.generation) return send(res, 200, hit.body);
     const all = s.instances();
     let body: string;
-    if (what === "services") body = JSON.stringify({ version: s.version, services: Object.keys(f).length === 0 ? s.services() : servicesMatching(all, f) });
+    if (what === "services") body = JSON.stringify(servicesDocument(s, f));
     else if (what === "instances") body = JSON.stringify({ version: s.version, instances: all.filter((i) => matches(i, f)) });
     else body = JSON.stringify(prometheusTargets(all.filter((i) => matches(i, f))));
     if (key !== undefined) this.cache.set(key, { generation: s.generation, body });
@@ -132,11 +132,9 @@ export class CatalogServer {
   private service(res: ServerResponse, name: string, q: Query): void {
     const f = { ...parseFilter(q.entries()), service: parseFilter([["service", name]]).service };
     if (this.unavailable(res)) return;
-    const s = this.o.state;
-    const all = s.instances().filter((i) => i.name === name);
-    if (all.length === 0) return sendError(res, 404, "unknown_service", `no service named ${JSON.stringify(name)}`, { service: name });
-    const [summary] = servicesMatching(all, {});
-    send(res, 200, JSON.stringify({ version: s.version, service: summary, instances: all.filter((i) => matches(i, f)) }));
+    const doc = serviceDocument(this.o.state, name, f);
+    if (!doc) return sendError(res, 404, "unknown_service", `no service named ${JSON.stringify(name)}`, { service: name });
+    send(res, 200, JSON.stringify(doc));
   }
 
   private healthz(res: ServerResponse): void {

@@ -1,11 +1,11 @@
 // `portolan catalog`: read the catalog once (or follow it with --watch) and print services or one service.
-// The JSON printed is the HTTP API's shape minus `since` (which only a long-running catalog server knows).
-import type { Instance } from "../core/model.js";
+// The JSON printed is the HTTP API's document for the same view: `version` and `since` are this process's own.
 import type { Registry } from "../core/registry.js";
 import { BackendUnavailableError } from "../core/errors.js";
 import { UnknownServiceError } from "./errors.js";
 import { formatInstances, formatServices } from "./format.js";
-import { matches, servicesMatching, sortInstances, summarize, type InstanceFilter } from "./view.js";
+import { CatalogState } from "./state.js";
+import { serviceDocument, servicesDocument, type CatalogView, type InstanceFilter } from "./view.js";
 
 export interface ShowOptions {
   registry: Registry;
@@ -22,17 +22,18 @@ export interface ShowOptions {
   signal: AbortSignal;
 }
 
-/** Renders one view of `instances`; throws UnknownServiceError for a service with no instance. */
-export function render(instances: Instance[], version: number, o: Pick<ShowOptions, "service" | "filter" | "json">): string {
-  const all = sortInstances([...instances]);
+/**
+ * Renders one view of the catalog; throws UnknownServiceError for a service with no instance. JSON is the HTTP
+ * API's document for the same view (servicesDocument / serviceDocument), built from the same CatalogState.
+ */
+export function render(v: CatalogView, o: Pick<ShowOptions, "service" | "filter" | "json">): string {
   if (o.service === undefined) {
-    const services = Object.keys(o.filter).length === 0 ? summarize(all) : servicesMatching(all, o.filter);
-    return o.json ? JSON.stringify({ version, services }) + "\n" : formatServices(services);
+    const doc = servicesDocument(v, o.filter);
+    return o.json ? JSON.stringify(doc) + "\n" : formatServices(doc.services);
   }
-  const mine = all.filter((i) => i.name === o.service);
-  if (mine.length === 0) throw new UnknownServiceError(o.service);
-  const list = mine.filter((i) => matches(i, o.filter));
-  return o.json ? JSON.stringify({ version, service: summarize(mine)[0], instances: list }) + "\n" : formatInstances(list);
+  const doc = serviceDocument(v, o.service, o.filter);
+  if (!doc) throw new UnknownServiceError(o.service);
+  return o.json ? JSON.stringify(doc) + "\n" : formatInstances(doc.instances);
 }
 
 export async function show(o: ShowOptions): Promise<void> {
@@ -41,13 +42,16 @@ export async function show(o: ShowOptions): Promise<void> {
   o.signal.addEventListener("abort", stop, { once: true });
   let got = false;
   const timer = setTimeout(stop, o.timeoutMs);
+  // What a catalog server keeps (each entry's `since`), so --json prints the API's document; no event log.
+  const state = new CatalogState({ eventLog: 0 });
   try {
     for await (const snap of o.registry.watch(ctl.signal)) {
       if (!got) clearTimeout(timer);
       got = true;
+      state.apply(snap);
       let text: string;
       try {
-        text = render(snap.instances, snap.version, o);
+        text = render(state, o);
       } catch (err) {
         if (!(o.watch && err instanceof UnknownServiceError)) throw err;
         text = `${err.message}\n`;

@@ -3,6 +3,7 @@
 //   InstanceView   = Instance (id, name, address, port, protocol, tags, meta, checks, health, owner, container?)
 //                    + since (ISO time this catalog first saw the entry)
 //   ServiceSummary = { name, instances, passing, warning, critical, tags (union, sorted), hosts (sorted) }
+//   version        = changes to the catalog this process has seen (1 = its first read; see README)
 import type { Health, Instance } from "../core/model.js";
 
 export interface InstanceView extends Instance {
@@ -68,6 +69,25 @@ export function summarize(list: readonly Instance[]): ServiceSummary[] {
 /** Services that have at least one instance matching `f` (counts cover only the matching instances). */
 export function servicesMatching(list: readonly Instance[], f: InstanceFilter): ServiceSummary[] {
   return summarize(list.filter((i) => matches(i, f)));
+}
+
+/** What the catalog's documents are built from: its version, its instances (sorted) and their summaries. */
+export interface CatalogView {
+  readonly version: number;
+  instances(): InstanceView[];
+  services(): ServiceSummary[];
+}
+
+/** `GET /v1/services` and `portolan catalog --json`. */
+export function servicesDocument(v: CatalogView, f: InstanceFilter): { version: number; services: ServiceSummary[] } {
+  return { version: v.version, services: Object.keys(f).length === 0 ? v.services() : servicesMatching(v.instances(), f) };
+}
+
+/** `GET /v1/services/NAME` and `portolan catalog service NAME --json`; undefined when NAME has no instance. */
+export function serviceDocument(v: CatalogView, name: string, f: InstanceFilter): { version: number; service: ServiceSummary; instances: InstanceView[] } | undefined {
+  const all = v.instances().filter((i) => i.name === name);
+  const [service] = summarize(all);
+  return service && { version: v.version, service, instances: all.filter((i) => matches(i, f)) };
 }
 
 export interface InstanceDiff<T extends Instance> {

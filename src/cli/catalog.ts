@@ -1,6 +1,6 @@
 // `portolan catalog [service NAME] [--registry URI] [--json] [--watch] [filters]` and `portolan catalog serve`.
 import { Command, Option } from "commander";
-import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, UsageError } from "../core/errors.js";
+import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
 import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { InstrumentedRegistry } from "../catalog/instrument.js";
@@ -120,30 +120,78 @@ async function serve(f: ServeFlags): Promise<void> {
   await registry.close();
 }
 
-export function catalogCommand(): Command {
+/** What the catalog's commands run once their flags are read (tests substitute their own). */
+export interface CatalogActions {
+  view(service: string | undefined, f: ViewFlags): Promise<void>;
+  serve(f: ServeFlags): Promise<void>;
+}
+
+/** `catalog serve`'s flags; `hidden` for the copies `catalog` itself takes before the word `serve`. */
+function serveOptions(hidden = false): Option[] {
+  return [
+    new Option("--registry <uri>", `${REGISTRY_URI_HELP} (required: what to serve)`),
+    new Option("--listen <host:port>", "address to listen on; any non-loopback address requires --token").default(DEFAULT_LISTEN),
+    new Option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged"),
+    new Option("--max-connections <n>", MAX_CONNECTIONS_HELP).default(String(DEFAULT_MAX_CONNECTIONS)),
+    logFormatOption(),
+    logLevelOption(),
+  ].map((o) => o.hideHelp(hidden));
+}
+
+const optionKey = (o: Option) => o.attributeName();
+
+/**
+ * `sub`'s flags, with those given before its name (`catalog --json service web`) filled in from `catalog`'s:
+ * a flag works on either side of the subcommand's name, and after the name wins. A flag before the name that
+ * `sub` does not take is a usage error naming it.
+ */
+function flagsOf<T>(sub: Command): T {
+  const parent = sub.parent!;
+  const out: Record<string, unknown> = { ...sub.opts() };
+  for (const o of parent.options) {
+    const key = optionKey(o);
+    if (parent.getOptionValueSource(key) !== "cli") continue;
+    if (!sub.options.some((s) => optionKey(s) === key)) throw new UsageError(`${o.long} does not apply to \`catalog ${sub.name()}\``);
+    if (sub.getOptionValueSource(key) !== "cli") out[key] = parent.getOptionValue(key);
+  }
+  return out as T;
+}
+
+/** commander's own "unknown command 'x' (Did you mean …?)", which it says only for a command without an action. */
+type CommandWithUnknown = Command & { unknownCommand(): never };
+
+export function catalogCommand(actions: CatalogActions = { view, serve }): Command {
   const cmd = addViewFlags(new Command("catalog"))
-    .description("Show what is registered: services (passing/total, tags), or one service's instances; or serve the catalog over HTTP.")
-    .enablePositionalOptions() // flags after `service`/`serve` belong to them
-    .action((f: ViewFlags) => view(undefined, f));
+    .description("Show what is registered: services (passing/total, tags), or one service's instances; or serve the catalog over HTTP. Flags work before or after `service`/`serve`.")
+    .enablePositionalOptions() // flags after `service`/`serve` are theirs; flags before are merged in (flagsOf)
+    .helpCommand(true)
+    .allowExcessArguments()
+    .action(async (_f: ViewFlags, self: Command) => {
+      if (self.args.length > 0) (self as CommandWithUnknown).unknownCommand();
+      const serveOnly = self.options.find((o) => o.hidden && self.getOptionValueSource(optionKey(o)) === "cli");
+      if (serveOnly) throw new UsageError(`${serveOnly.long} belongs to \`catalog serve\``);
+      await actions.view(undefined, self.opts<ViewFlags>());
+    });
+  for (const o of serveOptions(true)) if (!cmd.options.some((p) => p.long === o.long)) cmd.addOption(o);
   cmd.addCommand(
     addViewFlags(new Command("service"))
       .description("Show one service's instances (id, address, health, host, container). Exit 66 when it has none.")
       .argument("<name>", "service name")
-      .action((name: string, f: ViewFlags) => view(name, f))
+      .action((name: string, _f: ViewFlags, self: Command) => actions.view(name, flagsOf<ViewFlags>(self)))
       .exitOverride(),
   );
-  cmd.addCommand(
-    new Command("serve")
-      .description("Serve the catalog: JSON API, server-sent events, /metrics, Prometheus HTTP SD and the live page.")
-      .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
-      .option("--listen <host:port>", "address to listen on; any non-loopback address requires --token", DEFAULT_LISTEN)
-      .option("--token <token>", "bearer token required by the API and the page (default: $PORTOLAN_CATALOG_TOKEN); never logged")
-      .option("--max-connections <n>", MAX_CONNECTIONS_HELP, String(DEFAULT_MAX_CONNECTIONS))
-      .addOption(logFormatOption())
-      .addOption(logLevelOption())
-      .action((f: ServeFlags) => serve(f))
-      .exitOverride(),
-  );
+  const serveCmd = new Command("serve")
+    .description("Serve the catalog: JSON API, server-sent events, /metrics, Prometheus HTTP SD and the live page.")
+    .action((_f: ServeFlags, self: Command) => {
+      // Required, but possibly given before `serve`: checked once both sides are merged. No default: memory: would
+      // serve an empty catalog for ever (the embedded registry is only useful inside `portolan up`).
+      const f = flagsOf<Omit<ServeFlags, "registry"> & { registry?: string }>(self);
+      if (f.registry === undefined) self.error("error: required option '--registry <uri>' not specified", { code: "commander.missingMandatoryOptionValue", exitCode: EXIT_USAGE });
+      return actions.serve({ ...f, registry: f.registry });
+    })
+    .exitOverride();
+  for (const o of serveOptions()) serveCmd.addOption(o);
+  cmd.addCommand(serveCmd);
   return cmd;
 }
 

@@ -118,7 +118,7 @@ export function dnsCommand(): Command {
   return new Command("dns")
     .description("Answer DNS (Consul's query forms: NAME.service.consul, _NAME._tcp.service.consul, …) from any registry backend.")
     .requiredOption("--registry <uri>", REGISTRY_URI_HELP)
-    .option("--listen <host:port>", "UDP and TCP address", DEFAULT_LISTEN)
+    .option("--listen <host:port>", `UDP and TCP address (port ${DEFAULT_DNS_PORT} when omitted)`, DEFAULT_LISTEN)
     .option("--domain <name>", "domain answered", "consul")
     .option("--datacenter <name>", "datacenter label in names and SRV targets", "dc1")
     .option("--ttl <duration>", "TTL of every record (0s, 30s, 1m)", "0s")

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
 import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr, writeStdout } from "../core/output.js";
+import { commandFirst, subcommandHelp } from "./argv.js";
 
 installSignals();
 
@@ -38,19 +39,22 @@ function version(): string {
   return "unknown";
 }
 
-/** `portolan help CMD [...]` is `portolan CMD --help`: the command's own flags, not a stub. */
-function helpAlias(argv: string[]): string[] {
-  if (argv[2] === "help" && argv[3] !== undefined && argv[3] in COMMANDS) return [argv[0]!, argv[1]!, argv[3], "--help"];
-  return argv;
-}
-
 export async function main(rawArgv: string[]): Promise<number> {
-  const argv = helpAlias(rawArgv);
-  // Container-start fast path: render/exec parse their flags without commander (see render-fast.ts).
+  let argv: string[];
+  try {
+    argv = commandFirst(rawArgv, new Set(Object.keys(COMMANDS)));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    writeStderr(`portolan: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  // Container-start fast path: render/exec parse their flags without commander (see render-fast.ts). What the
+  // fast parser refuses goes to commander below, which words the error as it does for every other command.
   const first = argv[2];
   if (first === "render" || first === "exec") {
     const fast = await import("./render-fast.js");
-    if (!fast.wantsHelp(argv.slice(3), first)) return fast.runFast(first, argv.slice(3));
+    const parsed = fast.wantsHelp(argv.slice(3), first) ? undefined : fast.parseFast(first, argv.slice(3));
+    if (parsed) return fast.runFast(first, parsed);
   }
   const { Command, CommanderError } = await import("commander");
   const output = { writeOut: writeStdout, writeErr: writeStderr, outputError: (text: string, write: (s: string) => void) => write(text) };
@@ -60,13 +64,14 @@ export async function main(rawArgv: string[]): Promise<number> {
     .configureOutput(output)
     .exitOverride()
     .enablePositionalOptions() // a subcommand's flags stay its own (`catalog service NAME --registry …`)
-    .showHelpAfterError();
+    .showHelpAfterError("(portolan --help lists the commands)");
   const name = argv[2];
   const entry = name !== undefined ? COMMANDS[name] : undefined;
   if (entry) {
     const cmd = (await entry.load()).exitOverride().configureOutput(output);
     cmd.addHelpText("after", `\n${exitCodesHelp(entry.exitCodes)}`);
     program.addCommand(cmd);
+    if (cmd.commands.length > 0) argv = [...argv.slice(0, 3), ...subcommandHelp(argv.slice(3), new Set(cmd.commands.map((c) => c.name())))];
   } else {
     for (const [cmd, { summary }] of Object.entries(COMMANDS)) program.command(cmd).description(summary);
   }

@@ -68,12 +68,12 @@ export function addRegistratorFlags(cmd: Command): Command {
     .option("--explicit", "only register services that have SERVICE_NAME (or SERVICE_<port>_NAME)")
     .option("--tags <list>", "comma-separated tags appended to every service")
     .option("--ttl <duration>", "add a TTL check to every service (seconds or 30s/1m); portolan heartbeats it")
-    .option("--ttl-refresh <duration>", "refresh health and TTL checks at this interval (default: half of each TTL)")
+    .option("--ttl-refresh <duration>", `refresh health and TTL checks at this interval, at least ${MIN_TTL_REFRESH_MS}ms (default: half of each TTL)`)
     .option("--resync <duration>", "full reconcile interval (seconds or 30s/5m; 0 = only after Docker reconnects)", String(DEFAULT_RESYNC_MS / 1000))
     .option("--cleanup", "remove entries owned by this host whose container is gone (also those of earlier runs)")
     .addOption(new Option("--deregister <mode>", "when a container stops: always, or on-success (keep entries of containers that exit non-zero)").choices(["always", "on-success"]).default("always"))
     .option("--deregister-on-exit", "remove this host's entries on SIGTERM/SIGINT (default: leave them for the next start to reconcile)")
-    .option("--retry-attempts <n>", "attempts per backend operation before leaving it to the next resync (-1 = forever)", "-1")
+    .option("--retry-attempts <n>", "attempts per backend operation before leaving it to the next resync: -1 (for ever) or 1 or more", "-1")
     .option("--retry-interval <duration>", "first retry delay, doubled with jitter up to 30s (milliseconds or 1s)", String(DEFAULT_RETRY_INTERVAL_MS))
     .option("--hostname <name>", "owner name and service ID prefix (default: this machine's hostname)")
     .option("--network <name>", "with --internal: network whose container address is registered; it must exist in Docker, and a container not on it (nor on its SERVICE_NETWORK) is refused with one log line")
@@ -96,6 +96,9 @@ export function durationFlag(flag: string, text: string, bareUnitMs: number, min
   return ms;
 }
 
+/** Shortest `--ttl-refresh`: half the shortest check interval Consul is given. */
+export const MIN_TTL_REFRESH_MS = MIN_CHECK_INTERVAL_MS / 2;
+
 /** Shortest `--resync` other than 0: each one lists and inspects every container and reads the backend. */
 export const MIN_RESYNC_MS = 1_000;
 
@@ -109,6 +112,14 @@ function resyncFlag(text: string): number {
 export function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `--retry-attempts`: -1 (for ever, the default) or a positive count; the message states both. */
+function retryAttemptsFlag(text: string): number {
+  if (text.trim() === "-1") return -1;
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new FlagError("retry-attempts", `expected -1 (for ever) or an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -153,8 +164,8 @@ export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { 
     cleanup: f.cleanup ?? false,
     deregister: f.deregister,
     resyncMs: resyncFlag(f.resync),
-    ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, 1000, MIN_CHECK_INTERVAL_MS / 2) : undefined,
-    retryAttempts: f.retryAttempts.trim() === "-1" ? -1 : intFlag("retry-attempts", f.retryAttempts, 1),
+    ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, 1000, MIN_TTL_REFRESH_MS) : undefined,
+    retryAttempts: retryAttemptsFlag(f.retryAttempts),
     retryIntervalMs: durationFlag("retry-interval", f.retryInterval, 1),
     concurrency: intFlag("concurrency", f.concurrency, 1, 1024),
     shutdownTimeoutMs: durationFlag("shutdown-timeout", f.shutdownTimeout, 1000),

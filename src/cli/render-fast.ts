@@ -1,6 +1,6 @@
 // The container-start fast path of `portolan render` / `portolan exec`: argv parsed with node:util parseArgs
 // from the same FLAGS table as the commander commands, so a start never loads commander (~20% of `node -e 0`).
-// main.ts sends `--help` and everything else to commander.
+// main.ts sends `--help`, argv this parser refuses, and everything else to commander.
 import { RenderUsageError } from "../render/run-errors.js";
 import { reportFailure } from "./render-run.js";
 import { parseArgv, splitProgram } from "./render-options.js";
@@ -10,14 +10,21 @@ export function wantsHelp(args: string[], command: "render" | "exec" = "exec"): 
   return splitProgram(args, command).flags.some((a) => a === "--help" || a === "-h");
 }
 
-/** Runs `render` or `exec` from argv after the command name; resolves with the exit code. */
-export async function runFast(command: "render" | "exec", args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgv>;
+/**
+ * argv after the command name, parsed without commander; undefined when the parser refuses it (an unknown flag, a
+ * missing value): commander then reads it again and words the error as for every other command.
+ */
+export function parseFast(command: "render" | "exec", args: string[]): ReturnType<typeof parseArgv> | undefined {
   try {
-    parsed = parseArgv(args, command);
+    return parseArgv(args, command);
   } catch (err) {
-    return reportFailure(command, err);
+    if (err instanceof RenderUsageError) return undefined;
+    throw err;
   }
+}
+
+/** Runs `render` or `exec` from parsed argv; resolves with the exit code. */
+export async function runFast(command: "render" | "exec", parsed: ReturnType<typeof parseArgv>): Promise<number> {
   if (command === "render") {
     if (parsed.positionals.length > 0) return reportFailure("render", new RenderUsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`));
     return (await import("./render-run.js")).runRender(parsed.raw);

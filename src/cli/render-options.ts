@@ -4,9 +4,9 @@
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
 import { parseArgs } from "node:util";
 import { RegistryUriError } from "../core/errors.js";
-import { resolveLogLevel } from "../core/log-level.js";
+import { LOG_LEVELS, resolveLogLevel } from "../core/log-level.js";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
-import { parseRegistryUri } from "./registry-uri.js";
+import { parseRegistryUri, REGISTRY_URI_HELP } from "./registry-uri.js";
 import type { EnvFileRef } from "../render/config.js";
 import { checkSpecialModes } from "../render/destinations.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
@@ -108,10 +108,10 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "render every *.mustache / *.tmpl file below SRCDIR to the same relative path below DESTDIR, extension stripped (repeatable)",
   },
   { flag: "allow-special-modes", help: "let a --template / --template-dir MODE set setuid, setgid or sticky bits (above 0777)" },
-  { flag: "registry", arg: "<uri>", help: "registry for {{#services.NAME}} sections: memory: | consul://HOST:PORT | zk://HOSTS/CHROOT" },
+  { flag: "registry", arg: "<uri>", help: `${REGISTRY_URI_HELP}; read for {{#services.NAME}} sections` },
   { flag: "wait", arg: "<uri>", repeatable: true, help: "before rendering, wait for tcp://HOST:PORT, http(s)://URL (status < 400) or file:///PATH (repeatable)" },
   { flag: "wait-timeout", arg: "<duration>", defaultText: `${DEFAULT_WAIT_TIMEOUT_MS / 1000}s`, help: "give up waiting (and reading --registry) after this long" },
-  { flag: "log-level", arg: "<level>", help: "trace | debug | info | warn | error | silent (default: $PORTOLAN_LOG_LEVEL or info)" },
+  { flag: "log-level", arg: "<level>", help: `${LOG_LEVELS.join(" | ")} (default: $PORTOLAN_LOG_LEVEL or info)` },
   { flag: "dry-run", only: "render", help: "print what would be written (secret values masked); write nothing" },
   { flag: "kill-timeout", arg: "<duration>", only: "exec", defaultText: `${DEFAULT_KILL_TIMEOUT_MS / 1000}s`, help: "after forwarding SIGTERM/SIGINT, wait this long, then SIGKILL the program" },
   { flag: "watch", only: "exec", help: "keep following --registry; re-render on service location changes, then reload the program" },

@@ -1,10 +1,10 @@
 // The container-start entry: bundled by scripts/bundle-render.mjs into dist/src/cli/start.cjs (CommonJS, one
 // file) and loaded by dist/src/cli/portolan.cjs with a V8 code cache. `render`/`exec` go straight to the fast
-// path; everything else (and --help) goes to main.ts and commander. Both paths behave the same; this one skips
+// path; everything else (--help, argv the fast parser refuses) goes to main.ts and commander. Both paths behave the same; this one skips
 // Node's ES-module loader, which costs more than the work itself at every container start.
 import { EXIT_SOFTWARE } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr } from "../core/output.js";
-import { runFast, wantsHelp } from "./render-fast.js";
+import { parseFast, runFast, wantsHelp } from "./render-fast.js";
 import { installSignals, type HeldSignals } from "./signals.js";
 
 /**
@@ -17,8 +17,9 @@ export async function start(argv: string[], held?: HeldSignals): Promise<void> {
   const rest = argv.slice(3);
   installCrashHandler(EXIT_SOFTWARE);
   try {
-    if ((first === "render" || first === "exec") && !wantsHelp(rest, first)) process.exitCode = await runFast(first, rest);
-    else await import("./main.js"); // runs main(process.argv) when loaded
+    const parsed = (first === "render" || first === "exec") && !wantsHelp(rest, first) ? parseFast(first, rest) : undefined;
+    if (parsed) process.exitCode = await runFast(first as "render" | "exec", parsed);
+    else await import("./main.js"); // runs main(process.argv) when loaded: help, argv parseFast refuses, other commands
   } catch (err) {
     writeStderr(crashText(err));
     process.exitCode = EXIT_SOFTWARE;

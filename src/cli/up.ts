@@ -5,7 +5,7 @@ import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { UsageError } from "../core/errors.js";
 import { parseListen } from "../catalog/service.js";
-import { DEFAULT_LISTEN, type HostPort } from "../dns/options.js";
+import { DEFAULT_DNS_PORT, DEFAULT_LISTEN, type HostPort } from "../dns/options.js";
 import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "./catalog.js";
 import type { DnsService } from "./dns.js";
 import { dnsMetricsSource } from "./dns-metrics.js";
@@ -45,7 +45,7 @@ export function upCommand(): Command {
   return addCatalogFlags(addRegistratorFlags(new Command("up")))
     .description("Run the registrator against the local Docker engine with the embedded registry (or --registry), the DNS shim and the catalog.")
     .option("--registry <uri>", REGISTRY_URI_HELP, "memory:")
-    .option("--dns <host:port>", "DNS shim address (UDP+TCP), or off", DEFAULT_LISTEN)
+    .option("--dns <host:port>", `DNS shim address (UDP+TCP; port ${DEFAULT_DNS_PORT} when omitted), or off`, DEFAULT_LISTEN)
     .action(async (f: UpFlags) => {
       // The catalog's /metrics carries the shim's figures (the shim starts first; with --dns off there are none).
       let dns: DnsService | undefined;

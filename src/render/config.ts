@@ -10,7 +10,8 @@
 //   operator mounts at run time, ending with the most specific <name>.env — as the five EnvironmentFile= lines of
 //   the original unit. With `filesOverrideEnv`, all files beat the process env (process env becomes the lowest
 //   layer above spec defaults).
-// - Optional files (`-PATH`, every `--env-dir` file) may be missing (ENOENT/ENOTDIR). Any other read error
+// - Optional files (`-PATH`, every `--env-dir` file) may be missing (ENOENT/ENOTDIR); the `--env-dir` directory
+//   itself may not (a wrong path or a missing mount), an empty one is a warning. Any other read error
 //   (permission denied, a directory) is a problem even for optional files: a secrets.env that exists but cannot be
 //   read must not silently start the program without its secrets.
 // - Empty counts as unset for the spec: `required` fails on "", a default replaces "".
@@ -55,6 +56,8 @@ export interface LoadConfigOptions {
   secretNamePattern?: RegExp | null;
   /** Injectable file reader (env files and NAME_FILE files); errors carry Node's `code` (ENOENT, EACCES...). */
   readFile?: (path: string) => Promise<string>;
+  /** Injectable stat (what `envDir` is); errors carry Node's `code`. */
+  stat?: (path: string) => Promise<{ isDirectory(): boolean }>;
   /**
    * Called with every form of every secret value (core/redact.ts secretForms) as soon as they are known, before
    * any problem is reported: the CLI hands them to the process's redactor, so that no message (not even one about
@@ -64,6 +67,20 @@ export interface LoadConfigOptions {
 }
 
 const defaultReadFile = (p: string) => fsp.readFile(p, "utf8");
+
+/**
+ * `--env-dir` must name a directory: its files are each optional (an empty directory is a warning), but a missing
+ * directory is a wrong path or a missing mount, and the program would start without any of its configuration.
+ */
+async function envDirProblem(dir: string, stat: NonNullable<LoadConfigOptions["stat"]>): Promise<ConfigProblem | undefined> {
+  try {
+    if ((await stat(dir)).isDirectory()) return undefined;
+    return { code: "env-dir-missing", message: `--env-dir ${dir}: not a directory` };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { code: "env-dir-missing", message: `--env-dir ${dir}: ${isMissing(e) ? "no such directory" : `cannot be read (${errText(e)})`}` };
+  }
+}
 
 type ReadResult = { ok: true; text: string } | { ok: false; err: NodeJS.ErrnoException };
 
@@ -91,7 +108,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
   const warnings: ConfigProblem[] = [];
 
   const files = envFileList(opts);
-  const texts = await Promise.all(files.map((f) => tryRead(read, f.path)));
+  const [texts, dirProblem] = await Promise.all([
+    Promise.all(files.map((f) => tryRead(read, f.path))),
+    opts.envDir ? envDirProblem(opts.envDir, opts.stat ?? ((p) => fsp.stat(p))) : undefined,
+  ]);
+  if (dirProblem) problems.push(dirProblem);
   const fileLayers: Assignment[][] = [];
   const firstDirFile = opts.envFiles.length;
   let dirFilesFound = 0;
@@ -123,7 +144,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
     fileLayers.push(parsed.entries.map((e) => ({ key: e.key, value: e.value, source: { kind: "file", path: f.path, line: e.line } })));
   });
 
-  if (opts.envDir && dirFilesFound === 0) {
+  if (opts.envDir && dirFilesFound === 0 && !dirProblem) {
     // Probably a wrong path or a missing mount: say so instead of silently loading nothing.
     warnings.push({ code: "env-dir-empty", message: `--env-dir ${opts.envDir}: none of ${files.slice(firstDirFile).map((f) => f.path.slice(f.path.lastIndexOf("/") + 1)).join(", ")} exists` });
   }

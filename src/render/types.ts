@@ -60,6 +60,7 @@ export type ConfigProblemCode =
   | "ignored-line"
   | "overridden"
   | "env-dir-empty"
+  | "env-dir-missing"
   | "secret-too-short"
   | "too-large"
   | "nul-byte";

@@ -117,11 +117,11 @@ describe("catalog HTTP API and events (portolan up)", () => {
   });
 
   it("4_--token: required off loopback, 401 without it, never logged", async () => {
-    const refused = runCli(["catalog", "serve", "--listen", "0.0.0.0:18703"]);
+    const refused = runCli(["catalog", "serve", "--registry", "memory:", "--listen", "0.0.0.0:18703"]);
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain("--token");
     const token = `tok-${process.pid}-secret`;
-    const s = startCli(["catalog", "serve", "--listen", "127.0.0.1:18704", "--token", token, "--log-format", "json"]);
+    const s = startCli(["catalog", "serve", "--registry", "memory:", "--listen", "127.0.0.1:18704", "--token", token, "--log-format", "json"]);
     try {
       await eventually("token server", async () => (await get("http://127.0.0.1:18704/healthz")).status === 200, 20_000);
       for (const path of ["/v1/services", "/v1/events", "/", "/metrics", "/v1/prometheus-sd"]) {

@@ -79,7 +79,7 @@ describe("catalog --max-connections", () => {
 describe("--max-connections values refused before anything starts", () => {
   const values = ["0", "-1", "many", "1e3", "1000001", ""];
   const commands: { name: string; args: string[] }[] = [
-    { name: "serve", args: ["catalog", "serve", "--listen", "127.0.0.1:18775"] },
+    { name: "serve", args: ["catalog", "serve", "--registry", "memory:", "--listen", "127.0.0.1:18775"] },
     { name: "up", args: ["up", "--dns", "off", "--hostname", owner, "--listen", "127.0.0.1:18775"] },
   ];
   const cases = commands.flatMap((c) => values.map((v) => ({ name: `${c.name}_${JSON.stringify(v)}`, args: [...c.args, "--max-connections", v] })));

@@ -94,9 +94,9 @@ describe("catalog serve under hostile requests", () => {
 describe("--token values no client can send", () => {
   const secret = `tok en-${process.pid}`;
   const cases: { name: string; args: string[]; env?: Record<string, string> }[] = [
-    { name: "serve_empty", args: ["catalog", "serve", "--listen", "127.0.0.1:18772", "--token", ""] },
-    { name: "serve_space", args: ["catalog", "serve", "--listen", "127.0.0.1:18772", "--token", secret] },
-    { name: "serve_env_newline", args: ["catalog", "serve", "--listen", "127.0.0.1:18772"], env: { PORTOLAN_CATALOG_TOKEN: `${secret}\n` } },
+    { name: "serve_empty", args: ["catalog", "serve", "--registry", "memory:", "--listen", "127.0.0.1:18772", "--token", ""] },
+    { name: "serve_space", args: ["catalog", "serve", "--registry", "memory:", "--listen", "127.0.0.1:18772", "--token", secret] },
+    { name: "serve_env_newline", args: ["catalog", "serve", "--registry", "memory:", "--listen", "127.0.0.1:18772"], env: { PORTOLAN_CATALOG_TOKEN: `${secret}\n` } },
     { name: "client_env_newline", args: ["catalog", "--registry", "portolan://127.0.0.1:18772", "--timeout", "1s"], env: { PORTOLAN_CATALOG_TOKEN: `${secret}\n` } },
     { name: "up_empty", args: ["up", "--dns", "off", "--hostname", `hostile-${process.pid}`, "--listen", "127.0.0.1:18772", "--token", ""] },
     { name: "up_nonloopback_space", args: ["up", "--dns", "off", "--hostname", `hostile-${process.pid}`, "--listen", "0.0.0.0:18772", "--token", secret] },

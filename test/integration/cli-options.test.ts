@@ -42,7 +42,7 @@ describe.each(ENTRIES)("settings validated before any effect (%s)", (_name, cmd)
     { name: "up_dns_wildcard_and_catalog_on_one_port", args: ["up", "--dns", "0.0.0.0:18796", "--listen", "127.0.0.1:18796"], names: "--dns 0.0.0.0:18796 and --listen 127.0.0.1:18796 overlap" },
     { name: "dns_bad_env_log_level", args: ["dns", "--registry", "memory:", "--listen", "127.0.0.1:0"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
     { name: "catalog_bad_env_log_level", args: ["catalog", "--registry", "memory:"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },
-    { name: "catalog_serve_bad_log_level", args: ["catalog", "serve", "--log-level", "loud", "--listen", "127.0.0.1:0"], names: "--log-level" },
+    { name: "catalog_serve_bad_log_level", args: ["catalog", "serve", "--registry", "memory:", "--log-level", "loud", "--listen", "127.0.0.1:0"], names: "--log-level" },
     { name: "registrator_bad_docker_host", args: ["registrator", "memory:"], env: { DOCKER_HOST: "bogus" }, names: "DOCKER_HOST" },
     { name: "registrator_resync_beyond_timers", args: ["registrator", "--resync", "720h", "memory:"], names: "--resync" },
     { name: "render_bad_env_log_level", args: ["render", "--template", "t.mustache:out-env/x"], env: { PORTOLAN_LOG_LEVEL: "loud" }, names: "PORTOLAN_LOG_LEVEL" },

@@ -4,7 +4,10 @@ import { ConfigError, EXIT_CONFIG } from "../../src/render/errors.js";
 import { parseSpec } from "../../src/render/spec.js";
 import { formatProvenance, type ConfigProblem, type ResolvedConfig } from "../../src/render/types.js";
 
-/** An in-memory file system: path -> content, or an errno code the read fails with. Records every read. */
+/**
+ * An in-memory file system: path -> content, or an errno code the read fails with (`{ code: "EISDIR" }`: an empty
+ * directory). A path with files below it is a directory too. Records every read.
+ */
 function fakeFs(files: Record<string, string | { code: string }>) {
   const reads: string[] = [];
   const readFile = async (p: string) => {
@@ -14,12 +17,19 @@ function fakeFs(files: Record<string, string | { code: string }>) {
     if (typeof f !== "string") throw Object.assign(new Error(`${f.code}: ${p}`), { code: f.code });
     return f;
   };
-  return { readFile, reads };
+  const stat = async (p: string) => {
+    const dir = p.replace(/\/$/, "");
+    const f = files[dir];
+    if (typeof f === "string") return { isDirectory: () => false };
+    if (f?.code === "EISDIR" || Object.keys(files).some((k) => k.startsWith(`${dir}/`))) return { isDirectory: () => true };
+    throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
+  };
+  return { readFile, stat, reads };
 }
 
 function opts(files: Record<string, string | { code: string }>, o: Partial<LoadConfigOptions> = {}): LoadConfigOptions & { reads: string[] } {
   const fs = fakeFs(files);
-  return { envFiles: [], format: "systemd", processEnv: {}, readFile: fs.readFile, reads: fs.reads, ...o };
+  return { envFiles: [], format: "systemd", processEnv: {}, readFile: fs.readFile, stat: fs.stat, reads: fs.reads, ...o };
 }
 
 const where = (c: ResolvedConfig, name: string) => {
@@ -58,7 +68,7 @@ describe("layering precedence", () => {
     }),
   );
   it(`${rows.length}_env-dir reads its files in the documented order`, async () => {
-    const o = opts({}, { envFiles: [{ path: "/x.env", optional: true }], envDir: "/d", name: "push" });
+    const o = opts({ "/d": { code: "EISDIR" } }, { envFiles: [{ path: "/x.env", optional: true }], envDir: "/d", name: "push" });
     await loadConfig(o);
     expect(o.reads).toEqual(["/x.env", "/d/service-locations.env", "/d/service-config.env", "/d/cluster.env", "/d/secrets.env", "/d/push.env"]);
   });
@@ -110,12 +120,22 @@ describe("env files: missing, unreadable, warnings", () => {
     expect(c.values.has("B")).toBe(false);
   });
   it("3_an env dir without any of its files is a warning", async () => {
-    const empty = await loadConfig(opts({}, { envDir: "/mnt/env", name: "app" }));
+    const empty = await loadConfig(opts({ "/mnt/env": { code: "EISDIR" } }, { envDir: "/mnt/env", name: "app" }));
     expect(empty.warnings?.map((w) => [w.code, w.message])).toEqual([
       ["env-dir-empty", "--env-dir /mnt/env: none of service-locations.env, service-config.env, cluster.env, secrets.env, app.env exists"],
     ]);
     const one = await loadConfig(opts({ "/mnt/env/cluster.env": "A=1\n", "/x.env": "" }, { envFiles: [{ path: "/x.env", optional: false }], envDir: "/mnt/env" }));
     expect(one.warnings).toEqual([]);
+  });
+  it("4_an env dir that is missing or not a directory is a problem naming it, with no empty-dir warning", async () => {
+    const cases: Array<[string, Record<string, string | { code: string }>, string]> = [
+      ["missing", {}, "--env-dir /mnt/env: no such directory"],
+      ["a file", { "/mnt/env": "A=1\n" }, "--env-dir /mnt/env: not a directory"],
+    ];
+    for (const [name, files, message] of cases) {
+      const problems = await problemsOf(loadConfig(opts(files, { envDir: "/mnt/env", name: "app" })));
+      expect([name, problems.map((p) => [p.code, p.message])]).toEqual([name, [["env-dir-missing", message]]]);
+    }
   });
 });
 
