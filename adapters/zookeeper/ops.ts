@@ -17,7 +17,7 @@ export function zkCode(e: unknown): number | undefined {
   return e instanceof Exception ? e.getCode() : undefined;
 }
 
-export function sessionHex(c: Client): string {
+export function sessionHex(c: Pick<Client, "getSessionId">): string {
   return c.getSessionId().toString("hex");
 }
 
@@ -71,4 +71,18 @@ export function exists(c: Client, path: string, watcher?: Watcher): Promise<Stat
     if (watcher) c.exists(path, watcher, cb);
     else c.exists(path, cb);
   });
+}
+
+/**
+ * Ends the client's current TCP connection (or connection attempt) at once. node-zookeeper-client has no call for
+ * it: after close() a client that is not connected keeps its socket and its connect timer (a server that accepts but
+ * never answers holds them, and the process, for ever). Reaches into the client's connection manager (1.x); a no-op
+ * if absent.
+ */
+export function dropConnection(c: Pick<Client, "close">): void {
+  const manager = (c as { connectionManager?: { socket?: { destroy(): void }; connectTimeoutHandler?: NodeJS.Timeout | null } }).connectionManager;
+  if (!manager) return;
+  // Its connect timer (the session timeout per server) is cleared only by a socket error or a connection.
+  if (manager.connectTimeoutHandler) clearTimeout(manager.connectTimeoutHandler);
+  manager.socket?.destroy();
 }

@@ -1,17 +1,25 @@
 // One ZooKeeper session at a time: connects lazily, waits out connection loss (same session),
 // and on expiry builds a new client and tells subscribers so they re-create ephemerals and re-arm watches.
+// An operation fails at once when every server refuses TCP connections (nothing to wait for).
 import { createClient } from "node-zookeeper-client";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
 import type { Client } from "./ops.js";
-import { Exception, sessionHex, zkCode } from "./ops.js";
+import { Exception, dropConnection, sessionHex, zkCode } from "./ops.js";
+import { anyServerListening } from "./probe.js";
+
+/** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
+export type SessionClient = Pick<Client, "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout">;
 
 export interface SessionOptions {
   connect: string;
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
   logger: Logger;
+  /** Seams for tests: how a client is made, the TCP reachability probe. */
+  newClient?: (connect: string, o: { sessionTimeout: number; spinDelay: number; retries: number }) => SessionClient;
+  probe?: (connect: string, timeoutMs: number) => Promise<boolean>;
 }
 
 const BACKEND = "zookeeper";
@@ -19,19 +27,22 @@ const BACKEND = "zookeeper";
 const SPIN_DELAY_MS = 250;
 const RETRY_PAUSE_MS = 50;
 const CLOSE_WAIT_MS = 2_000;
+/** How long the reachability probe waits for each server's TCP handshake before calling it "maybe up". */
+const PROBE_TIMEOUT_MS = 1_000;
 
 export function unavailable(message: string, cause?: unknown): BackendUnavailableError {
   return new BackendUnavailableError({ backend: BACKEND, message, cause });
 }
 
 export class ZkSession {
-  private client: Client | undefined;
+  private client: SessionClient | undefined;
   private connected = false;
   private closed = false;
   private generation = 0;
   private readonly waiters = new Set<() => void>();
   private readonly renewListeners = new Set<() => void>();
-
+  /** One reachability probe at a time, shared by every operation waiting for a connection. */
+  private probing: Promise<boolean> | undefined;
   constructor(private readonly o: SessionOptions) {}
 
   /** Calls `fn` each time a new session is established after an expiry. Returns an unsubscribe function. */
@@ -62,7 +73,7 @@ export class ZkSession {
    */
   async run<T>(what: string, fn: (c: Client) => Promise<T>, deadline: number, idempotent = true): Promise<T> {
     for (;;) {
-      const c = await this.connectedClient(what, deadline);
+      const c = (await this.connectedClient(what, deadline)) as Client;
       try {
         return await withDeadline(fn(c), deadline, what);
       } catch (e) {
@@ -75,12 +86,34 @@ export class ZkSession {
     }
   }
 
+  /** Resolves after `ms`, or as soon as a connection is (re-)established, whichever comes first (for retry loops). */
+  async pause(ms: number): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const c = this.client;
+    const connected = this.connected;
     this.client = undefined;
+    this.connected = false;
     this.wake();
     if (!c) return;
+    if (!connected) {
+      // No server to say goodbye to: stop the client's reconnect attempts now (they would hold the process).
+      c.close();
+      dropConnection(c);
+      return;
+    }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, CLOSE_WAIT_MS);
       c.once("disconnected", () => {
@@ -91,29 +124,37 @@ export class ZkSession {
     });
   }
 
-  private async connectedClient(what: string, deadline: number): Promise<Client> {
-    for (;;) {
+  private async connectedClient(what: string, deadline: number): Promise<SessionClient> {
+    for (let probed = false; ; probed = true) {
       if (this.closed) throw unavailable(`${what}: registry closed`);
       const c = this.client ?? this.start();
       if (this.connected) return c;
       const left = deadline - Date.now();
       if (left <= 0) throw unavailable(`${what}: no ZooKeeper server of ${this.o.connect} reachable`);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(t);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const t = setTimeout(done, left);
-        this.waiters.add(done);
-      });
+      // Every server refusing connections will not answer before the deadline either: say so now, as Consul does.
+      if (!probed && !(await this.someServerListening())) {
+        if (this.connected) return c;
+        throw unavailable(`${what}: no ZooKeeper server of ${this.o.connect} reachable (connection refused)`);
+      }
+      await this.pause(left);
     }
   }
 
-  private start(): Client {
+  private someServerListening(): Promise<boolean> {
+    if (this.probing) return this.probing;
+    const probe = this.o.probe ?? anyServerListening;
+    const p = probe(this.o.connect, PROBE_TIMEOUT_MS).finally(() => {
+      if (this.probing === p) this.probing = undefined;
+    });
+    this.probing = p;
+    return p;
+  }
+
+  private start(): SessionClient {
     const gen = ++this.generation;
     const log = this.o.logger;
-    const c = createClient(this.o.connect, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: SPIN_DELAY_MS, retries: 0 });
+    const make = this.o.newClient ?? createClient;
+    const c = make(this.o.connect, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: SPIN_DELAY_MS, retries: 0 });
     let established = false;
     c.on("connected", () => {
       if (this.client !== c) return;
@@ -133,15 +174,21 @@ export class ZkSession {
     c.on("expired", () => {
       if (this.client !== c) return;
       log.warn({ session: sessionHex(c) }, "zookeeper session expired; opening a new session");
-      this.connected = false;
-      this.client = undefined;
-      c.close();
-      if (!this.closed) this.start();
+      this.renew(c);
     });
     this.client = c;
     this.connected = false;
     c.connect();
     return c;
+  }
+
+  /** The session of `c` is gone: drop it and connect a new client (whose first connection tells the subscribers). */
+  private renew(c: SessionClient): void {
+    this.connected = false;
+    this.client = undefined;
+    c.close();
+    dropConnection(c);
+    if (!this.closed) this.start();
   }
 
   private wake(): void {

@@ -1,0 +1,94 @@
+// Every command against a ZooKeeper nobody listens for (a closed loopback port), as real processes: each one
+// ends within its own timeout (catalog --timeout, render --wait-timeout) with exit 69, without stack traces,
+// and `dns` binds at once and answers SERVFAIL (dig and Node's resolver) while the backend is unreachable.
+import { Resolver } from "node:dns/promises";
+import { createServer } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startCli } from "./cli.js";
+import { dig } from "./dns-support.js";
+import { until } from "../support/until.js";
+
+/** A loopback port that was free a moment ago: nothing listens there, so connecting is refused. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** Runs the CLI to its end; returns the exit code, output and how long it ran. */
+async function timed(args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
+  const t0 = Date.now();
+  const p = startCli(args);
+  const killer = setTimeout(() => p.proc.kill("SIGKILL"), 40_000);
+  const { code } = await p.exited;
+  clearTimeout(killer);
+  return { code, out: p.logs(), ms: Date.now() - t0 };
+}
+
+/** Node's start-up and the bundle's load on a busy 2-core machine: what a bound may take beyond its timeout. */
+const SLACK_MS = 2_000;
+const STACK = /\n\s+at |"stack"/;
+
+describe("commands against an unreachable ZooKeeper", () => {
+  it("0_catalog --timeout 2s exits 69 within the timeout, naming the servers", async () => {
+    const port = await closedPort();
+    const r = await timed(["catalog", "--registry", `zk://127.0.0.1:${port}/services`, "--timeout", "2s"]);
+    console.log(`[zookeeper unreachable] catalog: exit ${r.code} after ${r.ms} ms`);
+    expect(r.code).toBe(69);
+    expect(r.ms).toBeLessThan(2_000 + SLACK_MS);
+    expect(r.out).toContain(`127.0.0.1:${port}`);
+    expect(r.out).not.toMatch(STACK);
+  });
+
+  it("1_catalog over three unreachable servers exits 69 within the timeout", async () => {
+    const ports = [await closedPort(), await closedPort(), await closedPort()];
+    const r = await timed(["catalog", "--registry", `zk://${ports.map((p) => `127.0.0.1:${p}`).join(",")}/services`, "--timeout", "3s"]);
+    expect(r.code).toBe(69);
+    expect(r.ms).toBeLessThan(3_000 + SLACK_MS);
+  });
+
+  it("2_render --wait-timeout 2s exits 69 within the timeout, no stack trace, nothing written", async () => {
+    const port = await closedPort();
+    const dir = mkdtempSync(join(tmpdir(), "portolan-zk-unreachable-"));
+    writeFileSync(join(dir, "t.tmpl"), "x={{#services.web}}{{address}}{{/services.web}}\n");
+    const r = await timed(["render", "--registry", `zk://127.0.0.1:${port}/services`, "--wait-timeout", "2s", "--template", `${join(dir, "t.tmpl")}:${join(dir, "out")}`]);
+    console.log(`[zookeeper unreachable] render: exit ${r.code} after ${r.ms} ms`);
+    expect(r.code).toBe(69);
+    expect(r.ms).toBeLessThan(2_000 + SLACK_MS);
+    expect(r.out).toMatch(/no catalog within 2000ms/);
+    expect(r.out).not.toMatch(STACK);
+    expect(r.out).not.toContain("registry closed");
+  });
+
+  it("3_dns binds at once and answers SERVFAIL (dig, Node's resolver) while ZooKeeper is unreachable", async () => {
+    const [port, dnsPort] = [await closedPort(), await closedPort()];
+    const t0 = Date.now();
+    const p = startCli(["dns", "--registry", `zk://127.0.0.1:${port}/services`, "--listen", `127.0.0.1:${dnsPort}`, "--log-format", "json"]);
+    try {
+      await until("the listening line", () => p.logs().includes(`dns listening on 127.0.0.1:${dnsPort}`), 15_000, 20);
+      const bound = Date.now() - t0;
+      const d = await dig(dnsPort, "web.service.consul", "A");
+      const answered = Date.now() - t0;
+      const resolver = new Resolver({ timeout: 1_000, tries: 1 });
+      resolver.setServers([`127.0.0.1:${dnsPort}`]);
+      const err = await resolver.resolve4("web.service.consul").then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e,
+      );
+      console.log(`[zookeeper unreachable] dns: bound after ${bound} ms, SERVFAIL after ${answered} ms`);
+      expect(d.status).toBe("SERVFAIL");
+      expect(err?.code).toBe("ESERVFAIL");
+      expect(bound).toBeLessThan(SLACK_MS);
+      expect(answered).toBeLessThan(SLACK_MS + 1_000);
+    } finally {
+      p.proc.kill("SIGTERM");
+    }
+    expect((await p.exited).code).toBe(0);
+    expect(p.logs()).not.toMatch(STACK);
+  });
+});
