@@ -1,7 +1,10 @@
 // One ZooKeeper session at a time: connects lazily, waits out connection loss (same session),
 // and on expiry builds a new client and tells subscribers so they re-create ephemerals and re-arm watches.
-// An operation fails at once when every server refuses TCP connections (nothing to wait for).
+// A connection lost for longer than the session timeout counts as an expiry (Curator's rule), and an
+// operation fails at once when every server refuses TCP connections (nothing to wait for).
 import { createClient } from "node-zookeeper-client";
+import type { Clock } from "../../src/core/clock.js";
+import { REAL_CLOCK } from "../../src/core/clock.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
@@ -17,8 +20,9 @@ export interface SessionOptions {
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
   logger: Logger;
-  /** Seams for tests: how a client is made, the TCP reachability probe. */
+  /** Seams for tests: how a client is made, the clock of the lost-connection rule, the TCP reachability probe. */
   newClient?: (connect: string, o: { sessionTimeout: number; spinDelay: number; retries: number }) => SessionClient;
+  clock?: Clock;
   probe?: (connect: string, timeoutMs: number) => Promise<boolean>;
 }
 
@@ -41,9 +45,15 @@ export class ZkSession {
   private generation = 0;
   private readonly waiters = new Set<() => void>();
   private readonly renewListeners = new Set<() => void>();
+  /** Aborts the pending "lost for longer than the session timeout" check. */
+  private lostTimer: AbortController | undefined;
   /** One reachability probe at a time, shared by every operation waiting for a connection. */
   private probing: Promise<boolean> | undefined;
-  constructor(private readonly o: SessionOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly o: SessionOptions) {
+    this.clock = o.clock ?? REAL_CLOCK;
+  }
 
   /** Calls `fn` each time a new session is established after an expiry. Returns an unsubscribe function. */
   onRenewed(fn: () => void): () => void {
@@ -102,6 +112,7 @@ export class ZkSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.lostTimer?.abort();
     const c = this.client;
     const connected = this.connected;
     this.client = undefined;
@@ -158,6 +169,7 @@ export class ZkSession {
     let established = false;
     c.on("connected", () => {
       if (this.client !== c) return;
+      this.lostTimer?.abort();
       this.connected = true;
       log.info({ session: sessionHex(c), timeoutMs: c.getSessionTimeout() }, "zookeeper connected");
       this.wake();
@@ -170,6 +182,7 @@ export class ZkSession {
       if (this.client !== c || this.closed) return;
       this.connected = false;
       log.warn({ session: sessionHex(c) }, "zookeeper connection lost; reconnecting on the same session");
+      this.expireIfLost(c);
     });
     c.on("expired", () => {
       if (this.client !== c) return;
@@ -182,8 +195,30 @@ export class ZkSession {
     return c;
   }
 
+  /**
+   * Curator's rule: a connection lost for longer than the (negotiated) session timeout is an expired session, even
+   * when no server said so. A server that lost its data refuses a client that has seen a newer zxid than its own
+   * (node-zookeeper-client sends the last zxid it saw), so reconnecting on the same session could fail for ever;
+   * a new client starts from zxid 0, and the subscribers re-create the ephemerals and re-arm their watches.
+   */
+  private expireIfLost(c: SessionClient): void {
+    this.lostTimer?.abort();
+    const timer = new AbortController();
+    this.lostTimer = timer;
+    const limitMs = c.getSessionTimeout();
+    void this.clock.sleep(limitMs, timer.signal).then(() => {
+      if (timer.signal.aborted || this.client !== c || this.closed || this.connected) return;
+      this.o.logger.warn(
+        { session: sessionHex(c), sessionTimeoutMs: limitMs },
+        "zookeeper connection lost for longer than the session timeout; treating the session as expired and opening a new session",
+      );
+      this.renew(c);
+    });
+  }
+
   /** The session of `c` is gone: drop it and connect a new client (whose first connection tells the subscribers). */
   private renew(c: SessionClient): void {
+    this.lostTimer?.abort();
     this.connected = false;
     this.client = undefined;
     c.close();
