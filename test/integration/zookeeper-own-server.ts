@@ -24,8 +24,13 @@ export class OwnZooKeeper {
 
   private constructor(readonly port: number) {}
 
+  /** A server on a free port, not started yet (nothing listens there until start()). */
+  static async create(): Promise<OwnZooKeeper> {
+    return new OwnZooKeeper(await freePort());
+  }
+
   static async start(): Promise<OwnZooKeeper> {
-    const zk = new OwnZooKeeper(await freePort());
+    const zk = await OwnZooKeeper.create();
     await zk.start();
     return zk;
   }
