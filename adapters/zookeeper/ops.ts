@@ -73,16 +73,42 @@ export function exists(c: Client, path: string, watcher?: Watcher): Promise<Stat
   });
 }
 
+interface ConnectionManager {
+  socket?: { destroy(error?: Error): void };
+}
+
+/** node-zookeeper-client 1.x keeps its socket in a private connection manager; undefined if that ever changes. */
+function connectionManager(c: Pick<Client, "close">): ConnectionManager | undefined {
+  return (c as { connectionManager?: ConnectionManager }).connectionManager;
+}
+
 /**
- * Ends the client's current TCP connection (or connection attempt) at once. node-zookeeper-client has no call for
- * it: after close() a client that is not connected keeps its socket and its connect timer (a server that accepts but
- * never answers holds them, and the process, for ever). Reaches into the client's connection manager (1.x); a no-op
- * if absent.
+ * Ends the client's current connection attempt (or connection) at once; the client then tries the next server.
+ * node-zookeeper-client has no call for it. The socket fails with an error, which is also what clears the
+ * client's connect timer.
  */
 export function dropConnection(c: Pick<Client, "close">): void {
-  const manager = (c as { connectionManager?: { socket?: { destroy(): void }; connectTimeoutHandler?: NodeJS.Timeout | null } }).connectionManager;
+  connectionManager(c)?.socket?.destroy(new Error("dropped by portolan"));
+}
+
+/**
+ * close() for a client that is not connected: node-zookeeper-client would keep its current socket, and open one
+ * more if a reconnect was pending, to a server that may accept and never answer (holding the process for ever).
+ * Every socket it has or makes from now on is failed at once, so it ends in its closed state.
+ */
+export function retire(c: Pick<Client, "close">): void {
+  c.close();
+  const manager = connectionManager(c);
   if (!manager) return;
-  // Its connect timer (the session timeout per server) is cleared only by a socket error or a connection.
-  if (manager.connectTimeoutHandler) clearTimeout(manager.connectTimeoutHandler);
-  manager.socket?.destroy();
+  let current = manager.socket;
+  current?.destroy(new Error("client closed"));
+  Object.defineProperty(manager, "socket", {
+    configurable: true,
+    get: () => current,
+    set: (s: ConnectionManager["socket"]) => {
+      current = s;
+      // Failed on the next tick, after the client has attached its handlers (its error handler clears its timer).
+      s?.destroy(new Error("client closed"));
+    },
+  });
 }

@@ -9,7 +9,7 @@ import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
 import type { Client } from "./ops.js";
-import { Exception, dropConnection, sessionHex, zkCode } from "./ops.js";
+import { Exception, dropConnection, retire, sessionHex, zkCode } from "./ops.js";
 import { anyServerListening } from "./probe.js";
 
 /** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
@@ -31,6 +31,8 @@ const BACKEND = "zookeeper";
 const SPIN_DELAY_MS = 250;
 const RETRY_PAUSE_MS = 50;
 const CLOSE_WAIT_MS = 2_000;
+/** Longest wait for a server's answer to the connect handshake before the client moves on to the next server. */
+const HANDSHAKE_MAX_MS = 2_000;
 /** How long the reachability probe waits for each server's TCP handshake before calling it "maybe up". */
 const PROBE_TIMEOUT_MS = 1_000;
 
@@ -47,6 +49,8 @@ export class ZkSession {
   private readonly renewListeners = new Set<() => void>();
   /** Aborts the pending "lost for longer than the session timeout" check. */
   private lostTimer: AbortController | undefined;
+  /** Aborts the pending "no answer to the handshake" check of the current connection attempt. */
+  private handshakeTimer: AbortController | undefined;
   /** One reachability probe at a time, shared by every operation waiting for a connection. */
   private probing: Promise<boolean> | undefined;
   private readonly clock: Clock;
@@ -113,6 +117,7 @@ export class ZkSession {
   async close(): Promise<void> {
     this.closed = true;
     this.lostTimer?.abort();
+    this.handshakeTimer?.abort();
     const c = this.client;
     const connected = this.connected;
     this.client = undefined;
@@ -121,8 +126,7 @@ export class ZkSession {
     if (!c) return;
     if (!connected) {
       // No server to say goodbye to: stop the client's reconnect attempts now (they would hold the process).
-      c.close();
-      dropConnection(c);
+      retire(c);
       return;
     }
     await new Promise<void>((resolve) => {
@@ -170,6 +174,7 @@ export class ZkSession {
     c.on("connected", () => {
       if (this.client !== c) return;
       this.lostTimer?.abort();
+      this.handshakeTimer?.abort();
       this.connected = true;
       log.info({ session: sessionHex(c), timeoutMs: c.getSessionTimeout() }, "zookeeper connected");
       this.wake();
@@ -183,6 +188,7 @@ export class ZkSession {
       this.connected = false;
       log.warn({ session: sessionHex(c) }, "zookeeper connection lost; reconnecting on the same session");
       this.expireIfLost(c);
+      this.boundHandshakes(c);
     });
     c.on("expired", () => {
       if (this.client !== c) return;
@@ -192,6 +198,7 @@ export class ZkSession {
     this.client = c;
     this.connected = false;
     c.connect();
+    this.boundHandshakes(c);
     return c;
   }
 
@@ -216,13 +223,35 @@ export class ZkSession {
     });
   }
 
+  /**
+   * node-zookeeper-client waits for a server's answer to its connect request for ever: a server that accepts and
+   * never answers (a hung or stopped JVM) would hold the client although other servers serve. As the Java client
+   * does, an attempt gets the session timeout divided by the number of servers (here at most HANDSHAKE_MAX_MS);
+   * then its socket is dropped and the client tries the next server. Runs until the client connects.
+   */
+  private boundHandshakes(c: SessionClient): void {
+    this.handshakeTimer?.abort();
+    const timer = new AbortController();
+    this.handshakeTimer = timer;
+    const servers = this.o.connect.split(",").length;
+    const perAttemptMs = Math.min(HANDSHAKE_MAX_MS, Math.floor(this.o.sessionTimeoutMs / servers));
+    const check = (): void => {
+      void this.clock.sleep(perAttemptMs, timer.signal).then(() => {
+        if (timer.signal.aborted || this.client !== c || this.closed || this.connected) return;
+        dropConnection(c);
+        check();
+      });
+    };
+    check();
+  }
+
   /** The session of `c` is gone: drop it and connect a new client (whose first connection tells the subscribers). */
   private renew(c: SessionClient): void {
     this.lostTimer?.abort();
+    this.handshakeTimer?.abort();
     this.connected = false;
     this.client = undefined;
-    c.close();
-    dropConnection(c);
+    retire(c);
     if (!this.closed) this.start();
   }
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli } from "./cli.js";
 import { dig } from "./dns-support.js";
+import { TESTBED } from "./testbed.js";
 import { until } from "../support/until.js";
 
 /** A loopback port that was free a moment ago: nothing listens there, so connecting is refused. */
@@ -120,5 +121,22 @@ describe.each(["closed port", "hung server"] as const)("commands against an unre
     }
     expect((await p.exited).code).toBe(0);
     expect(p.logs()).not.toMatch(STACK);
+  });
+});
+
+describe("a ZooKeeper member that accepts and never answers, next to one that serves", () => {
+  it("0_catalog reads from the serving member whichever the client tries first (6 runs)", async () => {
+    const hung = await silentServer();
+    try {
+      // The client shuffles the servers: over 6 runs the hung one comes first in some of them.
+      const uri = `zk://127.0.0.1:${hung.port},${TESTBED.zkStandalone}/portolan-it-hung-${process.pid}`;
+      for (let i = 0; i < 6; i++) {
+        const r = await timed(["catalog", "--registry", uri, "--timeout", "5s", "--json"]);
+        expect(r.code, r.out).toBe(0);
+        expect(r.ms).toBeLessThan(2_000 + SLACK_MS);
+      }
+    } finally {
+      await hung.close();
+    }
   });
 });

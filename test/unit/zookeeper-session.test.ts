@@ -12,6 +12,9 @@ const SESSION_TIMEOUT_MS = 4_000;
 class FakeClient extends EventEmitter {
   closed = false;
   connects = 0;
+  /** What dropConnection() reaches: the current socket of node-zookeeper-client's connection manager. */
+  drops = 0;
+  readonly connectionManager = { socket: { destroy: () => void this.drops++ }, connectTimeoutHandler: null };
   constructor(private readonly n: number) {
     super();
   }
@@ -33,11 +36,11 @@ class FakeClient extends EventEmitter {
   }
 }
 
-function setup(probe: () => Promise<boolean> = () => Promise.resolve(true)) {
+function setup(probe: () => Promise<boolean> = () => Promise.resolve(true), connect = "127.0.0.1:2181") {
   const clock = new FakeClock();
   const clients: FakeClient[] = [];
   const session = new ZkSession({
-    connect: "127.0.0.1:2181",
+    connect,
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
     operationTimeoutMs: 10_000,
     logger: silentLogger(),
@@ -165,5 +168,43 @@ describe("ZkSession: every server refusing connections", () => {
     const s = setup(() => Promise.resolve(true));
     expect((await connected(s)).connects).toBe(1);
     await s.session.close();
+  });
+});
+
+describe("ZkSession: a server that accepts and never answers the handshake", () => {
+  it("0_the attempt is dropped after the session timeout per server (at most 2 s) so the client tries the next server", async () => {
+    // 4 s over two servers: 2 s per attempt.
+    const s = setup(undefined, "127.0.0.1:2181,127.0.0.1:2182");
+    const op = s.session.run("op", () => Promise.resolve("ok"), Date.now() + 60_000);
+    await settle();
+    const c = s.clients[0]!;
+    await s.clock.advance(1_999);
+    expect(c.drops).toBe(0);
+    await s.clock.advance(2);
+    expect(c.drops).toBe(1);
+    await s.clock.advance(2_000);
+    expect(c.drops).toBe(2);
+    c.emit("connected");
+    await expect(op).resolves.toBe("ok");
+    await s.clock.advance(10_000);
+    expect(c.drops).toBe(2);
+    // A lost connection re-arms it, on the same session.
+    c.emit("disconnected");
+    await s.clock.advance(2_001);
+    expect(c.drops).toBe(3);
+    expect(s.clients).toHaveLength(1);
+    await s.session.close();
+  });
+
+  it("1_one server: at most 2 s per attempt, then the same server again", async () => {
+    const s = setup();
+    void s.session.run("op", () => Promise.resolve("ok"), Date.now() + 60_000).catch(() => undefined);
+    await settle();
+    await s.clock.advance(2_001);
+    expect(s.clients[0]!.drops).toBe(1);
+    await s.session.close();
+    const atClose = s.clients[0]!.drops;
+    await s.clock.advance(10_000);
+    expect(s.clients[0]!.drops).toBe(atClose);
   });
 });
