@@ -17,7 +17,7 @@ export function zkCode(e: unknown): number | undefined {
   return e instanceof Exception ? e.getCode() : undefined;
 }
 
-export function sessionHex(c: Client): string {
+export function sessionHex(c: Pick<Client, "getSessionId">): string {
   return c.getSessionId().toString("hex");
 }
 
@@ -70,5 +70,45 @@ export function exists(c: Client, path: string, watcher?: Watcher): Promise<Stat
     const cb = (e: Error | Exception | null, stat: Stat) => (e ? reject(e) : resolve(stat ?? null));
     if (watcher) c.exists(path, watcher, cb);
     else c.exists(path, cb);
+  });
+}
+
+interface ConnectionManager {
+  socket?: { destroy(error?: Error): void };
+}
+
+/** node-zookeeper-client 1.x keeps its socket in a private connection manager; undefined if that ever changes. */
+function connectionManager(c: Pick<Client, "close">): ConnectionManager | undefined {
+  return (c as { connectionManager?: ConnectionManager }).connectionManager;
+}
+
+/**
+ * Ends the client's current connection attempt (or connection) at once; the client then tries the next server.
+ * node-zookeeper-client has no call for it. The socket fails with an error, which is also what clears the
+ * client's connect timer.
+ */
+export function dropConnection(c: Pick<Client, "close">): void {
+  connectionManager(c)?.socket?.destroy(new Error("dropped by portolan"));
+}
+
+/**
+ * close() for a client that is not connected: node-zookeeper-client would keep its current socket, and open one
+ * more if a reconnect was pending, to a server that may accept and never answer (holding the process for ever).
+ * Every socket it has or makes from now on is failed at once, so it ends in its closed state.
+ */
+export function retire(c: Pick<Client, "close">): void {
+  c.close();
+  const manager = connectionManager(c);
+  if (!manager) return;
+  let current = manager.socket;
+  current?.destroy(new Error("client closed"));
+  Object.defineProperty(manager, "socket", {
+    configurable: true,
+    get: () => current,
+    set: (s: ConnectionManager["socket"]) => {
+      current = s;
+      // Failed on the next tick, after the client has attached its handlers (its error handler clears its timer).
+      s?.destroy(new Error("client closed"));
+    },
   });
 }

@@ -1,17 +1,29 @@
 // One ZooKeeper session at a time: connects lazily, waits out connection loss (same session),
 // and on expiry builds a new client and tells subscribers so they re-create ephemerals and re-arm watches.
+// A connection lost for longer than the session timeout counts as an expiry (Curator's rule), and an
+// operation fails at once when every server refuses TCP connections (nothing to wait for).
 import { createClient } from "node-zookeeper-client";
+import type { Clock } from "../../src/core/clock.js";
+import { REAL_CLOCK } from "../../src/core/clock.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
 import type { Client } from "./ops.js";
-import { Exception, sessionHex, zkCode } from "./ops.js";
+import { Exception, dropConnection, retire, sessionHex, zkCode } from "./ops.js";
+import { anyServerListening } from "./probe.js";
+
+/** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
+export type SessionClient = Pick<Client, "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout">;
 
 export interface SessionOptions {
   connect: string;
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
   logger: Logger;
+  /** Seams for tests: how a client is made, the clock of the lost-connection rule, the TCP reachability probe. */
+  newClient?: (connect: string, o: { sessionTimeout: number; spinDelay: number; retries: number }) => SessionClient;
+  clock?: Clock;
+  probe?: (connect: string, timeoutMs: number) => Promise<boolean>;
 }
 
 const BACKEND = "zookeeper";
@@ -19,20 +31,33 @@ const BACKEND = "zookeeper";
 const SPIN_DELAY_MS = 250;
 const RETRY_PAUSE_MS = 50;
 const CLOSE_WAIT_MS = 2_000;
+/** Longest wait for a server's answer to the connect handshake before the client moves on to the next server. */
+const HANDSHAKE_MAX_MS = 2_000;
+/** How long the reachability probe waits for each server's TCP handshake before calling it "maybe up". */
+const PROBE_TIMEOUT_MS = 1_000;
 
 export function unavailable(message: string, cause?: unknown): BackendUnavailableError {
   return new BackendUnavailableError({ backend: BACKEND, message, cause });
 }
 
 export class ZkSession {
-  private client: Client | undefined;
+  private client: SessionClient | undefined;
   private connected = false;
   private closed = false;
   private generation = 0;
   private readonly waiters = new Set<() => void>();
   private readonly renewListeners = new Set<() => void>();
+  /** Aborts the pending "lost for longer than the session timeout" check. */
+  private lostTimer: AbortController | undefined;
+  /** Aborts the pending "no answer to the handshake" check of the current connection attempt. */
+  private handshakeTimer: AbortController | undefined;
+  /** One reachability probe at a time, shared by every operation waiting for a connection. */
+  private probing: Promise<boolean> | undefined;
+  private readonly clock: Clock;
 
-  constructor(private readonly o: SessionOptions) {}
+  constructor(private readonly o: SessionOptions) {
+    this.clock = o.clock ?? REAL_CLOCK;
+  }
 
   /** Calls `fn` each time a new session is established after an expiry. Returns an unsubscribe function. */
   onRenewed(fn: () => void): () => void {
@@ -62,7 +87,7 @@ export class ZkSession {
    */
   async run<T>(what: string, fn: (c: Client) => Promise<T>, deadline: number, idempotent = true): Promise<T> {
     for (;;) {
-      const c = await this.connectedClient(what, deadline);
+      const c = (await this.connectedClient(what, deadline)) as Client;
       try {
         return await withDeadline(fn(c), deadline, what);
       } catch (e) {
@@ -75,12 +100,35 @@ export class ZkSession {
     }
   }
 
+  /** Resolves after `ms`, or as soon as a connection is (re-)established, whichever comes first (for retry loops). */
+  async pause(ms: number): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.lostTimer?.abort();
+    this.handshakeTimer?.abort();
     const c = this.client;
+    const connected = this.connected;
     this.client = undefined;
+    this.connected = false;
     this.wake();
     if (!c) return;
+    if (!connected) {
+      // No server to say goodbye to: stop the client's reconnect attempts now (they would hold the process).
+      retire(c);
+      return;
+    }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, CLOSE_WAIT_MS);
       c.once("disconnected", () => {
@@ -91,32 +139,42 @@ export class ZkSession {
     });
   }
 
-  private async connectedClient(what: string, deadline: number): Promise<Client> {
-    for (;;) {
+  private async connectedClient(what: string, deadline: number): Promise<SessionClient> {
+    for (let probed = false; ; probed = true) {
       if (this.closed) throw unavailable(`${what}: registry closed`);
       const c = this.client ?? this.start();
       if (this.connected) return c;
       const left = deadline - Date.now();
       if (left <= 0) throw unavailable(`${what}: no ZooKeeper server of ${this.o.connect} reachable`);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(t);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const t = setTimeout(done, left);
-        this.waiters.add(done);
-      });
+      // Every server refusing connections will not answer before the deadline either: say so now, as Consul does.
+      if (!probed && !(await this.someServerListening())) {
+        if (this.connected) return c;
+        throw unavailable(`${what}: no ZooKeeper server of ${this.o.connect} reachable (connection refused)`);
+      }
+      await this.pause(left);
     }
   }
 
-  private start(): Client {
+  private someServerListening(): Promise<boolean> {
+    if (this.probing) return this.probing;
+    const probe = this.o.probe ?? anyServerListening;
+    const p = probe(this.o.connect, PROBE_TIMEOUT_MS).finally(() => {
+      if (this.probing === p) this.probing = undefined;
+    });
+    this.probing = p;
+    return p;
+  }
+
+  private start(): SessionClient {
     const gen = ++this.generation;
     const log = this.o.logger;
-    const c = createClient(this.o.connect, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: SPIN_DELAY_MS, retries: 0 });
+    const make = this.o.newClient ?? createClient;
+    const c = make(this.o.connect, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: SPIN_DELAY_MS, retries: 0 });
     let established = false;
     c.on("connected", () => {
       if (this.client !== c) return;
+      this.lostTimer?.abort();
+      this.handshakeTimer?.abort();
       this.connected = true;
       log.info({ session: sessionHex(c), timeoutMs: c.getSessionTimeout() }, "zookeeper connected");
       this.wake();
@@ -129,19 +187,72 @@ export class ZkSession {
       if (this.client !== c || this.closed) return;
       this.connected = false;
       log.warn({ session: sessionHex(c) }, "zookeeper connection lost; reconnecting on the same session");
+      this.expireIfLost(c);
+      this.boundHandshakes(c);
     });
     c.on("expired", () => {
       if (this.client !== c) return;
       log.warn({ session: sessionHex(c) }, "zookeeper session expired; opening a new session");
-      this.connected = false;
-      this.client = undefined;
-      c.close();
-      if (!this.closed) this.start();
+      this.renew(c);
     });
     this.client = c;
     this.connected = false;
     c.connect();
+    this.boundHandshakes(c);
     return c;
+  }
+
+  /**
+   * Curator's rule: a connection lost for longer than the (negotiated) session timeout is an expired session, even
+   * when no server said so. A server that lost its data refuses a client that has seen a newer zxid than its own
+   * (node-zookeeper-client sends the last zxid it saw), so reconnecting on the same session could fail for ever;
+   * a new client starts from zxid 0, and the subscribers re-create the ephemerals and re-arm their watches.
+   */
+  private expireIfLost(c: SessionClient): void {
+    this.lostTimer?.abort();
+    const timer = new AbortController();
+    this.lostTimer = timer;
+    const limitMs = c.getSessionTimeout();
+    void this.clock.sleep(limitMs, timer.signal).then(() => {
+      if (timer.signal.aborted || this.client !== c || this.closed || this.connected) return;
+      this.o.logger.warn(
+        { session: sessionHex(c), sessionTimeoutMs: limitMs },
+        "zookeeper connection lost for longer than the session timeout; treating the session as expired and opening a new session",
+      );
+      this.renew(c);
+    });
+  }
+
+  /**
+   * node-zookeeper-client waits for a server's answer to its connect request for ever: a server that accepts and
+   * never answers (a hung or stopped JVM) would hold the client although other servers serve. As the Java client
+   * does, an attempt gets the session timeout divided by the number of servers (here at most HANDSHAKE_MAX_MS);
+   * then its socket is dropped and the client tries the next server. Runs until the client connects.
+   */
+  private boundHandshakes(c: SessionClient): void {
+    this.handshakeTimer?.abort();
+    const timer = new AbortController();
+    this.handshakeTimer = timer;
+    const servers = this.o.connect.split(",").length;
+    const perAttemptMs = Math.min(HANDSHAKE_MAX_MS, Math.floor(this.o.sessionTimeoutMs / servers));
+    const check = (): void => {
+      void this.clock.sleep(perAttemptMs, timer.signal).then(() => {
+        if (timer.signal.aborted || this.client !== c || this.closed || this.connected) return;
+        dropConnection(c);
+        check();
+      });
+    };
+    check();
+  }
+
+  /** The session of `c` is gone: drop it and connect a new client (whose first connection tells the subscribers). */
+  private renew(c: SessionClient): void {
+    this.lostTimer?.abort();
+    this.handshakeTimer?.abort();
+    this.connected = false;
+    this.client = undefined;
+    retire(c);
+    if (!this.closed) this.start();
   }
 
   private wake(): void {

@@ -4,7 +4,7 @@ import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { DNS_LABEL } from "../../src/core/model.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
-import { backoff, delay } from "../../src/core/util.js";
+import { backoff } from "../../src/core/util.js";
 import { decodeCurator, decodeNerve } from "./codec.js";
 import type { ZooKeeperFormat } from "./options.js";
 import type { Client } from "./ops.js";
@@ -108,10 +108,13 @@ export class TreeWatcher {
         const results = await Promise.allSettled(batch.map(([, task]) => this.o.session.run("watch", (c) => this.runTask(c, task), this.o.session.deadline())));
         const failed = batch.filter((_, i) => results[i]!.status === "rejected");
         for (const [key, task] of failed) if (!this.pending.has(key)) this.pending.set(key, task);
-        if (failed.length > 0) {
+        if (failed.length > 0 && !this.stopped) {
           const first = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-          this.o.logger.warn({ err: first.reason, tasks: failed.length }, "zookeeper watch: reading the tree failed; retrying");
-          await delay(backoff(failures++));
+          const retryInMs = backoff(failures++);
+          const err = first.reason instanceof Error ? first.reason.message : String(first.reason);
+          this.o.logger.warn({ err, tasks: failed.length, retryInMs }, "zookeeper watch: reading the tree failed; retrying");
+          // A new connection ends the pause: the tree is read again as soon as a server answers.
+          await this.o.session.pause(retryInMs);
         }
       }
     } finally {

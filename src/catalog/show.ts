@@ -14,8 +14,9 @@ export interface ShowOptions {
   filter: InstanceFilter;
   json: boolean;
   watch: boolean;
-  /** Give up when no snapshot came within this long. */
+  /** Give up when no snapshot came within this long (counted from `startedAt`, default now). */
   timeoutMs: number;
+  startedAt?: number;
   write: (text: string) => void;
   /** Clear the terminal between --watch views (a TTY). */
   clear: boolean;
@@ -41,7 +42,7 @@ export async function show(o: ShowOptions): Promise<void> {
   const stop = () => ctl.abort();
   o.signal.addEventListener("abort", stop, { once: true });
   let got = false;
-  const timer = setTimeout(stop, o.timeoutMs);
+  const timer = setTimeout(stop, Math.max(0, (o.startedAt ?? Date.now()) + o.timeoutMs - Date.now()));
   // What a catalog server keeps (each entry's `since`), so --json prints the API's document; no event log.
   const state = new CatalogState({ eventLog: 0 });
   try {

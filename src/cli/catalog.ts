@@ -14,7 +14,7 @@ import { type Companion } from "./registrator.js";
 import { durationFlag, intFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
-import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { checkAccessAtStart, checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -58,9 +58,10 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const { show } = await import("../catalog/show.js");
+  const startedAt = Date.now();
   try {
-    await registry.checkAccess?.("read");
-    await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
+    await checkAccessWithin(registry, "read", timeoutMs);
+    await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, startedAt, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
   } catch (err) {
     const code = err instanceof UnknownServiceError ? EXIT_NOINPUT : err instanceof BackendAuthError ? EXIT_CONFIG : err instanceof BackendUnavailableError ? EXIT_UNAVAILABLE : undefined;
     if (code === undefined) throw err;

@@ -4,7 +4,8 @@ import { readFileSync, statSync } from "node:fs";
 import type { ConsulConnection } from "../../adapters/consul/client.js";
 import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
 import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
-import { BackendAuthError, RegistryUriError } from "../core/errors.js";
+import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
+import { BackendAuthError, BackendUnavailableError, RegistryUriError } from "../core/errors.js";
 import { addSecrets } from "../core/output.js";
 import { secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
@@ -146,13 +147,30 @@ function parseUrl(uri: string): URL {
 }
 
 /**
+ * The registry's access check, given at most `ms`: a refusal or an outage it reports in time is thrown as it is;
+ * no answer in time is a BackendUnavailableError (a ZooKeeper that accepts connections and never answers would
+ * otherwise hold the caller for the adapter's own operation timeout). The late answer is then ignored.
+ */
+export async function checkAccessWithin(registry: Registry, access: RegistryAccess, ms: number): Promise<void> {
+  const check = registry.checkAccess?.(access);
+  if (!check) return;
+  if (!(await settlesWithin(REAL_CLOCK, ms, check))) {
+    throw new BackendUnavailableError({ backend: registry.kind, message: `no answer to the access check within ${ms} ms` });
+  }
+  await check;
+}
+
+/** How long a server command (dns, catalog serve, registrator) waits for the start-up access check before going on. */
+export const START_CHECK_MS = 2_000;
+
+/**
  * Asks the opened registry whether our credentials allow `access` (registrator: write; dns, catalog, render: read).
  * Refused credentials are a configuration error: the registry is closed and the BackendAuthError thrown (main exits
- * with EXIT_CONFIG). A backend that cannot answer now is left to the loops' retries.
+ * with EXIT_CONFIG). A backend that cannot answer now (or within `withinMs`) is left to the loops' retries.
  */
-export async function checkAccessAtStart(registry: Registry, access: RegistryAccess, log: Logger): Promise<void> {
+export async function checkAccessAtStart(registry: Registry, access: RegistryAccess, log: Logger, withinMs = START_CHECK_MS): Promise<void> {
   try {
-    await registry.checkAccess?.(access);
+    await checkAccessWithin(registry, access, withinMs);
   } catch (err) {
     if (err instanceof BackendAuthError) {
       await registry.close();

@@ -26,10 +26,10 @@ export interface Prepared {
   services?: ServiceDirectory;
 }
 
-/** Reads the registry's current catalog (the first snapshot of watch()), bounded by `timeoutMs`. */
-async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number): Promise<ServiceDirectory> {
+/** Reads the registry's current catalog (the first snapshot of watch()), bounded by `timeoutMs` from `startedAt`. */
+async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number): Promise<ServiceDirectory> {
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const timer = setTimeout(() => ac.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
   try {
     for await (const snapshot of registry.watch(ac.signal)) return new ServiceDirectory(snapshot);
     throw new RegistryReadError({ uri, message: `no catalog within ${timeoutMs}ms` });
@@ -42,10 +42,14 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number)
   }
 }
 
-/** Credentials the registry refuses are a configuration error (78); one it cannot check now is left to the read. */
-async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger): Promise<void> {
+/**
+ * Credentials the registry refuses are a configuration error (78); one it cannot check now, or within `ms`, is left to
+ * the read (which has what is left of the same time).
+ */
+async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger, ms: number): Promise<void> {
   try {
-    await registry.checkAccess?.("read");
+    const { checkAccessWithin } = await import("./registry-uri.js");
+    await checkAccessWithin(registry, "read", ms);
   } catch (err) {
     if (err instanceof BackendAuthError) throw new RegistryAuthError({ uri, message: err.message, cause: err });
     await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
@@ -104,8 +108,9 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
       throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });
     }
     try {
-      await checkReadAccess(registry, opts.registry, log);
-      services = await firstSnapshot(registry, opts.registry, opts.waitTimeoutMs);
+      const startedAt = Date.now();
+      await checkReadAccess(registry, opts.registry, log, opts.waitTimeoutMs);
+      services = await firstSnapshot(registry, opts.registry, opts.waitTimeoutMs, startedAt);
     } catch (err) {
       await registry.close();
       throw err;
