@@ -47,6 +47,18 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/**
+ * The bound of a stop: whatever still holds the event loop `ms` from now (a backend request that never answers,
+ * a connection a peer keeps open) ends with the process, exit 0, one line saying so. Every timer and request of
+ * the registrator ends with its stop, so a process whose work is done exits before this fires.
+ */
+function exitAfter(ms: number, log: Logger): void {
+  setTimeout(() => {
+    log.warn({ timeoutMs: ms }, "shutdown timeout reached; exiting with requests still open");
+    process.exit(0);
+  }, ms).unref();
+}
+
 /** How long a stop before the backend answered waits for the half-open connection to close. */
 const EARLY_STOP_MS = 1_000;
 
@@ -84,8 +96,9 @@ export async function runRegistrator(
   const first = await Promise.race([opening, stopped.then((signal) => ({ signal }))]);
   if ("signal" in first) {
     log.info({ signal: first.signal }, "stopped before the backend answered");
-    setTimeout(() => process.exit(0), EARLY_STOP_MS).unref();
-    await settlesWithin(REAL_CLOCK, EARLY_STOP_MS, opening.then((r) => r.close()).catch(() => {}));
+    const boundMs = Math.min(EARLY_STOP_MS, shutdownTimeoutMs);
+    exitAfter(boundMs, log);
+    await settlesWithin(REAL_CLOCK, boundMs, opening.then((r) => r.close()).catch(() => {}));
     return;
   }
   const opened = first;
@@ -113,8 +126,7 @@ export async function runRegistrator(
   const signal = await stopped;
   const deadline = Date.now() + shutdownTimeoutMs;
   log.info({ signal, deregisterOnExit: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs }, "stopping");
-  // Requests still in flight when the time is up must not hold the process: exit shortly after the bound.
-  setTimeout(() => process.exit(0), shutdownTimeoutMs + 1_000).unref();
+  exitAfter(shutdownTimeoutMs, log);
   await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs });
   for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), c.stop());
   await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), opened.close());

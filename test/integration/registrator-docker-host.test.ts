@@ -98,3 +98,27 @@ describe("portolan registrator against an engine that answers 500 to one contain
     expect((await proc.exited).code).toBe(0);
   });
 });
+
+describe("the Docker client hands every connection back", () => {
+  it("0_a 404 answer's body is read: its keep-alive connection is reused, not left referenced (it held the stop)", async () => {
+    let connections = 0;
+    const port = await fakeEngine((_req, res) => res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "No such container: gone" })));
+    server!.on("connection", () => connections++);
+    const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 5_000);
+    for (let n = 0; n < 3; n++) expect(await docker.inspect("gone")).toBeUndefined();
+    expect(connections).toBe(1);
+  });
+
+  it("1_an aborted inspect or list rejects at once", async () => {
+    const port = await fakeEngine(() => {});
+    const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 30_000);
+    for (const call of [(s: AbortSignal) => docker.inspect("c1", s), (s: AbortSignal) => docker.listRunning(s)]) {
+      const stop = new AbortController();
+      const pending = call(stop.signal);
+      setTimeout(() => stop.abort(), 100);
+      const t0 = Date.now();
+      await expect(pending).rejects.toBeInstanceOf(Error);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    }
+  });
+});
