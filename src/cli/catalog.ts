@@ -14,7 +14,8 @@ import { type Companion } from "./registrator.js";
 import { durationFlag, intFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
-import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "./stopping.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -108,16 +109,15 @@ async function serve(f: ServeFlags): Promise<void> {
   const token = catalogToken(f.token);
   const maxConnections = maxConnectionsFlag(f.maxConnections);
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
-  const registry = await openRegistry(f.registry, { logger: log });
-  await checkAccessAtStart(registry, "read", log);
-  const stopped = stopSignal();
-  const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections }).catch(async (err: unknown) => {
-    await registry.close();
-    throw err;
+  await serveUntilStopped({
+    open: () => openRegistry(f.registry, { logger: log }),
+    serve: async (registry) => {
+      const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections });
+      return { close: () => catalog.stop() };
+    },
+    stopped: stopSignal(),
+    log,
   });
-  await stopped;
-  await catalog.stop();
-  await registry.close();
 }
 
 export function catalogCommand(): Command {

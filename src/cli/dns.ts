@@ -10,7 +10,8 @@ import { DnsServer } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
 import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { stopSignal } from "./signals.js";
-import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "./stopping.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
   registry: string;
@@ -96,13 +97,20 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
 }
 
 /** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
-async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<DnsService> {
+async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger, stopping: AbortSignal): Promise<DnsService> {
   const workers = new DnsWorkers(log);
   const abort = new AbortController();
   const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
-  await workers.start(count);
   const { host, port } = opts.listen;
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  try {
+    await workers.start(count, stopping);
+  } catch (err) {
+    // A worker could not bind, or a stop came (the workers are stopped by now): the same one line as one process.
+    abort.abort();
+    await fed;
+    throw stopping.aborted ? err : new ListenError({ flag: "--listen", address, cause: err });
+  }
   log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
   return {
     stats: () => workers.stats(),
@@ -138,12 +146,15 @@ export function dnsCommand(): Command {
       const base = createLogger({ format: f.logFormat, level });
       const log = base.child({ component: "dns" });
       if (isDnsWorker()) return runDnsWorker(opts, log, stopped);
-      const registry = await openRegistry(f.registry, { logger: base });
-      await checkAccessAtStart(registry, "read", log);
-      const dns = workers > 1 ? await startDnsWorkers(registry, opts, workers, log) : await startDns(registry, opts, log);
-      await stopped;
-      await dns.close();
-      await registry.close();
+      const stopping = new AbortController();
+      void stopped.then((signal) => stopping.abort(signal));
+      const served = await serveUntilStopped({
+        open: () => openRegistry(f.registry, { logger: base }),
+        serve: (registry) => (workers > 1 ? startDnsWorkers(registry, opts, workers, log, stopping.signal) : startDns(registry, opts, log)),
+        stopped,
+        log,
+      });
+      if (!served) return;
       log.info("stopped");
     });
 }

@@ -12,6 +12,7 @@ import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "
 export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 import { stopSignal } from "./signals.js";
+import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "./stopping.js";
 
 /** One log line per state change; never logs metadata values beyond the instance itself. */
 export function logEvent(log: Logger, e: RegistratorEvent): void {
@@ -47,21 +48,6 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/**
- * The bound of a stop: whatever still holds the event loop `ms` from now (a backend request that never answers,
- * a connection a peer keeps open) ends with the process, exit 0, one line saying so. Every timer and request of
- * the registrator ends with its stop, so a process whose work is done exits before this fires.
- */
-function exitAfter(ms: number, log: Logger): void {
-  setTimeout(() => {
-    log.warn({ timeoutMs: ms }, "shutdown timeout reached; exiting with requests still open");
-    process.exit(0);
-  }, ms).unref();
-}
-
-/** How long a stop before the backend answered waits for the half-open connection to close. */
-const EARLY_STOP_MS = 1_000;
-
 /** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
 export interface Companion {
   /** Used by the registrator instead of the opened registry (e.g. an instrumented wrapper). */
@@ -93,15 +79,9 @@ export async function runRegistrator(
     await checkAccessAtStart(r, "write", log);
     return r;
   });
-  const first = await Promise.race([opening, stopped.then((signal) => ({ signal }))]);
-  if ("signal" in first) {
-    log.info({ signal: first.signal }, "stopped before the backend answered");
-    const boundMs = Math.min(EARLY_STOP_MS, shutdownTimeoutMs);
-    exitAfter(boundMs, log);
-    await settlesWithin(REAL_CLOCK, boundMs, opening.then((r) => r.close()).catch(() => {}));
-    return;
-  }
-  const opened = first;
+  const boundMs = Math.min(EARLY_STOP_MS, shutdownTimeoutMs);
+  const opened = await startUnlessStopped(opening, stopped, (r) => r.close(), log, { message: "stopped before the backend answered", boundMs });
+  if (!opened) return;
   const started: Companion[] = [];
   let registry = opened;
   try {

@@ -2,24 +2,13 @@
 // and went (real bin/portolan, real dockerd, the embedded registry). A removed container's inspect answers 404; its
 // body was never read, so the keep-alive connection to dockerd stayed referenced and held the process until the
 // exit fallback at --shutdown-timeout + 1 s (docker stop: SIGKILL, exit 137).
-import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { startBin } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
-
-const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 
 afterEach(async () => {
   await removeTestContainers();
 });
-
-function startBin(args: string[]) {
-  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let logs = "";
-  proc.stdout.setEncoding("utf8").on("data", (d: string) => (logs += d));
-  proc.stderr.setEncoding("utf8").on("data", (d: string) => (logs += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on("exit", (code, signal) => r({ code, signal })));
-  return { proc, logs: () => logs, exited };
-}
 
 const cases: Array<{ case: string; args: string[] }> = [
   { case: "registrator memory:", args: ["registrator", "--shutdown-timeout", "3s", "memory:"] },
