@@ -72,7 +72,9 @@ export async function runRegistrator(
   const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
+  // DOCKER_HOST & co. are options too: checked before the backend is opened or anything starts.
   const { httpDockerPort } = await import("../docker/client.js");
+  const docker = httpDockerPort();
   // A signal while the backend has not answered yet (a dead or silent agent: Consul's check waits 10 s) stops at
   // once: nothing is registered yet, so there is nothing to wait for.
   const opening = open(base).then(async (r) => {
@@ -97,7 +99,7 @@ export async function runRegistrator(
     throw err;
   }
   const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
-  const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => {
+  const registrator = new Registrator(docker, registry, opts, (e) => {
     logEvent(log, e);
     for (const sink of sinks) sink(e);
   });
