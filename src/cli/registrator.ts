@@ -48,6 +48,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** Kept from --shutdown-timeout after the deregistration: time to report what is left and close the rest. */
+const REPORT_RESERVE_MS = 200;
+
 /** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
 export interface Companion {
   /** Used by the registrator instead of the opened registry (e.g. an instrumented wrapper). */
@@ -109,9 +112,11 @@ export async function runRegistrator(
   const deadline = Date.now() + shutdownTimeoutMs;
   log.info({ signal, deregisterOnExit: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs }, "stopping");
   exitAfter(shutdownTimeoutMs, log);
-  await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs });
-  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), c.stop());
-  await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), opened.close());
+  // The deregistration stops a little before the bound, so what it left is reported before the process ends.
+  await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
+  const remaining = () => Math.max(0, deadline - Date.now());
+  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
+  await settlesWithin(REAL_CLOCK, remaining(), opened.close());
   log.info("stopped");
 }
 

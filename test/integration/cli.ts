@@ -40,6 +40,14 @@ export function startBin(args: string[], env: Record<string, string> = {}): Runn
   return track(spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }));
 }
 
+/** Sends `signal` and waits for the exit, at most `giveUpMs`: its code (undefined: still running) and how long it took. */
+export async function signalAndWait(run: Running, signal: NodeJS.Signals, giveUpMs: number): Promise<{ code: number | null | undefined; tookMs: number }> {
+  const sent = Date.now();
+  run.proc.kill(signal);
+  const end = await Promise.race([run.exited, new Promise<undefined>((r) => setTimeout(r, giveUpMs))]);
+  return { code: end?.code, tookMs: Date.now() - sent };
+}
+
 /** Collects a started process's output and exit. */
 export function track(proc: ChildProcess): Running {
   let logs = "";
