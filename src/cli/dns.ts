@@ -6,7 +6,7 @@ import type { Registry } from "../core/registry.js";
 import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
-import { DnsServer } from "../dns/server.js";
+import { DnsServer, resolveListen } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
 import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { stopSignal } from "./signals.js";
@@ -38,6 +38,13 @@ export function parseServiceTtl(text: string): TtlRule {
   const m = /^([a-z0-9-]*)(\*?)=(.+)$/i.exec(text);
   if (!m || (m[1] === "" && m[2] === "")) throw new UsageError(`--service-ttl: expected NAME=DURATION or PREFIX*=DURATION, got ${JSON.stringify(text)}`);
   return { match: m[1]!.toLowerCase(), prefix: m[2] === "*", ttlS: ttlSeconds("service-ttl", m[3]!) };
+}
+
+/** `opts` with a listen name resolved (ENOTFOUND: a ListenError naming `--listenFlag`): the last check, no effect. */
+export async function resolveListenFlag(opts: DnsOptions, listenFlag: string): Promise<DnsOptions> {
+  return resolveListen(opts).catch((err: unknown) => {
+    throw new ListenError({ flag: `--${listenFlag}`, address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+  });
 }
 
 /** `listenFlag`: the flag that carried the address (`listen` for `portolan dns`, `dns` for `portolan up`). */
@@ -138,10 +145,11 @@ export function dnsCommand(): Command {
     .addOption(logLevelOption())
     .action(async (f: DnsFlags) => {
       const level = resolveLogLevel(f.logLevel);
-      const opts = dnsFlagsToOptions(f);
+      const given = dnsFlagsToOptions(f);
       const workers = Number(f.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
-      if (workers > 1 && opts.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
+      if (workers > 1 && given.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
+      const opts = await resolveListenFlag(given, "listen");
       const stopped = stopSignal();
       const base = createLogger({ format: f.logFormat, level });
       const log = base.child({ component: "dns" });

@@ -1,7 +1,8 @@
 // Every option is checked before any effect: a refused one exits 64 naming it, with nothing bound, started or
 // contacted. Before, `up --listen 0.0.0.0:PORT` without a token bound the DNS shim (and logged `dns listening`)
 // before refusing, `catalog serve` opened and probed the registry first, and a bad DOCKER_HOST was refused only
-// after the registry, the DNS shim and the catalog had started.
+// after the registry, the DNS shim and the catalog had started; a --listen/--dns name that does not resolve was
+// found out only after the registry had been opened (and waited for).
 import { createSocket } from "node:dgram";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -56,6 +57,8 @@ async function bindsUdpAndTcp(port: number): Promise<boolean> {
   return udpOk && tcpOk;
 }
 
+const LONG_NAME = "a".repeat(300);
+
 const cases: Array<{ case: string; args: (dns: number, backend: number) => string[]; env?: Record<string, string>; names: RegExp }> = [
   {
     case: "up --listen 0.0.0.0 without a token",
@@ -78,6 +81,17 @@ const cases: Array<{ case: string; args: (dns: number, backend: number) => strin
     args: (_dns, backend) => ["registrator", "--hostname", "opts", `consul://127.0.0.1:${backend}`],
     env: { DOCKER_HOST: "tcp://" },
     names: /DOCKER_HOST=tcp:\/\/: expected/,
+  },
+  // A host name that cannot resolve (300 characters: refused by the resolver itself, no query leaves the host).
+  {
+    case: "dns --listen NAME that does not resolve",
+    args: (_dns, backend) => ["dns", "--listen", `${LONG_NAME}:8600`, "--registry", `consul://127.0.0.1:${backend}`],
+    names: /--listen a{300}:8600: cannot listen \(E[A-Z]+\)/,
+  },
+  {
+    case: "up --dns NAME that does not resolve",
+    args: (_dns, backend) => ["up", "--dns", `${LONG_NAME}:8600`, "--listen", "127.0.0.1:0", "--registry", `consul://127.0.0.1:${backend}`, "--hostname", "opts"],
+    names: /--dns a{300}:8600: cannot listen \(E[A-Z]+\)/,
   },
   {
     case: "catalog serve --listen 0.0.0.0 without a token",
