@@ -53,10 +53,15 @@ export function defaultProbe(registry: Registry): FeedOptions["probe"] {
   return async () => void (await registry.listOwned("\u0000portolan-catalog-probe"));
 }
 
-export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
-  if (!isLoopback(o.listen.host) && !o.token) {
-    throw new UsageError(`--listen ${o.listen.host}:${o.listen.port} is not a loopback address: --token is required (or PORTOLAN_CATALOG_TOKEN)`);
+/** Any address but loopback needs a token: checked with the other flags, before anything starts. */
+export function checkListenAuth(listen: Listen, token: string | undefined): void {
+  if (!isLoopback(listen.host) && !token) {
+    throw new UsageError(`--listen ${listen.host}:${listen.port} is not a loopback address: --token is required (or PORTOLAN_CATALOG_TOKEN)`);
   }
+}
+
+export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
+  checkListenAuth(o.listen, o.token);
   const log = o.logger.child({ component: "catalog" });
   const state = new CatalogState();
   const metrics = o.metrics ?? new CatalogMetrics(o.registry.kind);

@@ -9,12 +9,13 @@ import type { RunningCatalog } from "../catalog/service.js";
 import { InvalidParameterError, UnknownServiceError } from "../catalog/errors.js";
 import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
 import { parseFilter } from "../catalog/filter.js";
-import { DEFAULT_LISTEN, parseListen, startCatalog } from "../catalog/service.js";
+import { checkListenAuth, DEFAULT_LISTEN, parseListen, startCatalog, type Listen } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
 import { durationFlag, intFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
-import { checkAccessAtStart, checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "./stopping.js";
+import { checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -104,21 +105,26 @@ export function maxConnectionsFlag(text: string): number {
   return intFlag("max-connections", text, 1, MAX_MAX_CONNECTIONS);
 }
 
-async function serve(f: ServeFlags): Promise<void> {
+/** The catalog server's flags, all checked before any effect (a bad one is a UsageError naming it). */
+function serverFlags(f: CatalogFlags): { listen: Listen; token: string | undefined; maxConnections: number } {
   const listen = parseListen(f.listen);
   const token = catalogToken(f.token);
-  const maxConnections = maxConnectionsFlag(f.maxConnections);
+  checkListenAuth(listen, token);
+  return { listen, token, maxConnections: maxConnectionsFlag(f.maxConnections) };
+}
+
+async function serve(f: ServeFlags): Promise<void> {
+  const { listen, token, maxConnections } = serverFlags(f);
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
-  const registry = await openRegistry(f.registry, { logger: log });
-  await checkAccessAtStart(registry, "read", log);
-  const stopped = stopSignal();
-  const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections }).catch(async (err: unknown) => {
-    await registry.close();
-    throw err;
+  await serveUntilStopped({
+    open: () => openRegistry(f.registry, { logger: log }),
+    serve: async (registry) => {
+      const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections });
+      return { close: () => catalog.stop() };
+    },
+    stopped: stopSignal(),
+    log,
   });
-  await stopped;
-  await catalog.stop();
-  await registry.close();
 }
 
 /** What the catalog's commands run once their flags are read (tests substitute their own). */
@@ -216,9 +222,7 @@ export function addCatalogFlags(cmd: Command): Command {
  */
 export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) => void): (registry: Registry, log: Logger) => Promise<Companion> {
   // Checked now, before anything starts: a bad --listen or --token is a usage error with no effect.
-  const listen = parseListen(f.listen);
-  const token = catalogToken(f.token);
-  const maxConnections = maxConnectionsFlag(f.maxConnections);
+  const { listen, token, maxConnections } = serverFlags(f);
   return async (registry, log) => {
     const metrics = new CatalogMetrics(registry.kind);
     const catalog = await startCatalog({ registry, listen, token, logger: log, metrics, maxConnections });

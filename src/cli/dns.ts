@@ -6,11 +6,12 @@ import type { Registry } from "../core/registry.js";
 import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
 import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
-import { DnsServer } from "../dns/server.js";
+import { DnsServer, resolveListen } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
 import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
 import { stopSignal } from "./signals.js";
-import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "./stopping.js";
+import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
   registry: string;
@@ -37,6 +38,13 @@ export function parseServiceTtl(text: string): TtlRule {
   const m = /^([a-z0-9-]*)(\*?)=(.+)$/i.exec(text);
   if (!m || (m[1] === "" && m[2] === "")) throw new UsageError(`--service-ttl: expected NAME=DURATION or PREFIX*=DURATION, got ${JSON.stringify(text)}`);
   return { match: m[1]!.toLowerCase(), prefix: m[2] === "*", ttlS: ttlSeconds("service-ttl", m[3]!) };
+}
+
+/** `opts` with a listen name resolved (ENOTFOUND: a ListenError naming `--listenFlag`): the last check, no effect. */
+export async function resolveListenFlag(opts: DnsOptions, listenFlag: string): Promise<DnsOptions> {
+  return resolveListen(opts).catch((err: unknown) => {
+    throw new ListenError({ flag: `--${listenFlag}`, address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+  });
 }
 
 /** `listenFlag`: the flag that carried the address (`listen` for `portolan dns`, `dns` for `portolan up`). */
@@ -96,13 +104,20 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
 }
 
 /** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
-async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger): Promise<DnsService> {
+async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger, stopping: AbortSignal): Promise<DnsService> {
   const workers = new DnsWorkers(log);
   const abort = new AbortController();
   const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
-  await workers.start(count);
   const { host, port } = opts.listen;
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  try {
+    await workers.start(count, stopping);
+  } catch (err) {
+    // A worker could not bind, or a stop came (the workers are stopped by now): the same one line as one process.
+    abort.abort();
+    await fed;
+    throw stopping.aborted ? err : new ListenError({ flag: "--listen", address, cause: err });
+  }
   log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
   return {
     stats: () => workers.stats(),
@@ -130,20 +145,24 @@ export function dnsCommand(): Command {
     .addOption(logLevelOption())
     .action(async (f: DnsFlags) => {
       const level = resolveLogLevel(f.logLevel);
-      const opts = dnsFlagsToOptions(f);
+      const given = dnsFlagsToOptions(f);
       const workers = Number(f.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
-      if (workers > 1 && opts.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
+      if (workers > 1 && given.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
+      const opts = await resolveListenFlag(given, "listen");
       const stopped = stopSignal();
       const base = createLogger({ format: f.logFormat, level });
       const log = base.child({ component: "dns" });
       if (isDnsWorker()) return runDnsWorker(opts, log, stopped);
-      const registry = await openRegistry(f.registry, { logger: base });
-      await checkAccessAtStart(registry, "read", log);
-      const dns = workers > 1 ? await startDnsWorkers(registry, opts, workers, log) : await startDns(registry, opts, log);
-      await stopped;
-      await dns.close();
-      await registry.close();
+      const stopping = new AbortController();
+      void stopped.then((signal) => stopping.abort(signal));
+      const served = await serveUntilStopped({
+        open: () => openRegistry(f.registry, { logger: base }),
+        serve: (registry) => (workers > 1 ? startDnsWorkers(registry, opts, workers, log, stopping.signal) : startDns(registry, opts, log)),
+        stopped,
+        log,
+      });
+      if (!served) return;
       log.info("stopped");
     });
 }

@@ -13,6 +13,7 @@ import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "
 export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 import { stopSignal } from "./signals.js";
+import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "./stopping.js";
 
 /** One log line per state change; never logs metadata values beyond the instance itself. */
 export function logEvent(log: Logger, e: RegistratorEvent): void {
@@ -56,8 +57,8 @@ async function networkKnown(network: string, list: () => Promise<string[]>, stop
   return requireNetwork(network, list, { clock: REAL_CLOCK, signal: stop.signal, retryDelay: (n) => retryDelay(n, retryIntervalMs), onError });
 }
 
-/** How long a stop before the backend answered waits for the half-open connection to close. */
-const EARLY_STOP_MS = 1_000;
+/** Kept from --shutdown-timeout after the deregistration: time to report what is left and close the rest. */
+const REPORT_RESERVE_MS = 200;
 
 /** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
 export interface Companion {
@@ -83,7 +84,9 @@ export async function runRegistrator(
   const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
   const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const log = base.child({ component: "registrator" });
+  // DOCKER_HOST & co. are options too: checked before the backend is opened or anything starts.
   const { httpDockerPort, listNetworkNames } = await import("../docker/client.js");
+  const docker = httpDockerPort();
   if (opts.mapping.network !== undefined) {
     // Checked before the backend is opened: a --network dockerd does not have is a usage error with no effect.
     const known = await networkKnown(opts.mapping.network, listNetworkNames, stopped, opts.retryIntervalMs, log);
@@ -95,14 +98,9 @@ export async function runRegistrator(
     await checkAccessAtStart(r, "write", log);
     return r;
   });
-  const first = await Promise.race([opening, stopped.then((signal) => ({ signal }))]);
-  if ("signal" in first) {
-    log.info({ signal: first.signal }, "stopped before the backend answered");
-    setTimeout(() => process.exit(0), EARLY_STOP_MS).unref();
-    await settlesWithin(REAL_CLOCK, EARLY_STOP_MS, opening.then((r) => r.close()).catch(() => {}));
-    return;
-  }
-  const opened = first;
+  const boundMs = Math.min(EARLY_STOP_MS, shutdownTimeoutMs);
+  const opened = await startUnlessStopped(opening, stopped, (r) => r.close(), log, { message: "stopped before the backend answered", boundMs });
+  if (!opened) return;
   const started: Companion[] = [];
   let registry = opened;
   try {
@@ -118,7 +116,7 @@ export async function runRegistrator(
     throw err;
   }
   const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
-  const registrator = new Registrator(httpDockerPort(), registry, opts, (e) => {
+  const registrator = new Registrator(docker, registry, opts, (e) => {
     logEvent(log, e);
     for (const sink of sinks) sink(e);
   });
@@ -127,11 +125,12 @@ export async function runRegistrator(
   const signal = await stopped;
   const deadline = Date.now() + shutdownTimeoutMs;
   log.info({ signal, deregisterOnExit: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs }, "stopping");
-  // Requests still in flight when the time is up must not hold the process: exit shortly after the bound.
-  setTimeout(() => process.exit(0), shutdownTimeoutMs + 1_000).unref();
-  await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs });
-  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), c.stop());
-  await settlesWithin(REAL_CLOCK, Math.max(100, deadline - Date.now()), opened.close());
+  exitAfter(shutdownTimeoutMs, log);
+  // The deregistration stops a little before the bound, so what it left is reported before the process ends.
+  await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
+  const remaining = () => Math.max(0, deadline - Date.now());
+  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
+  await settlesWithin(REAL_CLOCK, remaining(), opened.close());
   log.info("stopped");
 }
 

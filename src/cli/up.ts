@@ -30,10 +30,11 @@ export function checkListenersApart(dns: HostPort, catalog: HostPort): void {
 /** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none); `started` receives it. */
 async function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): Promise<(registry: Registry, log: Logger) => Promise<Companion>> {
   if (f.dns === "off") return async () => ({ stop: async () => {} });
-  const { startDns, dnsFlagsToOptions } = await import("./dns.js");
+  const { startDns, dnsFlagsToOptions, resolveListenFlag } = await import("./dns.js");
   // Checked now, before the registry is opened: a bad --dns is a usage error with no effect.
-  const opts = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] }, "dns");
-  checkListenersApart(opts.listen, parseListen(f.listen));
+  const given = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] }, "dns");
+  checkListenersApart(given.listen, parseListen(f.listen));
+  const opts = await resolveListenFlag(given, "dns");
   return async (registry, log) => {
     const dns = await startDns(registry, opts, log.child({ component: "dns" }), "--dns");
     started(dns);

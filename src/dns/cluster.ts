@@ -11,6 +11,7 @@ import { mergeStats, type DnsStatsSnapshot } from "./stats.js";
 type Message =
   | { type: "snapshot"; snapshot: CatalogSnapshot }
   | { type: "listening" }
+  | { type: "listen-failed"; code: string | undefined; message: string }
   | { type: "stats"; id: number }
   | { type: "stats-reply"; id: number; stats: DnsStatsSnapshot }
   | { type: "stop" };
@@ -36,8 +37,14 @@ export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promi
     if (m.type === "stop") stop();
   });
   process.once("disconnect", stop);
-  await server.listen();
-  process.send?.({ type: "listening" } satisfies Message);
+  try {
+    await server.listen();
+    process.send?.({ type: "listening" } satisfies Message);
+  } catch (err) {
+    // The primary says it (one line, exit 64) and stops every worker, this one too: no stack trace here.
+    const e = err as NodeJS.ErrnoException;
+    process.send?.({ type: "listen-failed", code: e.code, message: String(e.message) } satisfies Message);
+  }
   await Promise.race([stopped, told]);
   // Closes the TCP connections too: the cluster's own disconnect waits for every connection of a shared server
   // to end, so an idle client would hold the worker until the primary's kill timer.
@@ -49,15 +56,30 @@ export class DnsWorkers {
   /** Workers that said they listen: their message handler is installed (earlier messages would be lost). */
   private readonly ready = new Set<Worker>();
   private latest: CatalogSnapshot | undefined;
-  private closing = false;
+  private closing: Promise<void> | undefined;
   private statsId = 0;
 
   constructor(private readonly log: Logger) {}
 
-  /** Forks `count` workers (they re-run this command's argv) and resolves when all listen. */
-  async start(count: number): Promise<void> {
+  /**
+   * Forks `count` workers (they re-run this command's argv) and resolves when all listen. When one cannot listen
+   * (the address is taken) every worker is stopped and it rejects with that worker's error (its `code` kept).
+   * `signal` (a stop during start-up) stops them all at once too; it then rejects with the signal's reason.
+   */
+  async start(count: number, signal?: AbortSignal): Promise<void> {
     cluster.setupPrimary({ serialization: "advanced" });
-    await Promise.all(Array.from({ length: count }, () => this.fork()));
+    let failure: { error: unknown } | undefined;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      void this.close();
+    };
+    const onAbort = () => fail(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const forks = Array.from({ length: count }, () => this.fork().catch(fail));
+    if (signal?.aborted) onAbort();
+    await Promise.all(forks);
+    signal?.removeEventListener("abort", onAbort);
+    if (failure) throw failure.error;
   }
 
   update(snapshot: CatalogSnapshot): void {
@@ -82,15 +104,20 @@ export class DnsWorkers {
     return mergeStats(replies.filter((s): s is DnsStatsSnapshot => s !== undefined));
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all([...this.workers].map((w) => new Promise<void>((resolve) => {
+  /** Stops every worker; resolves when all have exited (once, however often it is called). */
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.workers].map((w) => new Promise<void>((resolve) => {
+      if (w.process.exitCode !== null || w.process.signalCode !== null) return resolve();
       w.once("exit", () => resolve());
+      // One still starting serves nobody: it ends at once on SIGTERM (a booting Node ends on the channel's close
+      // only once it is up, ~1 s on a busy host).
+      if (!this.ready.has(w)) w.process.kill("SIGTERM");
       // "stop" first (the worker closes its connections), then the channel; messages arrive in order.
       if (w.isConnected()) w.send({ type: "stop" } satisfies Message);
       w.disconnect();
       setTimeout(() => w.process.kill("SIGKILL"), 5000).unref();
-    })));
+    }))).then(() => {});
+    return this.closing;
   }
 
   private fork(): Promise<void> {
@@ -98,13 +125,14 @@ export class DnsWorkers {
     this.workers.add(w);
     w.on("exit", (code, signal) => {
       this.workers.delete(w);
-      this.ready.delete(w);
-      if (this.closing) return;
+      // One that never listened is no replacement's business: its fork() rejects (start fails, or see below).
+      if (!this.ready.delete(w) || this.closing) return;
       this.log.error({ pid: w.process.pid, code, signal }, "dns worker exited; starting another");
-      void this.fork().catch(() => {});
+      void this.fork().catch((err: unknown) => this.log.error({ err: String(err) }, "dns worker could not be replaced"));
     });
     return new Promise((resolve, reject) => {
       w.on("message", (m: Message) => {
+        if (m.type === "listen-failed") reject(Object.assign(new Error(m.message), { code: m.code }));
         if (m.type !== "listening") return;
         // The catalog so far; later snapshots go to every ready worker.
         this.ready.add(w);

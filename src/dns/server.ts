@@ -26,6 +26,15 @@ interface Pending {
   t0: number;
 }
 
+/**
+ * The listen address with a name ("localhost") resolved to the address the sockets bind (UDP binds only to an
+ * address). Done with the other option checks, so a name that does not resolve is refused before anything starts.
+ */
+export async function resolveListen(opts: DnsOptions): Promise<DnsOptions> {
+  if (isIP(opts.listen.host)) return opts;
+  return { ...opts, listen: { ...opts.listen, host: (await lookup(opts.listen.host)).address } };
+}
+
 export interface DnsServerDeps {
   logger: Logger;
   random?: () => number;

@@ -103,16 +103,25 @@ async function body(res: IncomingMessage, path: string, max: number): Promise<st
   return parts.join("");
 }
 
-/** GET `path` with a 200 answer: `read` gets the response; 404 is undefined; any other status a DockerApiError. */
-async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>): Promise<T | undefined> {
-  const { res: pending, done } = get(t, path, timeoutMs);
+/**
+ * GET `path` with a 200 answer: `read` gets the response; 404 is undefined; any other status a DockerApiError.
+ * The answer is always read to its end or destroyed: an unread body (a 404's) kept the keep-alive connection to
+ * dockerd referenced, which held the process past its stop. `signal` aborts the request (the registrator's stop).
+ */
+async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  const { res: pending, done } = get(t, path, timeoutMs, signal);
+  let res: IncomingMessage | undefined;
   try {
-    const res = await pending;
-    if (res.statusCode === 404) return undefined;
+    res = await pending;
+    if (res.statusCode === 404) {
+      await body(res, path, 64 * 1024).catch(() => {});
+      return undefined;
+    }
     if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, path, (await body(res, path, 64 * 1024)).trim().slice(0, 200));
     return await read(res);
   } finally {
     done();
+    if (res && !res.complete) res.destroy();
   }
 }
 
@@ -148,18 +157,18 @@ export async function listNetworkNames(target: DockerTarget = dockerTarget(), ti
 
 export function httpDockerPort(target: DockerTarget = dockerTarget(), timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): DockerPort {
   return {
-    async listRunning() {
+    async listRunning(signal) {
       const path = "/containers/json";
-      return (await getOk(target, path, timeoutMs, (res) => scanIds(res, path))) ?? [];
+      return (await getOk(target, path, timeoutMs, (res) => scanIds(res, path), signal)) ?? [];
     },
-    inspect(id) {
+    inspect(id, signal) {
       const path = `/containers/${encodeURIComponent(id)}/json`;
       return getOk(target, path, timeoutMs, async (res) => {
         const text = await body(res, path, MAX_INSPECT_CHARS).catch((err: unknown) => {
           throw err instanceof DockerAnswerError ? new ContainerTooLargeError(id, MAX_INSPECT_CHARS) : err;
         });
         return parseInspect(text, path);
-      });
+      }, signal);
     },
     async events(sinceNano, signal) {
       const q = new URLSearchParams({ filters: JSON.stringify({ type: ["container", "network"] }) });

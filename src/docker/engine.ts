@@ -14,10 +14,10 @@ export interface DockerEvent {
 }
 
 export interface DockerPort {
-  /** IDs of running containers. */
-  listRunning(): Promise<string[]>;
-  /** Full inspect data, or undefined when the container no longer exists. */
-  inspect(id: string): Promise<ContainerInfo | undefined>;
+  /** IDs of running containers. `signal` aborts the request (it then rejects). */
+  listRunning(signal?: AbortSignal): Promise<string[]>;
+  /** Full inspect data, or undefined when the container no longer exists. `signal` aborts the request (it then rejects). */
+  inspect(id: string, signal?: AbortSignal): Promise<ContainerInfo | undefined>;
   /**
    * Connects to the event stream (resolves once connected, so a resync started afterwards misses nothing).
    * With `sinceNano`, dockerd replays events from that time. The iterable ends when dockerd closes the stream.

@@ -162,7 +162,7 @@ export class Registrator {
 
   private async doResync(): Promise<void> {
     const started = this.clock.now();
-    const ids = await this.retry("docker-list", () => this.docker.listRunning());
+    const ids = await this.retry("docker-list", () => this.docker.listRunning(this.signal));
     if (!ids) return;
     const running = new Set(ids);
     // Claims of containers that went away unseen (events missed while Docker was unreachable) are let go.
@@ -290,10 +290,11 @@ export class Registrator {
   /** One docker inspect; null when it failed (retried on the container's own schedule); too large: refused once. */
   private async inspect(id: string): Promise<ContainerInfo | undefined | null> {
     try {
-      const info = await this.docker.inspect(id);
+      const info = await this.docker.inspect(id, this.signal);
       this.inspects.succeeded(id, info && containerName(info));
       return info;
     } catch (error) {
+      if (this.signal.aborted) return null; // stopped: the request was aborted, nothing failed
       if (error instanceof ContainerTooLargeError) {
         this.inspects.succeeded(id, undefined);
         this.rejections.report(id, [{ container: id.slice(0, 12), key: "inspect", reason: error.message }], "backend");
@@ -386,6 +387,8 @@ export class Registrator {
         return await fn();
       } catch (error) {
         if (error instanceof InstanceRejectedError || error instanceof ContainerTooLargeError) throw error;
+        // Stopped: a Docker request aborted by the stop is no failure to report.
+        if (this.signal.aborted && op.startsWith("docker")) return null;
         const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt: firstAttempt + attempt, error } as const);
         this.emit(event);
         if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;

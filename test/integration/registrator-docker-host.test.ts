@@ -98,3 +98,58 @@ describe("portolan registrator against an engine that answers 500 to one contain
     expect((await proc.exited).code).toBe(0);
   });
 });
+
+describe("the Docker client hands every connection back", () => {
+  it("0_a 404 answer's body is read: its keep-alive connection is reused, not left referenced (it held the stop)", async () => {
+    let connections = 0;
+    const port = await fakeEngine((_req, res) => res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "No such container: gone" })));
+    server!.on("connection", () => connections++);
+    const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 5_000);
+    for (let n = 0; n < 3; n++) expect(await docker.inspect("gone")).toBeUndefined();
+    expect(connections).toBe(1);
+  });
+
+  it("1_an aborted inspect or list rejects at once", async () => {
+    const port = await fakeEngine(() => {});
+    const docker = httpDockerPort({ base: { host: "127.0.0.1", port }, tls: false }, 30_000);
+    for (const call of [(s: AbortSignal) => docker.inspect("c1", s), (s: AbortSignal) => docker.listRunning(s)]) {
+      const stop = new AbortController();
+      const pending = call(stop.signal);
+      setTimeout(() => stop.abort(), 100);
+      const t0 = Date.now();
+      await expect(pending).rejects.toBeInstanceOf(Error);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    }
+  });
+});
+
+describe("portolan registrator stopped while dockerd hangs on one inspect, or one container is in backoff", () => {
+  const cases: Array<{ case: string; answer: "hang" | 500 }> = [
+    { case: "an inspect in flight that never answers (was: held the stop until --shutdown-timeout + 1 s)", answer: "hang" },
+    { case: "a container in backoff after a 500 (guard)", answer: 500 },
+  ];
+  cases.forEach((c, i) => {
+    it(`${i}_${c.case}: SIGTERM exits 0 within a second`, async () => {
+      let asked = false;
+      const port = await fakeEngine((req, res) => {
+        const url = req.url!;
+        if (url.startsWith("/events")) return void res.writeHead(200).flushHeaders();
+        if (url.startsWith("/containers/json")) return void res.writeHead(200).end(JSON.stringify([{ Id: "stuck" }]));
+        asked = true;
+        if (c.answer === 500) res.writeHead(500).end(JSON.stringify({ message: "layer store broken" }));
+      });
+      proc = startCli(["registrator", "--log-format", "json", "--hostname", "hung", "--retry-interval", "5s", "--shutdown-timeout", "4s", "memory:"], {
+        DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+      });
+      await eventually("the inspect asked", () => asked);
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = Date.now();
+      proc.proc.kill("SIGTERM");
+      const end = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(r, 6_000))]);
+      expect(end, proc.logs()).toBeDefined();
+      expect(end!.code).toBe(0);
+      expect(Date.now() - sent, proc.logs()).toBeLessThan(1_000);
+      expect(proc.logs()).not.toContain("shutdown timeout reached");
+    });
+  });
+});

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT_OSERR, EXIT_TEMPFAIL } from "../../src/render/errors.js";
 import { until } from "../support/until.js";
-import { assertBuilt, CLI, runCli, type Running } from "./cli.js";
+import { assertBuilt, CLI, runCli, track, type Running } from "./cli.js";
 
 const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 const ENTRIES = [
@@ -19,12 +19,7 @@ const ENTRIES = [
 
 function start(argv: string[]): Running {
   assertBuilt();
-  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  let logs = "";
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (logs += d));
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (logs += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
-  return { proc, logs: () => logs, exited };
+  return track(spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** True when something accepts connections on 127.0.0.1:9229 (Node's inspector port). */

@@ -35,6 +35,11 @@ export class FakeClock implements Clock {
     });
   }
 
+  /** Sleeps not yet due nor aborted: what would still hold a real process's event loop. */
+  get pending(): number {
+    return this.timers.length;
+  }
+
   /** Moves time forward by `ms`, firing each due timer in order and letting its continuations run. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
