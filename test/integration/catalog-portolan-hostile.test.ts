@@ -6,7 +6,9 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, CLI } from "./cli.js";
+import { get, stopProcess } from "./catalog-support.js";
+import { assertBuilt, CLI, startCli } from "./cli.js";
+import { eventually } from "./docker.js";
 
 /** The CLI as a child, without blocking this process (the server it talks to runs here). */
 function runCliAsync(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -124,5 +126,31 @@ describe("portolan:// against servers that are not a portolan catalog", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ services: [{ name: "hostileweb", passing: 1 }] });
     expect(r.stderr).toContain(`${where}/v1/events: the server closed the connection in the middle of an answer`);
+  });
+});
+
+describe("portolan:// whose server starts refusing the token while running", () => {
+  it("0_catalog serve logs it once at error level, keeps retrying, and its /healthz says unavailable", async () => {
+    let streams = 0;
+    const where = await serve((req, res) => {
+      if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      if (req.method === "HEAD") return void eventStream(res).end();
+      // The first stream: a snapshot, then the server "restarts" with another token: 401 from then on.
+      if (++streams === 1) return void eventStream(res).end(snapshotEvent);
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error":{"code":"unauthorized"}}');
+    });
+    const p = startCli(["catalog", "serve", "--registry", `portolan://${where}`, "--listen", "127.0.0.1:0", "--log-format", "json"], { PORTOLAN_CATALOG_TOKEN: "hostile-test-token-1" });
+    try {
+      const listen = await eventually("listening", () => /catalog listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.logs())?.[1], 20_000);
+      await eventually("three refused streams", () => streams >= 4, 20_000);
+      await eventually("/healthz 503", async () => (await get(`${listen}/healthz`)).status === 503, 10_000);
+      // One error line (not a warning per attempt), and the catalog's own "backend unreachable" once.
+      const lines = p.logs().split("\n").filter((l) => l.includes("PORTOLAN_CATALOG_TOKEN")).map((l) => JSON.parse(l) as { level: number; msg: string; operation?: string });
+      expect(lines.filter((l) => l.level === 50), JSON.stringify(lines)).toEqual([expect.objectContaining({ operation: "watch" })]);
+      expect(lines.map((l) => l.msg)).toEqual([expect.stringContaining("HTTP 401"), "backend unreachable"]);
+      expect(p.logs()).not.toContain("hostile-test-token-1");
+    } finally {
+      await stopProcess(p);
+    }
   });
 });
