@@ -3,23 +3,36 @@
 // N containers started at once (lost, time to converge) and removed at once (dangling, time), cold-start
 // reconcile time and peak RSS with N running containers. Reference in the same run: the backend's own write
 // latency (a direct register through the same adapter), so the ratio shows what portolan adds.
+// It needs the test bed (`bash scripts/testbed.sh up`): what is not reachable is said before anything starts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import Dockerode from "dockerode";
 import { openRegistry } from "../src/cli/registry-uri.js";
+import { BackendUnavailableError } from "../src/core/errors.js";
 import { silentLogger } from "../src/core/log.js";
 import type { Instance } from "../src/core/model.js";
 import type { Registry } from "../src/core/registry.js";
 import { delay, mapBounded } from "../src/core/util.js";
 
 const { values: args } = parseArgs({
-  options: { containers: { type: "string", default: "200" }, phases: { type: "string", default: "latency,storm" }, backends: { type: "string", default: "consul,zk" }, image: { type: "string", default: "portolan-test/busybox:latest" } },
+  options: {
+    containers: { type: "string", default: "200" },
+    phases: { type: "string", default: "latency,storm" },
+    backends: { type: "string", default: "consul,zk" },
+    image: { type: "string", default: "portolan-test/busybox:latest" },
+    // The test bed's servers; dockerd is DOCKER_HOST's, else /var/run/docker.sock.
+    consul: { type: "string", default: "consul://127.0.0.1:18500" },
+    zk: { type: "string", default: "zk://127.0.0.1:21810/portolan-bench?format=curator" },
+  },
 });
 const N = Number(args.containers);
 const PHASES = new Set(args.phases!.split(","));
-const URIS: Record<string, string> = { consul: "consul://127.0.0.1:18500", zk: "zk://127.0.0.1:21810/portolan-bench?format=curator", memory: "memory:" };
+const URIS: Record<string, string> = { consul: args.consul!, zk: args.zk!, memory: "memory:" };
+const START_TESTBED = "start it with `bash scripts/testbed.sh up` (see what runs: `bash scripts/testbed.sh status`)";
+/** How long each part of the test bed gets to answer before the bench says it is not there. */
+const PREFLIGHT_MS = 5_000;
 // The `portolan` command as installed (bin/portolan, which sets the daemon's V8 flags).
 const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 const docker = new Dockerode();
@@ -123,9 +136,17 @@ async function benchBackend(name: string): Promise<void> {
   const startAt = new Map<string, number>();
   const evAbort = new AbortController();
   const events = (await docker.getEvents({ filters: { type: ["container"], event: ["start"] }, abortSignal: evAbort.signal } as object)) as NodeJS.ReadableStream;
-  events.on("error", () => {});
-  // Line by line: a chunk of the stream can end in the middle of an event.
-  createInterface({ input: events }).on("line", (line) => {
+  // Line by line: a chunk of the stream can end in the middle of an event. Ending the stream (our abort) makes it
+  // emit 'error' (ECONNRESET, "aborted"), which readline re-emits on the interface: expected then, fatal before.
+  const lines = createInterface({ input: events });
+  const onStreamError = (err: Error) => {
+    if (evAbort.signal.aborted) return;
+    console.error(`bench: the docker events stream failed: ${err.message}`);
+    process.exit(1);
+  };
+  events.on("error", onStreamError);
+  lines.on("error", onStreamError);
+  lines.on("line", (line) => {
     if (!line) return;
     const e = JSON.parse(line) as { Actor: { Attributes: { name: string } }; timeNano: number };
     startAt.set(e.Actor.Attributes.name, e.timeNano / 1e6);
@@ -201,5 +222,57 @@ async function benchBackend(name: string): Promise<void> {
   console.log(`storm down: ${N} removed by dockerd in ${removeMs} ms; all deregistered ${ms(afterLastRemove)} after the last removal (${ms(convergeDown)} after the first); dangling ${dangling}`);
 }
 
-for (const b of args.backends!.split(",")) await benchBackend(b.trim());
+/** `p`, or a rejection naming `what` after PREFLIGHT_MS. */
+function answersWithin<T>(what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${PREFLIGHT_MS} ms`)), PREFLIGHT_MS)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** What the bench needs and cannot reach (dockerd, the image, each backend), each with the reason; empty when all answer. */
+async function preflight(backends: string[]): Promise<string[]> {
+  const missing: string[] = [];
+  const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  const dockerWhere = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+  try {
+    await answersWithin("dockerd", docker.ping());
+    try {
+      await answersWithin("docker image inspect", docker.getImage(args.image!).inspect());
+    } catch (err) {
+      missing.push(`image ${args.image} (${why(err)})`);
+    }
+  } catch (err) {
+    missing.push(`dockerd at ${dockerWhere} (${why(err)})`);
+  }
+  for (const b of backends) {
+    const uri = URIS[b];
+    if (!uri) throw new Error(`unknown backend ${b} (consul, zk, memory)`);
+    if (uri === "memory:") continue;
+    const reg = await openRegistry(uri, { logger: silentLogger() });
+    try {
+      // A read of what this bench owns: cheap, and it needs the server to answer.
+      await answersWithin(uri, reg.listOwned(`bench-${b}`));
+    } catch (err) {
+      missing.push(`${b} at ${uri} (${why(err)})`);
+    } finally {
+      await answersWithin(`${uri} close`, reg.close()).catch(() => {});
+    }
+  }
+  return missing;
+}
+
+const backends = args.backends!.split(",").map((b) => b.trim());
+const missing = await preflight(backends);
+if (missing.length > 0) {
+  console.error(`bench:registrator needs the test bed; not reachable:\n${missing.map((m) => `  - ${m}`).join("\n")}\n${START_TESTBED}`);
+  process.exit(69);
+}
+try {
+  for (const b of backends) await benchBackend(b);
+} catch (err) {
+  // A server of the test bed that went away mid-run: say which and what to do, not a stack trace.
+  if (!(err instanceof BackendUnavailableError)) throw err;
+  console.error(`bench:registrator: ${err.message}\nthe test bed stopped answering; ${START_TESTBED}`);
+  process.exit(69);
+}
 process.exit(0);

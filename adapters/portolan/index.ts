@@ -2,7 +2,10 @@
 // watch() follows /v1/events: a snapshot, then changes; after a dropped connection it reconnects with
 // Last-Event-ID, so nothing is missed. Writes are refused (ReadOnlyRegistryError): register with the
 // registrator that feeds that catalog.
-import { BackendAuthError } from "../../src/core/errors.js";
+import { z } from "zod";
+import { AuthFailures } from "../../src/core/auth-failures.js";
+import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
+import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { InstanceSchema } from "../../src/core/model.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
@@ -22,26 +25,39 @@ export class ReadOnlyRegistryError extends BackendAuthError {
 const STREAM_IDLE_MS = 45_000;
 
 export interface PortolanRegistryOptions extends ClientOptions {
-  logger?: { warn(obj: object, msg: string): void };
+  logger?: Logger;
 }
 
-interface Events {
-  snapshot: { instances: unknown[] };
-  change: { added: unknown[]; changed: unknown[]; removed: string[] };
-}
+/** The events' outer shape; each entry is checked on its own (toInstances), so one bad entry costs only itself. */
+const SnapshotData = z.object({ instances: z.array(z.unknown()) });
+const ChangeData = z.object({ added: z.array(z.unknown()), changed: z.array(z.unknown()), removed: z.array(z.string()) });
 
 export class PortolanRegistry implements Registry {
   readonly kind = "portolan";
   private readonly client: CatalogClient;
   private readonly closing = new AbortController();
+  private readonly log: Logger;
+  /** A token refused while running: one error line, then retried quietly; counted for metrics. */
+  private readonly auth: AuthFailures;
 
-  constructor(private readonly o: PortolanRegistryOptions) {
+  constructor(o: PortolanRegistryOptions) {
     this.client = new CatalogClient(o);
+    this.log = o.logger ?? silentLogger();
+    this.auth = new AuthFailures(this.log);
   }
 
-  /** Reads are what this view is for; a writer (the registrator) is refused at start-up (exit 78). */
+  get authFailures(): number {
+    return this.auth.count;
+  }
+
+  /**
+   * A writer (the registrator) is refused at start-up (exit 78). A reader asks the server once (HEAD /v1/events):
+   * a refused PORTOLAN_CATALOG_TOKEN is BackendAuthError, no server there (connection refused, not a portolan
+   * catalog) is BackendUnavailableError, each said at once instead of as silence until a timeout.
+   */
   async checkAccess(access: RegistryAccess): Promise<void> {
     if (access === "write") throw new ReadOnlyRegistryError(this.client.where, "register");
+    await this.client.probe(this.closing.signal);
   }
 
   validate(_instance: Instance): void {
@@ -65,9 +81,13 @@ export class PortolanRegistry implements Registry {
     return toInstances(body.instances);
   }
 
-  /** Resolves when the catalog server answers /healthz with 200 (its own backend reachable). */
+  /**
+   * Resolves when the catalog server answers /healthz with 200 (its own backend reachable) and does not refuse our
+   * token (/healthz needs none, so a refused event stream is what tells).
+   */
   async ping(signal?: AbortSignal): Promise<void> {
     await this.client.getJson("/healthz", signal);
+    if (this.auth.failing) throw new BackendAuthError({ backend: BACKEND, permission: "read", message: `${this.client.where}/v1/events: the server refuses PORTOLAN_CATALOG_TOKEN` });
   }
 
   async *watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
@@ -85,13 +105,13 @@ export class PortolanRegistry implements Registry {
     };
     const apply = (event: string, data: string) => {
       if (event === "snapshot") {
-        const d = JSON.parse(data) as Events["snapshot"];
+        const d = this.eventData(SnapshotData, event, data);
         byId.clear();
         for (const i of toInstances(d.instances)) byId.set(i.id, i);
         loaded = true;
         changed();
       } else if (event === "change") {
-        const d = JSON.parse(data) as Events["change"];
+        const d = this.eventData(ChangeData, event, data);
         for (const i of toInstances([...d.added, ...d.changed])) byId.set(i.id, i);
         for (const id of d.removed) byId.delete(id);
         if (loaded) changed();
@@ -122,7 +142,26 @@ export class PortolanRegistry implements Registry {
     this.closing.abort();
   }
 
-  /** Reads /v1/events until `stop`, reconnecting with Last-Event-ID after any failure. */
+  /** An event's data, or BackendUnavailableError saying what is wrong with it (this connection is then given up). */
+  private eventData<T>(schema: z.ZodType<T>, event: string, data: string): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      throw new BackendUnavailableError({ backend: BACKEND, message: `${this.client.where}/v1/events: a ${event} event whose data is not JSON (not a portolan catalog?)` });
+    }
+    const r = schema.safeParse(json);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new BackendUnavailableError({ backend: BACKEND, message: `${this.client.where}/v1/events: a ${event} event without the expected ${issue?.path.map(String).join(".") || "object"} (not a portolan catalog?)` });
+    }
+    return r.data;
+  }
+
+  /**
+   * Reads /v1/events until `stop`, reconnecting with Last-Event-ID after any failure. Each failure is logged with
+   * its reason (connection refused, HTTP status, a malformed event); a refused token once, at error level.
+   */
   private async follow(apply: (event: string, data: string) => void, stop: AbortSignal): Promise<void> {
     const parser = new SseParser();
     let attempt = 0;
@@ -132,16 +171,22 @@ export class PortolanRegistry implements Registry {
         if (parser.lastEventId) headers["last-event-id"] = parser.lastEventId;
         parser.reset();
         const res = await this.client.open("/v1/events", headers, stop, STREAM_IDLE_MS);
+        this.auth.succeeded("watch");
         res.setEncoding("utf8");
-        for await (const chunk of res) {
-          for (const e of parser.push(chunk as string)) {
-            apply(e.event, e.data);
-            attempt = 0;
+        try {
+          for await (const chunk of res) {
+            for (const e of parser.push(chunk as string)) {
+              apply(e.event, e.data);
+              attempt = 0;
+            }
           }
+        } finally {
+          res.destroy(); // a malformed event ends this connection, not only this loop
         }
       } catch (err) {
         if (stop.aborted) return;
-        this.o.logger?.warn({ err: (err as Error).message }, "portolan watch: event stream failed; reconnecting");
+        if (err instanceof BackendAuthError) this.auth.failed("watch", err);
+        else this.log.warn({ err: this.client.unavailable("/v1/events", err).message }, "portolan watch: event stream failed; reconnecting");
       }
       if (!stop.aborted) await delay(backoff(attempt++, { initialMs: 250, maxMs: 5_000, jitter: 0.5 }), stop);
     }

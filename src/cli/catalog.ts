@@ -53,7 +53,7 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
   const timeoutMs = durationFlag("timeout", f.timeout, 1000);
   // Quiet unless $PORTOLAN_LOG_LEVEL asks for more (validated like every log level).
   const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ? resolveLogLevel(undefined) : "error" });
-  const registry = await openRegistry(f.registry, { logger: log });
+  const registry = await openRegistry(f.registry, { logger: log, timeoutMs });
   const ctl = new AbortController();
   const onSignal = () => ctl.abort();
   process.once("SIGINT", onSignal);

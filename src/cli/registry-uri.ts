@@ -16,6 +16,8 @@ export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | c
 export interface OpenOptions {
   logger: Logger;
   env?: Record<string, string | undefined>;
+  /** A one-shot command's own bound (catalog's --timeout, render's --wait-timeout): no single request waits longer (portolan://). */
+  timeoutMs?: number;
 }
 
 /** A registry URI and the environment settings it reads, every part checked: opening it can only fail on I/O. */
@@ -81,7 +83,7 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
     case "portolan": {
       const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
       const { scheme: _, ...where } = target;
-      return createPortolanRegistry({ ...where, logger: opts.logger.child({ component: "portolan" }) });
+      return createPortolanRegistry({ ...where, ...(opts.timeoutMs !== undefined && { timeoutMs: opts.timeoutMs }), logger: opts.logger.child({ component: "portolan" }) });
     }
   }
 }

@@ -56,9 +56,9 @@ async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger,
   }
 }
 
-async function openRegistryFor(uri: string, log: LazyLogger): Promise<Registry> {
+async function openRegistryFor(uri: string, log: LazyLogger, timeoutMs: number): Promise<Registry> {
   const { openRegistry } = await import("./registry-uri.js");
-  return openRegistry(uri, { logger: await log.base() });
+  return openRegistry(uri, { logger: await log.base(), timeoutMs });
 }
 
 /** Logs each changed file (names and modes only, never content). */
@@ -102,7 +102,7 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
   let services: ServiceDirectory | undefined;
   if (opts.registry) {
     try {
-      registry = await openRegistryFor(opts.registry, log);
+      registry = await openRegistryFor(opts.registry, log, opts.waitTimeoutMs);
     } catch (err) {
       if (err instanceof RegistryUriError) throw new RenderUsageError(`--registry: ${err.message}`);
       throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });

@@ -59,6 +59,12 @@ export class InstanceRejectedError extends PortolanError {
   }
 }
 
+/**
+ * Marks a BackendAuthError of any copy of this module: the render/exec bundle (dist/src/cli/start.cjs) inlines its
+ * own copy, while the adapters it loads import this one, so a plain `instanceof` across them is false.
+ */
+const AUTH_BRAND = Symbol.for("portolan.BackendAuthError");
+
 /** Configuration: the backend refuses our credentials; `permission` names what is missing when the backend says. */
 export class BackendAuthError extends PortolanError {
   override name = "BackendAuthError";
@@ -68,6 +74,13 @@ export class BackendAuthError extends PortolanError {
     super(`${opts.backend}: ${opts.message}`, { cause: opts.cause });
     this.backend = opts.backend;
     this.permission = opts.permission;
+    Object.defineProperty(this, AUTH_BRAND, { value: true });
+  }
+
+  /** `x instanceof BackendAuthError` holds for one thrown by another copy of this module (subclasses: as usual). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (this !== BackendAuthError) return Function.prototype[Symbol.hasInstance].call(this, x);
+    return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[AUTH_BRAND] === true;
   }
 }
 

@@ -76,7 +76,7 @@ export const CATALOG_EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 0, meaning: "shown (with `--watch`: stopped by SIGTERM/SIGINT); `catalog serve`: as `portolan dns`" },
   { code: EXIT_USAGE, meaning: "usage: bad flag, filter or registry URI (named), or a `--listen` address that is taken or not permitted" },
   { code: EXIT_NOINPUT, meaning: "`catalog service NAME`: no instance of that service (one line on stderr, nothing on stdout)" },
-  { code: EXIT_UNAVAILABLE, meaning: "no catalog from the registry within `--timeout` (default 10s, the start-up access check included)" },
+  { code: EXIT_UNAVAILABLE, meaning: "no catalog from the registry within `--timeout` (default 10s, the start-up access check included), or nothing that serves one there (`portolan://`: connection refused, not a portolan catalog; said at once, with the address)" },
   { code: EXIT_SOFTWARE, meaning: "internal error (a bug in portolan): message and stack printed, URL credentials masked" },
   { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials" },
 ];

@@ -2,8 +2,9 @@
 // the ones that are not. Each target is retried with capped, jittered backoff until the shared deadline.
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { promises as fsp } from "node:fs";
+import { REAL_CLOCK, type Clock } from "../core/clock.js";
 import { redactUrlCredentials } from "../core/redact.js";
-import { backoff, delay, type BackoffOptions } from "../core/util.js";
+import { backoff, type BackoffOptions } from "../core/util.js";
 import { RenderUsageError, WaitTimeoutError } from "./run-errors.js";
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
@@ -72,7 +73,7 @@ async function probeTcp(host: string, port: number, timeoutMs: number): Promise<
       sock.destroy();
       reject(err);
     };
-    sock.setTimeout(timeoutMs, () => fail(new Error("connect timed out")));
+    sock.setTimeout(timeoutMs, () => fail(Object.assign(new Error("connect timed out"), { name: "TimeoutError" })));
     sock.once("error", fail);
     sock.once("connect", () => {
       sock.destroy();
@@ -107,38 +108,51 @@ export interface WaitOptions {
   onRetry?: (t: WaitTarget, attempt: number, err: string) => void;
   /** One attempt, given its time budget: the probe timeout, cut to what is left before the deadline. */
   probe?: (t: WaitTarget, timeoutMs: number) => Promise<void>;
+  /** Deadline and backoff sleeps (a fake one in tests). */
+  clock?: Clock;
+}
+
+/** The attempt ran out of its time budget (fetch's AbortSignal.timeout, the TCP connect timer). */
+function isTimeout(err: unknown): boolean {
+  return (err as Error | undefined)?.name === "TimeoutError";
 }
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  if (e.name === "TimeoutError") return "timed out"; // AbortSignal.timeout's DOMException (its numeric code means nothing here)
+  if (isTimeout(err)) return "timed out"; // AbortSignal.timeout's DOMException (its numeric code means nothing here)
   return e.cause?.code ?? (typeof e.code === "string" ? e.code : undefined) ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-/** Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down. */
+/**
+ * Waits for all targets in parallel. Throws WaitTimeoutError naming every target that is still down, each with the
+ * last real reason: an attempt whose budget the deadline cut short and that ran out of it says nothing about the
+ * target (a 404 that takes 3 ms cannot answer within the last 1 ms), so it never replaces what an earlier attempt saw.
+ */
 export async function waitForTargets(targets: WaitTarget[], opts: WaitOptions): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const clock = opts.clock ?? REAL_CLOCK;
+  const deadline = clock.now() + opts.timeoutMs;
   const attempt = opts.probe ?? probe;
-  // An attempt never runs past the deadline (a target that accepts and never answers would otherwise hold the
-  // wait up to PROBE_TIMEOUT_MS beyond --wait-timeout).
-  const run = (t: WaitTarget) => attempt(t, Math.max(1, Math.min(PROBE_TIMEOUT_MS, deadline - Date.now())));
   const down: Array<{ target: string; lastError: string }> = [];
   await Promise.all(
     targets.map(async (t) => {
-      let lastError: string;
-      for (let attempt = 0; ; attempt++) {
+      let lastError: string | undefined;
+      for (let n = 0; ; n++) {
+        // An attempt never runs past the deadline (a target that accepts and never answers would otherwise hold the
+        // wait up to PROBE_TIMEOUT_MS beyond --wait-timeout).
+        const budget = Math.max(1, Math.min(PROBE_TIMEOUT_MS, deadline - clock.now()));
         try {
-          await run(t);
+          await attempt(t, budget);
           return;
         } catch (err) {
-          lastError = describe(err);
-          opts.onRetry?.(t, attempt, lastError);
+          const reason = describe(err);
+          if (lastError === undefined || !(isTimeout(err) && budget < PROBE_TIMEOUT_MS)) lastError = reason;
+          opts.onRetry?.(t, n, reason);
         }
-        const left = deadline - Date.now();
+        const left = deadline - clock.now();
         if (left <= 0 || opts.signal?.aborted) break;
-        await delay(Math.min(left, backoff(attempt, WAIT_BACKOFF)), opts.signal);
+        await clock.sleep(Math.min(left, backoff(n, WAIT_BACKOFF)), opts.signal);
       }
-      down.push({ target: t.uri, lastError });
+      down.push({ target: t.uri, lastError: lastError ?? "not ready" });
     }),
   );
   if (down.length > 0) throw new WaitTimeoutError({ timeoutMs: opts.timeoutMs, targets: down });

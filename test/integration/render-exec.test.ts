@@ -144,6 +144,31 @@ describe("--wait", () => {
     expect(r.stderr).toContain(missing);
     expect(existsSync(marker)).toBe(false);
   });
+
+  it("4_a_target_answering_404_at_once_is_reported_as_HTTP_404_every_time_never_timed_out", async () => {
+    const notFound = createHttpServer((_req, res) => {
+      res.statusCode = 404;
+      res.end("no such path");
+    });
+    await new Promise<void>((r) => notFound.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(notFound.address() as AddressInfo).port}/404-path`;
+    await writeFile(join(dir, "never.tmpl"), "x\n");
+    try {
+      // Six runs, two at a time (the server answers in this process, so the CLI runs as a child without blocking it).
+      const runs: Array<{ code: number | null; logs: string }> = [];
+      for (let k = 0; k < 3; k++) {
+        const pair = [0, 1].map(() => startCli(["render", "--wait", url, "--wait-timeout", "2s", "--template", `${join(dir, "never.tmpl")}:${join(dir, "never.out")}`]));
+        for (const r of pair) runs.push({ code: (await r.exited).code, logs: r.logs() });
+      }
+      for (const r of runs) {
+        expect(r.code).toBe(EXIT_TEMPFAIL);
+        expect(r.logs).toContain(`${url} (HTTP 404)`);
+        expect(r.logs).not.toContain("timed out");
+      }
+    } finally {
+      await new Promise((r) => notFound.close(r));
+    }
+  });
 });
 
 describe("rendering", () => {

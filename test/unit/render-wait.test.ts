@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RenderUsageError, WaitTimeoutError } from "../../src/render/run-errors.js";
 import { parseWaitTarget, waitForTargets, type WaitTarget } from "../../src/render/wait.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 describe("parseWaitTarget", () => {
   const ok: Array<[string, Partial<WaitTarget>]> = [
@@ -89,5 +90,58 @@ describe("waitForTargets", () => {
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(budgets.length).toBeGreaterThan(1);
     for (const b of budgets) expect(b.given).toBeLessThanOrEqual(Math.max(1, b.left + 5));
+  });
+});
+
+describe("waitForTargets names the last real reason (fake clock)", () => {
+  const timeout = () => Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" });
+  /** A target that answers after `answerMs` of fake time with `fail` (or is up), timing out when the budget is shorter. */
+  const target = (clock: FakeClock, answerMs: number, fail: () => Error) => async (_t: WaitTarget, budget: number) => {
+    await clock.sleep(Math.min(budget, answerMs));
+    if (budget < answerMs) throw timeout();
+    throw fail();
+  };
+  async function run(clock: FakeClock, timeoutMs: number, probe: (t: WaitTarget, budget: number) => Promise<void>): Promise<unknown> {
+    let result: unknown = "pending";
+    void waitForTargets([parseWaitTarget("http://127.0.0.1:9/404-path")], { timeoutMs, clock, probe }).then(
+      () => (result = "up"),
+      (err: unknown) => (result = err),
+    );
+    await clock.until("the wait ended", () => result !== "pending", timeoutMs + 10_000, 1);
+    return result;
+  }
+  const http404 = () => new Error("HTTP 404");
+  const refused = () => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+  // Every deadline alignment: the final attempt may get any budget from 1 ms up.
+  const timeouts = [2_000, 2_001, 2_002, 2_003, 1_999, 250, 777, 5_000];
+  timeouts.forEach((timeoutMs, i) =>
+    it(`${i}_a 404 answered in 3 ms stays "HTTP 404" with --wait-timeout ${timeoutMs}ms`, async () => {
+      const clock = new FakeClock();
+      const err = await run(clock, timeoutMs, target(clock, 3, http404));
+      expect(err).toBeInstanceOf(WaitTimeoutError);
+      expect((err as WaitTimeoutError).targets).toEqual([{ target: "http://127.0.0.1:9/404-path", lastError: "HTTP 404" }]);
+    }),
+  );
+  it(`${timeouts.length}_a refused connection stays ECONNREFUSED`, async () => {
+    const clock = new FakeClock();
+    const err = (await run(clock, 2_000, target(clock, 2, refused))) as WaitTimeoutError;
+    expect(err.targets[0]?.lastError).toBe("ECONNREFUSED");
+  });
+  it(`${timeouts.length + 1}_a target that never answers within a full probe budget is "timed out"`, async () => {
+    const clock = new FakeClock();
+    const err = (await run(clock, 6_000, target(clock, 10_000, http404))) as WaitTimeoutError;
+    expect(err.targets[0]?.lastError).toBe("timed out");
+  });
+  it(`${timeouts.length + 2}_the first attempt cut short by a short --wait-timeout is "timed out"`, async () => {
+    const clock = new FakeClock();
+    const err = (await run(clock, 100, target(clock, 500, http404))) as WaitTimeoutError;
+    expect(err.targets[0]?.lastError).toBe("timed out");
+  });
+  it(`${timeouts.length + 3}_the deadline is on the injected clock`, async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    await run(clock, 3_000, target(clock, 3, http404));
+    expect(clock.now() - start).toBeGreaterThanOrEqual(3_000);
+    expect(clock.now() - start).toBeLessThan(3_100);
   });
 });
