@@ -61,7 +61,7 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
   const { show } = await import("../catalog/show.js");
   const startedAt = Date.now();
   try {
-    await checkAccessWithin(registry, "read", timeoutMs);
+    await checkAccessWithin(registry, "read", timeoutMs, f.registry);
     await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, startedAt, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
   } catch (err) {
     const code = err instanceof UnknownServiceError ? EXIT_NOINPUT : err instanceof BackendAuthError ? EXIT_CONFIG : err instanceof BackendUnavailableError ? EXIT_UNAVAILABLE : undefined;

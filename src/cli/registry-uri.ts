@@ -7,7 +7,7 @@ import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
 import { BackendAuthError, BackendUnavailableError, RegistryUriError } from "../core/errors.js";
 import { addSecrets } from "../core/output.js";
-import { secretForms } from "../core/redact.js";
+import { redactUrlCredentials, secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
 
@@ -151,13 +151,14 @@ function parseUrl(uri: string): URL {
 /**
  * The registry's access check, given at most `ms`: a refusal or an outage it reports in time is thrown as it is;
  * no answer in time is a BackendUnavailableError (a ZooKeeper that accepts connections and never answers would
- * otherwise hold the caller for the adapter's own operation timeout). The late answer is then ignored.
+ * otherwise hold the caller for the adapter's own operation timeout). The late answer is then ignored. The message
+ * names `uri` (credentials masked), as the adapter's own timeout would, whichever of the two fires first.
  */
-export async function checkAccessWithin(registry: Registry, access: RegistryAccess, ms: number): Promise<void> {
+export async function checkAccessWithin(registry: Registry, access: RegistryAccess, ms: number, uri?: string): Promise<void> {
   const check = registry.checkAccess?.(access);
   if (!check) return;
   if (!(await settlesWithin(REAL_CLOCK, ms, check))) {
-    throw new BackendUnavailableError({ backend: registry.kind, message: `no answer to the access check within ${ms} ms` });
+    throw new BackendUnavailableError({ backend: registry.kind, message: `${uri === undefined ? registry.kind : redactUrlCredentials(uri)}: no answer to the access check within ${ms} ms` });
   }
   await check;
 }

@@ -49,7 +49,7 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number,
 async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger, ms: number): Promise<void> {
   try {
     const { checkAccessWithin } = await import("./registry-uri.js");
-    await checkAccessWithin(registry, "read", ms);
+    await checkAccessWithin(registry, "read", ms, uri);
   } catch (err) {
     if (err instanceof BackendAuthError) throw new RegistryAuthError({ uri, message: err.message, cause: err });
     await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
