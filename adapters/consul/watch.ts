@@ -13,7 +13,7 @@ import { BackendAuthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
-import { backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
+import { AbortFanout, backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
 import { isValidInstance, toInstance } from "./mapping.js";
 import type { Blocking } from "./client.js";
 import type { ConsulCheckState, ConsulHealthEntry } from "./types.js";
@@ -218,10 +218,17 @@ export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal
   signal.addEventListener("abort", stop, { once: true });
   const st = new WatchState();
   const feed = new SnapshotFeed();
+  // Every request gets a signal of its own: ctl.signal carries one listener however many reads are in flight.
+  const requests = new AbortFanout(ctl.signal);
+  const own: WatchSource = {
+    catalogServices: (i, w) => requests.run((s) => src.catalogServices(i, w, s)),
+    healthState: (i, w) => requests.run((s) => src.healthState(i, w, s)),
+    healthService: (name) => requests.run((s) => src.healthService(name, s)),
+  };
   const loops = [
-    pollLoop("catalog services", (i, s) => src.catalogServices(i, opts.waitMs, s), (b, r) => onServices(st, b, r), opts, ctl.signal),
-    pollLoop("health state", (i, s) => src.healthState(i, opts.waitMs, s), (b, r) => onChecks(st, b, r), opts, ctl.signal),
-    publishLoop(src, st, feed, opts, ctl.signal),
+    pollLoop("catalog services", (i) => own.catalogServices(i, opts.waitMs, ctl.signal), (b, r) => onServices(st, b, r), opts, ctl.signal),
+    pollLoop("health state", (i) => own.healthState(i, opts.waitMs, ctl.signal), (b, r) => onChecks(st, b, r), opts, ctl.signal),
+    publishLoop(own, st, feed, opts, ctl.signal),
   ];
   try {
     yield* feed.watch(ctl.signal);
@@ -230,6 +237,7 @@ export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal
     ctl.abort();
     feed.end();
     await Promise.allSettled(loops);
+    requests.dispose();
   }
 }
 

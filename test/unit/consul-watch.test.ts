@@ -1,4 +1,5 @@
 // The watch loop against a fake blocking-query source (the real agent is in test/integration/consul.test.ts).
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
@@ -18,6 +19,11 @@ class FakeConsul implements WatchSource {
   reads = new Map<string, number>();
   failNext = 0;
   private waiters: (() => void)[] = [];
+
+  flip(name: string, id: string): void {
+    const e = this.entries.get(name)?.find((x) => x.Service.ID === id);
+    this.setStatus(name, id, e?.Checks[0]?.Status === "passing" ? "critical" : "passing");
+  }
 
   setStatus(name: string, id: string, status: string): void {
     const e = this.entries.get(name)?.find((x) => x.Service.ID === id);
@@ -58,8 +64,12 @@ class FakeConsul implements WatchSource {
     }
     while (index > 0 && current() <= index && !signal.aborted) {
       await new Promise<void>((r) => {
-        this.waiters.push(r);
-        signal.addEventListener("abort", () => r(), { once: true });
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          r();
+        };
+        this.waiters.push(done);
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }
@@ -74,7 +84,7 @@ class FakeConsul implements WatchSource {
     return { index: this.checksIndex, body: [...this.entries.values()].flat().flatMap((e) => e.Checks) };
   }
 
-  async healthService(name: string): Promise<Blocking<ConsulHealthEntry[]>> {
+  async healthService(name: string, _signal?: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>> {
     this.reads.set(name, (this.reads.get(name) ?? 0) + 1);
     return { index: this.index, body: this.entries.get(name) ?? [] };
   }
@@ -147,5 +157,63 @@ describe("watchCatalog", () => {
     expect(next.version).toBe(2);
     expect(summary(next)).toEqual(["web/w1:8080:passing:n1"]);
     ctl.abort();
+  });
+});
+
+/** Holds an abort listener on each request's signal while the request runs, as node:http does. */
+class ListeningConsul extends FakeConsul {
+  /** Most abort listeners seen on one signal handed to a request. */
+  most = 0;
+
+  private hold<T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+    const onAbort = () => {};
+    signal.addEventListener("abort", onAbort);
+    this.most = Math.max(this.most, getEventListeners(signal, "abort").length);
+    return run().finally(() => signal.removeEventListener("abort", onAbort));
+  }
+
+  override catalogServices(index: number, w: number, signal: AbortSignal) {
+    return this.hold(signal, () => super.catalogServices(index, w, signal));
+  }
+
+  override healthState(index: number, w: number, signal: AbortSignal) {
+    return this.hold(signal, () => super.healthState(index, w, signal));
+  }
+
+  override healthService(name: string, signal: AbortSignal) {
+    return this.hold(signal, () => super.healthService(name));
+  }
+}
+
+describe("watchCatalog abort listeners", () => {
+  it("0_bounded_over_a_long_watch_of_many_services", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on("warning", onWarning);
+    const fake = new ListeningConsul();
+    for (let n = 0; n < 30; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    const ctl = new AbortController();
+    let outer = 0;
+    let version = 0;
+    try {
+      for await (const s of watchCatalog(fake, opts, ctl.signal)) {
+        outer = Math.max(outer, getEventListeners(ctl.signal, "abort").length);
+        version = s.version;
+        if (version >= 60) break;
+        // Alternate: a new instance (both polls move), a health change (one poll), a new service (all names).
+        if (version % 3 === 0) fake.set(`s${version % 30}`, `x${version}`, 2000 + version);
+        else if (version % 3 === 1) fake.flip(`s${(version * 7) % 30}`, `i${(version * 7) % 30}`);
+        else fake.set(`n${version}`, `n${version}`, 3000 + version);
+      }
+    } finally {
+      process.off("warning", onWarning);
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(version).toBe(60);
+    // Each request's signal carries its own listener (plus the fake's wait): never one per request in flight.
+    expect(fake.most).toBeLessThanOrEqual(2);
+    expect(outer).toBeLessThanOrEqual(1);
+    expect(getEventListeners(ctl.signal, "abort")).toHaveLength(0);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 });
