@@ -2,8 +2,9 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
+import { FakeClock, settle } from "../support/fake-clock.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
-import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
+import { DEFAULT_LOCATE_GRACE_MS, watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
 import type { Blocking } from "../../adapters/consul/client.js";
 import type { ConsulCheckState, ConsulHealthEntry } from "../../adapters/consul/types.js";
 
@@ -34,14 +35,22 @@ class FakeConsul implements WatchSource {
     this.wakeAll();
   }
 
-  set(name: string, id: string, port: number, status = "passing"): void {
+  /** Registers (or replaces) an instance with one check, or none (`checks: false`: only the services table moves). */
+  set(name: string, id: string, port: number, status = "passing", checks = true): void {
     const list = (this.entries.get(name) ?? []).filter((e) => e.Service.ID !== id);
     list.push({
       Node: { Node: "n1", Address: "10.0.0.1" },
       Service: { ID: id, Service: name, Tags: [], Meta: {}, Address: "", Port: port },
-      Checks: [{ CheckID: `c:${id}`, Status: status, ServiceID: id, ServiceName: name, Node: "n1", ModifyIndex: this.index + 1 }],
+      Checks: checks ? [{ CheckID: `c:${id}`, Status: status, ServiceID: id, ServiceName: name, Node: "n1", ModifyIndex: this.index + 1 }] : [],
     });
     this.entries.set(name, list);
+    if (checks) this.bump();
+    else this.bumpServices();
+  }
+
+  /** Deregisters an instance and its checks (one transaction: both tables move). */
+  remove(name: string, id: string): void {
+    this.entries.set(name, (this.entries.get(name) ?? []).filter((e) => e.Service.ID !== id));
     this.bump();
   }
 
@@ -50,6 +59,12 @@ class FakeConsul implements WatchSource {
     this.index++;
     this.servicesIndex = this.index;
     this.checksIndex = this.index;
+    this.wakeAll();
+  }
+
+  bumpServices(): void {
+    this.index++;
+    this.servicesIndex = this.index;
     this.wakeAll();
   }
 
@@ -215,5 +230,101 @@ describe("watchCatalog abort listeners", () => {
     expect(outer).toBeLessThanOrEqual(1);
     expect(getEventListeners(ctl.signal, "abort")).toHaveLength(0);
     expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+});
+
+/** The health poll answers only when the test lets it (the services poll's answer arrives first). */
+class LateHealthConsul extends FakeConsul {
+  held = false;
+  private release: (() => void)[] = [];
+
+  letHealthAnswer(): void {
+    this.held = false;
+    for (const r of this.release.splice(0)) r();
+  }
+
+  override async healthState(index: number, w: number, signal: AbortSignal) {
+    const r = await super.healthState(index, w, signal);
+    while (this.held && !signal.aborted) await new Promise<void>((ok) => this.release.push(ok));
+    return r;
+  }
+}
+
+describe("watchCatalog: a change costs what changed", () => {
+  const SERVICES = 30;
+  async function started(fake: FakeConsul, clock = new FakeClock()) {
+    for (let n = 0; n < SERVICES; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    let unlocated = 0;
+    const ctl = new AbortController();
+    const it = watchCatalog(fake, { ...opts, clock, onUnlocated: () => unlocated++ }, ctl.signal)[Symbol.asyncIterator]();
+    await it.next();
+    fake.reads.clear();
+    const reads = () => [...fake.reads.entries()].map(([k, v]) => `${k}x${v}`).sort();
+    /** The next snapshot holds `entry` and cost exactly `expected` reads, none of them a full re-read. */
+    const costs = async (next: Promise<IteratorResult<CatalogSnapshot>>, entry: string, expected: string[]) => {
+      expect(summary((await next).value as CatalogSnapshot)).toContain(entry);
+      expect(reads()).toEqual(expected);
+      expect(unlocated).toBe(0);
+      fake.reads.clear();
+    };
+    return { it, ctl, clock, reads, costs, unlocated: () => unlocated };
+  }
+
+  it("0_an_instance_added_or_removed_rereads_only_its_service", async () => {
+    const fake = new FakeConsul();
+    const w = await started(fake);
+    fake.set("s5", "extra", 2000); // names and tags unchanged
+    await w.costs(w.it.next(), "s5/extra:2000:passing:n1", ["s5x1"]);
+    fake.remove("s5", "i5"); // the service stays, one of its instances goes
+    const next = w.it.next();
+    await w.costs(next, "s5/extra:2000:passing:n1", ["s5x1"]);
+    expect(summary((await next).value as CatalogSnapshot)).not.toContain("s5/i5:1005:passing:n1");
+    w.ctl.abort();
+  });
+
+  it("1_located_when_the_health_poll_answers_after_the_services_poll", async () => {
+    const fake = new LateHealthConsul();
+    const w = await started(fake);
+    fake.held = true;
+    fake.set("s3", "late", 2001);
+    const next = w.it.next();
+    await w.clock.advance(100); // within the grace: waiting for the health poll, nothing read yet
+    expect(w.reads()).toEqual([]);
+    fake.letHealthAnswer();
+    await w.costs(next, "s3/late:2001:passing:n1", ["s3x1"]);
+    w.ctl.abort();
+  });
+
+  it("2_a_change_no_poll_locates_rereads_everything_once_after_the_grace", async () => {
+    const fake = new FakeConsul();
+    const w = await started(fake);
+    fake.set("s7", "nocheck", 2002, "passing", false); // no check: only catalog/services moves
+    const next = w.it.next();
+    await settle();
+    expect(w.reads()).toEqual([]);
+    await w.clock.advance(DEFAULT_LOCATE_GRACE_MS);
+    const s = (await next).value as CatalogSnapshot;
+    expect(summary(s)).toContain("s7/nocheck:2002:passing:n1");
+    expect(fake.reads.size).toBe(SERVICES);
+    expect(w.unlocated()).toBe(1);
+    w.ctl.abort();
+  });
+
+  it("3_rare_300_mixed_changes_with_checks_are_all_located", async () => {
+    const fake = new FakeConsul();
+    const w = await started(fake);
+    let changes = 0;
+    for (let n = 0; n < 300; n++) {
+      const svc = `s${(n * 7) % SERVICES}`;
+      if (n % 3 === 0) fake.set(svc, `m${n}`, 3000 + n);
+      else if (n % 3 === 1) fake.flip(svc, `i${(n * 7) % SERVICES}`);
+      else fake.remove(`s${((n - 2) * 7) % SERVICES}`, `m${n - 2}`);
+      changes++;
+      await w.it.next();
+    }
+    const total = [...fake.reads.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBe(changes); // one read per change, never the whole catalog
+    expect(w.unlocated()).toBe(0);
+    w.ctl.abort();
   });
 });
