@@ -61,6 +61,8 @@ class WatchState {
   checks: Map<string, CheckSeen> | undefined;
   readonly instances = new Map<string, Instance[]>();
   readonly nodesOf = new Map<string, Set<string>>();
+  /** X-Consul-Index of each service's last read: a check change at or below it is already in that read. */
+  readonly readAt = new Map<string, number>();
   dirty = new Set<string>();
   all = false;
   /** Index of a catalog/services change that names/tags did not locate, until the health poll locates it. */
@@ -206,8 +208,8 @@ function onChecks(st: WatchState, body: ConsulCheckState[], reset: boolean, inde
     st.forgetLocating();
   } else {
     const touch = (c: CheckSeen, at: number) => {
-      if (c.service) st.dirty.add(c.service);
-      else st.markNode(c.node);
+      if (!c.service) st.markNode(c.node);
+      else if ((st.readAt.get(c.service) ?? 0) < at) st.dirty.add(c.service);
       st.checkMoved(at);
     };
     for (const [key, c] of next) if (prev.get(key)?.modifyIndex !== c.modifyIndex) touch(c, c.modifyIndex);
@@ -233,10 +235,12 @@ async function refresh(
       if (!st.tags?.has(name)) {
         st.instances.delete(name);
         st.nodesOf.delete(name);
+        st.readAt.delete(name);
         continue;
       }
       try {
-        const { body } = await src.healthService(name, signal);
+        const { body, index } = await src.healthService(name, signal);
+        st.readAt.set(name, index);
         const list: Instance[] = [];
         const nodes = new Set<string>();
         for (const e of body) {

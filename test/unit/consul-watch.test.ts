@@ -282,6 +282,18 @@ describe("watchCatalog: a change costs what changed", () => {
     w.ctl.abort();
   });
 
+  it("4_a_new_service_is_read_once_when_its_check_arrives_after_the_read", async () => {
+    const fake = new LateHealthConsul();
+    const w = await started(fake);
+    fake.held = true;
+    fake.set("brand-new", "b1", 2003); // a new name: located by the services poll alone, read at once
+    await w.costs(w.it.next(), "brand-new/b1:2003:passing:n1", ["brand-newx1"]);
+    fake.letHealthAnswer(); // its check, at an index that read already covers
+    fake.setStatus("s1", "i1", "critical"); // the next change, to see what the late answer cost
+    await w.costs(w.it.next(), "s1/i1:1001:critical:n1", ["s1x1"]);
+    w.ctl.abort();
+  });
+
   it("1_located_when_the_health_poll_answers_after_the_services_poll", async () => {
     const fake = new LateHealthConsul();
     const w = await started(fake);
