@@ -31,12 +31,15 @@ export interface MappingOptions {
   healthTtlMs: number;
 }
 
+/** Every check portolan registers has an ID starting with this. */
+const CHECK_ID_PREFIX = "portolan:";
+
 export function healthCheckId(serviceId: string): string {
-  return `portolan:${serviceId}:health`;
+  return `${CHECK_ID_PREFIX}${serviceId}:health`;
 }
 
 export function userCheckId(serviceId: string, index: number): string {
-  return `portolan:${serviceId}:check-${index}`;
+  return `${CHECK_ID_PREFIX}${serviceId}:check-${index}`;
 }
 
 /** Go duration text Consul accepts, in the largest exact unit ("10s", "2m", "1500ms"). */
@@ -290,6 +293,14 @@ function stripReserved(meta: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith("portolan_")) out[k] = v;
   return out;
+}
+
+/**
+ * Consul filter expressions (?filter=) for listOwned: the services `owner` registered (portolan_owner meta) and the
+ * checks portolan registered (the only ones listOwned reads), so the agent sends only those.
+ */
+export function ownedFilters(owner: string): { services: string; checks: string } {
+  return { services: `Meta.${META.owner} == ${JSON.stringify(owner)}`, checks: `CheckID matches ${JSON.stringify(`^${CHECK_ID_PREFIX}`)}` };
 }
 
 export function isOwnedBy(service: ConsulService, owner: string): boolean {

@@ -44,6 +44,11 @@ export class InstrumentedRegistry implements Registry {
     return this.inner.watch(signal);
   }
 
+  get ping(): ((signal?: AbortSignal) => Promise<void>) | undefined {
+    const inner = this.inner;
+    return inner.ping && ((signal) => inner.ping!(signal));
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

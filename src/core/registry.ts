@@ -22,6 +22,12 @@ export interface Registry {
   setHealth(ref: InstanceRef, status: Health, output: string): Promise<void>;
   /** Every entry whose owner is `owner`, as the backend holds it now. */
   listOwned(owner: string): Promise<Instance[]>;
+  /**
+   * Reachability probe (the catalog's /healthz, every 2 s): resolves when the backend answers, at a cost that does not
+   * grow with the catalog (Consul: GET /v1/status/leader; ZooKeeper: the session's connection state, no request).
+   * Absent for in-process backends, which are always reachable.
+   */
+  ping?(signal?: AbortSignal): Promise<void>;
   /** Snapshots of the whole catalog: the current one first, then one per change. Ends when `signal` aborts or close() is called. */
   watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot>;
   close(): Promise<void>;
