@@ -172,10 +172,10 @@ export class ConsulRegistry implements Registry {
     // Services first, then checks: a service registered between two concurrent reads could show up without its
     // health check and read as critical. The agent adds a service and its checks at once, so a checks read issued
     // after the services read always holds the checks of every service that read saw. The agent filters both: only
-    // `owner`'s services and portolan's health checks come back, not everything registered on the agent.
-    const filters = ownedFilters(owner);
-    const services = await this.client.agentServices(filters.services);
-    const allChecks = Object.values(await this.client.agentChecks({ filter: filters.checks }));
+    // `owner`'s services and their checks come back, not everything registered on the agent (nothing owned: no checks read).
+    const services = await this.client.agentServices(ownedFilters(owner).services);
+    const ids = Object.values(services).map((s) => s.ID);
+    const allChecks = ids.length === 0 ? [] : Object.values(await this.client.agentChecks({ filter: ownedFilters(owner, ids).checks }));
     return Object.values(services)
       .filter((s) => isOwnedBy(s, owner))
       .map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" }))

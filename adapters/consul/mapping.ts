@@ -295,12 +295,20 @@ function stripReserved(meta: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** Up to this many owned services, listOwned's checks read names each one (a longer filter: every portolan check). */
+const MAX_IDS_IN_FILTER = 64;
+
 /**
  * Consul filter expressions (?filter=) for listOwned: the services `owner` registered (portolan_owner meta) and the
- * checks portolan registered (the only ones listOwned reads), so the agent sends only those.
+ * checks of `ids` (those services), or of every check portolan registered when there are many, so the agent sends
+ * only those.
  */
-export function ownedFilters(owner: string): { services: string; checks: string } {
-  return { services: `Meta.${META.owner} == ${JSON.stringify(owner)}`, checks: `CheckID matches ${JSON.stringify(`^${CHECK_ID_PREFIX}`)}` };
+export function ownedFilters(owner: string, ids: readonly string[] = []): { services: string; checks: string } {
+  const checks =
+    ids.length > 0 && ids.length <= MAX_IDS_IN_FILTER
+      ? ids.map((id) => `ServiceID == ${JSON.stringify(id)}`).join(" or ")
+      : `CheckID matches ${JSON.stringify(`^${CHECK_ID_PREFIX}`)}`;
+  return { services: `Meta.${META.owner} == ${JSON.stringify(owner)}`, checks };
 }
 
 export function isOwnedBy(service: ConsulService, owner: string): boolean {

@@ -141,6 +141,7 @@ describe("an idle process lists nothing", () => {
     expect(owned?.requests ?? 0).toBeGreaterThanOrEqual(2);
     // This host owns nothing: the filtered answer is "{}", not the agent's 50+ services of this run.
     expect(owned!.bytes / owned!.requests).toBeLessThan(10);
+    expect(c.byPath["GET /v1/agent/checks"]).toBeUndefined(); // and no checks to read for it
     await stopped(up);
   });
 });
