@@ -153,8 +153,9 @@ export class ConsulClient {
     return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
-  healthService(name: string, signal: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, 0, 0, signal);
+  /** GET /v1/health/service/<name>; a blocking query when `index` > 0. */
+  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0): Promise<Blocking<ConsulHealthEntry[]>> {
+    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, index, waitMs, signal);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */

@@ -2,13 +2,14 @@
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
-import type { Registry, RegistryAccess } from "../../src/core/registry.js";
+import type { Registry, RegistryAccess, WatchScope } from "../../src/core/registry.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistration } from "./mapping.js";
 import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
+import { watchNamed } from "./watch-named.js";
 
 /** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
 export interface ConsulOptions extends ConsulConnection {
@@ -188,9 +189,10 @@ export class ConsulRegistry implements Registry {
     if (!leader) throw new BackendUnavailableError({ backend: this.kind, message: "the agent answers but its cluster has no leader" });
   }
 
-  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
+  watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
-    return watchCatalog(this.client, { waitMs: this.waitMs, logger: this.logger }, stop);
+    const opts = { waitMs: this.waitMs, logger: this.logger };
+    return scope?.services ? watchNamed(this.client, scope.services, opts, stop) : watchCatalog(this.client, opts, stop);
   }
 
   async close(): Promise<void> {

@@ -128,8 +128,7 @@ class WatchState {
   }
 
   snapshotInstances(): Instance[] {
-    const out = [...this.instances.values()].flat();
-    return out.sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id) || cmp(a.owner, b.owner));
+    return sortedInstances(this.instances.values());
   }
 }
 
@@ -137,10 +136,15 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The instances of every list, in snapshot order (name, id, owner). */
+export function sortedInstances(lists: Iterable<Instance[]>): Instance[] {
+  return [...lists].flat().sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id) || cmp(a.owner, b.owner));
+}
+
 type Poll<T> = (index: number, signal: AbortSignal) => Promise<Blocking<T>>;
 
 /** Runs one blocking query forever; `onChange(body, reset, index)` sees every new result. */
-async function pollLoop<T>(
+export async function pollLoop<T>(
   what: string,
   poll: Poll<T>,
   onChange: (body: T, reset: boolean, index: number) => void,
@@ -219,6 +223,20 @@ function onChecks(st: WatchState, body: ConsulCheckState[], reset: boolean, inde
   st.wake();
 }
 
+/** One service's entries as instances; those that do not fit the model are left out (said once per id, at debug). */
+export function entriesToInstances(body: readonly ConsulHealthEntry[], logger: Logger, invalidSeen: Set<string>): Instance[] {
+  const list: Instance[] = [];
+  for (const e of body) {
+    const i = toInstance(e.Service, e.Checks, { nodeName: e.Node.Node, nodeAddress: e.Node.Address, health: "aggregate" });
+    if (isValidInstance(i)) list.push(i);
+    else if (!invalidSeen.has(i.id)) {
+      invalidSeen.add(i.id);
+      logger.debug({ id: i.id, name: i.name, port: i.port }, "consul watch: entry does not fit the service model, left out");
+    }
+  }
+  return list;
+}
+
 /** Re-reads the given services; returns the names that failed. */
 async function refresh(
   src: WatchSource,
@@ -241,19 +259,8 @@ async function refresh(
       try {
         const { body, index } = await src.healthService(name, signal);
         st.readAt.set(name, index);
-        const list: Instance[] = [];
-        const nodes = new Set<string>();
-        for (const e of body) {
-          nodes.add(e.Node.Node);
-          const i = toInstance(e.Service, e.Checks, { nodeName: e.Node.Node, nodeAddress: e.Node.Address, health: "aggregate" });
-          if (isValidInstance(i)) list.push(i);
-          else if (!invalidSeen.has(i.id)) {
-            invalidSeen.add(i.id);
-            opts.logger.debug({ id: i.id, name: i.name, port: i.port }, "consul watch: entry does not fit the service model, left out");
-          }
-        }
-        st.instances.set(name, list);
-        st.nodesOf.set(name, nodes);
+        st.instances.set(name, entriesToInstances(body, opts.logger, invalidSeen));
+        st.nodesOf.set(name, new Set(body.map((e) => e.Node.Node)));
       } catch (err) {
         if (!signal.aborted) opts.logger[err instanceof BackendAuthError ? "debug" : "warn"]({ err: (err as Error).message, service: name }, "consul watch: read failed");
         failed.push(name);
@@ -265,26 +272,24 @@ async function refresh(
   return failed;
 }
 
-/** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
-export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+/** What runWatch gives the loops of a watch. */
+export interface WatchRun {
+  /** Aborted when the caller's signal aborts or the reader stops. */
+  signal: AbortSignal;
+  /** Every request through it gets a signal of its own: `signal` carries one listener however many are in flight. */
+  requests: AbortFanout;
+  feed: SnapshotFeed;
+}
+
+/** The scaffold of a watch: `start` starts its loops; their snapshots are yielded; they end with the reader. */
+export async function* runWatch(signal: AbortSignal, start: (w: WatchRun) => Promise<unknown>[]): AsyncGenerator<CatalogSnapshot> {
   if (signal.aborted) return;
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   signal.addEventListener("abort", stop, { once: true });
-  const st = new WatchState();
-  const feed = new SnapshotFeed();
-  // Every request gets a signal of its own: ctl.signal carries one listener however many reads are in flight.
   const requests = new AbortFanout(ctl.signal);
-  const own: WatchSource = {
-    catalogServices: (i, w) => requests.run((s) => src.catalogServices(i, w, s)),
-    healthState: (i, w) => requests.run((s) => src.healthState(i, w, s)),
-    healthService: (name) => requests.run((s) => src.healthService(name, s)),
-  };
-  const loops = [
-    pollLoop("catalog services", (i) => own.catalogServices(i, opts.waitMs, ctl.signal), (b, r, i) => onServices(st, b, r, i), opts, ctl.signal),
-    pollLoop("health state", (i) => own.healthState(i, opts.waitMs, ctl.signal), (b, r, i) => onChecks(st, b, r, i), opts, ctl.signal),
-    publishLoop(own, st, feed, opts, ctl.signal),
-  ];
+  const feed = new SnapshotFeed();
+  const loops = start({ signal: ctl.signal, requests, feed });
   try {
     yield* feed.watch(ctl.signal);
   } finally {
@@ -294,6 +299,23 @@ export async function* watchCatalog(src: WatchSource, opts: WatchOptions, signal
     await Promise.allSettled(loops);
     requests.dispose();
   }
+}
+
+/** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
+export function watchCatalog(src: WatchSource, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+  return runWatch(signal, ({ signal: s, requests, feed }) => {
+    const st = new WatchState();
+    const own: WatchSource = {
+      catalogServices: (i, w) => requests.run((r) => src.catalogServices(i, w, r)),
+      healthState: (i, w) => requests.run((r) => src.healthState(i, w, r)),
+      healthService: (name) => requests.run((r) => src.healthService(name, r)),
+    };
+    return [
+      pollLoop("catalog services", (i) => own.catalogServices(i, opts.waitMs, s), (b, r, i) => onServices(st, b, r, i), opts, s),
+      pollLoop("health state", (i) => own.healthState(i, opts.waitMs, s), (b, r, i) => onChecks(st, b, r, i), opts, s),
+      publishLoop(own, st, feed, opts, s),
+    ];
+  });
 }
 
 /** Re-reads what the polls marked dirty and publishes the catalog once every read succeeded. */

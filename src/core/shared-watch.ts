@@ -5,7 +5,7 @@
 // every watch() follows it through a SnapshotFeed, and the upstream stops when the last reader leaves.
 import type { Logger } from "./log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js";
-import type { Registry, RegistryAccess } from "./registry.js";
+import type { Registry, RegistryAccess, WatchScope } from "./registry.js";
 import { SnapshotFeed } from "./snapshot-feed.js";
 import { backoff, delay } from "./util.js";
 
@@ -65,7 +65,9 @@ export class SharedWatchRegistry implements Registry {
     return this.inner.listOwned(owner);
   }
 
-  async *watch(signal?: AbortSignal): AsyncGenerator<CatalogSnapshot> {
+  async *watch(signal?: AbortSignal, scope?: WatchScope): AsyncGenerator<CatalogSnapshot> {
+    // A reader of a few services watches them alone: cheaper than the whole catalog, and not shared.
+    if (scope?.services) return yield* this.inner.watch(signal, scope);
     const up = this.upstream ?? this.start();
     up.readers++;
     try {

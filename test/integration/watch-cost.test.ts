@@ -2,7 +2,10 @@
 // "Cost rule for a fleet"): a change costs each watcher at most 2 reads whatever the catalog's size, an idle
 // process sends no listing, `up` runs one watch, and no process prints Node's MaxListenersExceededWarning.
 import { createServer, type Server } from "node:http";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer as createTcpServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulRegistry } from "../../adapters/consul/index.js";
 import { CountingProxy, type Counts } from "../../bench/counting-proxy.js";
@@ -181,6 +184,43 @@ describe("an idle catalog over ZooKeeper lists nothing", () => {
       for (let s = 0; s < 21; s++) await writer.deregister(inst(s, 0)).catch(() => {});
       await writer.close();
       relay.close();
+    }
+  });
+});
+
+describe("a template reader asks only for what it uses", () => {
+  it("0_exec_watch: start reads the used service only; another service's change costs nothing, the used one's 1 request", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "portolan-watch-cost-"));
+    const used = `${RUN}-s4`;
+    const tpl = join(dir, "t.mustache");
+    const dest = join(dir, "out");
+    await writeFile(tpl, `{{#services.${used}}}{{hostPort}} {{/services.${used}}}\n`);
+    proxy.take();
+    const exec = start(["exec", "--registry", `consul://${proxied}`, "--watch", "--watch-min-quiet", "100ms", "--template", `${tpl}:${dest}`, "--",
+      "sh", "-c", "trap 'exit 0' TERM; trap 'echo reloaded' HUP; echo ready; while :; do sleep 0.1; done"]);
+    try {
+      await until("child ready", () => exec.logs().includes("ready"), 30_000);
+      await pause(300);
+      const startCost = proxy.take();
+      // The permission probe and one read of the used service; no other service, no catalog-wide poll.
+      expect(Object.keys(startCost.byPath).sort()).toEqual([`GET /v1/health/service/${used}`, "POST /v1/internal/acl/authorize"]);
+      expect(startCost.byPath[`GET /v1/health/service/${used}`]!.requests).toBe(1);
+      const other = inst(9, 5);
+      await reg.register(other);
+      await pause(1000);
+      const otherCost = proxy.take();
+      expect(otherCost.byPath).toEqual({});
+      const mine = inst(4, 5);
+      await reg.register(mine);
+      await until("re-render", async () => (await readFile(dest, "utf8")).includes(`:${mine.port}`), 10_000);
+      await pause(300);
+      expect(proxy.take().total.requests).toBe(1); // the long poll's answer (re-armed)
+      await reg.deregister(other);
+      await reg.deregister(mine);
+      await stopped(exec);
+    } finally {
+      exec.proc.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,6 +2,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
+import { nextWake } from "../support/wake.js";
 import { FakeClock, settle } from "../support/fake-clock.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
 import { DEFAULT_LOCATE_GRACE_MS, watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
@@ -77,16 +78,7 @@ class FakeConsul implements WatchSource {
       this.failNext--;
       throw new Error("ECONNREFUSED");
     }
-    while (index > 0 && current() <= index && !signal.aborted) {
-      await new Promise<void>((r) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          r();
-        };
-        this.waiters.push(done);
-        signal.addEventListener("abort", done, { once: true });
-      });
-    }
+    while (index > 0 && current() <= index && !signal.aborted) await nextWake(this.waiters, signal);
   }
 
   async catalogServices(index: number, _w: number, signal: AbortSignal): Promise<Blocking<Record<string, string[]>>> {
