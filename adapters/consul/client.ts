@@ -101,8 +101,9 @@ export class ConsulClient {
     await this.call("update check of", serviceId, "PUT", `/agent/check/update/${enc(checkId)}`, { body: { Status: status, Output: output } });
   }
 
-  async agentServices(): Promise<Record<string, ConsulService>> {
-    return (await this.call<Record<string, ConsulService>>("list services of", "", "GET", "/agent/services", {})).body ?? {};
+  /** GET /v1/agent/services, only those matching `filter` (a Consul filter expression) when given. */
+  async agentServices(filter?: string): Promise<Record<string, ConsulService>> {
+    return (await this.call<Record<string, ConsulService>>("list services of", "", "GET", "/agent/services", { query: { filter } })).body ?? {};
   }
 
   /**
@@ -118,9 +119,11 @@ export class ConsulClient {
     }
   }
 
-  async agentChecks(serviceId?: string): Promise<Record<string, ConsulCheckState>> {
-    const query = { filter: serviceId === undefined ? undefined : `ServiceID == ${JSON.stringify(serviceId)}` };
-    return (await this.call<Record<string, ConsulCheckState>>("list checks of", serviceId ?? "", "GET", "/agent/checks", { query })).body ?? {};
+  /** GET /v1/agent/checks of one service, or those matching `filter` (a Consul filter expression). */
+  async agentChecks(of: { serviceId: string } | { filter: string }): Promise<Record<string, ConsulCheckState>> {
+    const filter = "serviceId" in of ? `ServiceID == ${JSON.stringify(of.serviceId)}` : of.filter;
+    const id = "serviceId" in of ? of.serviceId : "";
+    return (await this.call<Record<string, ConsulCheckState>>("list checks of", id, "GET", "/agent/checks", { query: { filter } })).body ?? {};
   }
 
   /**
@@ -137,6 +140,11 @@ export class ConsulClient {
     }
   }
 
+  /** GET /v1/status/leader: the cluster's leader address ("" while there is none). No ACL needed; constant cost. */
+  async statusLeader(signal?: AbortSignal): Promise<string> {
+    return (await this.call<string>("read leader of", "", "GET", "/status/leader", { ...(signal && { signal }) })).body ?? "";
+  }
+
   catalogServices(index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<Record<string, string[]>>> {
     return this.blocking("catalog services", "/catalog/services", {}, index, waitMs, signal);
   }
@@ -145,8 +153,9 @@ export class ConsulClient {
     return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
-  healthService(name: string, signal: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, 0, 0, signal);
+  /** GET /v1/health/service/<name>; a blocking query when `index` > 0. */
+  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0): Promise<Blocking<ConsulHealthEntry[]>> {
+    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, index, waitMs, signal);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */

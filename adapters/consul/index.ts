@@ -1,14 +1,15 @@
 // Registry backed by a Consul agent's HTTP API (consul://HOST:PORT, consul+https://…).
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import { BackendAuthError, InstanceRejectedError } from "../../src/core/errors.js";
-import type { Registry, RegistryAccess } from "../../src/core/registry.js";
+import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
+import type { Registry, RegistryAccess, WatchScope } from "../../src/core/registry.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
-import { healthCheckId, isOwnedBy, META, toInstance, toRegistration } from "./mapping.js";
+import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistration } from "./mapping.js";
 import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
+import { watchNamed } from "./watch-named.js";
 
 /** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
 export interface ConsulOptions extends ConsulConnection {
@@ -163,7 +164,7 @@ export class ConsulRegistry implements Registry {
   /** Sets the "Docker health" TTL check and heartbeats every user TTL check of the service with the same status. */
   async setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
     const own = healthCheckId(ref.id);
-    const [, checks] = await Promise.all([this.client.updateCheck(ref.id, own, status, output), this.client.agentChecks(ref.id)]);
+    const [, checks] = await Promise.all([this.client.updateCheck(ref.id, own, status, output), this.client.agentChecks({ serviceId: ref.id })]);
     const ttl = Object.values(checks).filter((c) => c.ServiceID === ref.id && c.Type === "ttl" && c.CheckID !== own);
     await Promise.all(ttl.map((c) => this.client.updateCheck(ref.id, c.CheckID, status, output)));
   }
@@ -171,18 +172,27 @@ export class ConsulRegistry implements Registry {
   async listOwned(owner: string): Promise<Instance[]> {
     // Services first, then checks: a service registered between two concurrent reads could show up without its
     // health check and read as critical. The agent adds a service and its checks at once, so a checks read issued
-    // after the services read always holds the checks of every service that read saw.
-    const services = await this.client.agentServices();
-    const allChecks = Object.values(await this.client.agentChecks());
+    // after the services read always holds the checks of every service that read saw. The agent filters both: only
+    // `owner`'s services and their checks come back, not everything registered on the agent (nothing owned: no checks read).
+    const services = await this.client.agentServices(ownedFilters(owner).services);
+    const ids = Object.values(services).map((s) => s.ID);
+    const allChecks = ids.length === 0 ? [] : Object.values(await this.client.agentChecks({ filter: ownedFilters(owner, ids).checks }));
     return Object.values(services)
       .filter((s) => isOwnedBy(s, owner))
       .map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
+  /** GET /v1/status/leader: the agent answers and its cluster has a leader. Constant cost, no ACL needed. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    const leader = await this.client.statusLeader(signal);
+    if (!leader) throw new BackendUnavailableError({ backend: this.kind, message: "the agent answers but its cluster has no leader" });
+  }
+
+  watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
-    return watchCatalog(this.client, { waitMs: this.waitMs, logger: this.logger }, stop);
+    const opts = { waitMs: this.waitMs, logger: this.logger };
+    return scope?.services ? watchNamed(this.client, scope.services, opts, stop) : watchCatalog(this.client, opts, stop);
   }
 
   async close(): Promise<void> {

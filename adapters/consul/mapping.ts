@@ -31,12 +31,15 @@ export interface MappingOptions {
   healthTtlMs: number;
 }
 
+/** Every check portolan registers has an ID starting with this. */
+const CHECK_ID_PREFIX = "portolan:";
+
 export function healthCheckId(serviceId: string): string {
-  return `portolan:${serviceId}:health`;
+  return `${CHECK_ID_PREFIX}${serviceId}:health`;
 }
 
 export function userCheckId(serviceId: string, index: number): string {
-  return `portolan:${serviceId}:check-${index}`;
+  return `${CHECK_ID_PREFIX}${serviceId}:check-${index}`;
 }
 
 /** Go duration text Consul accepts, in the largest exact unit ("10s", "2m", "1500ms"). */
@@ -296,6 +299,22 @@ function stripReserved(meta: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith("portolan_")) out[k] = v;
   return out;
+}
+
+/** Up to this many owned services, listOwned's checks read names each one (a longer filter: every portolan check). */
+const MAX_IDS_IN_FILTER = 64;
+
+/**
+ * Consul filter expressions (?filter=) for listOwned: the services `owner` registered (portolan_owner meta) and the
+ * checks of `ids` (those services), or of every check portolan registered when there are many, so the agent sends
+ * only those.
+ */
+export function ownedFilters(owner: string, ids: readonly string[] = []): { services: string; checks: string } {
+  const checks =
+    ids.length > 0 && ids.length <= MAX_IDS_IN_FILTER
+      ? ids.map((id) => `ServiceID == ${JSON.stringify(id)}`).join(" or ")
+      : `CheckID matches ${JSON.stringify(`^${CHECK_ID_PREFIX}`)}`;
+  return { services: `Meta.${META.owner} == ${JSON.stringify(owner)}`, checks };
 }
 
 export function isOwnedBy(service: ConsulService, owner: string): boolean {

@@ -153,6 +153,16 @@ export class ZooKeeperRegistry implements Registry {
     return [...found.values()];
   }
 
+  /**
+   * Reachability for the catalog's probe: the session is connected (waited for up to the operation timeout). Sends
+   * nothing: the client's own heartbeats keep the connection state current.
+   */
+  async ping(): Promise<void> {
+    await this.session.run("ping", async () => {}, this.session.deadline()).catch((e: unknown) => {
+      throw this.wrap("ping", e);
+    });
+  }
+
   watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
     const w = new TreeWatcher({
       session: this.session,

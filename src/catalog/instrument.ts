@@ -1,6 +1,6 @@
 // A Registry that times every call of the one it wraps and counts failures (by error class) in CatalogMetrics.
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../core/model.js";
-import type { Registry } from "../core/registry.js";
+import type { Registry, WatchScope } from "../core/registry.js";
 import type { CatalogMetrics } from "./metrics.js";
 
 export class InstrumentedRegistry implements Registry {
@@ -40,8 +40,13 @@ export class InstrumentedRegistry implements Registry {
     return this.timed("list_owned", () => this.inner.listOwned(owner));
   }
 
-  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot> {
-    return this.inner.watch(signal);
+  watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
+    return this.inner.watch(signal, scope);
+  }
+
+  get ping(): ((signal?: AbortSignal) => Promise<void>) | undefined {
+    const inner = this.inner;
+    return inner.ping && ((signal) => inner.ping!(signal));
   }
 
   close(): Promise<void> {

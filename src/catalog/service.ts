@@ -46,11 +46,10 @@ export interface RunningCatalog {
   stop(): Promise<void>;
 }
 
-/** A reachability probe for any Registry: its own ping() when it has one, else a listOwned() of nobody. */
+/** A reachability probe for any Registry: its own ping() (never a listing); an in-process backend is always up. */
 export function defaultProbe(registry: Registry): FeedOptions["probe"] {
-  const r = registry as Registry & { ping?: (signal: AbortSignal) => Promise<void> };
-  if (typeof r.ping === "function") return (signal) => r.ping!(signal);
-  return async () => void (await registry.listOwned("\u0000portolan-catalog-probe"));
+  if (registry.ping) return (signal) => registry.ping!(signal);
+  return async () => {};
 }
 
 /** Any address but loopback needs a token: checked with the other flags, before anything starts. */

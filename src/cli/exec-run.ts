@@ -52,6 +52,7 @@ function startWatch(opts: RenderOptions, p: Prepared, child: Child, env: Record<
   };
   return watchServices({
     registry: p.registry!,
+    ...(p.watch && { open: p.watch }),
     signal,
     minQuietMs: opts.watchMinQuietMs,
     maxQuietMs: opts.watchMaxQuietMs,

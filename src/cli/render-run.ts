@@ -13,6 +13,7 @@ import { ServiceDirectory } from "../render/services.js";
 import { loadSpec } from "../render/spec.js";
 import type { ResolvedConfig } from "../render/types.js";
 import { waitForTargets } from "../render/wait.js";
+import type { OpenWatch } from "../render/watch.js";
 import { writeOutputs, type WriteResult } from "../render/writer.js";
 import { LazyLogger } from "./render-log.js";
 import { parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
@@ -24,21 +25,48 @@ export interface Prepared {
   results: WriteResult[];
   registry?: Registry;
   services?: ServiceDirectory;
+  /** With --watch: the watch that gave `services`, left open for the exec watch to go on with (no second read). */
+  watch?: OpenWatch;
 }
 
-/** Reads the registry's current catalog (the first snapshot of watch()), bounded by `timeoutMs` from `startedAt`. */
-async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number): Promise<ServiceDirectory> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
+/** Reads the registry's current catalog of `names` (the first snapshot of watch()), bounded by `timeoutMs` from `startedAt`. */
+async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number, names: string[], keep: boolean): Promise<{ dir: ServiceDirectory; open?: OpenWatch }> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
+  const iterator = registry.watch(stop.signal, { services: names })[Symbol.asyncIterator]();
+  let kept = false;
   try {
-    for await (const snapshot of registry.watch(ac.signal)) return new ServiceDirectory(snapshot);
-    throw new RegistryReadError({ uri, message: `no catalog within ${timeoutMs}ms` });
+    const first = await iterator.next();
+    if (first.done) throw new RegistryReadError({ uri, message: `no catalog within ${timeoutMs}ms` });
+    kept = keep;
+    return { dir: new ServiceDirectory(first.value), ...(keep && { open: { names, iterator, stop } }) };
   } catch (err) {
     if (err instanceof RegistryReadError) throw err;
     throw new RegistryReadError({ uri, message: (err as Error).message, cause: err });
   } finally {
     clearTimeout(timer);
-    ac.abort();
+    if (!kept) await closeWatch({ names, iterator, stop });
+  }
+}
+
+export async function closeWatch(w: OpenWatch): Promise<void> {
+  w.stop.abort();
+  await w.iterator.return?.(undefined);
+}
+
+/**
+ * Reads only the services the templates use, and renders them. A render against no services names the first ones; a
+ * render with them may use more (a section nested in a service's section), read in turn until no new name appears.
+ */
+async function readUsed(registry: Registry, uri: string, timeoutMs: number, startedAt: number, templates: LoadedTemplate[], config: ResolvedConfig, keep: boolean) {
+  let names = renderAll(templates, buildView(config, new ServiceDirectory({ version: 0, instances: [] }))).services;
+  for (;;) {
+    const { dir: services, open } = await firstSnapshot(registry, uri, timeoutMs, startedAt, names, keep);
+    const rendered = renderAll(templates, buildView(config, services));
+    const more = rendered.services.filter((n) => !names.includes(n));
+    if (more.length === 0) return { services, rendered, ...(open && { watch: open }) };
+    if (open) await closeWatch(open);
+    names = [...names, ...more];
   }
 }
 
@@ -100,6 +128,8 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
   }
   let registry: Registry | undefined;
   let services: ServiceDirectory | undefined;
+  let rendered: RenderedSet | undefined;
+  let watch: OpenWatch | undefined;
   if (opts.registry) {
     try {
       registry = await openRegistryFor(opts.registry, log, opts.waitTimeoutMs);
@@ -110,17 +140,17 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: Abo
     try {
       const startedAt = Date.now();
       await checkReadAccess(registry, opts.registry, log, opts.waitTimeoutMs);
-      services = await firstSnapshot(registry, opts.registry, opts.waitTimeoutMs, startedAt);
+      ({ services, rendered, watch } = await readUsed(registry, opts.registry, opts.waitTimeoutMs, startedAt, templates, config, opts.watch));
     } catch (err) {
       await registry.close();
       throw err;
     }
   }
   try {
-    const rendered = renderAll(templates, buildView(config, services));
+    rendered ??= renderAll(templates, buildView(config, services));
     const results = await writeOutputs(rendered.outputs, { dryRun: opts.dryRun });
     await logResults(log, results);
-    return { config, templates, rendered, results, ...(registry && { registry }), ...(services && { services }) };
+    return { config, templates, rendered, results, ...(registry && { registry }), ...(services && { services }), ...(watch && { watch }) };
   } catch (err) {
     await registry?.close();
     throw err;

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
+import { shareWatch } from "../core/shared-watch.js";
 import { UsageError } from "../core/errors.js";
 import { parseListen } from "../catalog/service.js";
 import { DEFAULT_DNS_PORT, DEFAULT_LISTEN, type HostPort } from "../dns/options.js";
@@ -53,6 +54,8 @@ export function upCommand(): Command {
       const withDns = catalogCompanion(f, (c) => {
         if (dns) c.addMetricsSource(dnsMetricsSource(dns));
       });
-      await runRegistrator(f, (log) => openRegistry(f.registry, { logger: log }), [await dnsCompanion(f, (d) => (dns = d)), withDns]);
+      // The DNS shim and the catalog (and through its event stream every portolan:// reader) follow one watch.
+      const open = async (log: Logger) => shareWatch(await openRegistry(f.registry, { logger: log }), log);
+      await runRegistrator(f, open, [await dnsCompanion(f, (d) => (dns = d)), withDns]);
     });
 }

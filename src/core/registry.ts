@@ -22,8 +22,18 @@ export interface Registry {
   setHealth(ref: InstanceRef, status: Health, output: string): Promise<void>;
   /** Every entry whose owner is `owner`, as the backend holds it now. */
   listOwned(owner: string): Promise<Instance[]>;
-  /** Snapshots of the whole catalog: the current one first, then one per change. Ends when `signal` aborts or close() is called. */
-  watch(signal?: AbortSignal): AsyncIterable<CatalogSnapshot>;
+  /**
+   * Reachability probe (the catalog's /healthz, every 2 s): resolves when the backend answers, at a cost that does not
+   * grow with the catalog (Consul: GET /v1/status/leader; ZooKeeper: the session's connection state, no request).
+   * Absent for in-process backends, which are always reachable.
+   */
+  ping?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Snapshots of the whole catalog: the current one first, then one per change. Ends when `signal` aborts or close()
+   * is called. With `scope.services`, only those services are needed: a backend that can watch them alone does (Consul:
+   * one blocking query per service), and may still answer with more.
+   */
+  watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot>;
   close(): Promise<void>;
   /**
    * Start-up probe: may our credentials do what `access` needs (read: watch the catalog; write: also register)?
@@ -36,3 +46,9 @@ export interface Registry {
 }
 
 export type RegistryAccess = "read" | "write";
+
+/** What a reader needs of the catalog (Registry.watch). */
+export interface WatchScope {
+  /** Only these service names (render/exec templates). */
+  services?: readonly string[];
+}

@@ -16,10 +16,11 @@ export class SnapshotFeed {
 
   /**
    * Publishes `instances` as the next version and wakes every reader. An identical catalog is not a change:
-   * nothing is published and false is returned. The feed keeps the array: callers hand over a fresh one.
+   * nothing is published and false is returned (`changed: true`: the caller knows it differs, e.g. it is the next
+   * snapshot of another feed, and the comparison is skipped). The feed keeps the array: callers hand over a fresh one.
    */
-  publish(instances: Instance[]): boolean {
-    if (this.ended || (this.latest && isDeepStrictEqual(this.latest.instances, instances))) return false;
+  publish(instances: Instance[], opts?: { changed: true }): boolean {
+    if (this.ended || (!opts?.changed && this.latest && isDeepStrictEqual(this.latest.instances, instances))) return false;
     this.latest = { version: (this.latest?.version ?? 0) + 1, instances };
     this.wake();
     return true;

@@ -65,3 +65,38 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   await Promise.all(workers);
   return out;
 }
+
+/**
+ * Gives each of many concurrent requests its own AbortSignal, all aborted with `parent` through one listener on it.
+ * A transport (node:http) adds an abort listener to the signal it is given for as long as the request lives: with
+ * every request of a loop on one shared signal, a dozen requests in flight put a dozen listeners on it (Node warns
+ * past 10). Here `parent` carries one listener whatever the number of requests, and each request's signal is its own.
+ */
+export class AbortFanout {
+  private readonly live = new Set<AbortController>();
+  private readonly onAbort = () => {
+    for (const c of this.live) c.abort();
+  };
+
+  constructor(private readonly parent: AbortSignal) {
+    parent.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Runs `fn` with a signal of its own, aborted when `parent` aborts; forgotten when `fn` settles. */
+  async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const c = new AbortController();
+    if (this.parent.aborted) c.abort();
+    this.live.add(c);
+    try {
+      return await fn(c.signal);
+    } finally {
+      this.live.delete(c);
+    }
+  }
+
+  /** Removes the listener from `parent` (call when the requests' owner ends). */
+  dispose(): void {
+    this.parent.removeEventListener("abort", this.onAbort);
+    this.live.clear();
+  }
+}

@@ -1,6 +1,7 @@
 // `--watch`: follow the registry and call back when the locations of the services the templates use change,
 // debounced like consul-template's `wait { min, max }`: fire after `minQuietMs` without further change, but
 // never later than `maxQuietMs` after the first change of a burst.
+import type { CatalogSnapshot } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { ServiceDirectory } from "./services.js";
 
@@ -47,8 +48,17 @@ export class QuietPeriod {
   }
 }
 
+/** A registry watch already started (the one whose first snapshot was rendered), and the names it watches. */
+export interface OpenWatch {
+  names: string[];
+  iterator: AsyncIterator<CatalogSnapshot>;
+  stop: AbortController;
+}
+
 export interface WatchServicesOptions {
   registry: Registry;
+  /** Go on with this watch (its first snapshot is the one rendered) instead of opening one: no second read. */
+  open?: OpenWatch;
   signal: AbortSignal;
   minQuietMs: number;
   maxQuietMs: number;
@@ -68,6 +78,7 @@ export async function watchServices(opts: WatchServicesOptions): Promise<void> {
   let latest: ServiceDirectory | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let onRendered = () => {};
 
   const run = (): void => {
     if (running) {
@@ -81,6 +92,7 @@ export async function watchServices(opts: WatchServicesOptions): Promise<void> {
       .catch((err: unknown) => opts.onError?.(err))
       .finally(() => {
         running = undefined;
+        onRendered();
         if (again && !opts.signal.aborted) {
           again = false;
           run();
@@ -90,13 +102,35 @@ export async function watchServices(opts: WatchServicesOptions): Promise<void> {
   const quiet = new QuietPeriod(opts.minQuietMs, opts.maxQuietMs, run, opts.timers);
   opts.signal.addEventListener("abort", () => quiet.cancel(), { once: true });
 
-  for await (const snapshot of opts.registry.watch(opts.signal)) {
-    const dir = new ServiceDirectory(snapshot);
-    const fp = dir.fingerprint(opts.services());
-    if (fp === seen) continue;
-    seen = fp;
-    latest = dir;
-    quiet.poke();
+  // Only the services the templates use are watched; a re-render that uses more restarts the watch with them.
+  let scope = new AbortController();
+  let watched = new Set<string>();
+  onRendered = () => {
+    if (opts.services().some((n) => !watched.has(n))) scope.abort();
+  };
+  let open = opts.open;
+  while (!opts.signal.aborted) {
+    const names = open?.names ?? [...opts.services()];
+    watched = new Set(names);
+    scope = open?.stop ?? new AbortController();
+    const stop = () => scope.abort();
+    opts.signal.addEventListener("abort", stop, { once: true });
+    const iterator = open?.iterator;
+    open = undefined;
+    const snapshots = iterator ? { [Symbol.asyncIterator]: () => iterator } : opts.registry.watch(scope.signal, { services: names });
+    try {
+      for await (const snapshot of snapshots) {
+        const dir = new ServiceDirectory(snapshot);
+        const fp = dir.fingerprint(opts.services());
+        if (fp === seen) continue;
+        seen = fp;
+        latest = dir;
+        quiet.poke();
+      }
+    } finally {
+      opts.signal.removeEventListener("abort", stop);
+    }
+    if (!scope.signal.aborted) break; // the registry's watch ended
   }
   quiet.cancel();
   await running;

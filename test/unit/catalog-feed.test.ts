@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryRegistry } from "../../adapters/memory/index.js";
 import { runFeed } from "../../src/catalog/feed.js";
+import { defaultProbe } from "../../src/catalog/service.js";
 import { CatalogState } from "../../src/catalog/state.js";
 import { silentLogger } from "../../src/core/log.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
@@ -39,5 +40,21 @@ describe("runFeed", () => {
     await feed;
     expect(statuses.slice(0, 3)).toEqual(["up", "down", "up"]);
     expect(state.instances().map((i) => i.id)).toEqual(["h:web:80"]);
+  });
+
+  it("1_the_default_probe_never_lists: ping() when the backend has one, nothing for an in-process one", async () => {
+    const lists: string[] = [];
+    const pings: string[] = [];
+    const inProcess = createMemoryRegistry();
+    inProcess.listOwned = async (owner) => (lists.push(owner), []);
+    const remote = Object.assign(createMemoryRegistry(), { ping: async () => void pings.push("ping") });
+    remote.listOwned = async (owner) => (lists.push(owner), []);
+    const signal = new AbortController().signal;
+    for (let n = 0; n < 30; n++) {
+      await defaultProbe(inProcess)!(signal);
+      await defaultProbe(remote)!(signal);
+    }
+    expect(lists).toEqual([]);
+    expect(pings).toHaveLength(30);
   });
 });

@@ -60,6 +60,11 @@ function inst(name: string, address: string, port: number, health: Instance["hea
   return { id: `h:${name}:${address}:${port}`, name, address, port, protocol: "tcp", tags: [], meta: {}, checks: [], health, owner: "h" };
 }
 
+/** Options every case shares: quiet 10-50 ms, "db" rendered from the registry's current catalog. */
+function base(reg: MemoryRegistry, signal: AbortSignal) {
+  return { registry: reg, signal, minQuietMs: 10, maxQuietMs: 50, initialFingerprint: new ServiceDirectory(reg.snapshot()).fingerprint(["db"]) };
+}
+
 describe("watchServices", () => {
   it("0_rerenders_only_on_changes_of_used_services", async () => {
     const reg = new MemoryRegistry();
@@ -67,12 +72,8 @@ describe("watchServices", () => {
     const ac = new AbortController();
     const seen: string[] = [];
     const done = watchServices({
-      registry: reg,
-      signal: ac.signal,
-      minQuietMs: 10,
-      maxQuietMs: 50,
+      ...base(reg, ac.signal),
       services: () => ["db"],
-      initialFingerprint: new ServiceDirectory(reg.snapshot()).fingerprint(["db"]),
       onChange: async (dir) => {
         seen.push(dir[LOOKUP]("db").map((l) => l.hostPort).join(","));
       },
@@ -87,6 +88,36 @@ describe("watchServices", () => {
     await reg.register(inst("db", "10.0.0.4", 4)); // same burst
     await delay(80);
     expect(seen).toEqual(["10.0.0.1:1,10.0.0.2:2,10.0.0.4:4"]);
+    ac.abort();
+    await done;
+  });
+
+  it("1_watches_only_the_used_names_and_reopens_with_more_when_a_render_uses_more", async () => {
+    const reg = new MemoryRegistry();
+    await reg.register(inst("db", "10.0.0.1", 1));
+    const scopes: string[] = [];
+    const watch = reg.watch.bind(reg);
+    reg.watch = (signal?: AbortSignal, scope?: { services?: readonly string[] }) => {
+      scopes.push((scope?.services ?? ["*"]).join(","));
+      return watch(signal);
+    };
+    const ac = new AbortController();
+    let used = ["db"];
+    const seen: string[] = [];
+    const done = watchServices({
+      ...base(reg, ac.signal),
+      services: () => used,
+      onChange: async (dir) => {
+        seen.push(dir[LOOKUP]("cache").map((l) => l.hostPort).join(","));
+        used = ["cache", "db"]; // the re-render reached a section naming another service
+      },
+    });
+    await reg.register(inst("db", "10.0.0.2", 2));
+    await delay(60);
+    expect(scopes).toEqual(["db", "cache,db"]);
+    await reg.register(inst("cache", "10.0.0.7", 7));
+    await delay(60);
+    expect(seen.at(-1)).toBe("10.0.0.7:7");
     ac.abort();
     await done;
   });

@@ -1,0 +1,191 @@
+// What each reading process asks of Consul: a counting proxy (bench/counting-proxy.ts) in front of an agent holding
+// SERVICES x PER instances owned by another host; `portolan up` (against an empty loopback Docker engine), `dns`,
+// `catalog serve` and `exec --watch` (a template naming one service, wc-s3) each read through it while the bench
+// starts them, leaves them idle, adds an instance to another service (wc-s7), adds one to wc-s3, changes its health
+// and removes it. Prints requests and bytes per phase and process.
+// By default the agent is a private Consul dev agent on free loopback ports (the test bed's binary), so nothing else
+// changes the catalog meanwhile; --consul HOST:PORT uses a running agent instead.
+//
+//   npm run bench:watch-cost -- [--consul HOST:PORT | --consul-bin PATH] [--services 20] [--per 5] [--idle 60]
+//                               [--modes up,dns,catalog,exec] [--cli dist/src/cli/main.js]  (another build's CLI, to compare)
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ConsulRegistry } from "../adapters/consul/index.js";
+import type { Instance } from "../src/core/model.js";
+import { CountingProxy, type Counts } from "./counting-proxy.js";
+
+const { values: a } = parseArgs({
+  options: {
+    consul: { type: "string" },
+    "consul-bin": { type: "string" },
+    services: { type: "string", default: "20" },
+    per: { type: "string", default: "5" },
+    idle: { type: "string", default: "60" },
+    modes: { type: "string", default: "up,dns,catalog,exec" },
+    cli: { type: "string", default: new URL("../src/cli/main.js", import.meta.url).pathname },
+  },
+});
+const SERVICES = Number(a.services);
+const PER = Number(a.per);
+const IDLE_S = Number(a.idle);
+const OTHER = `bench-other-${process.pid}`;
+
+async function freePort(): Promise<number> {
+  const srv = createTcpServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A private Consul dev agent on free loopback ports; resolves when it has a leader. */
+async function privateAgent(bin: string): Promise<{ host: string; port: number; stop: () => void }> {
+  const [http, lan, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const p = spawn(
+    bin,
+    ["agent", "-dev", "-node", `bench-${process.pid}`, "-client", "127.0.0.1", "-bind", "127.0.0.1", "-http-port", `${http}`, "-dns-port", "-1",
+      "-grpc-port", "-1", "-grpc-tls-port", "-1", "-serf-lan-port", `${lan}`, "-serf-wan-port", `${wan}`, "-server-port", `${server}`, "-log-level", "error"],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 300; i++) {
+    const leader = await fetch(`http://127.0.0.1:${http}/v1/status/leader`).then((r) => r.json(), () => "");
+    if (leader) return { host: "127.0.0.1", port: http, stop: () => p.kill("SIGTERM") };
+    await pause(100);
+  }
+  p.kill("SIGKILL");
+  throw new Error(`${bin}: no leader within 30 s`);
+}
+
+function testBedConsul(): string {
+  const dir = join(homedir(), ".cache", "portolan");
+  const bin = readdirSync(dir).filter((f) => /^consul-v[\d.]+$/.test(f)).sort().pop();
+  if (!bin) throw new Error(`no Consul binary in ${dir}: pass --consul HOST:PORT or --consul-bin PATH`);
+  return join(dir, bin);
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const own = a.consul ? undefined : await privateAgent(a["consul-bin"] ?? testBedConsul());
+const [host = "127.0.0.1", port = "8500"] = (a.consul ?? "").split(":");
+const agent = own ?? { host, port: Number(port) };
+const reg = new ConsulRegistry({ ...agent });
+
+const inst = (s: number, k: number, health: Instance["health"] = "passing"): Instance => ({
+  id: `${OTHER}:wc-s${s}-${k}:80`,
+  name: `wc-s${s}`,
+  address: "127.0.0.1",
+  port: 20_000 + s * 100 + k,
+  protocol: "tcp",
+  tags: [`team${s % 3}`],
+  meta: { version: "1" },
+  checks: [],
+  health,
+  owner: OTHER,
+});
+
+// An empty Docker engine: `up` registers nothing, so what it sends to Consul is its reading side and its resync.
+const engine = createServer((req, res) => {
+  if (req.url!.includes("/events")) return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
+  res.writeHead(200, { "content-type": "application/json" }).end(req.url!.includes("/containers/json") ? "[]" : "{}");
+});
+await new Promise<void>((r) => engine.listen(0, "127.0.0.1", r));
+const dockerHost = `tcp://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+
+// exec --watch renders one service (as consul-template's `{{range service "wc-s3"}}`) for a child that ignores reloads.
+const work = mkdtempSync(join(tmpdir(), "portolan-watch-cost-"));
+writeFileSync(join(work, "t.mustache"), "{{#services.wc-s3}}{{hostPort}}\n{{/services.wc-s3}}");
+
+function args(mode: string, proxied: string): string[] {
+  const registry = ["--registry", `consul://${proxied}`];
+  if (mode === "exec") {
+    const child = ["sh", "-c", "trap 'exit 0' TERM; trap '' HUP; while :; do sleep 1; done"];
+    return ["exec", ...registry, "--watch", "--template", `${join(work, "t.mustache")}:${join(work, "out")}`, "--", ...child];
+  }
+  if (mode === "up") return ["up", ...registry, "--listen", "127.0.0.1:0", "--dns", "127.0.0.1:0", "--hostname", `bench-up-${process.pid}`];
+  if (mode === "dns") return ["dns", ...registry, "--listen", "127.0.0.1:0"];
+  return ["catalog", "serve", ...registry, "--listen", "127.0.0.1:0"];
+}
+
+interface Row {
+  mode: string;
+  phase: string;
+  requests: number;
+  polls: number;
+  reads: number;
+  bytes: number;
+  top: string;
+}
+
+function row(mode: string, phase: string, c: Counts): Row {
+  const top = Object.entries(c.byEndpoint)
+    .sort((x, y) => y[1].requests - x[1].requests)
+    .slice(0, 3)
+    .map(([k, t]) => `${t.requests} ${k.replace(/^GET /, "")}`)
+    .join(", ");
+  return { mode, phase, requests: c.total.requests, polls: c.polls.requests, reads: c.reads.requests, bytes: c.total.bytes, top };
+}
+
+async function measure(mode: string): Promise<{ rows: Row[]; warnings: number }> {
+  const proxy = new CountingProxy(agent);
+  const proxied = await proxy.start();
+  const argv = args(mode, proxied);
+  const logFlags = ["--log-format", "json", "--log-level", "warn"];
+  // exec's flags go before its "--".
+  const at = argv.indexOf("--");
+  const full = at < 0 ? [...argv, ...logFlags] : [...argv.slice(0, at), ...logFlags.slice(2), ...argv.slice(at)];
+  const child: ChildProcess = spawn(process.execPath, [a.cli!, ...full], {
+    env: { ...process.env, DOCKER_HOST: dockerHost },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const rows: Row[] = [];
+  const phase = async (name: string, change: () => Promise<unknown>, settleMs: number) => {
+    proxy.take();
+    await change();
+    await pause(settleMs);
+    rows.push(row(mode, name, proxy.take()));
+  };
+  await pause(4000);
+  rows.push(row(mode, "start (4 s)", proxy.take()));
+  await phase(`idle ${IDLE_S} s`, async () => {}, IDLE_S * 1000);
+  const elsewhere = inst(7, PER);
+  await phase("instance added to another service", () => reg.register(elsewhere), 2000);
+  await reg.deregister(elsewhere);
+  await pause(1500);
+  const added = inst(3, PER);
+  await phase("instance added", () => reg.register(added), 2000);
+  await phase("health change", () => reg.setHealth(added, "critical", "down"), 2000);
+  await phase("instance removed", () => reg.deregister(added), 2000);
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  await proxy.stop();
+  return { rows, warnings: (stderr.match(/MaxListenersExceededWarning/g) ?? []).length };
+}
+
+for (let s = 0; s < SERVICES; s++) for (let k = 0; k < PER; k++) await reg.register(inst(s, k));
+const results: Row[] = [];
+const warnings: Record<string, number> = {};
+try {
+  for (const mode of a.modes!.split(",")) {
+    const r = await measure(mode);
+    results.push(...r.rows);
+    warnings[mode] = r.warnings;
+  }
+} finally {
+  for (let s = 0; s < SERVICES; s++) for (let k = 0; k <= PER; k++) await reg.deregister(inst(s, k)).catch(() => {});
+  await reg.close();
+  engine.close();
+  own?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`${SERVICES} services x ${PER} instances owned by another host on ${own ? "a private dev agent" : a.consul}; requests (long-poll answers + reads), bytes`);
+console.log("| process | phase | requests | polls | reads | bytes | most requested |");
+console.log("|---|---|---|---|---|---|---|");
+for (const r of results) console.log(`| ${r.mode} | ${r.phase} | ${r.requests} | ${r.polls} | ${r.reads} | ${r.bytes} | ${r.top} |`);
+console.log(JSON.stringify({ services: SERVICES, instances: SERVICES * PER, idleS: IDLE_S, warnings, results: results.map(({ top: _, ...r }) => r) }));
