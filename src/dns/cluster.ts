@@ -33,22 +33,30 @@ export async function runDnsWorker(opts: DnsOptions, log: Logger, stopped: Promi
   const told = new Promise<void>((resolve) => (stop = resolve));
   process.on("message", (m: Message) => {
     if (m.type === "snapshot") server.update(m.snapshot);
-    if (m.type === "stats") process.send?.({ type: "stats-reply", id: m.id, stats: server.stats() } satisfies Message);
+    if (m.type === "stats") tellPrimary({ type: "stats-reply", id: m.id, stats: server.stats() });
     if (m.type === "stop") stop();
   });
   process.once("disconnect", stop);
   try {
     await server.listen();
-    process.send?.({ type: "listening" } satisfies Message);
+    tellPrimary({ type: "listening" });
   } catch (err) {
     // The primary says it (one line, exit 64) and stops every worker, this one too: no stack trace here.
     const e = err as NodeJS.ErrnoException;
-    process.send?.({ type: "listen-failed", code: e.code, message: String(e.message) } satisfies Message);
+    tellPrimary({ type: "listen-failed", code: e.code, message: String(e.message) });
   }
   await Promise.race([stopped, told]);
   // Closes the TCP connections too: the cluster's own disconnect waits for every connection of a shared server
   // to end, so an idle client would hold the worker until the primary's kill timer.
   await server.close();
+}
+
+/**
+ * A message to the primary, unless the channel is gone: the primary may have stopped the workers already (another
+ * worker's bind failed, a signal), and sending on a closed channel throws.
+ */
+function tellPrimary(m: Message): void {
+  if (process.connected) process.send?.(m, undefined, undefined, () => {});
 }
 
 export class DnsWorkers {
@@ -113,8 +121,8 @@ export class DnsWorkers {
       // only once it is up, ~1 s on a busy host).
       if (!this.ready.has(w)) w.process.kill("SIGTERM");
       // "stop" first (the worker closes its connections), then the channel; messages arrive in order.
-      if (w.isConnected()) w.send({ type: "stop" } satisfies Message);
-      w.disconnect();
+      else if (w.isConnected()) w.send({ type: "stop" } satisfies Message);
+      if (w.isConnected()) w.disconnect();
       setTimeout(() => w.process.kill("SIGKILL"), 5000).unref();
     }))).then(() => {});
     return this.closing;
@@ -123,6 +131,9 @@ export class DnsWorkers {
   private fork(): Promise<void> {
     const w = cluster.fork();
     this.workers.add(w);
+    // A message to a worker that is dying (its channel closed before "disconnect" was seen) fails with EPIPE as an
+    // 'error' event: nothing to do, its "exit" follows (an unheard 'error' would end the primary as an internal error).
+    w.on("error", (err) => this.log.debug({ pid: w.process.pid, err: String(err) }, "dns worker channel error"));
     w.on("exit", (code, signal) => {
       this.workers.delete(w);
       // One that never listened is no replacement's business: its fork() rejects (start fails, or see below).

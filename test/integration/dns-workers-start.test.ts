@@ -88,7 +88,7 @@ describe("dns --workers stopped while its workers boot", () => {
       run.proc.kill(signal);
       const end = await Promise.race([run.exited, new Promise<undefined>((r) => setTimeout(r, 5_000))]);
       expect(end, `still running after 5 s: ${run.logs()}`).toBeDefined();
-      expect(end!.code).toBe(0);
+      expect(end!.code, run.logs()).toBe(0);
       expect(Date.now() - sent, run.logs()).toBeLessThan(1_000);
       expect(run.logs()).toContain("stopped during start-up");
       expect(run.logs()).not.toContain("dns listening");
