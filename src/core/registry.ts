@@ -23,7 +23,7 @@ export interface Registry {
   /** Every entry whose owner is `owner`, as the backend holds it now. */
   listOwned(owner: string): Promise<Instance[]>;
   /**
-   * Reachability probe (the catalog's /healthz, every 2 s): resolves when the backend answers, at a cost that does not
+   * Reachability probe (the catalog's /healthz: every 6 s while it answers, every 2 s while not): resolves when the backend answers, at a cost that does not
    * grow with the catalog (Consul: GET /v1/status/leader; ZooKeeper: the session's connection state, no request).
    * Absent for in-process backends, which are always reachable.
    */
