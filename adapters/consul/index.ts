@@ -2,8 +2,8 @@
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
-import type { Registry, RegistryAccess, WatchScope } from "../../src/core/registry.js";
-import { heldBy, instanceProblem } from "../../src/core/validate.js";
+import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "../../src/core/registry.js";
+import { heldBy, ID_SEPARATOR, instanceProblem } from "../../src/core/validate.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistration } from "./mapping.js";
@@ -120,14 +120,18 @@ export class ConsulRegistry implements Registry {
   /**
    * Writes only over an absent entry or one `instance.owner` holds (portolan_owner meta). The read and the write
    * are two requests: two registrators racing for one free ID on one agent can both pass the read, and the later
-   * write wins; every other case (an entry that exists) is decided by the read.
+   * write wins; every other case (an entry that exists) is decided by the read. An ID the caller computed as the
+   * owner's default (`opts.defaultId`, under the `<owner>:` prefix) is written in one request: only that owner
+   * writes under its prefix (portolan refuses a SERVICE_ID in another owner's), so there is no holder to ask about.
    */
-  async register(instance: Instance): Promise<void> {
+  async register(instance: Instance, opts?: RegisterOptions): Promise<void> {
     const registration = this.registration(instance);
     try {
-      const held = await this.holder(instance.id);
-      if (held && held.owner !== instance.owner) {
-        throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
+      if (!(opts?.defaultId === true && instance.id.startsWith(`${instance.owner}${ID_SEPARATOR}`))) {
+        const held = await this.holder(instance.id);
+        if (held && held.owner !== instance.owner) {
+          throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
+        }
       }
       await this.client.registerService(registration);
     } catch (e) {

@@ -1,12 +1,19 @@
 // Feeds the catalog state from a Registry: its watch() for the content, a periodic probe for "is the backend
-// reachable" (adapters retry their watches internally, so a dead backend shows only as silence there).
+// reachable" (adapters retry their watches internally, so a dead backend shows only as silence there): seldom while
+// it answers, often while it does not.
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { backoff, delay } from "../core/util.js";
 import type { CatalogMetrics } from "./metrics.js";
 import type { CatalogState } from "./state.js";
 
-export const DEFAULT_PROBE_INTERVAL_MS = 2_000;
+/**
+ * While the backend answers: 10 probes a minute, the most an idle reader may send beyond its long polls (DESIGN.md,
+ * "Cost rule for a fleet"); a backend that stops answering is seen within this plus DEFAULT_PROBE_TIMEOUT_MS.
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 6_000;
+/** While it does not answer (or before its first answer): recovery is seen within this. */
+export const DEFAULT_PROBE_DOWN_INTERVAL_MS = 2_000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 
 export interface FeedOptions {
@@ -15,7 +22,10 @@ export interface FeedOptions {
   logger: Logger;
   /** Resolves when the backend answers; rejects (or outlasts probeTimeoutMs) when it does not. */
   probe: (signal: AbortSignal) => Promise<void>;
+  /** Between probes while the backend answers (DEFAULT_PROBE_INTERVAL_MS). */
   probeIntervalMs?: number;
+  /** Between probes while it does not (DEFAULT_PROBE_DOWN_INTERVAL_MS). */
+  probeDownIntervalMs?: number;
   probeTimeoutMs?: number;
   metrics?: CatalogMetrics;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -73,7 +83,8 @@ async function probeLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {
       ctl.abort();
       signal.removeEventListener("abort", stop);
     }
-    await sleep(o.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, signal);
+    const up = o.state.backend === "up";
+    await sleep(up ? (o.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS) : (o.probeDownIntervalMs ?? DEFAULT_PROBE_DOWN_INTERVAL_MS), signal);
   }
 }
 

@@ -15,7 +15,7 @@ export interface Registry {
    * Create or replace the entry (idempotent). Carries the instance's current health. Throws InstanceRejectedError
    * when the instance is invalid for this backend or its ID is held by another owner (that entry is left as it is).
    */
-  register(instance: Instance): Promise<void>;
+  register(instance: Instance, opts?: RegisterOptions): Promise<void>;
   /** Remove the entry; removing an absent entry is not an error. With `ref.owner`, an entry another owner holds is kept. */
   deregister(ref: InstanceRef): Promise<void>;
   /** Change only the health of an entry this process registered (also refreshes TTLs). */
@@ -23,7 +23,7 @@ export interface Registry {
   /** Every entry whose owner is `owner`, as the backend holds it now. */
   listOwned(owner: string): Promise<Instance[]>;
   /**
-   * Reachability probe (the catalog's /healthz, every 2 s): resolves when the backend answers, at a cost that does not
+   * Reachability probe (the catalog's /healthz: every 6 s while it answers, every 2 s while not): resolves when the backend answers, at a cost that does not
    * grow with the catalog (Consul: GET /v1/status/leader; ZooKeeper: the session's connection state, no request).
    * Absent for in-process backends, which are always reachable.
    */
@@ -46,6 +46,14 @@ export interface Registry {
 }
 
 export type RegistryAccess = "read" | "write";
+
+export interface RegisterOptions {
+  /**
+   * The caller computed this ID itself as the owner's default (`<owner>:<container>:<port>[:udp]`, no SERVICE_ID chose
+   * it): only this owner writes IDs under its `<owner>:` prefix, so a backend may skip reading who holds it first.
+   */
+  defaultId?: boolean;
+}
 
 /** What a reader needs of the catalog (Registry.watch). */
 export interface WatchScope {

@@ -5,7 +5,7 @@
 // every watch() follows it through a SnapshotFeed, and the upstream stops when the last reader leaves.
 import type { Logger } from "./log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js";
-import type { Registry, RegistryAccess, WatchScope } from "./registry.js";
+import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "./registry.js";
 import { SnapshotFeed } from "./snapshot-feed.js";
 import { backoff, delay } from "./util.js";
 
@@ -49,8 +49,8 @@ export class SharedWatchRegistry implements Registry {
     this.inner.validate(instance);
   }
 
-  register(instance: Instance): Promise<void> {
-    return this.inner.register(instance);
+  register(instance: Instance, opts?: RegisterOptions): Promise<void> {
+    return this.inner.register(instance, opts);
   }
 
   deregister(ref: InstanceRef): Promise<void> {

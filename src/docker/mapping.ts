@@ -68,6 +68,8 @@ export interface Origin {
   container: string;
   port: string;
   keys: Record<string, string>;
+  /** The ID is the default one computed for this container and port (no SERVICE_ID chose another). */
+  defaultId?: boolean;
 }
 
 export interface Rejection {
@@ -163,10 +165,15 @@ function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: Port
 
 type Attrs = ReadonlyMap<string, PortEntry>;
 
+/** The registrator scheme: `<hostname>:<container-name>:<exposed-port>[:udp]`. */
+function defaultServiceId(info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): string {
+  return `${opts.hostname}${ID_SEPARATOR}${containerName(info)}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`;
+}
+
 /** The service ID: the registrator scheme, or SERVICE_ID, which may only name this owner's namespace. */
 function serviceId(attrs: Attrs, info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): Result<string> {
   const e = attrs.get("id");
-  if (!e) return ok(`${opts.hostname}${ID_SEPARATOR}${containerName(info)}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`);
+  if (!e) return ok(defaultServiceId(info, c, opts));
   const id = e.value.trim();
   if (CONTROL_CHARS.test(id)) return fail(e.key, `service ID ${quote(id)} contains a control character`);
   if (id.includes(ID_SEPARATOR) && !id.startsWith(`${opts.hostname}${ID_SEPARATOR}`)) {
@@ -286,7 +293,7 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
       result.rejected.push({ container, port: c.key, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
       continue;
     }
-    result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys });
+    result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys, defaultId: inst.id === defaultServiceId(info, c, opts) });
     result.instances.push(inst);
   }
   return result;

@@ -328,7 +328,7 @@ export class Registrator {
     const id = op.type === "register" ? op.instance.id : op.ref.id;
     try {
       if (op.type === "register") this.registry.validate(op.instance);
-      const done = await this.retry(op.type, () => this.write(op), id, attempts, firstAttempt);
+      const done = await this.retry(op.type, () => this.write(op, origins), id, attempts, firstAttempt);
       if (!done) return "failed";
       this.writes++;
       return "written";
@@ -344,10 +344,11 @@ export class Registrator {
     }
   }
 
-  private async write(op: PlanOp): Promise<true> {
+  private async write(op: PlanOp, origins: ReadonlyMap<string, Origin> | undefined): Promise<true> {
     switch (op.type) {
       case "register": {
-        await this.registry.register(op.instance);
+        // Only an ID mapping computed itself skips the backend's owner read; a SERVICE_ID never does, whatever it looks like.
+        await this.registry.register(op.instance, { defaultId: origins?.get(op.instance.id)?.defaultId === true });
         // The write carried the current health: the next heartbeat is one period away, not at the next tick.
         const period = heartbeatPeriod(op.instance, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
         if (period !== undefined) this.nextBeat.set(op.instance.id, this.clock.now() + period);

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulRegistry, ConsulRequestError, ConsulValidationError } from "../../adapters/consul/index.js";
+import { CountingProxy, type Counts } from "../../bench/counting-proxy.js";
 import { BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import type { Instance } from "../../src/core/model.js";
@@ -102,6 +103,57 @@ describe("register / listOwned", () => {
     await expect(reg.register(inst("6", { meta: { "a.b": "x" } }))).rejects.toBeInstanceOf(ConsulValidationError);
     const services = await consulGet<Record<string, unknown>>("/v1/agent/services");
     expect(Object.keys(services)).not.toContain(inst("6").id);
+  });
+});
+
+describe("the owner read before a write (counted by a proxy in front of the agent)", () => {
+  const proxy = new CountingProxy(TESTBED.consul);
+  let counted: ConsulRegistry;
+  const other = `${OWNER}-other`;
+  const writes = (c: Counts) => c.byEndpoint["PUT /v1/agent/service/*"]?.requests ?? 0;
+  const ownerReads = (c: Counts) => c.byEndpoint["GET /v1/agent/service/*"]?.requests ?? 0;
+
+  beforeAll(async () => {
+    const [host, port] = (await proxy.start()).split(":");
+    counted = new ConsulRegistry({ host: host!, port: Number(port), watchWaitMs: 10_000 });
+  });
+  afterAll(async () => {
+    await counted?.close();
+    await proxy.stop();
+    for (const id of [`${other}:c9:80`, `${OWNER}-shared`]) await reg.deregister({ id, name: "x" });
+  });
+
+  it("0_a default ID costs one request (the write); a custom ID still reads the owner first", async () => {
+    proxy.take();
+    await counted.register(inst("D1"), { defaultId: true });
+    const dflt = proxy.take();
+    expect([dflt.total.requests, writes(dflt)]).toEqual([1, 1]);
+    await counted.register(inst("C1", { id: `${OWNER}-custom-1` }), { defaultId: false });
+    await counted.register(inst("C2"));
+    const custom = proxy.take();
+    expect([custom.total.requests, ownerReads(custom), writes(custom)]).toEqual([4, 2, 2]);
+    expect((await reg.listOwned(OWNER)).map((i) => i.id).sort()).toEqual([`${OWNER}-custom-1`, `${OWNER}:cC2:80`, `${OWNER}:cD1:80`].sort());
+    for (const i of await reg.listOwned(OWNER)) await reg.deregister(i);
+  });
+
+  it("1_an ID another owner holds is refused and left as it is, even when the caller claims it as its default", async () => {
+    const theirs = inst("9", { id: `${other}:c9:80`, owner: other, port: 10_999 });
+    const shared = inst("8", { id: `${OWNER}-shared`, owner: other, port: 10_998 });
+    await reg.register(theirs);
+    await reg.register(shared);
+    // A custom SERVICE_ID equal to another owner's entry; and another owner's default form passed off as ours.
+    for (const [mine, opts] of [
+      [inst("8", { id: `${OWNER}-shared` }), { defaultId: false }],
+      [inst("9", { id: `${other}:c9:80` }), { defaultId: true }],
+    ] as const) {
+      proxy.take();
+      const e = await counted.register(mine, opts).catch((x: unknown) => x);
+      expect(e, mine.id).toBeInstanceOf(InstanceRejectedError);
+      expect((e as InstanceRejectedError).key).toBe("id");
+      const c = proxy.take();
+      expect([ownerReads(c), writes(c)], mine.id).toEqual([1, 0]);
+    }
+    expect(await reg.listOwned(other)).toStrictEqual([shared, theirs].sort((a, b) => (a.id < b.id ? -1 : 1)));
   });
 });
 

@@ -3,6 +3,8 @@
 // Takeover attempts, ID collisions, labels the backend refuses and a container with thousands of ports, each
 // while an ordinary container keeps registering; shutdown under load within its bound.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConsulRegistry } from "../../adapters/consul/index.js";
+import { CountingProxy, type Counts } from "../../bench/counting-proxy.js";
 import type { Registry } from "../../src/core/registry.js";
 import { dockerTarget, httpDockerPort } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
@@ -13,6 +15,7 @@ import { BACKENDS, open, registratorOptions, type Backend } from "./backends.js"
 import { HOST_LABEL, startDockerView, type DockerView } from "./docker-view.js";
 import { startCli } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer, type TestContainerSpec } from "./docker.js";
+import { TESTBED } from "./testbed.js";
 
 const PERSISTENT = BACKENDS.filter((b) => b.name !== "memory");
 const run = `${process.pid}`;
@@ -182,6 +185,40 @@ describe.each(PERSISTENT)("two hosts on $name", (base: Backend) => {
     // What the bounded stop left is this owner's, for the next start or --cleanup: remove it here.
     const rest = await a.registry.listOwned(a.owner);
     for (let i = 0; i < rest.length; i += 50) await Promise.all(rest.slice(i, i + 50).map((x) => a.registry.deregister(x)));
+  });
+});
+
+describe("the owner read on Consul, counted by a proxy in front of the agent", () => {
+  it("0_a container's default ID is written in one request; a SERVICE_ID is read first", async () => {
+    const owner = `iso-count-${run}`;
+    const proxy = new CountingProxy(TESTBED.consul);
+    const [host, port] = (await proxy.start()).split(":");
+    const view = await startDockerView(owner);
+    const registry = new ConsulRegistry({ host: host!, port: Number(port) });
+    const events: RegistratorEvent[] = [];
+    const r = new Registrator(httpDockerPort(dockerTarget({ DOCKER_HOST: view.dockerHost })), registry, registratorOptions(owner), (e) => events.push(e));
+    const registered = (id: string) => () => events.some((e) => e.type === "registered" && e.instance.id === id);
+    const ownerReads = (c: Counts) => c.byEndpoint["GET /v1/agent/service/*"]?.requests ?? 0;
+    const writes = (c: Counts) => c.byEndpoint["PUT /v1/agent/service/*"]?.requests ?? 0;
+    try {
+      await r.start();
+      proxy.take();
+      const labels = { [HOST_LABEL]: owner };
+      await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: `iso${run}count` }, labels });
+      await eventually("default ID registered", registered(`${owner}:${owner}-web:80`));
+      const dflt = proxy.take();
+      await startTestContainer({ name: `${owner}-api`, ports: ["80/tcp"], env: { SERVICE_NAME: `iso${run}count`, SERVICE_ID: `${owner}-custom` }, labels });
+      await eventually("SERVICE_ID registered", registered(`${owner}-custom`));
+      const custom = proxy.take();
+      expect([ownerReads(dflt), writes(dflt)], JSON.stringify(dflt.byEndpoint)).toEqual([0, 1]);
+      expect([ownerReads(custom), writes(custom)], JSON.stringify(custom.byEndpoint)).toEqual([1, 1]);
+    } finally {
+      await r.stop({ deregisterAll: true, timeoutMs: 10_000 });
+      await removeTestContainers();
+      await registry.close();
+      await view.close();
+      await proxy.stop();
+    }
   });
 });
 

@@ -57,4 +57,42 @@ describe("runFeed", () => {
     expect(lists).toEqual([]);
     expect(pings).toHaveLength(30);
   });
+
+  it("2_an idle backend is probed at most 10 times a minute, yet down is seen within 6 s and recovery within 2 s", async () => {
+    const registry = createMemoryRegistry();
+    const state = new CatalogState({ boot: "b" });
+    const ctl = new AbortController();
+    // Fake time: each sleep moves the clock; the backend answers until 60 s, not from 60 to 90 s, then again.
+    let now = 0;
+    const probes: number[] = [];
+    const seen: Array<[string, number]> = [];
+    state.subscribe((e) => e.type === "backend" && seen.push([e.data.status, now]));
+    const feed = runFeed(
+      {
+        registry,
+        state,
+        logger: silentLogger(),
+        probe: async () => {
+          probes.push(now);
+          if (now >= 60_000 && now < 90_000) throw new BackendUnavailableError({ backend: "memory", message: "down" });
+        },
+        sleep: (ms) => {
+          now += ms;
+          if (now >= 120_000) ctl.abort();
+          return new Promise((r) => setImmediate(r));
+        },
+      },
+      ctl.signal,
+    );
+    await feed;
+    await registry.close();
+    const within = (from: number, to: number) => probes.filter((t) => t >= from && t < to).length;
+    expect(within(0, 60_000)).toBeLessThanOrEqual(10);
+    expect(within(90_000 + 6_000, 120_000)).toBeLessThanOrEqual(5);
+    const down = seen.find(([s, t]) => s === "down" && t >= 60_000)![1];
+    const up = seen.find(([s, t]) => s === "up" && t >= 90_000)![1];
+    expect(down - 60_000).toBeLessThanOrEqual(6_000);
+    expect(up - 90_000).toBeLessThanOrEqual(2_000);
+    expect(seen.map(([s]) => s)).toEqual(["up", "down", "up"]);
+  });
 });

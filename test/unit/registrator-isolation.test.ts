@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { InstanceRejectedError } from "../../src/core/errors.js";
 import type { Instance, InstanceRef } from "../../src/core/model.js";
+import type { RegisterOptions } from "../../src/core/registry.js";
 import type { ContainerInfo } from "../../src/docker/engine.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
@@ -215,6 +216,30 @@ describe("registrator isolation (fake clock)", () => {
     await started(r, clock);
     expect((await reg.listOwned("h1")).map((i) => i.id).sort()).toEqual(["h1:gone:80", "h1:ok:80"]);
     expect(events.filter((e) => e.type === "backend-error").map((e) => e.type === "backend-error" && e.id)).toEqual(["h1:gone:80"]);
+    await stopped(r, clock, { deregisterAll: false });
+  });
+
+  it("8_only an ID the mapping computed itself is written as a default ID; no SERVICE_ID is, whatever it looks like", async () => {
+    const clock = new FakeClock();
+    const d = new FakeDocker();
+    const said = new Map<string, boolean | undefined>();
+    const reg = new (class extends SlowRegistry {
+      override async register(i: Instance, opts?: RegisterOptions) {
+        said.set(i.id, opts?.defaultId);
+        await super.register(i);
+      }
+    })(clock);
+    d.containers.set("a", container("a", "web"));
+    // Another container's default ID on this host, and an ID without the separator: both chosen by a label.
+    d.containers.set("b", container("b", "api", labels({ SERVICE_ID: "h1:db:80" })));
+    d.containers.set("c", container("c", "cache", labels({ SERVICE_ID: "redis-1" })));
+    // Another host's default form never reaches the backend (refused by the mapping).
+    d.containers.set("e", container("e", "evil", labels({ SERVICE_ID: "h2:web:80" })));
+    const events: RegistratorEvent[] = [];
+    const r = new Registrator(d, reg, OPTS, (e) => events.push(e), clock);
+    await started(r, clock);
+    expect(Object.fromEntries(said)).toEqual({ "h1:web:80": true, "h1:db:80": false, "redis-1": false });
+    expect(rejections(events).map((x) => `${x.container} ${x.key}`)).toEqual(["evil SERVICE_ID"]);
     await stopped(r, clock, { deregisterAll: false });
   });
 });
