@@ -1,56 +1,32 @@
 // A Registry that times every call of the one it wraps and counts failures (by error class) in CatalogMetrics.
-import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../core/model.js";
-import type { Registry, WatchScope } from "../core/registry.js";
+import { ForwardingRegistry } from "../core/forwarding-registry.js";
+import type { Health, Instance, InstanceRef } from "../core/model.js";
+import type { RegisterOptions, Registry } from "../core/registry.js";
 import type { CatalogMetrics } from "./metrics.js";
 
-export class InstrumentedRegistry implements Registry {
-  readonly kind: string;
-  readonly healthRefreshMs: number | undefined;
-
+export class InstrumentedRegistry extends ForwardingRegistry {
   constructor(
-    readonly inner: Registry,
+    inner: Registry,
     private readonly metrics: CatalogMetrics,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.kind = inner.kind;
-    this.healthRefreshMs = inner.healthRefreshMs;
+    super(inner);
   }
 
-  validate(instance: Instance): void {
-    this.inner.validate(instance);
+  override register(instance: Instance, opts?: RegisterOptions): Promise<void> {
+    return this.timed("register", () => this.inner.register(instance, opts));
   }
 
-  get authFailures(): number | undefined {
-    return this.inner.authFailures;
-  }
-
-  register(instance: Instance): Promise<void> {
-    return this.timed("register", () => this.inner.register(instance));
-  }
-
-  deregister(ref: InstanceRef): Promise<void> {
+  override deregister(ref: InstanceRef): Promise<void> {
     return this.timed("deregister", () => this.inner.deregister(ref));
   }
 
-  setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
+  override setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
     return this.timed("set_health", () => this.inner.setHealth(ref, status, output));
   }
 
-  listOwned(owner: string): Promise<Instance[]> {
+  override listOwned(owner: string): Promise<Instance[]> {
     return this.timed("list_owned", () => this.inner.listOwned(owner));
-  }
-
-  watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
-    return this.inner.watch(signal, scope);
-  }
-
-  get ping(): ((signal?: AbortSignal) => Promise<void>) | undefined {
-    const inner = this.inner;
-    return inner.ping && ((signal) => inner.ping!(signal));
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   async timed<T>(op: string, fn: () => Promise<T>): Promise<T> {

@@ -4,8 +4,9 @@
 // against ZooKeeper) and every change one read per reader. Here the first watch() starts the one upstream watch,
 // every watch() follows it through a SnapshotFeed, and the upstream stops when the last reader leaves.
 import type { Logger } from "./log.js";
-import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js";
-import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "./registry.js";
+import { ForwardingRegistry } from "./forwarding-registry.js";
+import type { CatalogSnapshot } from "./model.js";
+import type { Registry, WatchScope } from "./registry.js";
 import { SnapshotFeed } from "./snapshot-feed.js";
 import { backoff, delay } from "./util.js";
 
@@ -16,56 +17,19 @@ interface Upstream {
   readers: number;
 }
 
-export class SharedWatchRegistry implements Registry {
-  readonly kind: string;
-  readonly healthRefreshMs: number | undefined;
+export class SharedWatchRegistry extends ForwardingRegistry {
   private upstream: Upstream | undefined;
   /** Upstream watches started so far (1 however many readers, unless every reader left in between). */
   started = 0;
 
   constructor(
-    readonly inner: Registry,
+    inner: Registry,
     private readonly logger?: Logger,
   ) {
-    this.kind = inner.kind;
-    this.healthRefreshMs = inner.healthRefreshMs;
+    super(inner);
   }
 
-  get authFailures(): number | undefined {
-    return this.inner.authFailures;
-  }
-
-  get ping(): ((signal?: AbortSignal) => Promise<void>) | undefined {
-    const inner = this.inner;
-    return inner.ping && ((signal) => inner.ping!(signal));
-  }
-
-  get checkAccess(): ((access: RegistryAccess) => Promise<void>) | undefined {
-    const inner = this.inner;
-    return inner.checkAccess && ((access) => inner.checkAccess!(access));
-  }
-
-  validate(instance: Instance): void {
-    this.inner.validate(instance);
-  }
-
-  register(instance: Instance, opts?: RegisterOptions): Promise<void> {
-    return this.inner.register(instance, opts);
-  }
-
-  deregister(ref: InstanceRef): Promise<void> {
-    return this.inner.deregister(ref);
-  }
-
-  setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
-    return this.inner.setHealth(ref, status, output);
-  }
-
-  listOwned(owner: string): Promise<Instance[]> {
-    return this.inner.listOwned(owner);
-  }
-
-  async *watch(signal?: AbortSignal, scope?: WatchScope): AsyncGenerator<CatalogSnapshot> {
+  override async *watch(signal?: AbortSignal, scope?: WatchScope): AsyncGenerator<CatalogSnapshot> {
     // A reader of a few services watches them alone: cheaper than the whole catalog, and not shared.
     if (scope?.services) return yield* this.inner.watch(signal, scope);
     const up = this.upstream ?? this.start();
@@ -82,7 +46,7 @@ export class SharedWatchRegistry implements Registry {
     }
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     const up = this.upstream;
     this.upstream = undefined;
     up?.stop.abort();
