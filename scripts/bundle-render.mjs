@@ -24,6 +24,8 @@ const common = {
   // Whitespace and syntax only: identifiers stay readable in stack traces. Smaller source = less to parse.
   minifyWhitespace: true,
   minifySyntax: true,
+  // Class names kept as written: src/cli/exit.ts maps an error to its exit code by its classes' names.
+  keepNames: true,
   logLevel: "warning",
 };
 

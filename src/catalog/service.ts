@@ -1,6 +1,6 @@
 // The catalog as one running thing: state fed from a Registry, metrics, and the HTTP server on one address.
 // Used by `portolan catalog serve` and by `portolan up` (which also feeds it the registrator's events).
-import { UsageError } from "../core/errors.js";
+import { ListenError, UsageError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { isLoopback } from "./auth.js";
@@ -70,7 +70,7 @@ export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
     addr = await server.listen(o.listen.host, o.listen.port);
   } catch (err) {
     await server.close().catch(() => {});
-    throw new UsageError(`--listen ${o.listen.host}:${o.listen.port}: ${(err as Error).message}`);
+    throw new ListenError({ flag: "--listen", address: `${o.listen.host}:${o.listen.port}`, cause: err });
   }
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;

@@ -1,13 +1,13 @@
 // `portolan catalog [service NAME] [--registry URI] [--json] [--watch] [filters]` and `portolan catalog serve`.
 import { Command, Option } from "commander";
-import { BackendAuthError, BackendUnavailableError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
+import { EXIT_USAGE } from "../core/exit-codes.js";
 import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { InstrumentedRegistry } from "../catalog/instrument.js";
 import { CatalogMetrics } from "../catalog/metrics.js";
 import type { RunningCatalog } from "../catalog/service.js";
-import { InvalidParameterError, UnknownServiceError } from "../catalog/errors.js";
-import { EXIT_NOINPUT, EXIT_UNAVAILABLE } from "../core/exit-codes.js";
+import { InvalidParameterError } from "../catalog/errors.js";
 import { parseFilter } from "../catalog/filter.js";
 import { checkListenAuth, DEFAULT_LISTEN, parseListen, startCatalog, type Listen } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
@@ -63,11 +63,6 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
   try {
     await checkAccessWithin(registry, "read", timeoutMs, f.registry);
     await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, startedAt, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
-  } catch (err) {
-    const code = err instanceof UnknownServiceError ? EXIT_NOINPUT : err instanceof BackendAuthError ? EXIT_CONFIG : err instanceof BackendUnavailableError ? EXIT_UNAVAILABLE : undefined;
-    if (code === undefined) throw err;
-    process.stderr.write(`portolan catalog: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = code;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -12,7 +12,8 @@ import { childStartError, ExecReplaceUnsupportedError, RenderUsageError } from "
 import type { ServiceDirectory } from "../render/services.js";
 import { watchServices } from "../render/watch.js";
 import { writeOutputs } from "../render/writer.js";
-import { logResults, prepare, reportFailure, type Prepared } from "./render-run.js";
+import { reportFailure } from "./exit.js";
+import { logResults, prepare, type Prepared } from "./render-run.js";
 import { LazyLogger } from "./render-log.js";
 import { parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
 import { defaultSignal, takeSignals } from "./signals.js";

@@ -5,10 +5,11 @@
 import { installSignals } from "./signals.js";
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { BackendAuthError, EXIT_CONFIG, EXIT_USAGE, UsageError } from "../core/errors.js";
-import { EXIT_SOFTWARE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
+import { UsageError } from "../core/errors.js";
+import { EXIT_SOFTWARE, EXIT_USAGE, exitCodesHelp, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES, type ExitCodeRow } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr, writeStdout } from "../core/output.js";
 import { commandFirst, subcommandHelp } from "./argv.js";
+import { reportFailure } from "./exit.js";
 
 installSignals();
 
@@ -80,15 +81,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
-    if (err instanceof UsageError) {
-      writeStderr(`portolan ${name}: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof BackendAuthError) {
-      writeStderr(`portolan ${name}: ${err.message}\n`);
-      return EXIT_CONFIG;
-    }
-    throw err;
+    return reportFailure(name ?? "", err);
   }
 }
 

@@ -2,7 +2,7 @@
 // from the same FLAGS table as the commander commands, so a start never loads commander (~20% of `node -e 0`).
 // main.ts sends `--help`, argv this parser refuses, and everything else to commander.
 import { RenderUsageError } from "../render/run-errors.js";
-import { reportFailure } from "./render-run.js";
+import { reportFailure } from "./exit.js";
 import { parseArgv, splitProgram } from "./render-options.js";
 
 /** True when portolan's own flags (not the program's: `exec sh --help`) ask for help: commander answers those. */

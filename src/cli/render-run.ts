@@ -1,13 +1,13 @@
 // `portolan render`: env layers -> validated config -> (wait) -> templates rendered in memory -> files written.
 // `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
 // container-start path (see render-fast.ts).
-import { BackendAuthError, RegistryUriError, UsageError } from "../core/errors.js";
-import { addSecrets, writeStderr, writeStdout } from "../core/output.js";
+import { BackendAuthError, RegistryUriError } from "../core/errors.js";
+import { addSecrets, writeStdout } from "../core/output.js";
 import type { Registry } from "../core/registry.js";
 import { loadConfig } from "../render/config.js";
-import { ConfigError, EXIT_SOFTWARE, EXIT_USAGE, SpecError } from "../render/errors.js";
 import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
-import { RegistryAuthError, RegistryReadError, RenderUsageError } from "../render/run-errors.js";
+import { RegistryReadError, RenderUsageError } from "../render/run-errors.js";
+import { reportFailure } from "./exit.js";
 import { MAX_CONFIG_FILE_BYTES, readTextLimited } from "../render/limits.js";
 import { ServiceDirectory } from "../render/services.js";
 import { loadSpec } from "../render/spec.js";
@@ -79,7 +79,7 @@ async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger,
     const { checkAccessWithin } = await import("./registry-uri.js");
     await checkAccessWithin(registry, "read", ms, uri);
   } catch (err) {
-    if (err instanceof BackendAuthError) throw new RegistryAuthError({ uri, message: err.message, cause: err });
+    if (err instanceof BackendAuthError) throw new BackendAuthError({ backend: `registry ${uri}`, message: err.message, cause: err });
     await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
   }
 }
@@ -167,20 +167,6 @@ export function formatDryRun(p: Prepared): string {
     if (!o.content.endsWith("\n")) out += "\n";
   });
   return out;
-}
-
-/**
- * Prints a failure and returns the exit code. Messages name variables and files, not values; whatever else they
- * hold passes the process's redactor (writeStderr). An error without an exit code is a bug: its stack is printed.
- */
-export function reportFailure(command: string, err: unknown): number {
-  const code = (err as { exitCode?: unknown } | undefined)?.exitCode;
-  const text = err instanceof ConfigError || err instanceof SpecError ? err.format() : err instanceof Error ? err.message : String(err);
-  writeStderr(`portolan ${command}: ${text}\n`);
-  if (typeof code === "number") return code;
-  if (err instanceof UsageError) return EXIT_USAGE;
-  if (err instanceof Error && err.stack) writeStderr(`${err.stack}\n`);
-  return EXIT_SOFTWARE;
 }
 
 export async function runRender(raw: RawRenderOptions): Promise<number> {

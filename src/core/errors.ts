@@ -14,10 +14,7 @@ export class BackendUnavailableError extends PortolanError {
   }
 }
 
-/** EX_USAGE (sysexits): bad flags or arguments, for every command. */
-export const EXIT_USAGE = 64;
-
-/** Bad command-line usage: exit code EXIT_USAGE. */
+/** Bad command-line usage (EXIT_USAGE; every failure's exit code is in src/cli/exit.ts). */
 export class UsageError extends PortolanError {
   override name = "UsageError";
 }
@@ -38,9 +35,6 @@ export class RegistryUriError extends UsageError {
 //   BackendAuthError       configuration: the backend refuses our credentials (missing/unknown/insufficient token).
 //                          At start-up a configuration error (EXIT_CONFIG); later a loud log line + metric, retried.
 //   BackendUnavailableError transient: unreachable, timeout, 5xx. Retried with backoff and jitter.
-
-/** EX_CONFIG (sysexits): the configuration (credentials, certificates) is wrong; retrying will not help. */
-export const EXIT_CONFIG = 78;
 
 /** Permanent: the backend can never accept this instance as it is (limits, reserved keys, ID taken by another owner). */
 export class InstanceRejectedError extends PortolanError {

@@ -3,9 +3,8 @@
 //
 // Codes a command decides are sysexits(3) values (64..78): programs rarely use them (they exit 0, 1, 2, 126, 127
 // or 128+signal), so "portolan refused to start the program" is distinguishable from "the program failed".
-import { EXIT_CONFIG, EXIT_USAGE } from "./errors.js";
-
-export { EXIT_CONFIG, EXIT_USAGE };
+/** EX_USAGE: bad flags, arguments or environment settings, for every command. */
+export const EXIT_USAGE = 64;
 /** EX_DATAERR: a template failed to render (unknown name, syntax error). */
 export const EXIT_TEMPLATE = 65;
 /** EX_NOINPUT: a template source does not exist, cannot be read, or is over its size limit. */
@@ -20,6 +19,8 @@ export const EXIT_OSERR = 71;
 export const EXIT_CANTCREAT = 73;
 /** EX_TEMPFAIL: `--wait` targets did not become ready within `--wait-timeout`. */
 export const EXIT_TEMPFAIL = 75;
+/** EX_CONFIG: the configuration (env files, spec, credentials, certificates) is wrong; retrying will not help. */
+export const EXIT_CONFIG = 78;
 
 export interface ExitCodeRow {
   /** The code, or a word for codes that are not portolan's own (`program's`). */

@@ -1,7 +1,7 @@
 // Log level options, validated before anything else runs (no pino here: render/exec load pino only when a line
 // is logged). Every command takes `--log-level` and falls back to $PORTOLAN_LOG_LEVEL, then `info`; a bad value
 // in either is a usage error naming where it came from.
-import { EXIT_USAGE, UsageError } from "./errors.js";
+import { UsageError } from "./errors.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -11,8 +11,6 @@ export const DEFAULT_LOG_LEVEL: LogLevelName = "info";
 /** A bad `--log-level` or $PORTOLAN_LOG_LEVEL (a usage error: exit 64). */
 export class LogLevelError extends UsageError {
   override name = "LogLevelError";
-  /** Carried by the error itself: the render bundles hold their own copy of UsageError, so instanceof may not see it. */
-  readonly exitCode = EXIT_USAGE;
   /** `--log-level` or `PORTOLAN_LOG_LEVEL`. */
   readonly setting: string;
   constructor(setting: string, value: string) {

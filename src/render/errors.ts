@@ -1,25 +1,6 @@
-// Renderer failures (one class per failure) and the CLI exit codes of `portolan render` / `portolan exec`.
-//
-// Exit codes come from sysexits(3) (64..78): shells and programs rarely use them (children usually exit 0, 1, 2,
-// 126, 127 or 128+signal), so an operator can tell "portolan refused to start the program" from "the program
-// failed". `exec` otherwise exits with the child's own code, or 128+signal when the child was killed.
-
+// The renderer's configuration failures (one class per failure); their exit codes are in src/cli/exit.ts.
 import { PortolanError } from "../core/errors.js";
-import { EXIT_CONFIG } from "../core/exit-codes.js";
 import type { ConfigProblem } from "./types.js";
-
-// The named codes, with their meanings, are in src/core/exit-codes.ts (one table for --help and README.md).
-export {
-  EXIT_CANTCREAT,
-  EXIT_CONFIG,
-  EXIT_NOINPUT,
-  EXIT_OSERR,
-  EXIT_SOFTWARE,
-  EXIT_TEMPFAIL,
-  EXIT_TEMPLATE,
-  EXIT_UNAVAILABLE,
-  EXIT_USAGE,
-} from "../core/exit-codes.js";
 
 /** One line for a problem: the message already names the variable and where its value came from. */
 export function formatProblem(p: ConfigProblem): string {
@@ -33,7 +14,6 @@ export function formatProblem(p: ConfigProblem): string {
 export class ConfigError extends PortolanError {
   override name = "ConfigError";
   readonly problems: ConfigProblem[];
-  readonly exitCode = EXIT_CONFIG;
   constructor(problems: ConfigProblem[]) {
     const n = problems.length;
     super(`${n} configuration problem${n === 1 ? "" : "s"}:\n${problems.map(formatProblem).join("\n")}`);
@@ -57,7 +37,6 @@ export class SpecError extends PortolanError {
   override name = "SpecError";
   readonly file: string;
   readonly problems: SpecProblem[];
-  readonly exitCode = EXIT_CONFIG;
   constructor(opts: { file: string; problems: SpecProblem[]; cause?: unknown }) {
     const lines = opts.problems.map((p) => formatSpecProblem(opts.file, p));
     super(`invalid spec ${opts.file}:\n${lines.join("\n")}`, { cause: opts.cause });

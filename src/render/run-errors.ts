@@ -1,12 +1,10 @@
 // Failures of the renderer's later stages (templates, writer, wait, child). Config failures live in errors.ts.
-// Each class carries the exit code `portolan render` / `portolan exec` ends with (named constants from errors.ts).
+// Their exit codes are in src/cli/exit.ts.
 import { PortolanError, UsageError } from "../core/errors.js";
-import { EXIT_CANTCREAT, EXIT_CONFIG, EXIT_NOINPUT, EXIT_OSERR, EXIT_TEMPFAIL, EXIT_TEMPLATE, EXIT_UNAVAILABLE, EXIT_USAGE } from "./errors.js";
 
 /** mustache could not parse a template (unclosed section, bad tag) or it uses an unsupported feature (partials). */
 export class TemplateSyntaxError extends PortolanError {
   override name = "TemplateSyntaxError";
-  readonly exitCode = EXIT_TEMPLATE;
   readonly file: string | undefined;
   readonly line: number;
   readonly detail: string;
@@ -21,7 +19,6 @@ export class TemplateSyntaxError extends PortolanError {
 /** A template's output grew past its limit (limits.ts MAX_OUTPUT_BYTES), e.g. a loop over a very long list. */
 export class TemplateOutputTooLargeError extends PortolanError {
   override name = "TemplateOutputTooLargeError";
-  readonly exitCode = EXIT_TEMPLATE;
   readonly file: string | undefined;
   readonly line: number;
   readonly limit: number;
@@ -42,7 +39,6 @@ export interface MissingNameAt {
 /** Templates use names that resolve to nothing; every one of them, over every template, is listed. */
 export class MissingTemplateNameError extends PortolanError {
   override name = "MissingTemplateNameError";
-  readonly exitCode = EXIT_TEMPLATE;
   readonly missing: MissingNameAt[];
   constructor(missing: MissingNameAt[]) {
     super(`unknown name${missing.length === 1 ? "" : "s"} in templates:\n${missing.map((m) => `${m.file}:${m.line}: {{${m.name}}} is not defined`).join("\n")}`);
@@ -53,7 +49,6 @@ export class MissingTemplateNameError extends PortolanError {
 /** A template source (file or directory) cannot be read. */
 export class TemplateReadError extends PortolanError {
   override name = "TemplateReadError";
-  readonly exitCode = EXIT_NOINPUT;
   readonly path: string;
   constructor(opts: { path: string; cause?: unknown }) {
     super(`cannot read template ${opts.path}: ${(opts.cause as Error | undefined)?.message ?? "unreadable"}`, { cause: opts.cause });
@@ -64,7 +59,6 @@ export class TemplateReadError extends PortolanError {
 /** An output file could not be written (nothing else was written after it either). */
 export class OutputWriteError extends PortolanError {
   override name = "OutputWriteError";
-  readonly exitCode = EXIT_CANTCREAT;
   readonly path: string;
   constructor(opts: { path: string; cause?: unknown }) {
     super(`cannot write ${opts.path}: ${(opts.cause as Error | undefined)?.message ?? "failed"}`, { cause: opts.cause });
@@ -75,7 +69,6 @@ export class OutputWriteError extends PortolanError {
 /** `--wait` targets that did not come up within `--wait-timeout`. */
 export class WaitTimeoutError extends PortolanError {
   override name = "WaitTimeoutError";
-  readonly exitCode = EXIT_TEMPFAIL;
   readonly targets: Array<{ target: string; lastError: string }>;
   constructor(opts: { timeoutMs: number; targets: Array<{ target: string; lastError: string }> }) {
     super(
@@ -88,16 +81,6 @@ export class WaitTimeoutError extends PortolanError {
 /** The registry given with `--registry` could not be read in time. */
 export class RegistryReadError extends PortolanError {
   override name = "RegistryReadError";
-  readonly exitCode = EXIT_UNAVAILABLE;
-  constructor(opts: { uri: string; message: string; cause?: unknown }) {
-    super(`registry ${opts.uri}: ${opts.message}`, { cause: opts.cause });
-  }
-}
-
-/** `--registry` refuses our credentials (token, certificates): a configuration error, retrying will not help. */
-export class RegistryAuthError extends PortolanError {
-  override name = "RegistryAuthError";
-  readonly exitCode = EXIT_CONFIG;
   constructor(opts: { uri: string; message: string; cause?: unknown }) {
     super(`registry ${opts.uri}: ${opts.message}`, { cause: opts.cause });
   }
@@ -106,7 +89,6 @@ export class RegistryAuthError extends PortolanError {
 /** The child program could not be started (not found, not executable). */
 export class ChildStartError extends PortolanError {
   override name = "ChildStartError";
-  readonly exitCode = EXIT_OSERR;
   readonly command: string;
   constructor(opts: { command: string; cause?: unknown }) {
     super(`cannot start ${opts.command}: ${(opts.cause as Error | undefined)?.message ?? "failed"}`, { cause: opts.cause });
@@ -129,7 +111,6 @@ export const MAX_ARG_STRLEN = 128 * 1024;
  */
 export class ChildEnvTooLargeError extends PortolanError {
   override name = "ChildEnvTooLargeError";
-  readonly exitCode = EXIT_OSERR;
   readonly command: string;
   readonly largest: EnvSize[];
   readonly totalBytes: number;
@@ -170,7 +151,6 @@ export function childStartError(opts: { command: string; args: string[]; env: Re
 /** `--exec-replace` on a Node without `process.execve` (added in Node 23.11 / 22.15). */
 export class ExecReplaceUnsupportedError extends PortolanError {
   override name = "ExecReplaceUnsupportedError";
-  readonly exitCode = EXIT_USAGE;
   readonly nodeVersion: string;
   constructor(nodeVersion: string) {
     super(`--exec-replace needs process.execve (Node >= 22.15 or >= 23.11); this is Node ${nodeVersion}. Drop --exec-replace to run the program as a supervised child.`);
@@ -181,7 +161,6 @@ export class ExecReplaceUnsupportedError extends PortolanError {
 /** Bad flags or arguments for render/exec (conflicting options, malformed values). */
 export class RenderUsageError extends UsageError {
   override name = "RenderUsageError";
-  readonly exitCode = EXIT_USAGE;
 }
 
 /** A MODE with setuid, setgid or sticky bits without `--allow-special-modes`. */

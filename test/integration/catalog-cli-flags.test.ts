@@ -1,5 +1,7 @@
 // `portolan catalog` flags before and after `service` / `serve`, as real processes against the test bed's Consul:
 // each flag does the same in both positions (the parse-level table is test/unit/catalog-cli-flags.test.ts).
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { get, startServing, stopProcess } from "./catalog-support.js";
@@ -66,5 +68,20 @@ describe("catalog serve: --registry and --listen before `serve`", () => {
     serve = await startServing(base, ["catalog", "--registry", URI, "--listen", "127.0.0.1:18781", "serve", "--log-format", "json"]);
     const body = (await get(`${base}/v1/services/${name}`)).json<{ instances: { id: string }[] }>();
     expect(body.instances.map((i) => i.id)).toEqual(ids);
+  });
+});
+
+describe("catalog serve: a taken --listen address", () => {
+  it("0_is_the_same_refusal_as_dns_gives", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = runCli(["catalog", "serve", "--registry", URI, "--listen", `127.0.0.1:${port}`]);
+      expect([r.code, r.stdout]).toEqual([EXIT_USAGE, ""]);
+      expect(r.stderr.trim().split("\n").at(-1)).toBe(`portolan catalog: --listen 127.0.0.1:${port}: cannot listen (EADDRINUSE)`);
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../src/core/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { EXIT_UNAVAILABLE } from "../../src/core/exit-codes.js";
 import { assertBuilt, CLI, startCli, type Running } from "./cli.js";
 import { eventually } from "./docker.js";

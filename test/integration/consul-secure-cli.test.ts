@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConsulRegistry } from "../../adapters/consul/index.js";
-import { EXIT_CONFIG } from "../../src/core/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { runCli, startCli, type Running } from "./cli.js";
 import { createToken, makeInstance, revokeToken, runNames } from "./consul-support.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../src/core/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { assertBuilt } from "./cli.js";
 import { TESTBED } from "./testbed.js";
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../src/render/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { assertBuilt } from "./cli.js";
 import { RUN_LABEL } from "./docker.js";
 import { TESTBED } from "./testbed.js";

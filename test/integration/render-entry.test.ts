@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_USAGE } from "../../src/render/errors.js";
+import { EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { assertBuilt, runCli } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

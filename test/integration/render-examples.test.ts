@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../src/render/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { CLI, runCli } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_USAGE } from "../../src/render/errors.js";
+import { EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { runCli } from "./cli.js";
 import { RUN_LABEL } from "./docker.js";
 import { TESTBED } from "./testbed.js";

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT_CANTCREAT, EXIT_CONFIG, EXIT_NOINPUT } from "../../src/render/errors.js";
+import { EXIT_CANTCREAT, EXIT_CONFIG, EXIT_NOINPUT } from "../../src/core/exit-codes.js";
 import { assertBuilt } from "./cli.js";
 
 const BIN = new URL("../../bin/portolan", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT_OSERR, EXIT_TEMPFAIL } from "../../src/render/errors.js";
+import { EXIT_OSERR, EXIT_TEMPFAIL } from "../../src/core/exit-codes.js";
 import { until } from "../support/until.js";
 import { assertBuilt, CLI, runCli, track, type Running } from "./cli.js";
 

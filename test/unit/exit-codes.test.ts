@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { exitCodesHelp, exitCodesMarkdown, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES } from "../../src/core/exit-codes.js";
-import { EXIT_CONFIG, EXIT_TEMPLATE, EXIT_USAGE } from "../../src/render/errors.js";
+import { EXIT_CONFIG, EXIT_TEMPLATE, EXIT_USAGE } from "../../src/core/exit-codes.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 

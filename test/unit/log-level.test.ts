@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exitCodeOf } from "../../src/cli/exit.js";
 import { LogLevelError, resolveLogLevel } from "../../src/core/log-level.js";
 
 describe("resolveLogLevel", () => {
@@ -26,7 +27,7 @@ describe("resolveLogLevel", () => {
       })();
       expect(err).toBeInstanceOf(LogLevelError);
       expect((err as LogLevelError).setting).toBe(setting);
-      expect((err as LogLevelError).exitCode).toBe(64);
+      expect(exitCodeOf(err)).toBe(64);
     }),
   );
 });

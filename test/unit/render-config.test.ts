@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { exitCodeOf } from "../../src/cli/exit.js";
 import { childEnv, envFileRef, formatResolved, loadConfig, type LoadConfigOptions } from "../../src/render/config.js";
-import { ConfigError, EXIT_CONFIG } from "../../src/render/errors.js";
+import { ConfigError } from "../../src/render/errors.js";
+import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
 import { parseSpec } from "../../src/render/spec.js";
 import { formatProvenance, type ConfigProblem, type ResolvedConfig } from "../../src/render/types.js";
 
@@ -232,7 +234,7 @@ describe("secrets and ConfigError", () => {
     const err = await loadConfig(o).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     const e = err as ConfigError;
-    expect(e.exitCode).toBe(EXIT_CONFIG);
+    expect(exitCodeOf(e)).toBe(EXIT_CONFIG);
     expect(e.format().split("\n")).toEqual([
       "environment file /etc/env/missing.env: not found",
       "API_KEY (/etc/env/secrets.env:3): the value does not match pattern /^sk_/",

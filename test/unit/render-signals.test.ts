@@ -1,6 +1,7 @@
 // Signal handling without a terminal or a real signal: which signals are forwarded (terminal-aware), what
 // portolan does with a signal while no program runs, the kill timeout on a fake clock, and spawn failures
 // named by variable (never by value).
+import { exitCodeOf } from "../../src/cli/exit.js";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { defaultSignal, installSignals, takeSignals } from "../../src/cli/signals.js";
@@ -149,7 +150,7 @@ describe("spawn failures name variables, never values", () => {
     const err = childStartError({ command: "app", args: ["--flag"], env, cause: Object.assign(new Error("spawn E2BIG"), { code: "E2BIG" }) });
     expect(err).toBeInstanceOf(ChildEnvTooLargeError);
     const e = err as ChildEnvTooLargeError;
-    expect(e.exitCode).toBe(71);
+    expect(exitCodeOf(e)).toBe(71);
     expect(e.largest.map((v) => v.name)).toEqual(["BIG", "MEDIUM", "PATH"]);
     expect(e.largest[0]!.bytes).toBeGreaterThan(MAX_ARG_STRLEN);
     expect(e.message).toContain("BIG");
