@@ -1,6 +1,7 @@
 // The catalog as one running thing: state fed from a Registry, metrics, and the HTTP server on one address.
 // Used by `portolan catalog serve` and by `portolan up` (which also feeds it the registrator's events).
 import { ListenError, UsageError } from "../core/errors.js";
+import { hostPortFlag, joinHostPort, type HostPort } from "../core/host-port.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { isLoopback } from "./auth.js";
@@ -12,17 +13,11 @@ import { CatalogState } from "./state.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8700";
 
-export interface Listen {
-  host: string;
-  port: number;
-}
+export type Listen = HostPort;
 
-/** "HOST:PORT", "[V6]:PORT" or ":PORT" (loopback). */
+/** `--listen`: "HOST:PORT", "[V6]:PORT" or ":PORT" (loopback). */
 export function parseListen(text: string): Listen {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[3]);
-  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`--listen: expected HOST:PORT (e.g. ${DEFAULT_LISTEN}), got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+  return hostPortFlag("listen", text, { defaultHost: "127.0.0.1" });
 }
 
 export interface CatalogOptions {
@@ -55,7 +50,7 @@ export function defaultProbe(registry: Registry): FeedOptions["probe"] {
 /** Any address but loopback needs a token: checked with the other flags, before anything starts. */
 export function checkListenAuth(listen: Listen, token: string | undefined): void {
   if (!isLoopback(listen.host) && !token) {
-    throw new UsageError(`--listen ${listen.host}:${listen.port} is not a loopback address: --token is required (or PORTOLAN_CATALOG_TOKEN)`);
+    throw new UsageError(`--listen ${joinHostPort(listen.host, listen.port)} is not a loopback address: --token is required (or PORTOLAN_CATALOG_TOKEN)`);
   }
 }
 
@@ -70,10 +65,9 @@ export async function startCatalog(o: CatalogOptions): Promise<RunningCatalog> {
     addr = await server.listen(o.listen.host, o.listen.port);
   } catch (err) {
     await server.close().catch(() => {});
-    throw new ListenError({ flag: "--listen", address: `${o.listen.host}:${o.listen.port}`, cause: err });
+    throw new ListenError({ flag: "--listen", address: joinHostPort(o.listen.host, o.listen.port), cause: err });
   }
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
+  const url = `http://${joinHostPort(addr.address, addr.port)}`;
   log.info({ url, auth: o.token ? "bearer" : "none" }, `catalog listening on ${url}`);
   const ctl = new AbortController();
   const feed = runFeed({ registry: o.registry, state, logger: log, metrics, probe: o.probe ?? defaultProbe(o.registry), probeIntervalMs: o.probeIntervalMs }, ctl.signal);

@@ -11,7 +11,8 @@ import { InvalidParameterError } from "../catalog/errors.js";
 import { parseFilter } from "../catalog/filter.js";
 import { checkListenAuth, DEFAULT_LISTEN, parseListen, startCatalog, type Listen } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
-import { durationFlag, intFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { durationFlag, intFlag } from "../core/util.js";
+import { logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
 import { serveUntilStopped } from "./stopping.js";
@@ -50,7 +51,7 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
       throw err;
     }
   })();
-  const timeoutMs = durationFlag("timeout", f.timeout, 1000);
+  const timeoutMs = durationFlag("timeout", f.timeout, { bareUnitMs: 1000 });
   // Quiet unless $PORTOLAN_LOG_LEVEL asks for more (validated like every log level).
   const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ? resolveLogLevel(undefined) : "error" });
   const registry = await openRegistry(f.registry, { logger: log, timeoutMs });

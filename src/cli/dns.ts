@@ -5,10 +5,12 @@ import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../c
 import type { Registry } from "../core/registry.js";
 import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { feedSnapshots } from "../dns/feed.js";
-import { DEFAULT_LISTEN, dnsOptions, parseHostPort, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
+import { hostPortFlag, joinHostPort } from "../core/host-port.js";
+import { DEFAULT_LISTEN, dnsOptions, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
 import { DnsServer, resolveListen } from "../dns/server.js";
 import type { DnsStatsSnapshot } from "../dns/stats.js";
-import { durationFlag, logFormatOption, logLevelOption } from "./registrator-options.js";
+import { durationFlag } from "../core/util.js";
+import { logFormatOption, logLevelOption } from "./registrator-options.js";
 import { stopSignal } from "./signals.js";
 import { serveUntilStopped } from "./stopping.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
@@ -30,7 +32,7 @@ interface DnsFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 function ttlSeconds(flag: string, text: string): number {
-  return Math.floor(durationFlag(flag, text, 1000, 0) / 1000);
+  return Math.floor(durationFlag(flag, text, { bareUnitMs: 1000, minMs: 0 }) / 1000);
 }
 
 /** `NAME=DURATION` or `PREFIX*=DURATION` ("*" alone: every service), as Consul's service_ttl. */
@@ -43,21 +45,21 @@ export function parseServiceTtl(text: string): TtlRule {
 /** `opts` with a listen name resolved (ENOTFOUND: a ListenError naming `--listenFlag`): the last check, no effect. */
 export async function resolveListenFlag(opts: DnsOptions, listenFlag: string): Promise<DnsOptions> {
   return resolveListen(opts).catch((err: unknown) => {
-    throw new ListenError({ flag: `--${listenFlag}`, address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+    throw new ListenError({ flag: `--${listenFlag}`, address: joinHostPort(opts.listen.host, opts.listen.port), cause: err });
   });
 }
 
 /** `listenFlag`: the flag that carried the address (`listen` for `portolan dns`, `dns` for `portolan up`). */
 export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "logLevel" | "workers">, listenFlag = "listen"): DnsOptions {
   return dnsOptions({
-    listen: parseHostPort(listenFlag, f.listen, DEFAULT_DNS_PORT),
+    listen: hostPortFlag(listenFlag, f.listen, { defaultPort: DEFAULT_DNS_PORT }),
     domain: f.domain,
     datacenter: f.datacenter,
     ttlS: ttlSeconds("ttl", f.ttl),
     serviceTtl: f.serviceTtl.map(parseServiceTtl),
     includeWarning: f.includeWarning ?? false,
     recursors: f.recursor.map((r) => {
-      const hp = parseHostPort("recursor", r, 53);
+      const hp = hostPortFlag("recursor", r, { defaultPort: 53 });
       if (hp.port === 0) throw new UsageError(`--recursor: port 0 cannot be sent to, got ${JSON.stringify(r)}`);
       return hp;
     }),
@@ -87,9 +89,9 @@ export async function startDns(registry: Registry, opts: DnsOptions, log: Logger
   } catch (err) {
     abort.abort();
     await fed;
-    throw new ListenError({ flag, address: `${opts.listen.host}:${opts.listen.port}`, cause: err });
+    throw new ListenError({ flag, address: joinHostPort(opts.listen.host, opts.listen.port), cause: err });
   }
-  const address = `${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`;
+  const address = joinHostPort(bound.host, bound.port);
   log.info({ listen: address, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind, recursors: opts.recursors.length }, `dns listening on ${address} (udp+tcp)`);
   return {
     server,
@@ -109,7 +111,7 @@ async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: numb
   const abort = new AbortController();
   const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
   const { host, port } = opts.listen;
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = joinHostPort(host, port);
   try {
     await workers.start(count, stopping);
   } catch (err) {

@@ -2,9 +2,9 @@
 import { Command, Option } from "commander";
 import { isIP } from "node:net";
 import { hostname as osHostname } from "node:os";
-import { UsageError } from "../core/errors.js";
+import { FlagError } from "../core/errors.js";
 import { MAX_TAG_LENGTH } from "../core/model.js";
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
+import { durationFlag, intFlag } from "../core/util.js";
 import { CONTROL_CHARS, ownerProblem } from "../core/validate.js";
 import { MIN_CHECK_INTERVAL_MS } from "../docker/checks.js";
 import { DEFAULT_MAX_SERVICES } from "../docker/mapping.js";
@@ -17,15 +17,6 @@ import {
 } from "../registrator/registrator.js";
 import { LOG_LEVELS, resolveLogLevel, type LogFormat } from "../core/log.js";
 
-/** A bad flag value: a usage error (exit 64) that names the flag. */
-export class FlagError extends UsageError {
-  override name = "FlagError";
-  readonly flag: string;
-  constructor(flag: string, message: string) {
-    super(`--${flag}: ${message}`);
-    this.flag = flag;
-  }
-}
 
 export interface RegistratorFlags {
   ip?: string;
@@ -84,18 +75,6 @@ export function addRegistratorFlags(cmd: Command): Command {
     .addOption(logLevelOption());
 }
 
-/**
- * Parses "30", "30s", "1m30s" into ms; bare numbers are in `bareUnitMs` units (registrator compatibility). At most
- * MAX_DURATION_MS (what a Node timer can wait); at least `minMs` (0 where zero means something, e.g. `--resync 0`).
- */
-export function durationFlag(flag: string, text: string, bareUnitMs: number, minMs = 1): number {
-  const ms = /^\d+$/.test(text.trim()) ? Number(text) * bareUnitMs : parseDuration(text);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new FlagError(flag, `not a duration: ${JSON.stringify(text)} (examples: 30, 30s, 1m30s)`);
-  if (ms < minMs) throw new FlagError(flag, `${JSON.stringify(text)} is below the minimum of ${minMs} ms`);
-  if (ms > MAX_DURATION_MS) throw new FlagError(flag, `${JSON.stringify(text)} is longer than the maximum ${MAX_DURATION_TEXT}`);
-  return ms;
-}
-
 /** Shortest `--ttl-refresh`: half the shortest check interval Consul is given. */
 export const MIN_TTL_REFRESH_MS = MIN_CHECK_INTERVAL_MS / 2;
 
@@ -104,15 +83,9 @@ export const MIN_RESYNC_MS = 1_000;
 
 /** `--resync`: 0 (events only) or at least MIN_RESYNC_MS (`--resync 1ms` kept a core busy re-reading everything). */
 function resyncFlag(text: string): number {
-  const ms = durationFlag("resync", text, 1000, 0);
+  const ms = durationFlag("resync", text, { bareUnitMs: 1000, minMs: 0 });
   if (ms !== 0 && ms < MIN_RESYNC_MS) throw new FlagError("resync", `${JSON.stringify(text)} is below the minimum of ${MIN_RESYNC_MS} ms (0 = events only)`);
   return ms;
-}
-
-export function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return n;
 }
 
 /** `--retry-attempts`: -1 (for ever, the default) or a positive count; the message states both. */
@@ -148,7 +121,7 @@ export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { 
   if (f.network !== undefined && (f.network.trim() === "" || CONTROL_CHARS.test(f.network))) throw new FlagError("network", `${JSON.stringify(f.network)} is not a network name`);
   if (f.network !== undefined && !f.internal) throw new FlagError("network", "applies only with --internal (published ports register a host address, never a network's)");
   resolveLogLevel(f.logLevel);
-  const ttlMs = f.ttl !== undefined ? durationFlag("ttl", f.ttl, 1000, MIN_CHECK_INTERVAL_MS) : undefined;
+  const ttlMs = f.ttl !== undefined ? durationFlag("ttl", f.ttl, { bareUnitMs: 1000, minMs: MIN_CHECK_INTERVAL_MS }) : undefined;
   return {
     owner,
     mapping: {
@@ -164,11 +137,11 @@ export function registratorOptions(f: RegistratorFlags): RegistratorOptions & { 
     cleanup: f.cleanup ?? false,
     deregister: f.deregister,
     resyncMs: resyncFlag(f.resync),
-    ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, 1000, MIN_TTL_REFRESH_MS) : undefined,
+    ttlRefreshMs: f.ttlRefresh !== undefined ? durationFlag("ttl-refresh", f.ttlRefresh, { bareUnitMs: 1000, minMs: MIN_TTL_REFRESH_MS }) : undefined,
     retryAttempts: retryAttemptsFlag(f.retryAttempts),
-    retryIntervalMs: durationFlag("retry-interval", f.retryInterval, 1),
+    retryIntervalMs: durationFlag("retry-interval", f.retryInterval, { bareUnitMs: 1 }),
     concurrency: intFlag("concurrency", f.concurrency, 1, 1024),
-    shutdownTimeoutMs: durationFlag("shutdown-timeout", f.shutdownTimeout, 1000),
+    shutdownTimeoutMs: durationFlag("shutdown-timeout", f.shutdownTimeout, { bareUnitMs: 1000 }),
   };
 }
 

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { RegistryUriError } from "../core/errors.js";
 import { LOG_LEVELS, resolveLogLevel } from "../core/log-level.js";
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../core/util.js";
+import { durationFlag } from "../core/util.js";
 import { parseRegistryUri, REGISTRY_URI_HELP } from "./registry-uri.js";
 import type { EnvFileRef } from "../render/config.js";
 import { checkSpecialModes } from "../render/destinations.js";
@@ -197,12 +197,9 @@ export function parseArgv(args: string[], mode: "render" | "exec"): { raw: RawRe
   return { raw: raw as RawRenderOptions, positionals: [...parsed.positionals, ...(program ?? [])] };
 }
 
+/** A render duration flag: a unit is required (a bare number is refused); 0 is allowed. */
 function duration(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: expected a duration such as 500ms, 10s, 1m30s`);
-  if (ms > MAX_DURATION_MS) throw new RenderUsageError(`${flag} ${JSON.stringify(text)}: longer than the maximum ${MAX_DURATION_TEXT}`);
-  return ms;
+  return text === undefined ? fallback : durationFlag(flag, text, { minMs: 0 });
 }
 
 function splitSpec(flag: string, text: string): { parts: [string, string]; mode?: number } {
@@ -266,15 +263,15 @@ export function parseRenderOptions(raw: RawRenderOptions, mode: "render" | "exec
     templates: (raw.template ?? []).map(parseTemplateSpec),
     templateDirs: (raw.templateDir ?? []).map(parseTemplateDirSpec),
     waits: (raw.wait ?? []).map(parseWaitTarget),
-    waitTimeoutMs: duration("--wait-timeout", raw.waitTimeout, DEFAULT_WAIT_TIMEOUT_MS),
+    waitTimeoutMs: duration("wait-timeout", raw.waitTimeout, DEFAULT_WAIT_TIMEOUT_MS),
     logLevel: resolveLogLevel(raw.logLevel, env),
     dryRun: raw.dryRun === true,
     watch: raw.watch === true,
-    watchMinQuietMs: duration("--watch-min-quiet", raw.watchMinQuiet, DEFAULT_WATCH_MIN_QUIET_MS),
-    watchMaxQuietMs: duration("--watch-max-quiet", raw.watchMaxQuiet, DEFAULT_WATCH_MAX_QUIET_MS),
+    watchMinQuietMs: duration("watch-min-quiet", raw.watchMinQuiet, DEFAULT_WATCH_MIN_QUIET_MS),
+    watchMaxQuietMs: duration("watch-max-quiet", raw.watchMaxQuiet, DEFAULT_WATCH_MAX_QUIET_MS),
     reloadSignal: signalOption("--reload-signal", raw.reloadSignal, DEFAULT_RELOAD_SIGNAL),
     killSignal: DEFAULT_KILL_SIGNAL,
-    killTimeoutMs: duration("--kill-timeout", raw.killTimeout, DEFAULT_KILL_TIMEOUT_MS),
+    killTimeoutMs: duration("kill-timeout", raw.killTimeout, DEFAULT_KILL_TIMEOUT_MS),
     execReplace: raw.execReplace === true,
   };
   for (const f of opts.environmentFiles) if (!f.path) throw new RenderUsageError("--environment-file: empty path");

@@ -19,6 +19,16 @@ export class UsageError extends PortolanError {
   override name = "UsageError";
 }
 
+/** A bad flag value: a usage error that names the flag (without its dashes). */
+export class FlagError extends UsageError {
+  override name = "FlagError";
+  readonly flag: string;
+  constructor(flag: string, message: string) {
+    super(`--${flag}: ${message}`);
+    this.flag = flag;
+  }
+}
+
 /** A registry URI that names no backend or is malformed (a usage error). */
 export class RegistryUriError extends UsageError {
   override name = "RegistryUriError";

@@ -1,4 +1,5 @@
 // Tiny helpers shared across stages (no packages for these).
+import { FlagError } from "./errors.js";
 
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -50,6 +51,35 @@ export function parseDuration(text: string): number | undefined {
     rest = rest.slice(m[0].length);
   }
   return Math.round(total);
+}
+
+/** How a duration flag reads its text. */
+export interface DurationRule {
+  /** What a bare number counts (1000: seconds, as registrator's flags); without it a bare number is refused. */
+  bareUnitMs?: number;
+  /** The shortest duration accepted (default 1 ms; 0 where zero means something, e.g. `--resync 0`). */
+  minMs?: number;
+}
+
+/** A duration flag ("30s", "1m30s", "250ms"; a bare number as `rule` says) in ms, at most MAX_DURATION_MS. */
+export function durationFlag(flag: string, text: string, rule: DurationRule = {}): number {
+  const bare = /^\d+$/.test(text.trim());
+  const ms = bare ? (rule.bareUnitMs === undefined ? undefined : Number(text) * rule.bareUnitMs) : parseDuration(text);
+  const examples = rule.bareUnitMs === undefined ? "500ms, 30s, 1m30s" : "30, 30s, 1m30s";
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    throw new FlagError(flag, `not a duration: ${JSON.stringify(text)} (${bare ? "give a unit: " : "examples: "}${examples})`);
+  }
+  const minMs = rule.minMs ?? 1;
+  if (ms < minMs) throw new FlagError(flag, `${JSON.stringify(text)} is below the minimum of ${minMs} ms`);
+  if (ms > MAX_DURATION_MS) throw new FlagError(flag, `${JSON.stringify(text)} is longer than the maximum ${MAX_DURATION_TEXT}`);
+  return ms;
+}
+
+/** An integer flag from `min` to `max`. */
+export function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(flag, `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in input order. */

@@ -1,5 +1,6 @@
 // Options of the DNS shim: named defaults and one parser that merges them and rejects bad values.
 import { UsageError } from "../core/errors.js";
+import type { HostPort } from "../core/host-port.js";
 import { DNS_LABEL } from "../core/model.js";
 
 export const DEFAULT_DNS_PORT = 8600;
@@ -25,10 +26,7 @@ export interface TtlRule {
   ttlS: number;
 }
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort };
 
 export interface DnsOptions {
   listen: HostPort;
@@ -85,12 +83,4 @@ export function serviceTtl(service: string, opts: Pick<DnsOptions, "ttlS" | "ser
     }
   }
   return best ? best.ttlS : opts.ttlS;
-}
-
-/** "HOST:PORT", "[V6]:PORT" or "HOST" (with `defaultPort`). */
-export function parseHostPort(flag: string, text: string, defaultPort: number): HostPort {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text);
-  const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag}: expected HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: m[1]!, port };
 }

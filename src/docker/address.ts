@@ -20,6 +20,7 @@
 // - Not replicated: registrator's overlay hack (user-defined NetworkMode -> container IP paired with the host
 //   port), which advertises an address/port pair that does not exist; use `--internal` for such networks.
 // - `--use-ip-from-label`: a label holding an IP (optionally with "/prefix") overrides the address.
+import { isIPv6 } from "../core/host-port.js";
 import type { ContainerInspectInfo } from "dockerode";
 import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
 
@@ -104,10 +105,6 @@ export function registeringPorts(info: ContainerInspectInfo, candidates: PortCan
   return candidates.filter((c) => c.bindings.length > 0);
 }
 
-export function isIPv6(ip: string): boolean {
-  return ip.includes(":");
-}
-
 const WILDCARDS = new Set(["", "0.0.0.0", "::"]);
 
 function bindingRank(b: Binding): number {
@@ -190,9 +187,4 @@ export function endpointFor(
   if (!ep.ok) return ep;
   const fromLabel = labelAddress(info, opts.useIpFromLabel);
   return fromLabel ? ok({ ...ep.value, address: fromLabel }) : ep;
-}
-
-/** `host:port` with IPv6 addresses bracketed, for URLs and TCP check targets. */
-export function joinHostPort(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
 }

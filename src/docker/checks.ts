@@ -11,7 +11,7 @@ import type { Check, Health } from "../core/model.js";
 import { HealthSchema } from "../core/model.js";
 import { parseDuration } from "../core/util.js";
 import { CONTROL_CHARS } from "../core/validate.js";
-import { joinHostPort } from "./address.js";
+import { joinHostPort } from "../core/host-port.js";
 import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
 
 export const DEFAULT_CHECK_INTERVAL_MS = 10_000;

@@ -1,6 +1,7 @@
 // The `services` part of a template view: every PASSING instance of a service, from a registry snapshot.
 // `{{#services.mongodb}}{{address}}:{{port}}{{^last}},{{/last}}{{/services.mongodb}}`
 // Types only from core/model: its zod schemas cost ~110 ms to import, and this runs on every container start.
+import { joinHostPort } from "../core/host-port.js";
 import type { CatalogSnapshot, Instance } from "../core/model.js";
 import { LOOKUP, type LazyLookup } from "./template.js";
 
@@ -17,13 +18,12 @@ export interface ServiceLocation {
 }
 
 function toLocation(i: Instance): ServiceLocation {
-  const host = i.address.includes(":") ? `[${i.address}]` : i.address;
   return {
     id: i.id,
     name: i.name,
     address: i.address,
     port: i.port,
-    hostPort: `${host}:${i.port}`,
+    hostPort: joinHostPort(i.address, i.port),
     protocol: i.protocol,
     tags: [...i.tags],
     meta: { ...i.meta },

@@ -3,6 +3,7 @@
 
 import { parseDuration } from "../core/util.js";
 import type { HostPort } from "./types.js";
+import { joinHostPort, splitHostPort } from "../core/host-port.js";
 
 export const VARIABLE_TYPES = ["string", "int", "port", "bool", "url", "hostports", "enum", "duration"] as const;
 export type VariableType = (typeof VARIABLE_TYPES)[number];
@@ -34,41 +35,10 @@ function checkPort(raw: string): number | undefined {
   return n >= 1 && n <= 65535 ? n : undefined;
 }
 
-/** IPv6 literal check via the WHATWG URL parser (global; avoids importing node:net, ~6 ms, on the start-up path). */
-function isIPv6(host: string): boolean {
-  if (!host.includes(":") || /[[\]/?#@%]/.test(host)) return false;
-  try {
-    new URL(`http://[${host}]/`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HOSTNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-
-/** `host:port` or `[v6]:port`; with `portOptional`, a bare host is accepted too (port 0). */
+/** `host:port` or `[v6]:port` (port 1..65535); with `portOptional`, a bare host is accepted too (port 0). */
 export function parseHostPort(entry: string, portOptional = false): HostPort | undefined {
-  let host: string;
-  let portText: string | undefined;
-  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
-  if (v6) {
-    host = v6[1]!;
-    portText = v6[2];
-    if (!isIPv6(host)) return undefined;
-  } else {
-    const i = entry.lastIndexOf(":");
-    host = i >= 0 ? entry.slice(0, i) : entry;
-    portText = i >= 0 ? entry.slice(i + 1) : undefined;
-    if (!HOSTNAME.test(host)) return undefined;
-  }
-  if (portText === undefined) {
-    if (!portOptional) return undefined;
-    return { host, port: 0, hostPort: v6 ? `[${host}]` : host };
-  }
-  const port = checkPort(portText);
-  if (port === undefined) return undefined;
-  return { host, port, hostPort: v6 ? `[${host}]:${port}` : `${host}:${port}` };
+  const hp = splitHostPort(entry, { minPort: 1, ...(portOptional && { defaultPort: 0 }) });
+  return hp && { ...hp, hostPort: joinHostPort(hp.host, hp.port || undefined) };
 }
 
 function checkHostPorts(raw: string): Checked {

@@ -1,8 +1,7 @@
-// Flag parsing of `portolan dns`: TTL rules, host:port, domain and datacenter checks (UsageError classes).
+// Flag parsing of `portolan dns`: TTL rules, domain and datacenter checks (UsageError classes).
 import { describe, expect, it } from "vitest";
 import { dnsFlagsToOptions, parseServiceTtl } from "../../src/cli/dns.js";
 import { UsageError } from "../../src/core/errors.js";
-import { parseHostPort } from "../../src/dns/options.js";
 
 const FLAGS = { listen: "127.0.0.1:8600", domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] };
 
@@ -15,18 +14,6 @@ describe("parseServiceTtl", () => {
   ];
   ok.forEach(([text, rule], i) => it(`${i}_${text}`, () => expect(parseServiceTtl(text)).toEqual(rule)));
   ["web", "=10s", "web=soon", "we_b=1s", "a*b=1s"].forEach((text, i) => it(`${ok.length + i}_${text} is a usage error`, () => expect(() => parseServiceTtl(text)).toThrow(UsageError)));
-});
-
-describe("parseHostPort", () => {
-  const ok: [string, string, number][] = [
-    ["127.0.0.1:53", "127.0.0.1", 53],
-    ["10.0.0.1", "10.0.0.1", 8600],
-    ["[::1]:5353", "::1", 5353],
-    ["[fd00::1]", "fd00::1", 8600],
-    ["localhost:0", "localhost", 0],
-  ];
-  ok.forEach(([text, host, port], i) => it(`${i}_${text}`, () => expect(parseHostPort("listen", text, 8600)).toEqual({ host, port })));
-  ["", "a:b:c", "1.2.3.4:65536", "1.2.3.4:-1", "[::1"].forEach((text, i) => it(`${ok.length + i}_${JSON.stringify(text)} is a usage error`, () => expect(() => parseHostPort("listen", text, 8600)).toThrow(UsageError)));
 });
 
 describe("dnsFlagsToOptions", () => {

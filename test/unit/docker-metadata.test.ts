@@ -1,6 +1,6 @@
 // SERVICE_* metadata parsing, port choice and check building, unit by unit. Pure.
 import { describe, expect, it } from "vitest";
-import { chooseBinding, chooseNetwork, joinHostPort, portCandidates, type Binding } from "../../src/docker/address.js";
+import { chooseBinding, chooseNetwork, portCandidates, type Binding } from "../../src/docker/address.js";
 import { buildChecks } from "../../src/docker/checks.js";
 import { buildMeta, metadataForPort, quote, readServiceMetadata, splitTags, type PortEntry } from "../../src/docker/metadata.js";
 import { fakeInspect, ports } from "./fixtures/container.js";
@@ -128,10 +128,6 @@ describe("buildChecks", () => {
 });
 
 describe("small helpers", () => {
-  it("0_joinHostPort", () => {
-    expect(joinHostPort("10.0.0.1", 80)).toBe("10.0.0.1:80");
-    expect(joinHostPort("::1", 80)).toBe("[::1]:80");
-  });
   it("1_quote_escapes_and_truncates", () => {
     expect(quote("a\nb")).toBe('"a\\nb"');
     expect(quote("x".repeat(100))).toBe(JSON.stringify(`${"x".repeat(77)}...`));

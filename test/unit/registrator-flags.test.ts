@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openRegistry, parseRegistryUri } from "../../src/cli/registry-uri.js";
-import { FlagError, registratorOptions, type RegistratorFlags } from "../../src/cli/registrator-options.js";
+import { FlagError } from "../../src/core/errors.js";
+import { registratorOptions, type RegistratorFlags } from "../../src/cli/registrator-options.js";
 import { RegistryUriError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/log.js";
 

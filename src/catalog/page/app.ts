@@ -2,6 +2,7 @@
 // The live page: one EventSource on /v1/events (a snapshot, then changes; the browser resumes with
 // Last-Event-ID after a drop), services grouped and filtered in the browser, rendered at most once per frame.
 // Every value from the catalog is untrusted (container labels): text only, never HTML.
+import { joinHostPort } from "../../core/host-port.js";
 
 type Health = "passing" | "warning" | "critical";
 
@@ -45,7 +46,7 @@ function el(tag: string, cls?: string, text?: string): HTMLElement {
 }
 
 function hostPort(i: Inst): string {
-  return i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`;
+  return joinHostPort(i.address, i.port);
 }
 
 function haystack(i: Inst): string {
