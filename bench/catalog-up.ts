@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { createMemoryRegistry } from "../adapters/memory/index.js";
 import { Command } from "commander";
 import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "../src/cli/catalog.js";
-import { addRegistratorFlags, runRegistrator, type RegistratorFlags } from "../src/cli/registrator.js";
+import { addRegistratorFlags, startRegistrator, type RegistratorFlags } from "../src/cli/registrator.js";
 import type { Instance } from "../src/core/model.js";
 
 const [listen = "127.0.0.1:18790", services = "1000", per = "5"] = process.argv.slice(2);
@@ -37,4 +37,4 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   if (cmd === "add" && id) void registry.register(benchInstance(0, 9, id));
   if (cmd === "add-service" && id) void registry.register({ ...benchInstance(0, 9, `${id}:1`), name: id });
 });
-await runRegistrator(flags, async () => registry, [catalogCompanion(flags)]);
+await startRegistrator(flags, async () => registry, [catalogCompanion(flags)]);

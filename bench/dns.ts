@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createMemoryRegistry } from "../adapters/memory/index.js";
-import { startDns } from "../src/cli/dns.js";
+import { startDns } from "../src/dns/service.js";
 import { silentLogger } from "../src/core/log.js";
 import type { Instance } from "../src/core/model.js";
 import { delay } from "../src/core/util.js";

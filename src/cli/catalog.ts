@@ -15,8 +15,8 @@ import { durationFlag, intFlag } from "../core/util.js";
 import { logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
-import { serveUntilStopped } from "./stopping.js";
-import { checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "../core/stopping.js";
+import { checkAccessAtStart, checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -114,6 +114,7 @@ async function serve(f: ServeFlags): Promise<void> {
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   await serveUntilStopped({
     open: () => openRegistry(f.registry, { logger: log }),
+    check: (registry) => checkAccessAtStart(registry, "read", log),
     serve: async (registry) => {
       const catalog = await startCatalog({ registry, listen, token, logger: log, maxConnections });
       return { close: () => catalog.stop() };

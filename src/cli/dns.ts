@@ -1,19 +1,17 @@
 // `portolan dns --registry URI [flags]`: the DNS shim, fed by any backend. Also started by `portolan up`.
 import { Command } from "commander";
 import { ListenError, UsageError } from "../core/errors.js";
-import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
-import type { Registry } from "../core/registry.js";
-import { DnsWorkers, isDnsWorker, runDnsWorker } from "../dns/cluster.js";
-import { feedSnapshots } from "../dns/feed.js";
+import { createLogger, resolveLogLevel, type LogFormat } from "../core/log.js";
+import { isDnsWorker, runDnsWorker } from "../dns/cluster.js";
 import { hostPortFlag, joinHostPort } from "../core/host-port.js";
 import { DEFAULT_LISTEN, dnsOptions, DEFAULT_DNS_PORT, type DnsOptions, type TtlRule } from "../dns/options.js";
-import { DnsServer, resolveListen } from "../dns/server.js";
-import type { DnsStatsSnapshot } from "../dns/stats.js";
-import { durationFlag } from "../core/util.js";
+import { resolveListen } from "../dns/server.js";
+import { startDns, startDnsWorkers } from "../dns/service.js";
+import { durationFlag, intFlag } from "../core/util.js";
 import { logFormatOption, logLevelOption } from "./registrator-options.js";
 import { stopSignal } from "./signals.js";
-import { serveUntilStopped } from "./stopping.js";
-import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { serveUntilStopped } from "../core/stopping.js";
+import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 interface DnsFlags {
   registry: string;
@@ -66,71 +64,6 @@ export function dnsFlagsToOptions(f: Omit<DnsFlags, "registry" | "logFormat" | "
   });
 }
 
-/** What `portolan dns` runs: one server in this process, or N workers; stats summed over workers. */
-export interface DnsService {
-  stats(): Promise<DnsStatsSnapshot>;
-  close(): Promise<void>;
-}
-
-export interface RunningDns extends DnsService {
-  server: DnsServer;
-  address: string;
-}
-
-/** Starts the shim on `opts.listen`, fed by `registry`'s snapshots; logs one line saying where it listens. */
-export async function startDns(registry: Registry, opts: DnsOptions, log: Logger, flag = "--listen"): Promise<RunningDns> {
-  const server = new DnsServer(opts, { logger: log });
-  // The feed first: until the first snapshot arrives every query gets SERVFAIL.
-  const abort = new AbortController();
-  const fed = feedSnapshots(registry, (s) => server.update(s), abort.signal, log);
-  let bound;
-  try {
-    bound = await server.listen();
-  } catch (err) {
-    abort.abort();
-    await fed;
-    throw new ListenError({ flag, address: joinHostPort(opts.listen.host, opts.listen.port), cause: err });
-  }
-  const address = joinHostPort(bound.host, bound.port);
-  log.info({ listen: address, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind, recursors: opts.recursors.length }, `dns listening on ${address} (udp+tcp)`);
-  return {
-    server,
-    address,
-    stats: async () => server.stats(),
-    async close() {
-      abort.abort();
-      await server.close();
-      await fed;
-    },
-  };
-}
-
-/** The primary of `--workers N`: watches the registry and feeds N worker processes that serve the port. */
-async function startDnsWorkers(registry: Registry, opts: DnsOptions, count: number, log: Logger, stopping: AbortSignal): Promise<DnsService> {
-  const workers = new DnsWorkers(log);
-  const abort = new AbortController();
-  const fed = feedSnapshots(registry, (s) => workers.update(s), abort.signal, log);
-  const { host, port } = opts.listen;
-  const address = joinHostPort(host, port);
-  try {
-    await workers.start(count, stopping);
-  } catch (err) {
-    // A worker could not bind, or a stop came (the workers are stopped by now): the same one line as one process.
-    abort.abort();
-    await fed;
-    throw stopping.aborted ? err : new ListenError({ flag: "--listen", address, cause: err });
-  }
-  log.info({ listen: address, workers: count, domain: opts.domain, datacenter: opts.datacenter, backend: registry.kind }, `dns listening on ${address} (udp+tcp, ${count} workers)`);
-  return {
-    stats: () => workers.stats(),
-    async close() {
-      abort.abort();
-      await workers.close();
-      await fed;
-    },
-  };
-}
-
 export function dnsCommand(): Command {
   return new Command("dns")
     .description("Answer DNS (Consul's query forms: NAME.service.consul, _NAME._tcp.service.consul, …) from any registry backend.")
@@ -148,8 +81,7 @@ export function dnsCommand(): Command {
     .action(async (f: DnsFlags) => {
       const level = resolveLogLevel(f.logLevel);
       const given = dnsFlagsToOptions(f);
-      const workers = Number(f.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got ${JSON.stringify(f.workers)}`);
+      const workers = intFlag("workers", f.workers, 1, 64);
       if (workers > 1 && given.listen.port === 0) throw new UsageError("--workers > 1 needs a fixed --listen port, not 0");
       const opts = await resolveListenFlag(given, "listen");
       const stopped = stopSignal();
@@ -160,6 +92,7 @@ export function dnsCommand(): Command {
       void stopped.then((signal) => stopping.abort(signal));
       const served = await serveUntilStopped({
         open: () => openRegistry(f.registry, { logger: base }),
+        check: (registry) => checkAccessAtStart(registry, "read", log),
         serve: (registry) => (workers > 1 ? startDnsWorkers(registry, opts, workers, log, stopping.signal) : startDns(registry, opts, log)),
         stopped,
         log,

@@ -1,137 +1,33 @@
 // `portolan registrator [flags] REGISTRY_URI`: keeps every running container's services registered.
 import { Command } from "commander";
-import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
-import { BackendAuthError } from "../core/errors.js";
 import { createLogger, resolveLogLevel, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
-import { describeRejection } from "../docker/mapping.js";
-import type { RegistratorEvent } from "../registrator/events.js";
-import { Registrator, retryDelay } from "../registrator/registrator.js";
-import { requireNetwork } from "../docker/networks.js";
+import { runRegistrator, type Companion } from "../registrator/run.js";
 import { addRegistratorFlags, registratorOptions, type RegistratorFlags } from "./registrator-options.js";
-
-export { addRegistratorFlags, registratorOptions, type RegistratorFlags };
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 import { stopSignal } from "./signals.js";
-import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "./stopping.js";
 
-/** One log line per state change; never logs metadata values beyond the instance itself. */
-export function logEvent(log: Logger, e: RegistratorEvent): void {
-  switch (e.type) {
-    case "registered":
-      return log.info({ id: e.instance.id, service: e.instance.name, address: `${e.instance.address}:${e.instance.port}`, health: e.instance.health, reason: e.reason }, "registered");
-    case "deregistered":
-      return log.info({ id: e.id, service: e.name, reason: e.reason }, "deregistered");
-    case "health":
-      return log.info({ id: e.id, service: e.name, health: e.health }, "health changed");
-    case "rejected":
-      return log.warn({ container: e.rejection.container, key: e.rejection.key }, describeRejection(e.rejection));
-    case "backend-error":
-      // Refused credentials were already reported once, loudly, by the adapter (AuthFailures): no line per attempt.
-      if (e.error instanceof BackendAuthError) return log.debug({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend refuses the credentials; retrying");
-      return log.warn({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend operation failed; retrying");
-    case "docker-error":
-      return log.warn({ attempt: e.attempt, err: errorText(e.error) }, "docker unavailable; retrying");
-    case "docker-connected":
-      return log.info({ resumedFrom: e.resumedFromNano?.toString() }, "docker event stream connected");
-    case "resync":
-      return log.info({ durationMs: e.durationMs, containers: e.containers, writes: e.writes }, "resync done");
-    case "stopped":
-      if (e.left.length === 0) return log.info({ deregistered: e.deregistered, timedOut: e.timedOut }, "shutdown done");
-      return log.warn(
-        { deregistered: e.deregistered, left: e.left.length, ids: e.left.slice(0, 50) },
-        `shutdown timeout: ${e.left.length} entries left registered; the next start (or --cleanup) removes those whose container is gone`,
-      );
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-/** Waits for dockerd to list its networks (false: stopped first); UnknownNetworkError when `network` is not one. */
-async function networkKnown(network: string, list: () => Promise<string[]>, stopped: Promise<unknown>, retryIntervalMs: number, log: Logger): Promise<boolean> {
-  const stop = new AbortController();
-  void stopped.then(() => stop.abort());
-  const onError = (error: unknown, attempt: number) => logEvent(log, { type: "docker-error", error, attempt });
-  return requireNetwork(network, list, { clock: REAL_CLOCK, signal: stop.signal, retryDelay: (n) => retryDelay(n, retryIntervalMs), onError });
-}
-
-/** Kept from --shutdown-timeout after the deregistration: time to report what is left and close the rest. */
-const REPORT_RESERVE_MS = 200;
-
-/** Something running beside the registrator in one process (`portolan up`: catalog, DNS); see runRegistrator. */
-export interface Companion {
-  /** Used by the registrator instead of the opened registry (e.g. an instrumented wrapper). */
-  registry?: Registry;
-  /** Sees every registrator event (after it is logged). */
-  onEvent?: (e: RegistratorEvent) => void;
-  stop(): Promise<void>;
-}
+export { addRegistratorFlags, registratorOptions, type Companion, type RegistratorFlags };
 
 /**
- * Runs a registrator until SIGTERM/SIGINT (a second one ends the process at once). Every other signal gets
- * signals.ts's default (HUP/QUIT end it, USR1/USR2/ALRM are ignored). `open` gets the base logger (adapters add
- * their own component); `companions` start after the registry is open and stop before it closes. Shutdown is
- * bounded by --shutdown-timeout: stop and deregister what fits, log what is left, exit.
+ * `portolan registrator` (and `up`): flags parsed, the backend opened by `open` and checked for writes, then the
+ * registrator runs until SIGTERM/SIGINT (a second one ends the process at once). Every other signal gets
+ * signals.ts's default (HUP/QUIT end it, USR1/USR2/ALRM are ignored).
  */
-export async function runRegistrator(
+export async function startRegistrator(
   f: RegistratorFlags,
   open: (log: Logger) => Promise<Registry>,
   companions: ((registry: Registry, log: Logger) => Promise<Companion>)[] = [],
 ): Promise<void> {
   const stopped = stopSignal();
-  const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
-  const base = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
-  const log = base.child({ component: "registrator" });
-  // DOCKER_HOST & co. are options too: checked before the backend is opened or anything starts.
-  const { httpDockerPort, listNetworkNames } = await import("../docker/client.js");
-  const docker = httpDockerPort();
-  if (opts.mapping.network !== undefined) {
-    // Checked before the backend is opened: a --network dockerd does not have is a usage error with no effect.
-    const known = await networkKnown(opts.mapping.network, listNetworkNames, stopped, opts.retryIntervalMs, log);
-    if (!known) return log.info("stopped before docker answered");
-  }
-  // A signal while the backend has not answered yet (a dead or silent agent: Consul's check waits 10 s) stops at
-  // once: nothing is registered yet, so there is nothing to wait for.
-  const opening = open(base).then(async (r) => {
-    await checkAccessAtStart(r, "write", log);
-    return r;
-  });
-  const boundMs = Math.min(EARLY_STOP_MS, shutdownTimeoutMs);
-  const opened = await startUnlessStopped(opening, stopped, (r) => r.close(), log, { message: "stopped before the backend answered", boundMs });
-  if (!opened) return;
-  const started: Companion[] = [];
-  let registry = opened;
-  try {
-    for (const start of companions) {
-      const c = await start(registry, base);
-      started.push(c);
-      registry = c.registry ?? registry;
-    }
-  } catch (err) {
-    // e.g. the catalog's --listen address is taken: stop what started, close the backend, report.
-    for (const c of started.reverse()) await c.stop().catch(() => {});
-    await opened.close().catch(() => {});
-    throw err;
-  }
-  const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
-  const registrator = new Registrator(docker, registry, opts, (e) => {
-    logEvent(log, e);
-    for (const sink of sinks) sink(e);
-  });
-  log.info({ owner: opts.owner, backend: registry.kind }, "starting");
-  await Promise.race([registrator.start(), stopped]);
-  const signal = await stopped;
-  const deadline = Date.now() + shutdownTimeoutMs;
-  log.info({ signal, deregisterOnExit: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs }, "stopping");
-  exitAfter(shutdownTimeoutMs, log);
-  // The deregistration stops a little before the bound, so what it left is reported before the process ends.
-  await registrator.stop({ deregisterAll: f.deregisterOnExit ?? false, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
-  const remaining = () => Math.max(0, deadline - Date.now());
-  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
-  await settlesWithin(REAL_CLOCK, remaining(), opened.close());
-  log.info("stopped");
+  const { shutdownTimeoutMs, ...options } = registratorOptions(f);
+  const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
+  const openChecked = async () => {
+    const registry = await open(log);
+    await checkAccessAtStart(registry, "write", log.child({ component: "registrator" }));
+    return registry;
+  };
+  await runRegistrator({ options, shutdownTimeoutMs, deregisterOnExit: f.deregisterOnExit ?? false, open: openChecked, companions, stopped, log });
 }
 
 export function registratorCommand(): Command {
@@ -139,6 +35,6 @@ export function registratorCommand(): Command {
     .description("Watch the local Docker engine (DOCKER_HOST or /var/run/docker.sock) and keep every running container's services registered.")
     .argument("<registry-uri>", REGISTRY_URI_HELP)
     .action(async (uri: string, f: RegistratorFlags) => {
-      await runRegistrator(f, (log) => openRegistry(uri, { logger: log }));
+      await startRegistrator(f, (log) => openRegistry(uri, { logger: log }));
     });
 }

@@ -7,12 +7,12 @@ import { RegistryUriError } from "../core/errors.js";
 import { LOG_LEVELS, resolveLogLevel } from "../core/log-level.js";
 import { durationFlag } from "../core/util.js";
 import { parseRegistryUri, REGISTRY_URI_HELP } from "./registry-uri.js";
-import type { EnvFileRef } from "../render/config.js";
 import { checkSpecialModes } from "../render/destinations.js";
 import { DEFAULT_KILL_SIGNAL, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_RELOAD_SIGNAL, parseSignal } from "../render/child.js";
-import type { TemplateDirSpec, TemplateSpec } from "../render/pipeline.js";
+import type { TemplateDirSpec, TemplateSpec } from "../render/templates.js";
 import { RenderUsageError } from "../render/run-errors.js";
-import { DEFAULT_WAIT_TIMEOUT_MS, parseWaitTarget, type WaitTarget } from "../render/wait.js";
+import type { RenderOptions } from "../render/run.js";
+import { DEFAULT_WAIT_TIMEOUT_MS, parseWaitTarget } from "../render/wait.js";
 import { DEFAULT_WATCH_MAX_QUIET_MS, DEFAULT_WATCH_MIN_QUIET_MS } from "../render/watch.js";
 import { parseMode } from "../render/writer.js";
 
@@ -40,31 +40,6 @@ export interface RawRenderOptions {
   killTimeout?: string;
   execReplace?: boolean;
   allowSpecialModes?: boolean;
-}
-
-export interface RenderOptions {
-  name?: string;
-  envDir?: string;
-  environmentFiles: EnvFileRef[];
-  envFormat: "systemd" | "dotenv";
-  filesOverrideEnv: boolean;
-  spec?: string;
-  templates: TemplateSpec[];
-  templateDirs: TemplateDirSpec[];
-  registry?: string;
-  waits: WaitTarget[];
-  waitTimeoutMs: number;
-  /** Validated: `--log-level`, else $PORTOLAN_LOG_LEVEL, else info. */
-  logLevel: string;
-  dryRun: boolean;
-  watch: boolean;
-  watchMinQuietMs: number;
-  watchMaxQuietMs: number;
-  reloadSignal: NodeJS.Signals;
-  reloadCmd?: string;
-  killSignal: NodeJS.Signals;
-  killTimeoutMs: number;
-  execReplace: boolean;
 }
 
 /** One flag of render/exec: the single source for commander's help and for the fast argv parser. */

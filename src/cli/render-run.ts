@@ -1,179 +1,24 @@
-// `portolan render`: env layers -> validated config -> (wait) -> templates rendered in memory -> files written.
-// `prepare()` is shared with `portolan exec`, which then runs the program. No commander here: this is the
-// container-start path (see render-fast.ts).
-import { BackendAuthError, RegistryUriError } from "../core/errors.js";
-import { addSecrets, writeStdout } from "../core/output.js";
-import type { Registry } from "../core/registry.js";
-import { loadConfig } from "../render/config.js";
-import { buildView, loadTemplates, renderAll, type LoadedTemplate, type RenderedSet } from "../render/pipeline.js";
-import { RegistryReadError, RenderUsageError } from "../render/run-errors.js";
+// `portolan render` (no commander here: this is the container-start path, see render-fast.ts): flags parsed, the
+// registry adapters wired in, then src/render/run.ts does the work.
+import { writeStdout } from "../core/output.js";
+import { LazyLogger } from "../render/log.js";
+import { formatDryRun, prepare, type RegistryAccess } from "../render/run.js";
 import { reportFailure } from "./exit.js";
-import { MAX_CONFIG_FILE_BYTES, readTextLimited } from "../render/limits.js";
-import { ServiceDirectory } from "../render/services.js";
-import { loadSpec } from "../render/spec.js";
-import type { ResolvedConfig } from "../render/types.js";
-import { waitForTargets } from "../render/wait.js";
-import type { OpenWatch } from "../render/watch.js";
-import { writeOutputs, type WriteResult } from "../render/writer.js";
-import { LazyLogger } from "./render-log.js";
-import { parseRenderOptions, type RawRenderOptions, type RenderOptions } from "./render-options.js";
+import { parseRenderOptions, type RawRenderOptions } from "./render-options.js";
 
-export interface Prepared {
-  config: ResolvedConfig;
-  templates: LoadedTemplate[];
-  rendered: RenderedSet;
-  results: WriteResult[];
-  registry?: Registry;
-  services?: ServiceDirectory;
-  /** With --watch: the watch that gave `services`, left open for the exec watch to go on with (no second read). */
-  watch?: OpenWatch;
-}
-
-/** Reads the registry's current catalog of `names` (the first snapshot of watch()), bounded by `timeoutMs` from `startedAt`. */
-async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number, names: string[], keep: boolean): Promise<{ dir: ServiceDirectory; open?: OpenWatch }> {
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
-  const iterator = registry.watch(stop.signal, { services: names })[Symbol.asyncIterator]();
-  let kept = false;
-  try {
-    const first = await iterator.next();
-    if (first.done) throw new RegistryReadError({ uri, message: `no catalog within ${timeoutMs}ms` });
-    kept = keep;
-    return { dir: new ServiceDirectory(first.value), ...(keep && { open: { names, iterator, stop } }) };
-  } catch (err) {
-    if (err instanceof RegistryReadError) throw err;
-    throw new RegistryReadError({ uri, message: (err as Error).message, cause: err });
-  } finally {
-    clearTimeout(timer);
-    if (!kept) await closeWatch({ names, iterator, stop });
-  }
-}
-
-export async function closeWatch(w: OpenWatch): Promise<void> {
-  w.stop.abort();
-  await w.iterator.return?.(undefined);
-}
-
-/**
- * Reads only the services the templates use, and renders them. A render against no services names the first ones; a
- * render with them may use more (a section nested in a service's section), read in turn until no new name appears.
- */
-async function readUsed(registry: Registry, uri: string, timeoutMs: number, startedAt: number, templates: LoadedTemplate[], config: ResolvedConfig, keep: boolean) {
-  let names = renderAll(templates, buildView(config, new ServiceDirectory({ version: 0, instances: [] }))).services;
-  for (;;) {
-    const { dir: services, open } = await firstSnapshot(registry, uri, timeoutMs, startedAt, names, keep);
-    const rendered = renderAll(templates, buildView(config, services));
-    const more = rendered.services.filter((n) => !names.includes(n));
-    if (more.length === 0) return { services, rendered, ...(open && { watch: open }) };
-    if (open) await closeWatch(open);
-    names = [...names, ...more];
-  }
-}
-
-/**
- * Credentials the registry refuses are a configuration error (78); one it cannot check now, or within `ms`, is left to
- * the read (which has what is left of the same time).
- */
-async function checkReadAccess(registry: Registry, uri: string, log: LazyLogger, ms: number): Promise<void> {
-  try {
-    const { checkAccessWithin } = await import("./registry-uri.js");
-    await checkAccessWithin(registry, "read", ms, uri);
-  } catch (err) {
-    if (err instanceof BackendAuthError) throw new BackendAuthError({ backend: `registry ${uri}`, message: err.message, cause: err });
-    await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
-  }
-}
-
-async function openRegistryFor(uri: string, log: LazyLogger, timeoutMs: number): Promise<Registry> {
-  const { openRegistry } = await import("./registry-uri.js");
-  return openRegistry(uri, { logger: await log.base(), timeoutMs });
-}
-
-/** Logs each changed file (names and modes only, never content). */
-export async function logResults(log: LazyLogger, results: WriteResult[]): Promise<void> {
-  for (const r of results) {
-    if (r.status === "rendered") await log.log("info", { dest: r.dest, method: r.method, mode: `0${r.mode.toString(8)}` }, "rendered");
-    else await log.log("debug", { dest: r.dest, status: r.status }, r.status);
-  }
-}
-
-/**
- * Small config files are read synchronously at start: cheaper than async round trips (errors keep their `code`).
- * Each is bounded (limits.ts): a file over the limit is refused unread.
- */
-const readText = async (path: string): Promise<string> => readTextLimited(path, MAX_CONFIG_FILE_BYTES);
-
-/** Everything up to (and including) writing the files. Nothing is written unless every step before succeeded. */
-export async function prepare(opts: RenderOptions, log: LazyLogger, signal?: AbortSignal): Promise<Prepared> {
-  const spec = opts.spec ? await loadSpec(opts.spec, readText) : undefined;
-  const config = await loadConfig({
-    readFile: readText,
-    envFiles: opts.environmentFiles,
-    ...(opts.envDir !== undefined && { envDir: opts.envDir }),
-    ...(opts.name !== undefined && { name: opts.name }),
-    format: opts.envFormat,
-    filesOverrideEnv: opts.filesOverrideEnv,
-    processEnv: process.env,
-    ...(spec && { spec }),
-    onSecrets: addSecrets,
-  });
-  for (const w of config.warnings ?? []) await log.log("warn", { variable: w.variable, code: w.code }, w.message);
-  const templates = await loadTemplates(opts.templates, opts.templateDirs);
-  if (opts.waits.length > 0) {
-    await waitForTargets(opts.waits, {
-      timeoutMs: opts.waitTimeoutMs,
-      ...(signal && { signal }),
-      onRetry: (t, attempt, err) => void log.log("debug", { target: t.uri, attempt, err }, "waiting"),
-    });
-  }
-  let registry: Registry | undefined;
-  let services: ServiceDirectory | undefined;
-  let rendered: RenderedSet | undefined;
-  let watch: OpenWatch | undefined;
-  if (opts.registry) {
-    try {
-      registry = await openRegistryFor(opts.registry, log, opts.waitTimeoutMs);
-    } catch (err) {
-      if (err instanceof RegistryUriError) throw new RenderUsageError(`--registry: ${err.message}`);
-      throw new RegistryReadError({ uri: opts.registry, message: (err as Error).message, cause: err });
-    }
-    try {
-      const startedAt = Date.now();
-      await checkReadAccess(registry, opts.registry, log, opts.waitTimeoutMs);
-      ({ services, rendered, watch } = await readUsed(registry, opts.registry, opts.waitTimeoutMs, startedAt, templates, config, opts.watch));
-    } catch (err) {
-      await registry.close();
-      throw err;
-    }
-  }
-  try {
-    rendered ??= renderAll(templates, buildView(config, services));
-    const results = await writeOutputs(rendered.outputs, { dryRun: opts.dryRun });
-    await logResults(log, results);
-    return { config, templates, rendered, results, ...(registry && { registry }), ...(services && { services }), ...(watch && { watch }) };
-  } catch (err) {
-    await registry?.close();
-    throw err;
-  }
-}
-
-/** `--dry-run`: what would be written (secret values are masked by writeStdout, like every output). */
-export function formatDryRun(p: Prepared): string {
-  let out = "";
-  p.rendered.outputs.forEach((o, i) => {
-    const r = p.results[i]!;
-    out += `--- ${o.dest} (${r.status}, mode 0${r.mode.toString(8)})\n`;
-    out += o.content;
-    if (!o.content.endsWith("\n")) out += "\n";
-  });
-  return out;
+/** `--registry` through the adapters, loaded only when a registry is given. */
+export function registryAccess(log: LazyLogger): RegistryAccess {
+  return {
+    open: async (uri, timeoutMs) => (await import("./registry-uri.js")).openRegistry(uri, { logger: await log.base(), timeoutMs }),
+    checkRead: async (registry, uri, ms) => (await import("./registry-uri.js")).checkAccessWithin(registry, "read", ms, uri),
+  };
 }
 
 export async function runRender(raw: RawRenderOptions): Promise<number> {
   try {
     const opts = parseRenderOptions(raw, "render");
     const log = new LazyLogger(opts.logLevel);
-    const p = await prepare(opts, log);
+    const p = await prepare(opts, log, registryAccess(log));
     await p.registry?.close();
     if (opts.dryRun) writeStdout(formatDryRun(p));
     return 0;

@@ -8,9 +8,9 @@ import { UsageError } from "../core/errors.js";
 import { parseListen } from "../catalog/service.js";
 import { DEFAULT_DNS_PORT, DEFAULT_LISTEN, type HostPort } from "../dns/options.js";
 import { addCatalogFlags, catalogCompanion, type CatalogFlags } from "./catalog.js";
-import type { DnsService } from "./dns.js";
+import type { DnsService } from "../dns/service.js";
 import { dnsMetricsSource } from "./dns-metrics.js";
-import { addRegistratorFlags, runRegistrator, type Companion, type RegistratorFlags } from "./registrator.js";
+import { addRegistratorFlags, startRegistrator, type Companion, type RegistratorFlags } from "./registrator.js";
 import { openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
 
 type UpFlags = RegistratorFlags & CatalogFlags & { registry: string; dns: string };
@@ -31,7 +31,8 @@ export function checkListenersApart(dns: HostPort, catalog: HostPort): void {
 /** The DNS shim beside the registrator, fed by the same registry (`--dns off`: none); `started` receives it. */
 async function dnsCompanion(f: UpFlags, started: (dns: DnsService) => void): Promise<(registry: Registry, log: Logger) => Promise<Companion>> {
   if (f.dns === "off") return async () => ({ stop: async () => {} });
-  const { startDns, dnsFlagsToOptions, resolveListenFlag } = await import("./dns.js");
+  const { dnsFlagsToOptions, resolveListenFlag } = await import("./dns.js");
+  const { startDns } = await import("../dns/service.js");
   // Checked now, before the registry is opened: a bad --dns is a usage error with no effect.
   const given = dnsFlagsToOptions({ listen: f.dns, domain: "consul", datacenter: "dc1", ttl: "0s", serviceTtl: [], recursor: [] }, "dns");
   checkListenersApart(given.listen, parseListen(f.listen));
@@ -56,6 +57,6 @@ export function upCommand(): Command {
       });
       // The DNS shim and the catalog (and through its event stream every portolan:// reader) follow one watch.
       const open = async (log: Logger) => shareWatch(await openRegistry(f.registry, { logger: log }), log);
-      await runRegistrator(f, open, [await dnsCompanion(f, (d) => (dns = d)), withDns]);
+      await startRegistrator(f, open, [await dnsCompanion(f, (d) => (dns = d)), withDns]);
     });
 }

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import type { Instance } from "../../src/core/model.js";
 import type { Registry } from "../../src/core/registry.js";
 import { silentLogger } from "../../src/core/log.js";
-import { startDns, type RunningDns } from "../../src/cli/dns.js";
+import { startDns, type RunningDns } from "../../src/dns/service.js";
 import { dnsOptions, type DnsOptions } from "../../src/dns/options.js";
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@
 // (it was the timeout + 1 s) without holding the event loop, and a stop during start-up closes what started.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/core/log.js";
-import { exitAfter, startUnlessStopped } from "../../src/cli/stopping.js";
+import { exitAfter, startUnlessStopped } from "../../src/core/stopping.js";
 
 const log = createLogger({ format: "json", level: "silent" });
 

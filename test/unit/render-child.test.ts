@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requireExecve } from "../../src/cli/exec-run.js";
+import { requireExecve } from "../../src/render/supervise.js";
 import { exitCodeOf, FORWARDED_SIGNALS, parseSignal, resolveCommand } from "../../src/render/child.js";
 import { forwardSignals } from "../../src/render/forward.js";
 import { ChildStartError, ExecReplaceUnsupportedError } from "../../src/render/run-errors.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRenderOptions } from "../../src/cli/render-options.js";
 import { checkDuplicateDestinations } from "../../src/render/destinations.js";
-import { expandTemplateDir, loadTemplates } from "../../src/render/pipeline.js";
+import { expandTemplateDir, loadTemplates } from "../../src/render/templates.js";
 import { DuplicateDestinationError, SpecialModeError, TemplateNameError } from "../../src/render/run-errors.js";
 import { effectiveMode, realDestination, writeOutputs } from "../../src/render/writer.js";
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildView, expandTemplateDir, loadTemplates, renderAll } from "../../src/render/pipeline.js";
+import { buildView, expandTemplateDir, loadTemplates, renderAll } from "../../src/render/templates.js";
 import { MissingTemplateNameError, TemplateReadError } from "../../src/render/run-errors.js";
 import type { ResolvedConfig, ResolvedValue } from "../../src/render/types.js";
 

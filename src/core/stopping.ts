@@ -1,9 +1,8 @@
 // How a long-running command (registrator, up, dns, catalog serve) ends: a stop signal that comes while it is
 // still starting, and the bound that ends the process when something it cannot end holds the event loop.
-import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
-import type { Logger } from "../core/log.js";
-import type { Registry } from "../core/registry.js";
-import { checkAccessAtStart } from "./registry-uri.js";
+import { REAL_CLOCK, settlesWithin } from "./clock.js";
+import type { Logger } from "./log.js";
+import type { Registry } from "./registry.js";
 
 /** How long a stop during start-up waits for what was starting (a half-open backend connection) to close. */
 export const EARLY_STOP_MS = 1_000;
@@ -47,12 +46,14 @@ export interface Serving {
 }
 
 /**
- * The life of a server command (dns, catalog serve): open the registry, check it can be read, `serve` it; then
+ * The life of a server command (dns, catalog serve): open the registry, `check` it can be read, `serve` it; then
  * wait for the stop signal and close both. A stop during start-up (a backend that has not answered, workers still
  * starting) closes whatever started at once. False when it stopped before it served.
  */
 export async function serveUntilStopped(o: {
   open: () => Promise<Registry>;
+  /** Rejects when the registry refuses to be read (refused credentials: the command's start-up error). */
+  check: (registry: Registry) => Promise<void>;
   serve: (registry: Registry) => Promise<Serving>;
   stopped: Promise<NodeJS.Signals>;
   log: Logger;
@@ -60,7 +61,7 @@ export async function serveUntilStopped(o: {
   const starting = (async () => {
     const registry = await o.open();
     try {
-      await checkAccessAtStart(registry, "read", o.log);
+      await o.check(registry);
       return { registry, serving: await o.serve(registry) };
     } catch (err) {
       await registry.close().catch(() => {});
