@@ -78,7 +78,7 @@ export interface Companion {
 export async function runRegistrator(
   f: RegistratorFlags,
   open: (log: Logger) => Promise<Registry>,
-  companions: ((registry: Registry, log: Logger) => Promise<Companion>)[] = [],
+  companions: ((registry: Registry, log: Logger, owner: string) => Promise<Companion>)[] = [],
 ): Promise<void> {
   const stopped = stopSignal();
   const { shutdownTimeoutMs, ...opts } = registratorOptions(f);
@@ -105,7 +105,7 @@ export async function runRegistrator(
   let registry = opened;
   try {
     for (const start of companions) {
-      const c = await start(registry, base);
+      const c = await start(registry, base, opts.owner);
       started.push(c);
       registry = c.registry ?? registry;
     }
