@@ -23,6 +23,7 @@ source "$TB_HERE/testbed/docker.sh"
 source "$TB_HERE/testbed/zk.sh"
 source "$TB_HERE/testbed/consul.sh"
 source "$TB_HERE/testbed/consul-secure.sh"
+source "$TB_HERE/testbed/image.sh"
 
 tb_up() {
   local t0=$SECONDS
@@ -32,6 +33,7 @@ tb_up() {
   zk_up
   docker_up
   docker_images
+  image_up
   consul_up
   consul_secure_up
   zk_wait_all
@@ -45,6 +47,7 @@ tb_down() {
   consul_secure_down
   consul_stop_ours
   zk_down
+  image_down
   docker_down
   rm -rf "$TB_ZK_DIR"/{s,1,2,3}/data
   tb_log "down"
@@ -65,6 +68,7 @@ tb_status() {
       echo "image        $img missing"
     fi
   done
+  image_status
   zk_status
   consul_status
   consul_secure_status

@@ -31,6 +31,8 @@ export interface PortolanRegistryOptions extends ClientOptions {
 /** The events' outer shape; each entry is checked on its own (toInstances), so one bad entry costs only itself. */
 const SnapshotData = z.object({ instances: z.array(z.unknown()) });
 const ChangeData = z.object({ added: z.array(z.unknown()), changed: z.array(z.unknown()), removed: z.array(z.string()) });
+/** The server's recent changes: entries stay unknown here (the catalog checks each one). */
+const ChangesData = z.object({ changes: z.array(z.unknown()).optional() });
 
 export class PortolanRegistry implements Registry {
   readonly kind = "portolan";
@@ -136,6 +138,33 @@ export class PortolanRegistry implements Registry {
       local.abort(); // also when the consumer stopped early: end this watch's stream
       await loop;
     }
+  }
+
+  /**
+   * The server's recent changes, oldest first (`GET /v1/changes`); with `follow`, the same from the event stream's
+   * snapshot and then every later one as it comes (`change` events' entries, `refused` events), until `signal`. A
+   * snapshot after a reconnect that could not resume repeats the log: only entries newer than the last one pass.
+   */
+  async changes(onEntry: (entry: unknown) => void, follow: boolean, signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, this.closing.signal]);
+    const atOf = (e: unknown) => (typeof e === "object" && e !== null && typeof (e as { at?: unknown }).at === "string" ? (e as { at: string }).at : "");
+    let last = "";
+    const pass = (list: unknown[]) => {
+      for (const e of list) {
+        if (atOf(e) < last) continue;
+        last = atOf(e);
+        onEntry(e);
+      }
+    };
+    if (!follow) {
+      const body = ChangesData.parse(await this.client.getJson<unknown>("/v1/changes", stop));
+      return pass([...(body.changes ?? [])].reverse());
+    }
+    await this.follow((event, data) => {
+      if (event === "snapshot") pass([...(this.eventData(ChangesData, event, data).changes ?? [])].reverse());
+      else if (event === "change") pass(this.eventData(ChangesData, event, data).changes ?? []);
+      else if (event === "refused") pass([this.eventData(z.object({ at: z.string() }).passthrough(), event, data)]);
+    }, stop);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // Text tables for `portolan catalog` (pure: data in, string out).
 import { joinHostPort } from "../core/host-port.js";
 import type { Instance } from "../core/model.js";
+import type { ChangeEntry } from "./changes.js";
 import type { ServiceSummary } from "./view.js";
 
 function table(header: string[], rows: string[][]): string {
@@ -36,4 +37,29 @@ export function formatInstances(list: readonly Instance[]): string {
       clean(i.tags.join(",")),
     ]),
   );
+}
+
+export const CHANGE_HEADER = ["TIME", "CHANGE", "HOST", "CONTAINER", "INSTANCE", "DETAIL"];
+
+/** What the change did, in a few words: the health it left, `from → to`, or a refusal's port, key and reason. */
+export function changeDetail(e: ChangeEntry): string {
+  if (e.kind === "health") return `${e.from ?? "?"} -> ${e.health ?? "?"}`;
+  if (e.kind === "refused") return `${e.port ? `${e.port} ` : ""}${e.key ?? ""}: ${e.reason ?? ""}`;
+  return e.health ?? "";
+}
+
+export function changeRow(e: ChangeEntry): string[] {
+  return [e.at, e.kind, e.host || "-", e.container ?? "-", e.id ?? "-", changeDetail(e)].map(clean);
+}
+
+/** The recent changes as one table (oldest first, as given). */
+export function formatChanges(list: readonly ChangeEntry[]): string {
+  if (list.length === 0) return "no changes yet\n";
+  return table(CHANGE_HEADER, list.map(changeRow));
+}
+
+/** One row of a followed stream: columns padded to fixed widths (later rows are not known yet). */
+export function changeLine(cells: string[]): string {
+  const widths = [24, 12, 16, 20, 32];
+  return cells.map((v, c) => (c < widths.length ? v.padEnd(widths[c]!) : v)).join("  ").trimEnd() + "\n";
 }

@@ -12,7 +12,7 @@ import type { CatalogMetrics } from "./metrics.js";
 import type { PageAssets } from "./page.js";
 import { EventStream } from "./sse.js";
 import type { CatalogState } from "./state.js";
-import { matches, prometheusTargets, serviceDocument, servicesDocument } from "./view.js";
+import { hostsOf, matches, prometheusTargets, serviceDocument, servicesDocument } from "./view.js";
 
 export interface ServerOptions {
   state: CatalogState;
@@ -50,6 +50,8 @@ export class CatalogServer {
     get("/v1/instances", (_req, res, _p, q) => this.list(res, q, "instances"));
     get("/v1/prometheus-sd", (_req, res, _p, q) => this.list(res, q, "prometheus-sd"));
     get("/v1/events", (req, res, _p, q) => this.sse(req, res, q));
+    get("/v1/hosts", (_req, res) => this.hosts(res));
+    get("/v1/changes", (_req, res, _p, q) => this.changes(res, q));
     this.server = createServer((req, res) => void this.dispatch(req, res));
     this.server.keepAliveTimeout = 65_000;
     const limit = new ConnectionLimit(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, (outcome) => o.metrics.connectionClosed(outcome));
@@ -135,6 +137,19 @@ export class CatalogServer {
     const doc = serviceDocument(this.o.state, name, f);
     if (!doc) return sendError(res, 404, "unknown_service", `no service named ${JSON.stringify(name)}`, { service: name });
     send(res, 200, JSON.stringify(doc));
+  }
+
+  private hosts(res: ServerResponse): void {
+    if (this.unavailable(res)) return;
+    send(res, 200, JSON.stringify({ version: this.o.state.version, hosts: hostsOf(this.o.state.instances()) }));
+  }
+
+  /** The recent changes, newest first (`limit`: at most that many). Served while the backend is down too: it is history. */
+  private changes(res: ServerResponse, q: Query): void {
+    const raw = q.get("limit");
+    const limit = raw === null ? undefined : Number(raw);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && /^\d+$/.test(raw!))) throw new InvalidParameterError({ parameter: "limit", message: `expected a whole number, got ${JSON.stringify(raw)}` });
+    send(res, 200, JSON.stringify({ version: this.o.state.version, changes: this.o.state.recentChanges(limit) }));
   }
 
   private healthz(res: ServerResponse): void {

@@ -1,5 +1,5 @@
-// /v1/events: server-sent events. A client gets a `snapshot` event (all instances), then `change` and `backend`
-// events. Every event has an id; a client reconnecting with Last-Event-ID gets exactly the events it missed, or a
+// /v1/events: server-sent events. A client gets a `snapshot` event (all instances and the recent changes), then
+// `change` (with the change entries it made), `refused` and `backend` events. Every event has an id; a client reconnecting with Last-Event-ID gets exactly the events it missed, or a
 // fresh snapshot when they are no longer in the state's event log (or the server restarted).
 // Each event is serialised once and the same string written to every client; one heartbeat timer serves all.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -113,7 +113,7 @@ export class EventStream {
     const g = this.state.generation;
     if (this.snapshotWire?.generation !== g) {
       const s = this.state.snapshotEvent();
-      const data = JSON.stringify({ version: s.version, backend: s.backend, loaded: s.loaded, instances: s.instances });
+      const data = JSON.stringify({ version: s.version, backend: s.backend, loaded: s.loaded, instances: s.instances, changes: this.state.recentChanges() });
       this.snapshotWire = { generation: g, bytes: Buffer.from(`id: ${s.id}\nevent: snapshot\ndata: ${data}\n\n`) };
     }
     return this.snapshotWire.bytes;

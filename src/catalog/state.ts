@@ -2,12 +2,14 @@
 // change events (for SSE clients resuming with Last-Event-ID). Pure apart from the injected clock.
 import { isDeepStrictEqual } from "node:util";
 import type { CatalogSnapshot, Instance } from "../core/model.js";
+import { changeEntries, DEFAULT_RECENT_CHANGES, RecentChanges, refusalEntry, type ChangeEntry } from "./changes.js";
 import { diffInstances, sortInstances, summarize, type InstanceView, type ServiceSummary } from "./view.js";
 
 export type BackendStatus = "starting" | "up" | "down";
 
 export type StreamEvent =
-  | { type: "change"; id: string; seq: number; data: { version: number; added: InstanceView[]; changed: InstanceView[]; removed: string[] } }
+  | { type: "change"; id: string; seq: number; data: { version: number; added: InstanceView[]; changed: InstanceView[]; removed: string[]; changes: ChangeEntry[] } }
+  | { type: "refused"; id: string; seq: number; data: ChangeEntry }
   | { type: "backend"; id: string; seq: number; data: { status: BackendStatus; error?: string } };
 
 export interface SnapshotEvent {
@@ -27,6 +29,8 @@ export interface StateOptions {
   eventLog?: number;
   /** Distinguishes this process's event ids from another's (a restarted server). */
   boot?: string;
+  /** Recent changes kept for the page and `catalog events` (DEFAULT_RECENT_CHANGES). */
+  recentChanges?: number;
 }
 
 export class CatalogState {
@@ -39,6 +43,7 @@ export class CatalogState {
   private seq = 0;
   private readonly log: StreamEvent[] = [];
   private readonly listeners = new Set<(e: StreamEvent) => void>();
+  private readonly recent: RecentChanges;
   version = 0;
   /** True once the first snapshot arrived. */
   loaded = false;
@@ -49,6 +54,7 @@ export class CatalogState {
     this.clock = opts.clock ?? Date.now;
     this.logSize = opts.eventLog ?? DEFAULT_EVENT_LOG;
     this.boot = opts.boot ?? Math.floor(Math.random() * 2 ** 40).toString(36);
+    this.recent = new RecentChanges(opts.recentChanges ?? DEFAULT_RECENT_CHANGES);
   }
 
   /** Takes a snapshot from the backend; returns the change event it caused, if anything changed. */
@@ -62,6 +68,7 @@ export class CatalogState {
     }
     const d = diffInstances(this.byId, next, (a, b) => a === b);
     const prevSorted = this.sorted;
+    const prev = this.byId;
     this.byId = next;
     this.version = snap.version;
     const first = !this.loaded;
@@ -70,7 +77,22 @@ export class CatalogState {
     // Same ids (only changes): same order, no sort.
     this.sorted = d.added.length + d.removed.length === 0 ? prevSorted.map((v) => next.get(v.id)!) : sortInstances([...next.values()]);
     this.summaries = undefined;
-    return this.emit({ type: "change", id: "", seq: 0, data: { version: snap.version, ...d } });
+    // The first snapshot is what was there, not a change this catalog saw.
+    const changes = first ? [] : changeEntries(prev, d, now);
+    this.recent.add(changes);
+    return this.emit({ type: "change", id: "", seq: 0, data: { version: snap.version, ...d, changes } });
+  }
+
+  /** A service the registrator refused (never written): into the recent changes, and to every stream client. */
+  refused(r: { container: string; port?: string; key: string; reason: string }, host: string): StreamEvent {
+    const entry = refusalEntry(r, host, new Date(this.clock()).toISOString());
+    this.recent.add([entry]);
+    return this.emit({ type: "refused", id: "", seq: 0, data: entry });
+  }
+
+  /** Newest first, at most `limit`. */
+  recentChanges(limit?: number): ChangeEntry[] {
+    return this.recent.list(limit);
   }
 
   setBackend(status: BackendStatus, error?: string): StreamEvent | undefined {

@@ -67,6 +67,30 @@ export function summarize(list: readonly Instance[]): ServiceSummary[] {
     .sort((a, b) => cmp(a.name, b.name));
 }
 
+export interface HostSummary {
+  /** The owner (the registrator's --hostname). */
+  host: string;
+  instances: number;
+  passing: number;
+  warning: number;
+  critical: number;
+  /** Service names, sorted. */
+  services: string[];
+}
+
+/** One summary per host (owner), sorted by host: "host X lost all its services" at a glance. */
+export function hostsOf(list: readonly Instance[]): HostSummary[] {
+  const by = new Map<string, { h: HostSummary; services: Set<string> }>();
+  for (const i of list) {
+    let e = by.get(i.owner);
+    if (!e) by.set(i.owner, (e = { h: { host: i.owner, instances: 0, passing: 0, warning: 0, critical: 0, services: [] }, services: new Set() }));
+    e.h.instances++;
+    e.h[i.health]++;
+    e.services.add(i.name);
+  }
+  return [...by.values()].map(({ h, services }) => ({ ...h, services: [...services].sort() })).sort((a, b) => cmp(a.host, b.host));
+}
+
 /** Services that have at least one instance matching `f` (counts cover only the matching instances). */
 export function servicesMatching(list: readonly Instance[], f: InstanceFilter): ServiceSummary[] {
   return summarize(list.filter((i) => matches(i, f)));

@@ -11,12 +11,14 @@ import { InvalidParameterError } from "../catalog/errors.js";
 import { parseFilter } from "../catalog/filter.js";
 import { checkListenAuth, DEFAULT_LISTEN, parseListen, startCatalog, type Listen } from "../catalog/service.js";
 import { type Companion } from "./registrator.js";
+import type { RegistratorEvent } from "../registrator/events.js";
 import { durationFlag, intFlag } from "../core/util.js";
 import { logFormatOption, logLevelOption } from "./registrator-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
 import { serveUntilStopped } from "../core/stopping.js";
-import { checkAccessAtStart, checkAccessWithin, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";
+import { checkAccessAtStart, checkAccessWithin, openRegistry, parseRegistryUri, REGISTRY_URI_HELP } from "./registry-uri.js";
+import type { PortolanRegistry } from "../../adapters/portolan/index.js";
 
 /** What `catalog` reads when --registry is not given: a `portolan up` on this machine. */
 export const DEFAULT_CATALOG_REGISTRY = "portolan://127.0.0.1:8700";
@@ -52,18 +54,28 @@ async function view(service: string | undefined, f: ViewFlags): Promise<void> {
     }
   })();
   const timeoutMs = durationFlag("timeout", f.timeout, { bareUnitMs: 1000 });
-  // Quiet unless $PORTOLAN_LOG_LEVEL asks for more (validated like every log level).
+  const { show } = await import("../catalog/show.js");
+  await readRegistry(f.registry, timeoutMs, (registry, signal, startedAt) =>
+    show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, startedAt, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal }),
+  );
+}
+
+/**
+ * A one-shot reader of `uri` (`catalog`, `catalog events`): opened with quiet logs (unless $PORTOLAN_LOG_LEVEL asks
+ * for more), its read access checked within `timeoutMs`, `read` run until it ends or SIGINT/SIGTERM aborts it,
+ * closed. `startedAt`: when the opening began, so `read` can bound the whole wait by `timeoutMs`.
+ */
+async function readRegistry<R extends Registry = Registry>(uri: string, timeoutMs: number, read: (registry: R, signal: AbortSignal, startedAt: number) => Promise<void>): Promise<void> {
   const log = createLogger({ format: "json", level: process.env.PORTOLAN_LOG_LEVEL ? resolveLogLevel(undefined) : "error" });
-  const registry = await openRegistry(f.registry, { logger: log, timeoutMs });
+  const registry = (await openRegistry(uri, { logger: log, timeoutMs })) as R;
   const ctl = new AbortController();
   const onSignal = () => ctl.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const { show } = await import("../catalog/show.js");
   const startedAt = Date.now();
   try {
-    await checkAccessWithin(registry, "read", timeoutMs, f.registry);
-    await show({ registry, service, filter, json: f.json ?? false, watch: f.watch ?? false, timeoutMs, startedAt, write: (t) => process.stdout.write(t), clear: process.stdout.isTTY === true, signal: ctl.signal });
+    await checkAccessWithin(registry, "read", timeoutMs, uri);
+    await read(registry, ctl.signal, startedAt);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -124,10 +136,31 @@ async function serve(f: ServeFlags): Promise<void> {
   });
 }
 
+interface EventsFlags {
+  registry: string;
+  json?: boolean;
+  follow?: boolean;
+  timeout: string;
+}
+
+/** `catalog events`: the change log lives in a catalog server (`up`, `catalog serve`), read over portolan://. */
+async function events(f: EventsFlags): Promise<void> {
+  const timeoutMs = durationFlag("timeout", f.timeout, { bareUnitMs: 1000 });
+  const target = parseRegistryUri(f.registry);
+  if (target.scheme !== "portolan") {
+    throw new UsageError(`--registry: catalog events reads the change log of a catalog server (portolan up, portolan catalog serve): give its portolan://HOST:PORT, not a ${target.scheme} URI`);
+  }
+  const { printEvents } = await import("../catalog/events.js");
+  await readRegistry<PortolanRegistry>(f.registry, timeoutMs, (registry, signal) =>
+    printEvents({ source: (on, follow, abort) => registry.changes(on, follow, abort), follow: f.follow ?? false, json: f.json ?? false, write: (t) => process.stdout.write(t), signal }),
+  );
+}
+
 /** What the catalog's commands run once their flags are read (tests substitute their own). */
 export interface CatalogActions {
   view(service: string | undefined, f: ViewFlags): Promise<void>;
   serve(f: ServeFlags): Promise<void>;
+  events?(f: EventsFlags): Promise<void>;
 }
 
 /** `catalog serve`'s flags; `hidden` for the copies `catalog` itself takes before the word `serve`. */
@@ -184,6 +217,16 @@ export function catalogCommand(actions: CatalogActions = { view, serve }): Comma
       .action((name: string, _f: ViewFlags, self: Command) => actions.view(name, flagsOf<ViewFlags>(self)))
       .exitOverride(),
   );
+  cmd.addCommand(
+    new Command("events")
+      .description("Print a catalog server's recent changes, oldest first: registrations, deregistrations, health changes, updates and refused containers, each with time, host, container and instance. --follow keeps printing new ones.")
+      .option("--registry <uri>", "the catalog server (portolan up, portolan catalog serve): portolan://HOST:PORT", DEFAULT_CATALOG_REGISTRY)
+      .option("--json", "one JSON object per change and line instead of a table")
+      .option("--follow", "keep printing changes as they come, until SIGINT/SIGTERM")
+      .option("--timeout <duration>", "give up when the server does not answer within this long", "10s")
+      .action((_f: EventsFlags, self: Command) => (actions.events ?? events)(flagsOf<EventsFlags>(self)))
+      .exitOverride(),
+  );
   const serveCmd = new Command("serve")
     .description("Serve the catalog: JSON API, server-sent events, /metrics, Prometheus HTTP SD and the live page.")
     .action((_f: ServeFlags, self: Command) => {
@@ -217,13 +260,18 @@ export function addCatalogFlags(cmd: Command): Command {
  * The catalog beside the registrator (`portolan up`): served from the same registry, fed the registrator's events,
  * timing its backend calls. `started` receives the running catalog (e.g. to add the DNS shim's stats to /metrics).
  */
-export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) => void): (registry: Registry, log: Logger) => Promise<Companion> {
+export function catalogCompanion(f: CatalogFlags, started?: (c: RunningCatalog) => void): (registry: Registry, log: Logger, owner: string) => Promise<Companion> {
   // Checked now, before anything starts: a bad --listen or --token is a usage error with no effect.
   const { listen, token, maxConnections } = serverFlags(f);
-  return async (registry, log) => {
+  return async (registry, log, owner) => {
     const metrics = new CatalogMetrics(registry.kind);
     const catalog = await startCatalog({ registry, listen, token, logger: log, metrics, maxConnections });
     started?.(catalog);
-    return { registry: new InstrumentedRegistry(registry, metrics), onEvent: (e) => metrics.onRegistratorEvent(e), stop: () => catalog.stop() };
+    const onEvent = (e: RegistratorEvent) => {
+      metrics.onRegistratorEvent(e);
+      // A refusal never reaches the backend: this process's catalog hears it from its own registrator.
+      if (e.type === "rejected") catalog.state.refused(e.rejection, owner);
+    };
+    return { registry: new InstrumentedRegistry(registry, metrics), onEvent, stop: () => catalog.stop() };
   };
 }

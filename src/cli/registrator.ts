@@ -17,7 +17,7 @@ export { addRegistratorFlags, registratorOptions, type Companion, type Registrat
 export async function startRegistrator(
   f: RegistratorFlags,
   open: (log: Logger) => Promise<Registry>,
-  companions: ((registry: Registry, log: Logger) => Promise<Companion>)[] = [],
+  companions: ((registry: Registry, log: Logger, owner: string) => Promise<Companion>)[] = [],
 ): Promise<void> {
   const stopped = stopSignal();
   const { shutdownTimeoutMs, ...options } = registratorOptions(f);

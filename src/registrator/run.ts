@@ -74,7 +74,7 @@ export interface RegistratorRun {
   /** Opens the backend and checks it accepts our writes (refused credentials reject: a start-up error). */
   open: () => Promise<Registry>;
   /** Started after the backend is open, stopped before it closes. */
-  companions?: ((registry: Registry, log: Logger) => Promise<Companion>)[];
+  companions?: ((registry: Registry, log: Logger, owner: string) => Promise<Companion>)[];
   /** Resolves with the signal that stops the registrator (SIGTERM/SIGINT). */
   stopped: Promise<NodeJS.Signals>;
   /** The base logger (adapters and companions add their own component). */
@@ -107,7 +107,7 @@ export async function runRegistrator(o: RegistratorRun): Promise<void> {
   let registry = opened;
   try {
     for (const start of companions) {
-      const c = await start(registry, base);
+      const c = await start(registry, base, opts.owner);
       started.push(c);
       registry = c.registry ?? registry;
     }

@@ -1,22 +1,12 @@
 /// <reference lib="dom" />
-// The live page: one EventSource on /v1/events (a snapshot, then changes; the browser resumes with
-// Last-Event-ID after a drop), services grouped and filtered in the browser, rendered at most once per frame.
+// The live page: one EventSource on /v1/events (a snapshot with the recent changes, then changes and refusals; the
+// browser resumes with Last-Event-ID after a drop). Three views: services (grouped and filtered in the browser,
+// expandable to instances and an instance's details), hosts, and recent changes; rendered at most once per frame.
 // Every value from the catalog is untrusted (container labels): text only, never HTML.
-import { joinHostPort } from "../../core/host-port.js";
+import { changeRow, changeText, detailRow, el, hostGroups, hostPort, hostRow, type Change, type Health, type Inst } from "./views.js";
 
-type Health = "passing" | "warning" | "critical";
-
-interface Inst {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  tags: string[];
-  health: Health;
-  owner: string;
-  container?: { id: string; name: string };
-  since?: string;
-}
+/** Changes the page keeps (the server's log holds as many). */
+const MAX_CHANGES = 500;
 
 interface Group {
   name: string;
@@ -28,6 +18,9 @@ interface Group {
 
 const byId = new Map<string, Inst>();
 const open = new Set<string>();
+const openInstances = new Set<string>();
+let changes: Change[] = [];
+let view: "services" | "hosts" | "changes" = "services";
 let loaded = false;
 let connected = false;
 let backend = "starting";
@@ -37,17 +30,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const tbody = $<HTMLTableSectionElement>("services");
 const filterInput = $<HTMLInputElement>("filter");
 const healthSelect = $<HTMLSelectElement>("health");
-
-function el(tag: string, cls?: string, text?: string): HTMLElement {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function hostPort(i: Inst): string {
-  return joinHostPort(i.address, i.port);
-}
 
 function haystack(i: Inst): string {
   return [i.name, i.id, hostPort(i), i.owner, i.container?.name ?? "", ...i.tags].join("\n").toLowerCase();
@@ -128,12 +110,18 @@ function render(): void {
     const isOpen = open.has(g.name);
     const key = JSON.stringify([g.name, g.counts, [...g.tags].sort(), [...g.hosts].sort(), isOpen]);
     rows.push(cached(key, next, () => serviceRow(g)));
-    if (isOpen) for (const i of g.list.sort((a, b) => (a.id < b.id ? -1 : 1))) rows.push(cached(JSON.stringify(i), next, () => instanceRow(i)));
+    if (!isOpen) continue;
+    for (const i of g.list.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      rows.push(cached(JSON.stringify(i), next, () => instanceRow(i)));
+      if (openInstances.has(i.id)) rows.push(cached(`detail ${JSON.stringify(i)}`, next, () => detailRow(i)));
+    }
   }
   rowCache = next;
   reconcile(rows);
+  renderOthers();
   const services = new Set([...byId.values()].map((i) => i.name)).size;
-  $("summary").textContent = loaded ? `${services} services · ${byId.size} instances` : "loading…";
+  const hosts = new Set([...byId.values()].map((i) => i.owner)).size;
+  $("summary").textContent = loaded ? `${services} services · ${byId.size} instances · ${hosts} hosts` : "loading…";
   const empty = $("empty");
   empty.textContent = !loaded ? "Waiting for the catalog…" : byId.size === 0 ? "No services registered yet. Start a container that publishes a port." : gs.length === 0 ? "No service matches the filter." : "";
   empty.dataset.state = !loaded ? "loading" : byId.size === 0 ? "empty" : gs.length === 0 ? "no-match" : "";
@@ -148,6 +136,26 @@ function render(): void {
   banner.classList.toggle("shown", banner.textContent !== "");
 }
 
+/** The hosts and recent-changes tables (small: rebuilt whole), and which view shows. */
+function renderOthers(): void {
+  const q = filterInput.value.trim().toLowerCase();
+  const h = healthSelect.value;
+  const shown = [...byId.values()].filter((i) => (!h || i.health === h) && (!q || haystack(i).includes(q)));
+  $("hosts").replaceChildren(...hostGroups(shown).map(hostRow));
+  $("changes").replaceChildren(...changes.filter((c) => !q || changeText(c).includes(q)).map(changeRow));
+  $("changes-empty").classList.toggle("shown", view === "changes" && changes.length === 0);
+  for (const v of ["services", "hosts", "changes"] as const) {
+    $(`view-${v}`).hidden = v !== view;
+    $(`tab-${v}`).setAttribute("aria-selected", String(v === view));
+  }
+  if (view !== "services") $("empty").classList.remove("shown");
+}
+
+function addChanges(newestLast: Change[]): void {
+  if (newestLast.length === 0) return;
+  changes = [...newestLast.reverse(), ...changes].slice(0, MAX_CHANGES);
+}
+
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
@@ -155,6 +163,12 @@ function schedule(): void {
 }
 
 tbody.addEventListener("click", (ev) => {
+  const inst = (ev.target as HTMLElement).closest<HTMLElement>("tr.inst")?.dataset.instance;
+  if (inst) {
+    if (openInstances.has(inst)) openInstances.delete(inst);
+    else openInstances.add(inst);
+    return render();
+  }
   const row = (ev.target as HTMLElement).closest<HTMLElement>("tr.svc");
   const name = row?.dataset.service;
   if (!name) return;
@@ -163,6 +177,12 @@ tbody.addEventListener("click", (ev) => {
   render();
 });
 filterInput.addEventListener("input", schedule);
+for (const v of ["services", "hosts", "changes"] as const) {
+  $(`tab-${v}`).addEventListener("click", () => {
+    view = v;
+    render();
+  });
+}
 healthSelect.addEventListener("change", schedule);
 
 const es = new EventSource("/v1/events");
@@ -175,7 +195,8 @@ es.onerror = () => {
   schedule();
 };
 es.addEventListener("snapshot", (ev) => {
-  const d = JSON.parse((ev as MessageEvent<string>).data) as { instances: Inst[]; backend: string; loaded: boolean };
+  const d = JSON.parse((ev as MessageEvent<string>).data) as { instances: Inst[]; backend: string; loaded: boolean; changes?: Change[] };
+  changes = (d.changes ?? []).slice(0, MAX_CHANGES);
   byId.clear();
   for (const i of d.instances) byId.set(i.id, i);
   backend = d.backend;
@@ -184,11 +205,16 @@ es.addEventListener("snapshot", (ev) => {
   schedule();
 });
 es.addEventListener("change", (ev) => {
-  const d = JSON.parse((ev as MessageEvent<string>).data) as { added: Inst[]; changed: Inst[]; removed: string[] };
+  const d = JSON.parse((ev as MessageEvent<string>).data) as { added: Inst[]; changed: Inst[]; removed: string[]; changes?: Change[] };
+  addChanges(d.changes ?? []);
   for (const i of d.added) byId.set(i.id, i);
   for (const i of d.changed) byId.set(i.id, i);
   for (const id of d.removed) byId.delete(id);
   loaded = true;
+  schedule();
+});
+es.addEventListener("refused", (ev) => {
+  addChanges([JSON.parse((ev as MessageEvent<string>).data) as Change]);
   schedule();
 });
 es.addEventListener("backend", (ev) => {

@@ -1,0 +1,126 @@
+/// <reference lib="dom" />
+// The page's other views: hosts (instances grouped by the registrator's --hostname, with counts and health), the
+// recent changes (registrations, deregistrations, health changes, refusals; newest first) and an instance's
+// details. DOM builders only: text, never HTML (every value comes from container labels).
+import { joinHostPort } from "../../core/host-port.js";
+
+import type { ChangeEntry } from "../changes.js";
+
+export type Health = "passing" | "warning" | "critical";
+/** One entry of the catalog's recent changes (the server's type: only the type is imported, nothing is bundled). */
+export type Change = ChangeEntry;
+
+export interface Check {
+  type: string;
+  target?: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
+export interface Inst {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  protocol?: string;
+  tags: string[];
+  meta?: Record<string, string>;
+  checks?: Check[];
+  health: Health;
+  owner: string;
+  container?: { id: string; name: string };
+  since?: string;
+}
+
+
+export function el(tag: string, cls?: string, text?: string): HTMLElement {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function hostPort(i: Inst): string {
+  return joinHostPort(i.address, i.port);
+}
+
+function counts(c: Record<Health, number>): HTMLElement {
+  const td = el("td");
+  for (const k of ["passing", "warning", "critical"] as const) td.append(el("span", `n ${c[k] ? k : "muted"}`, String(c[k])));
+  return td;
+}
+
+export interface HostGroup {
+  host: string;
+  instances: number;
+  counts: Record<Health, number>;
+  services: Set<string>;
+}
+
+export function hostGroups(list: Iterable<Inst>): HostGroup[] {
+  const by = new Map<string, HostGroup>();
+  for (const i of list) {
+    let g = by.get(i.owner);
+    if (!g) by.set(i.owner, (g = { host: i.owner, instances: 0, counts: { passing: 0, warning: 0, critical: 0 }, services: new Set() }));
+    g.instances++;
+    g.counts[i.health]++;
+    g.services.add(i.name);
+  }
+  return [...by.values()].sort((a, b) => (a.host < b.host ? -1 : 1));
+}
+
+export function hostRow(g: HostGroup): HTMLElement {
+  const tr = el("tr", "host");
+  tr.dataset.host = g.host;
+  const state = g.counts.passing === g.instances ? "passing" : g.counts.passing === 0 ? "critical" : "warning";
+  tr.append(el("td", "name", g.host), el("td", state, String(g.instances)), counts(g.counts), el("td", "muted", [...g.services].sort().join(", ")));
+  return tr;
+}
+
+export function changeText(c: Change): string {
+  return [c.kind, c.host, c.container ?? "", c.id ?? "", c.service ?? "", c.key ?? "", c.reason ?? ""].join("\n").toLowerCase();
+}
+
+function detail(c: Change): string {
+  if (c.kind === "health") return `${c.from ?? "?"} → ${c.health ?? "?"}`;
+  if (c.kind === "refused") return `${c.port ? `${c.port} ` : ""}${c.key ?? ""}: ${c.reason ?? ""}`;
+  return c.health ?? "";
+}
+
+export function changeRow(c: Change): HTMLElement {
+  const tr = el("tr", `change ${c.kind}`);
+  tr.dataset.kind = c.kind;
+  if (c.container) tr.dataset.container = c.container;
+  const healthClass = c.kind === "refused" || c.kind === "deregistered" ? "critical" : c.health;
+  tr.append(
+    el("td", "muted", new Date(c.at).toLocaleTimeString()),
+    el("td", `kind ${c.kind}`, c.kind),
+    el("td", undefined, c.host || "—"),
+    el("td", undefined, c.container ?? "—"),
+    el("td", undefined, c.id ?? "—"),
+    el("td", healthClass, detail(c)),
+  );
+  tr.title = c.at;
+  return tr;
+}
+
+/** The expanded instance: address, container, since, checks, tags and metadata. */
+export function detailRow(i: Inst): HTMLElement {
+  const tr = el("tr", "detail");
+  tr.dataset.detail = i.id;
+  const td = el("td") as HTMLTableCellElement;
+  td.colSpan = 4;
+  const dl = el("dl");
+  const add = (k: string, v: string) => dl.append(el("dt", undefined, k), el("dd", undefined, v));
+  add("address", `${hostPort(i)}${i.protocol ? `/${i.protocol}` : ""}`);
+  add("health", i.health);
+  add("host", i.owner);
+  if (i.container) add("container", `${i.container.name} (${i.container.id.slice(0, 12)})`);
+  if (i.since) add("since", `${new Date(i.since).toLocaleString()} (first seen by this catalog)`);
+  for (const c of i.checks ?? []) add(`check ${c.type}`, [c.target, c.intervalMs && `every ${c.intervalMs / 1000}s`, c.timeoutMs && `timeout ${c.timeoutMs / 1000}s`].filter(Boolean).join(" · ") || "(no target)");
+  if (i.tags.length) add("tags", i.tags.join(", "));
+  for (const [k, v] of Object.entries(i.meta ?? {}).sort()) add(`meta ${k}`, v);
+  td.append(dl);
+  tr.append(td);
+  return tr;
+}
