@@ -3,7 +3,6 @@
 // recent changes (registrations, deregistrations, health changes, refusals; newest first) and an instance's
 // details. DOM builders only: text, never HTML (every value comes from container labels).
 import { joinHostPort } from "../../core/host-port.js";
-
 import type { ChangeEntry } from "../changes.js";
 
 export type Health = "passing" | "warning" | "critical";
