@@ -96,7 +96,7 @@ describe("catalog HTTP API and events (portolan up)", () => {
 
     view = await startServing(VIEW, ["catalog", "serve", "--registry", "portolan://127.0.0.1:18701", "--listen", "127.0.0.1:18702", "--log-format", "json"]);
     await eventually("view sees db", async () => (await get(`${VIEW}/v1/instances?service=${svc}db`)).body.includes(dbId));
-    const w = runCli(["catalog", "--registry", "portolan://127.0.0.1:18701", "--watch", "--json", "--timeout", "2s"], {}, 1500);
+    const w = runCli(["catalog", "--registry", "portolan://127.0.0.1:18701", "--watch", "--json", "--timeout", "2s"], {}, 6000); // --watch runs until killed: 6 s leaves a loaded machine time to print the first view
     expect(w.stdout.split("\n")[0]).toContain(`${svc}db`);
 
     await stopProcess(up);
