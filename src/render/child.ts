@@ -8,7 +8,7 @@ import { constants as fsConstants, promises as fsp } from "node:fs";
 import { constants } from "node:os";
 import { delimiter, join } from "node:path";
 import { childStartError, ChildStartError } from "./run-errors.js";
-import type { Timers } from "./watch.js";
+import { REAL_CLOCK, type Clock } from "../core/clock.js";
 
 export { FORWARDED_SIGNALS, STOP_SIGNALS } from "../core/signals.js";
 
@@ -27,14 +27,9 @@ export interface ChildInput {
   reloadSignal: NodeJS.Signals;
   killSignal: NodeJS.Signals;
   killTimeoutMs: number;
-  /** Timers for the kill timeout (tests pass a fake clock); default: real, unref'd timers. */
-  timers?: Timers;
+  /** Time for the kill timeout (tests pass a fake clock); the wait ends with the child's exit either way. */
+  clock?: Clock;
 }
-
-const REAL_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface ChildExit {
   /** What portolan exits with: the child's code, or 128 + signal number when a signal ended it. */
@@ -72,7 +67,8 @@ export async function resolveCommand(file: string, path: string | undefined): Pr
 
 export class Child {
   private proc: ChildProcess | undefined;
-  private killTimer: unknown;
+  /** Armed once by stop(); aborted when the child exits. */
+  private killWait: AbortController | undefined;
   private exitPromise: Promise<ChildExit> | undefined;
 
   constructor(readonly input: ChildInput) {}
@@ -94,7 +90,7 @@ export class Child {
     this.proc = proc;
     this.exitPromise = new Promise<ChildExit>((resolve) => {
       proc.once("exit", (code, signal) => {
-        if (this.killTimer !== undefined) (this.input.timers ?? REAL_TIMERS).clearTimeout(this.killTimer);
+        this.killWait?.abort();
         resolve({ exitCode: exitCodeOf(code, signal), code, signal });
       });
     });
@@ -132,9 +128,12 @@ export class Child {
   stop(sig: NodeJS.Signals = this.input.killSignal): Promise<ChildExit> {
     const exited = this.exited();
     if (!this.signal(sig)) return exited;
-    if (this.killTimer === undefined) {
+    if (this.killWait === undefined) {
       const ms = Math.min(Math.max(this.input.killTimeoutMs, 0), MAX_TIMER_MS);
-      this.killTimer = (this.input.timers ?? REAL_TIMERS).setTimeout(() => this.signal("SIGKILL"), ms);
+      const wait = (this.killWait = new AbortController());
+      void (this.input.clock ?? REAL_CLOCK).sleep(ms, wait.signal).then(() => {
+        if (!wait.signal.aborted) this.signal("SIGKILL");
+      });
     }
     return exited;
   }

@@ -1,6 +1,7 @@
 // `--watch`: follow the registry and call back when the locations of the services the templates use change,
 // debounced like consul-template's `wait { min, max }`: fire after `minQuietMs` without further change, but
 // never later than `maxQuietMs` after the first change of a burst.
+import { REAL_CLOCK, type Clock } from "../core/clock.js";
 import type { CatalogSnapshot } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { ServiceDirectory } from "./services.js";
@@ -8,43 +9,39 @@ import { ServiceDirectory } from "./services.js";
 export const DEFAULT_WATCH_MIN_QUIET_MS = 500;
 export const DEFAULT_WATCH_MAX_QUIET_MS = 5_000;
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const REAL_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /** A min/max quiet-period debouncer: `poke()` on every change, `fire` runs once per burst. */
 export class QuietPeriod {
-  private minTimer: unknown;
-  private maxTimer: unknown;
+  private minWait: AbortController | undefined;
+  private maxWait: AbortController | undefined;
 
   constructor(
     private readonly minMs: number,
     private readonly maxMs: number,
     private readonly fire: () => void,
-    private readonly timers: Timers = REAL_TIMERS,
+    private readonly clock: Clock = REAL_CLOCK,
   ) {}
 
   poke(): void {
-    if (this.minTimer !== undefined) this.timers.clearTimeout(this.minTimer);
-    this.minTimer = this.timers.setTimeout(() => this.flush(), this.minMs);
-    if (this.maxTimer === undefined) this.maxTimer = this.timers.setTimeout(() => this.flush(), Math.max(this.minMs, this.maxMs));
+    this.minWait?.abort();
+    this.minWait = this.after(this.minMs);
+    this.maxWait ??= this.after(Math.max(this.minMs, this.maxMs));
   }
 
   cancel(): void {
-    if (this.minTimer !== undefined) this.timers.clearTimeout(this.minTimer);
-    if (this.maxTimer !== undefined) this.timers.clearTimeout(this.maxTimer);
-    this.minTimer = this.maxTimer = undefined;
+    this.minWait?.abort();
+    this.maxWait?.abort();
+    this.minWait = this.maxWait = undefined;
   }
 
-  private flush(): void {
-    this.cancel();
-    this.fire();
+  /** `fire` after `ms`, unless cancelled (the returned controller) first. */
+  private after(ms: number): AbortController {
+    const wait = new AbortController();
+    void this.clock.sleep(ms, wait.signal).then(() => {
+      if (wait.signal.aborted) return;
+      this.cancel();
+      this.fire();
+    });
+    return wait;
   }
 }
 
@@ -69,7 +66,9 @@ export interface WatchServicesOptions {
   /** Re-render with the new locations. Runs one at a time; a burst during a run triggers one more run after it. */
   onChange: (services: ServiceDirectory) => Promise<void>;
   onError?: (err: unknown) => void;
-  timers?: Timers;
+
+  /** Time for the quiet periods (tests pass a fake clock). */
+  clock?: Clock;
 }
 
 /** Runs until `signal` aborts or the registry's watch ends. */
@@ -99,7 +98,7 @@ export async function watchServices(opts: WatchServicesOptions): Promise<void> {
         }
       });
   };
-  const quiet = new QuietPeriod(opts.minQuietMs, opts.maxQuietMs, run, opts.timers);
+  const quiet = new QuietPeriod(opts.minQuietMs, opts.maxQuietMs, run, opts.clock);
   opts.signal.addEventListener("abort", () => quiet.cancel(), { once: true });
 
   // Only the services the templates use are watched; a re-render that uses more restarts the watch with them.

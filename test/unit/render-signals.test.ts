@@ -1,6 +1,7 @@
 // Signal handling without a terminal or a real signal: which signals are forwarded (terminal-aware), what
 // portolan does with a signal while no program runs, the kill timeout on a fake clock, and spawn failures
 // named by variable (never by value).
+import { FakeClock } from "../support/fake-clock.js";
 import { exitCodeOf } from "../../src/cli/exit.js";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
@@ -91,25 +92,20 @@ describe("terminal-aware forwarding", () => {
   stats.forEach(([name, text, want], i) => it(`${cases.length + i}_parseProcStat_${name}`, () => expect(parseProcStat(text)).toEqual(want)));
 });
 
-/** A fake clock: timers fire only when the test says so. */
-function fakeTimers() {
-  const pending: Array<{ fn: () => void; ms: number; cleared: boolean }> = [];
-  return {
-    pending,
-    setTimeout: (fn: () => void, ms: number) => {
-      const t = { fn, ms, cleared: false };
-      pending.push(t);
-      return t;
-    },
-    clearTimeout: (h: unknown) => void ((h as { cleared: boolean }).cleared = true),
-  };
+/** A fake clock that also records each sleep's length and whether it was aborted. */
+class RecordingClock extends FakeClock {
+  readonly sleeps: Array<{ ms: number; aborted: () => boolean }> = [];
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push({ ms, aborted: () => signal?.aborted === true });
+    return super.sleep(ms, signal);
+  }
 }
 
 describe("kill timeout: signal, race exit against the timeout, then SIGKILL", () => {
   const start = (killTimeoutMs: number, script: string) => {
-    const timers = fakeTimers();
-    const child = new Child({ command: "sh", args: ["-c", script], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, reloadSignal: "SIGHUP", killSignal: "SIGTERM", killTimeoutMs, timers });
-    return { child, timers };
+    const clock = new RecordingClock();
+    const child = new Child({ command: "sh", args: ["-c", script], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, reloadSignal: "SIGHUP", killSignal: "SIGTERM", killTimeoutMs, clock });
+    return { child, clock };
   };
   const ready = async (child: Child) => {
     await child.start();
@@ -117,27 +113,30 @@ describe("kill timeout: signal, race exit against the timeout, then SIGKILL", ()
   };
 
   it("0_term_ignored_the_timeout_wins_sigkill", async () => {
-    const { child, timers } = start(10_000, 'trap "" TERM; while :; do sleep 0.05; done');
+    const { child, clock } = start(10_000, 'trap "" TERM; while :; do sleep 0.05; done');
     await ready(child);
     const exit = child.stop();
-    expect(timers.pending.map((t) => t.ms)).toEqual([10_000]);
-    timers.pending[0]!.fn();
+    expect(clock.sleeps.map((t) => t.ms)).toEqual([10_000]);
+    await clock.advance(9_999);
+    expect(child.signal("SIGCONT")).toBe(true); // still running: TERM is ignored and the timeout is not yet due
+    await clock.advance(1);
     expect(await exit).toMatchObject({ exitCode: 137, signal: "SIGKILL" });
   });
 
   it("1_exit_wins_the_timer_is_cleared", async () => {
-    const { child, timers } = start(10_000, "trap 'exit 3' TERM; while :; do sleep 0.05; done");
+    const { child, clock } = start(10_000, "trap 'exit 3' TERM; while :; do sleep 0.05; done");
     await ready(child);
     expect(await child.stop()).toMatchObject({ exitCode: 3 });
-    expect(timers.pending.map((t) => t.cleared)).toEqual([true]);
+    expect(clock.sleeps.map((t) => t.aborted())).toEqual([true]);
+    expect(clock.pending).toBe(0);
   });
 
   it("2_a_timeout_longer_than_a_node_timer_is_bounded_not_1ms", async () => {
-    const { child, timers } = start(720 * 3600_000, 'trap "" TERM; while :; do sleep 0.05; done');
+    const { child, clock } = start(720 * 3600_000, 'trap "" TERM; while :; do sleep 0.05; done');
     await ready(child);
     const exit = child.stop();
     child.stop(); // a second stop signal does not arm a second timer
-    expect(timers.pending.map((t) => t.ms)).toEqual([MAX_TIMER_MS]);
+    expect(clock.sleeps.map((t) => t.ms)).toEqual([MAX_TIMER_MS]);
     child.signal("SIGKILL");
     await exit;
   });

@@ -4,33 +4,8 @@ import type { Instance } from "../../src/core/model.js";
 import { delay } from "../../src/core/util.js";
 import { ServiceDirectory } from "../../src/render/services.js";
 import { LOOKUP } from "../../src/render/template.js";
-import { QuietPeriod, watchServices, type Timers } from "../../src/render/watch.js";
-
-/** Manual clock: timers fire only when advance() passes their time. */
-class FakeTimers implements Timers {
-  now = 0;
-  private next = 1;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.pending.delete(h as number);
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.now = due[1].at;
-      due[1].fn();
-    }
-    this.now = end;
-  }
-}
+import { QuietPeriod, watchServices } from "../../src/render/watch.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 describe("QuietPeriod (min/max)", () => {
   const cases: Array<{ name: string; pokes: number[]; until: number; fires: number[] }> = [
@@ -40,17 +15,18 @@ describe("QuietPeriod (min/max)", () => {
     { name: "two_bursts_two_fires", pokes: [0, 400], until: 1000, fires: [100, 500] },
   ];
   cases.forEach((c, i) =>
-    it(`${i}_${c.name}`, () => {
-      const t = new FakeTimers();
+    it(`${i}_${c.name}`, async () => {
+      const clock = new FakeClock();
+      const t0 = clock.now();
       const fires: number[] = [];
-      const q = new QuietPeriod(100, 500, () => fires.push(t.now), t);
+      const q = new QuietPeriod(100, 500, () => fires.push(clock.now() - t0), clock);
       let at = 0;
       for (const p of c.pokes) {
-        t.advance(p - at);
+        await clock.advance(p - at);
         at = p;
         q.poke();
       }
-      t.advance(c.until - at);
+      await clock.advance(c.until - at);
       expect(fires).toEqual(c.fires);
     }),
   );
