@@ -255,8 +255,16 @@ export class EurekaRegistry implements Registry {
    * would stay wrong until the next change. So one change costs a reader two reads; an idle one, a delta per poll.
    */
   private sync(signal: AbortSignal): Promise<void> {
-    this.syncing ??= this.doSync(signal).finally(() => (this.syncing = undefined));
-    return this.syncing;
+    // One sync at a time, shared by every caller, bound only to close(): a reader that leaves (its signal aborts)
+    // stops waiting for it, and never aborts it under another caller (the registrator's resync in `up`).
+    this.syncing ??= this.doSync(this.closing.signal).finally(() => (this.syncing = undefined));
+    if (signal === this.closing.signal) return this.syncing;
+    return new Promise((resolve, reject) => {
+      const left = () => reject(new BackendUnavailableError({ backend: this.kind, message: "fetch: aborted" }));
+      if (signal.aborted) return left();
+      signal.addEventListener("abort", left, { once: true });
+      this.syncing!.then(resolve, reject).finally(() => signal.removeEventListener("abort", left));
+    });
   }
 
   private async doSync(signal: AbortSignal): Promise<void> {

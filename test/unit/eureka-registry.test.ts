@@ -175,7 +175,32 @@ describe("eureka registry requests", () => {
     await reg.close();
   });
 
-  it("5_validate: IDs that cannot travel in a URL path and metadata keys that are no XML names are refused", () => {
+  it("5_a reader that leaves while its fetch is in flight does not abort that fetch for listOwned, which shares it", async () => {
+    const { server, reg } = setup();
+    await reg.listOwned("h1");
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const answer = server.request.bind(server);
+    let seen: AbortSignal | undefined;
+    server.request = async (req) => {
+      seen = req.signal;
+      await held;
+      return answer(req);
+    };
+    const leaving = new AbortController();
+    const snaps = reg.watch(leaving.signal)[Symbol.asyncIterator]();
+    const first = snaps.next();
+    await settle();
+    const owned = reg.listOwned("h1");
+    leaving.abort();
+    expect(seen?.aborted).toBe(false);
+    release();
+    await expect(owned).resolves.toEqual([]);
+    await first;
+    await reg.close();
+  });
+
+  it("6_validate: IDs that cannot travel in a URL path and metadata keys that are no XML names are refused", () => {
     const { reg } = setup();
     expect(() => reg.validate(inst(1, { id: "a/b" }))).toThrow(InstanceRejectedError);
     expect(() => reg.validate(inst(1, { id: ".." }))).toThrow(InstanceRejectedError);
