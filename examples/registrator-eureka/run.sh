@@ -36,7 +36,7 @@ done
 echo "renewed: $([[ $(get "/apps/ORDERS/$ID" | json 'd.instance.leaseInfo.lastRenewalTimestamp') != "$first" ]] && echo yes || echo no)"
 
 echo "portolan catalog:"
-$PORTOLAN catalog --registry "eureka://$EUREKA/eureka" --host "$HOST" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/'
+$PORTOLAN catalog service orders --registry "eureka://$EUREKA/eureka" | sed -E "s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/"
 
 docker stop orders-1 >/dev/null
 for _ in $(seq 100); do get "/apps/ORDERS/$ID" >/dev/null 2>&1 || break; sleep 0.2; done

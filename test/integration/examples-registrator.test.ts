@@ -48,7 +48,7 @@ describe("examples", () => {
     expect(out).toMatch(/app ORDERS:\n {2}example-eureka:orders-1:8080 UP 127\.0\.0\.1:\d+ vip=orders lease=5s\/15s\n/);
     expect(out).toContain('  metadata: zone=a portolan_owner=example-eureka portolan_tags=["v2"]');
     expect(out).toContain("renewed: yes");
-    expect(out).toMatch(/portolan catalog:\nSERVICE +PASSING +INSTANCES +TAGS\norders +1 +1 +v2\n/);
+    expect(out).toMatch(/portolan catalog:\nID +ADDRESS +HEALTH +HOST +CONTAINER +TAGS\nexample-eureka:orders-1:8080 +127\.0\.0\.1:PORT +passing +example-eureka +orders-1 [0-9a-f]{12} +v2\n/);
     expect(out).toContain("after docker stop: gone");
   }, 180_000);
 });
