@@ -7,6 +7,7 @@
 #   scripts/testbed.sh consul-restart | consul-stop | consul-start
 #   scripts/testbed.sh zk-stop N | zk-start N | zk-leader        (N = 1..3, ensemble member)
 #   scripts/testbed.sh docker-restart
+#   scripts/testbed.sh eureka-stop N | eureka-start N          (N = 1 single, 2-3 peer pair, 4 basic auth)
 #
 # State (pid files, logs, ZooKeeper data): $PORTOLAN_TESTBED_DIR (default /var/tmp/portolan-testbed).
 # Cache (consul binaries): $PORTOLAN_CACHE (default ~/.cache/portolan). `down` keeps cache and images.
@@ -24,6 +25,7 @@ source "$TB_HERE/testbed/zk.sh"
 source "$TB_HERE/testbed/consul.sh"
 source "$TB_HERE/testbed/consul-secure.sh"
 source "$TB_HERE/testbed/image.sh"
+source "$TB_HERE/testbed/eureka.sh"
 
 tb_up() {
   local t0=$SECONDS
@@ -31,6 +33,7 @@ tb_up() {
   tb_apt_ensure
   # ZooKeeper JVMs boot while dockerd, the images and Consul are handled; then wait for each.
   zk_up
+  eureka_up
   docker_up
   docker_images
   image_up
@@ -39,11 +42,13 @@ tb_up() {
   zk_wait_all
   consul_wait
   consul_secure_wait
+  eureka_wait
   tb_log "up in $((SECONDS - t0))s"
   tb_status
 }
 
 tb_down() {
+  eureka_down
   consul_secure_down
   consul_stop_ours
   zk_down
@@ -72,6 +77,7 @@ tb_status() {
   zk_status
   consul_status
   consul_secure_status
+  eureka_status
 }
 
 main() {
@@ -93,8 +99,10 @@ main() {
     zk-start) zk_start "${1:?zk-start needs a member number 1..3}" ;;
     zk-leader) zk_leader || tb_die "no ZooKeeper ensemble member is leader" ;;
     docker-restart) docker_restart ;;
+    eureka-stop) eureka_stop "${1:?eureka-stop needs a server number 1..4}" ;;
+    eureka-start) eureka_start "${1:?eureka-start needs a server number 1..4}" && eureka_wait_one "$1" ;;
     *)
-      sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
       exit 2
       ;;
   esac

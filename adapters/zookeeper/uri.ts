@@ -1,30 +1,20 @@
 // zk://H1:P1,H2:P2,H3:P3/CHROOT?format=curator|nerve&payload=none|spring&sessionTimeout=15s -> ZooKeeperOptions.
 import { RegistryUriError } from "../../src/core/errors.js";
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "../../src/core/util.js";
+import { durationParam, splitServerUri } from "../../src/core/server-uri.js";
 import type { ZooKeeperFormat, ZooKeeperOptions, ZooKeeperPayload } from "./options.js";
 import { isZnodePath } from "./paths.js";
 
 const SCHEME = "zk://";
 const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i;
-const KNOWN_PARAMS = new Set(["format", "payload", "sessionTimeout"]);
+const KNOWN_PARAMS = ["format", "payload", "sessionTimeout"];
 
 /** Parses a `zk://` registry URI; throws RegistryUriError naming what is wrong. An empty or "/" path keeps the format's default base. */
 export function parseZooKeeperUri(uri: string): ZooKeeperOptions {
   const fail = (message: string): never => {
     throw new RegistryUriError({ uri, message });
   };
-  if (uri.slice(0, SCHEME.length).toLowerCase() !== SCHEME) fail(`scheme must be ${SCHEME}`);
-  let rest = uri.slice(SCHEME.length);
-  if (rest.includes("#")) fail("a fragment (#) is not allowed");
-  const q = rest.indexOf("?");
-  const query = q === -1 ? "" : rest.slice(q + 1);
-  rest = q === -1 ? rest : rest.slice(0, q);
-  const slash = rest.indexOf("/");
-  const hostList = slash === -1 ? rest : rest.slice(0, slash);
-  const path = slash === -1 ? "" : rest.slice(slash);
-
+  const { hostList, path, params } = splitServerUri(uri, SCHEME, KNOWN_PARAMS, fail);
   const connect = parseHosts(hostList, fail);
-  const params = parseQuery(query, fail);
 
   const format = (params.get("format") ?? "curator") as ZooKeeperFormat;
   if (format !== "curator" && format !== "nerve") fail(`format must be curator or nerve, not ${JSON.stringify(format)}`);
@@ -44,12 +34,7 @@ export function parseZooKeeperUri(uri: string): ZooKeeperOptions {
     opts.chroot = chroot;
   }
   const st = params.get("sessionTimeout");
-  if (st !== undefined) {
-    const ms = parseDuration(st);
-    if (ms === undefined || ms <= 0) fail(`sessionTimeout ${JSON.stringify(st)} is not a positive duration like 15s`);
-    else if (ms > MAX_DURATION_MS) fail(`sessionTimeout ${JSON.stringify(st)} is longer than the maximum ${MAX_DURATION_TEXT}`);
-    opts.sessionTimeoutMs = ms;
-  }
+  if (st !== undefined) opts.sessionTimeoutMs = durationParam("sessionTimeout", st, fail);
   return opts;
 }
 
@@ -71,19 +56,4 @@ function parseHosts(list: string, fail: (m: string) => never): string {
       return `${host}:${port}`;
     })
     .join(",");
-}
-
-function parseQuery(query: string, fail: (m: string) => never): Map<string, string> {
-  const params = new Map<string, string>();
-  if (query === "") return params;
-  for (const pair of query.split("&")) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) fail(`query parameter ${JSON.stringify(pair)} must be KEY=VALUE`);
-    const key = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    if (!KNOWN_PARAMS.has(key)) fail(`unknown query parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMS].join(", ")})`);
-    if (params.has(key)) fail(`query parameter ${JSON.stringify(key)} given twice`);
-    params.set(key, value);
-  }
-  return params;
 }

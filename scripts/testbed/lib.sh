@@ -68,6 +68,7 @@ tb_port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev
 # Debian packages the project needs (some only for later features).
 TB_APT_PACKAGES=(docker.io busybox-static zookeeper bind9-dnsutils dnsperf dnsmasq-base chromium
   libcurator-discovery-java
+  maven openjdk-17-jdk-headless # the Eureka server and Java client of the test bed (scripts/testbed/eureka.sh)
   prometheus) # the catalog's tests: a real Prometheus scraper (and promtool); chromium above drives the page
 TB_APT_PACKAGES+=(haproxy) # examples/blue-green: HAProxy 2.6, run and reloaded by `portolan exec --watch`
 

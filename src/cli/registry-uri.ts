@@ -2,6 +2,7 @@
 // so commands that never talk to a registry never load their clients.
 import { readFileSync, statSync } from "node:fs";
 import type { ConsulConnection } from "../../adapters/consul/client.js";
+import { parseEurekaUri, type EurekaUriOptions } from "../../adapters/eureka/uri.js";
 import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
 import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
@@ -11,7 +12,7 @@ import { redactUrlCredentials, secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
 
-export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT`;
+export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
 
 export interface OpenOptions {
   logger: Logger;
@@ -25,7 +26,8 @@ export type RegistryTarget =
   | { scheme: "memory" }
   | { scheme: "consul"; connection: ConsulConnection }
   | { scheme: "zk"; options: ZooKeeperOptions }
-  | { scheme: "portolan"; host: string; port: number; token?: string };
+  | { scheme: "portolan"; host: string; port: number; token?: string }
+  | { scheme: "eureka"; options: EurekaUriOptions & { username?: string; password?: string } };
 
 /**
  * Checks a registry URI and its settings (CONSUL_HTTP_TOKEN, CONSUL_CACERT/CLIENT_CERT/CLIENT_KEY, …) without any
@@ -60,6 +62,14 @@ export function parseRegistryUri(uri: string, env: Record<string, string | undef
       const token = secretSetting(uri, env, "PORTOLAN_CATALOG_TOKEN");
       return { scheme: "portolan", host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port), ...(token && { token }) };
     }
+    case "eureka": {
+      const options = parseEurekaUri(uri);
+      const username = env["EUREKA_USERNAME"] || undefined;
+      const password = secretSetting(uri, env, "EUREKA_PASSWORD");
+      if ((username === undefined) !== (password === undefined)) throw new RegistryUriError({ uri, message: "basic auth needs both EUREKA_USERNAME and EUREKA_PASSWORD" });
+      if (username !== undefined && !/^[\x21-\x39\x3b-\x7e]+$/.test(username)) throw new RegistryUriError({ uri, message: "EUREKA_USERNAME: not visible ASCII, or contains ':'" });
+      return { scheme: "eureka", options: { ...options, ...(username && password && { username, password }) } };
+    }
     default:
       throw new RegistryUriError({ uri, message: `unknown scheme; expected ${REGISTRY_URI_HELP}` });
   }
@@ -79,6 +89,10 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
     case "zk": {
       const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");
       return createZooKeeperRegistry({ ...target.options, logger: opts.logger.child({ component: "zookeeper" }) });
+    }
+    case "eureka": {
+      const { createEurekaRegistry } = await import("../../adapters/eureka/index.js");
+      return createEurekaRegistry({ ...target.options, logger: opts.logger.child({ component: "eureka" }) });
     }
     case "portolan": {
       const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");

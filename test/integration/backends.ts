@@ -16,6 +16,7 @@ export const BACKENDS: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-it-curator?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-it-nerve?format=nerve` },
+  { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s` },
 ];
 
 export function open(b: Backend): Promise<Registry> {

@@ -1,4 +1,4 @@
-// `portolan catalog` against real backends (Consul, ZooKeeper in both formats), with containers registered by a
+// `portolan catalog` against real backends (Consul, ZooKeeper in both formats, Eureka), with containers registered by a
 // real `portolan registrator` process: table, --json, filters, `service NAME`, --watch, unknown service.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runCli, startCli, type Running } from "./cli.js";
@@ -11,6 +11,7 @@ const BACKENDS = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}`, tags: true, container: true },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-${process.pid}?format=curator`, tags: false, container: false },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-nerve-${process.pid}?format=nerve`, tags: true, container: false },
+  { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s`, tags: true, container: true },
 ];
 
 describe.each(BACKENDS)("portolan catalog --registry $name", (b) => {

@@ -1,4 +1,4 @@
-// `portolan catalog serve` over Consul and ZooKeeper, fed by a real registrator process: a container started or
+// `portolan catalog serve` over Consul, ZooKeeper and Eureka, fed by a real registrator process: a container started or
 // stopped appears in or disappears from /v1/events and the API.
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli, type Running } from "./cli.js";
@@ -9,6 +9,7 @@ import { TESTBED } from "./testbed.js";
 const BACKENDS = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}`, port: 18707 },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-serve-${process.pid}?format=curator`, port: 18708 },
+  { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s`, port: 18770 },
 ];
 
 describe.each(BACKENDS)("catalog serve --registry $name", (b) => {

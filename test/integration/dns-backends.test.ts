@@ -15,6 +15,7 @@ const DNS_BACKENDS: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-${pid}?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-nerve-${pid}?format=nerve` },
+  { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s` },
 ];
 
 afterAll(async () => {

@@ -42,4 +42,13 @@ describe("examples", () => {
     expect(out).toMatch(/\{"host":"127\.0\.0\.1","port":\d+,"name":"example-zk:api-1:8080"/);
     expect(out).toContain("after docker stop: curator [], nerve []");
   }, 180_000);
+
+  it("2_registrator-eureka", async () => {
+    const out = await runExample("registrator-eureka", { EUREKA: TESTBED.eureka.single });
+    expect(out).toMatch(/app ORDERS:\n {2}example-eureka:orders-1:8080 UP 127\.0\.0\.1:\d+ vip=orders lease=5s\/15s\n/);
+    expect(out).toContain('  metadata: zone=a portolan_owner=example-eureka portolan_tags=["v2"]');
+    expect(out).toContain("renewed: yes");
+    expect(out).toMatch(/portolan catalog:\nID +ADDRESS +HEALTH +HOST +CONTAINER +TAGS\nexample-eureka:orders-1:8080 +127\.0\.0\.1:PORT +passing +example-eureka +orders-1 [0-9a-f]{12} +v2\n/);
+    expect(out).toContain("after docker stop: gone");
+  }, 180_000);
 });

@@ -1,10 +1,11 @@
 // vitest globalSetup for the integration project: brings the real test bed up (idempotent, reuses
-// what already runs), then checks that every part answers. Anything missing fails the run loudly.
+// what already runs), then checks that every part answers (Eureka servers and the Java client jar too). Anything missing fails the run loudly.
 // Nothing is stopped at teardown: services stay up for the next run (and for other developers'
 // runs on the same machine); `scripts/testbed.sh down` (done by .ci/run) stops them.
 import { execFileSync } from "node:child_process";
 import { request as httpsRequest } from "node:https";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { EUREKA_CLIENT_JAR } from "./eureka-support.js";
 import { TESTBED, consulAclTokens, consulTlsFiles, httpCall, zkFourLetter, zkMode } from "./testbed.js";
 
 class TestbedNotReadyError extends Error {
@@ -71,6 +72,15 @@ async function verify(): Promise<string[]> {
       return r.status === 200 ? undefined : `/v1/acl/token/self with the scoped token answered ${r.status} ${r.body}`;
     }),
     check(`Consul with TLS https://${TESTBED.consulTls.host}:${TESTBED.consulTls.port}`, async () => isLeader(await httpsGet("/v1/status/leader"))),
+    ...[TESTBED.eureka.single, ...TESTBED.eureka.pair, TESTBED.eureka.auth].map((address) =>
+      check(`Eureka ${address}`, async () => {
+        const [host, port] = address.split(":");
+        const r = await httpCall({ host: host!, port: Number(port), path: "/eureka/apps", headers: { accept: "application/json" } });
+        const want = address === TESTBED.eureka.auth ? 401 : 200;
+        return r.status === want ? undefined : `/eureka/apps answered ${r.status}, not ${want}`;
+      }),
+    ),
+    check(`Java Eureka client ${EUREKA_CLIENT_JAR}`, async () => (existsSync(EUREKA_CLIENT_JAR) ? undefined : "missing (scripts/testbed/eureka.sh builds it)")),
   ]);
   return results.filter((r): r is string => r !== undefined);
 }

@@ -73,14 +73,36 @@ async function freezableProxy(target: { host: string; port: number }) {
   };
 }
 
-describe("shutdown against a backend that stops answering", () => {
+// Each backend behind the proxy, and how to remove what the frozen proxy kept from it.
+const FROZEN = [
+  {
+    name: "consul",
+    target: TESTBED.consul,
+    uri: (port: number) => `consul://127.0.0.1:${port}`,
+    cleanup: (host: string) =>
+      fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/services`)
+        .then((r) => r.json() as Promise<Record<string, unknown>>)
+        .then((all) => Promise.all(Object.keys(all).filter((id) => id.startsWith(`${host}:`)).map((id) => fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/service/deregister/${encodeURIComponent(id)}`, { method: "PUT" })))),
+  },
+  {
+    name: "eureka",
+    target: { host: TESTBED.eureka.single.split(":")[0]!, port: Number(TESTBED.eureka.single.split(":")[1]) },
+    uri: (port: number) => `eureka://127.0.0.1:${port}/eureka`,
+    cleanup: (host: string) =>
+      fetch(`http://${TESTBED.eureka.single}/eureka/apps`, { headers: { accept: "application/json" } })
+        .then((r) => r.json() as Promise<{ applications: { application?: Array<{ name: string; instance: Array<{ instanceId: string }> }> } }>)
+        .then((all) => Promise.all((all.applications.application ?? []).flatMap((a) => a.instance.filter((i) => i.instanceId.startsWith(`${host}:`)).map((i) => fetch(`http://${TESTBED.eureka.single}/eureka/apps/${a.name}/${encodeURIComponent(i.instanceId)}`, { method: "DELETE" }))))),
+  },
+];
+
+describe.each(FROZEN)("shutdown against a backend that stops answering: $name", (b) => {
   it("0_--deregister-on-exit ends by --shutdown-timeout (was + 1 s), exit 0, says what was left", async () => {
-    const proxy = await freezableProxy(TESTBED.consul);
-    const host = `frozen-${process.pid}`;
-    const run = startBin(["registrator", "--deregister-on-exit", "--shutdown-timeout", "2s", "--hostname", host, "--log-format", "json", `consul://127.0.0.1:${proxy.port}`]);
+    const proxy = await freezableProxy(b.target);
+    const host = `frozen-${b.name}-${process.pid}`;
+    const run = startBin(["registrator", "--deregister-on-exit", "--shutdown-timeout", "2s", "--hostname", host, "--log-format", "json", b.uri(proxy.port)]);
     try {
       await eventually("started", () => run.logs().includes('"resync done"'), 20_000);
-      const name = `portolan-frozen-${process.pid}`;
+      const name = `portolan-frozen-${b.name}-${process.pid}`;
       await startTestContainer({ name, ports: ["80/tcp"] });
       await eventually("registered", () => run.logs().includes(`"id":"${host}:${name}:80"`), 10_000);
       proxy.freeze();
@@ -93,11 +115,7 @@ describe("shutdown against a backend that stops answering", () => {
     } finally {
       if (run.proc.exitCode === null) run.proc.kill("SIGKILL");
       await proxy.close();
-      // What the frozen proxy kept from Consul: removed directly.
-      await fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/services`)
-        .then((r) => r.json() as Promise<Record<string, unknown>>)
-        .then((all) => Promise.all(Object.keys(all).filter((id) => id.startsWith(`${host}:`)).map((id) => fetch(`http://${TESTBED.consul.host}:${TESTBED.consul.port}/v1/agent/service/deregister/${encodeURIComponent(id)}`, { method: "PUT" }))))
-        .catch(() => {});
+      await b.cleanup(host).catch(() => {});
     }
   });
 });

@@ -17,6 +17,8 @@ export const TESTBED = {
   consulTls: { host: "127.0.0.1", port: 18520 },
   zkStandalone: "127.0.0.1:21810",
   zkEnsemble: ["127.0.0.1:21811", "127.0.0.1:21812", "127.0.0.1:21813"],
+  /** Spring Cloud Netflix Eureka servers (scripts/testbed/eureka.sh): a single one, a peer pair, one requiring basic auth. */
+  eureka: { single: "127.0.0.1:18761", pair: ["127.0.0.1:18762", "127.0.0.1:18763"], auth: "127.0.0.1:18764" },
   script: new URL("../../scripts/testbed.sh", import.meta.url).pathname,
   /** Where the script keeps pid files, logs and ZooKeeper data. */
   stateDir: process.env["PORTOLAN_TESTBED_DIR"] ?? "/var/tmp/portolan-testbed",
