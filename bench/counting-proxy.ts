@@ -29,6 +29,15 @@ export function endpointKey(method: string, url: string): string {
   return `${method} ${collapsed}`;
 }
 
+/** The `n` endpoints asked most, "3 /v1/health/service/*, 1 /v1/status/leader" (GET left out). */
+export function topEndpoints(c: Counts, n = 3): string {
+  return Object.entries(c.byEndpoint)
+    .sort((x, y) => y[1].requests - x[1].requests)
+    .slice(0, n)
+    .map(([k, t]) => `${t.requests} ${k.replace(/^GET /, "")}`)
+    .join(", ");
+}
+
 export class CountingProxy {
   private server: http.Server | undefined;
   private counts: Counts = emptyCounts();

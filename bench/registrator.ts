@@ -2,7 +2,9 @@
 // Prints, per backend: start-event -> visible latency (p50/p99) for containers started one by one, a storm of
 // N containers started at once (lost, time to converge) and removed at once (dangling, time), cold-start
 // reconcile time and peak RSS with N running containers. Reference in the same run: the backend's own write
-// latency (a direct register through the same adapter), so the ratio shows what portolan adds.
+// latency (a direct register through the same adapter), so the ratio shows what portolan adds; and, for Consul,
+// gliderlabs/registrator against the same agent (phase `gliderlabs`, bench/gliderlabs.ts): start -> visible in the
+// agent (p50/p99) for each, in alternating blocks, the requests each write takes, and the same storm.
 // It needs the test bed (`bash scripts/testbed.sh up`): what is not reachable is said before anything starts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,11 +17,14 @@ import { silentLogger } from "../src/core/log.js";
 import type { Instance } from "../src/core/model.js";
 import type { Registry } from "../src/core/registry.js";
 import { delay, mapBounded } from "../src/core/util.js";
+import { compareWithGliderlabs, findGliderlabs, percentile } from "./gliderlabs.js";
 
 const { values: args } = parseArgs({
   options: {
     containers: { type: "string", default: "200" },
-    phases: { type: "string", default: "latency,storm" },
+    phases: { type: "string", default: "latency,storm,gliderlabs" },
+    // gliderlabs/registrator's binary (default: the newest registrator-gliderlabs-* in ~/.cache/portolan).
+    gliderlabs: { type: "string" },
     backends: { type: "string", default: "consul,zk" },
     image: { type: "string", default: "portolan-test/busybox:latest" },
     // The test bed's servers; dockerd is DOCKER_HOST's, else /var/run/docker.sock.
@@ -38,7 +43,7 @@ const BIN = new URL("../../bin/portolan", import.meta.url).pathname;
 const docker = new Dockerode();
 const LABEL = "portolan.bench";
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const pct = percentile;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function cleanupContainers(): Promise<void> {
@@ -152,7 +157,7 @@ async function benchBackend(name: string): Promise<void> {
     startAt.set(e.Actor.Attributes.name, e.timeNano / 1e6);
   });
 
-  const reg1 = startRegistrator(uri, owner);
+  let reg1 = startRegistrator(uri, owner);
   await reg1.resyncMs;
   const idOf = (cname: string) => `${owner}:${cname}:80`;
 
@@ -176,6 +181,21 @@ async function benchBackend(name: string): Promise<void> {
     console.log(`start event -> written (backend acknowledged)   p50 ${ms(p50)}  p99 ${ms(p99)}   (target p50 <= 30 ms, p99 <= 100 ms)`);
     console.log(`start event -> seen by a watcher of the backend p50 ${ms(pct(watchLat, 50))}  p99 ${ms(pct(watchLat, 99))}`);
     console.log(`reference: direct adapter write -> seen by the same watcher  p50 ${ms(d50)}  p99 ${ms(d99)}   (watcher ratio p50 ${(pct(watchLat, 50) / d50).toFixed(2)}x)`);
+  }
+  if (name === "consul" && PHASES.has("gliderlabs")) {
+    const bin = findGliderlabs(args.gliderlabs);
+    if (!bin) {
+      console.log("gliderlabs/registrator: not run (no --gliderlabs PATH and no registrator-gliderlabs-* in ~/.cache/portolan; README, Benchmarks, says how to build it)");
+    } else {
+      const stopped = new Promise((r) => reg1.proc.once("exit", r));
+      reg1.proc.kill("SIGTERM");
+      await stopped;
+      await compareWithGliderlabs({
+        bin, n: N, startAt, create, removeAll: cleanupContainers, startPortolan: startRegistrator, owner,
+      });
+      reg1 = startRegistrator(uri, owner);
+      await reg1.resyncMs;
+    }
   }
   if (!PHASES.has("storm")) {
     reg1.proc.kill("SIGTERM");

@@ -9,25 +9,21 @@
 //   npm run bench:watch-cost -- [--consul HOST:PORT | --consul-bin PATH] [--services 20] [--per 5] [--idle 60]
 //                               [--modes up,dns,catalog,exec] [--cli dist/src/cli/main.js]  (another build's CLI, to compare)
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { homedir, tmpdir } from "node:os";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConsulRegistry } from "../adapters/consul/index.js";
-import type { Instance } from "../src/core/model.js";
-import { CountingProxy, type Counts } from "./counting-proxy.js";
+import { CountingProxy, topEndpoints, type Counts } from "./counting-proxy.js";
+import { catalogOptions, foreignInstance, pause, privateAgent, testBedConsul } from "./private-consul.js";
 
 const { values: a } = parseArgs({
   options: {
+    ...catalogOptions,
     consul: { type: "string" },
-    "consul-bin": { type: "string" },
-    services: { type: "string", default: "20" },
-    per: { type: "string", default: "5" },
-    idle: { type: "string", default: "60" },
     modes: { type: "string", default: "up,dns,catalog,exec" },
-    cli: { type: "string", default: new URL("../src/cli/main.js", import.meta.url).pathname },
   },
 });
 const SERVICES = Number(a.services);
@@ -35,57 +31,12 @@ const PER = Number(a.per);
 const IDLE_S = Number(a.idle);
 const OTHER = `bench-other-${process.pid}`;
 
-async function freePort(): Promise<number> {
-  const srv = createTcpServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A private Consul dev agent on free loopback ports; resolves when it has a leader. */
-async function privateAgent(bin: string): Promise<{ host: string; port: number; stop: () => void }> {
-  const [http, lan, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const p = spawn(
-    bin,
-    ["agent", "-dev", "-node", `bench-${process.pid}`, "-client", "127.0.0.1", "-bind", "127.0.0.1", "-http-port", `${http}`, "-dns-port", "-1",
-      "-grpc-port", "-1", "-grpc-tls-port", "-1", "-serf-lan-port", `${lan}`, "-serf-wan-port", `${wan}`, "-server-port", `${server}`, "-log-level", "error"],
-    { stdio: "ignore" },
-  );
-  for (let i = 0; i < 300; i++) {
-    const leader = await fetch(`http://127.0.0.1:${http}/v1/status/leader`).then((r) => r.json(), () => "");
-    if (leader) return { host: "127.0.0.1", port: http, stop: () => p.kill("SIGTERM") };
-    await pause(100);
-  }
-  p.kill("SIGKILL");
-  throw new Error(`${bin}: no leader within 30 s`);
-}
-
-function testBedConsul(): string {
-  const dir = join(homedir(), ".cache", "portolan");
-  const bin = readdirSync(dir).filter((f) => /^consul-v[\d.]+$/.test(f)).sort().pop();
-  if (!bin) throw new Error(`no Consul binary in ${dir}: pass --consul HOST:PORT or --consul-bin PATH`);
-  return join(dir, bin);
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const own = a.consul ? undefined : await privateAgent(a["consul-bin"] ?? testBedConsul());
 const [host = "127.0.0.1", port = "8500"] = (a.consul ?? "").split(":");
 const agent = own ?? { host, port: Number(port) };
 const reg = new ConsulRegistry({ ...agent });
 
-const inst = (s: number, k: number, health: Instance["health"] = "passing"): Instance => ({
-  id: `${OTHER}:wc-s${s}-${k}:80`,
-  name: `wc-s${s}`,
-  address: "127.0.0.1",
-  port: 20_000 + s * 100 + k,
-  protocol: "tcp",
-  tags: [`team${s % 3}`],
-  meta: { version: "1" },
-  checks: [],
-  health,
-  owner: OTHER,
-});
+const inst = (s: number, k: number) => foreignInstance(OTHER, "wc-s", s, k);
 
 // An empty Docker engine: `up` registers nothing, so what it sends to Consul is its reading side and its resync.
 const engine = createServer((req, res) => {
@@ -121,12 +72,7 @@ interface Row {
 }
 
 function row(mode: string, phase: string, c: Counts): Row {
-  const top = Object.entries(c.byEndpoint)
-    .sort((x, y) => y[1].requests - x[1].requests)
-    .slice(0, 3)
-    .map(([k, t]) => `${t.requests} ${k.replace(/^GET /, "")}`)
-    .join(", ");
-  return { mode, phase, requests: c.total.requests, polls: c.polls.requests, reads: c.reads.requests, bytes: c.total.bytes, top };
+  return { mode, phase, requests: c.total.requests, polls: c.polls.requests, reads: c.reads.requests, bytes: c.total.bytes, top: topEndpoints(c) };
 }
 
 async function measure(mode: string): Promise<{ rows: Row[]; warnings: number }> {

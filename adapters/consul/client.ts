@@ -153,9 +153,9 @@ export class ConsulClient {
     return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
-  /** GET /v1/health/service/<name>; a blocking query when `index` > 0. */
-  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking("health of service", `/health/service/${enc(name)}`, {}, index, waitMs, signal);
+  /** GET /v1/health/service/<name>; a blocking query when `index` > 0; only passing entries with `passingOnly`. */
+  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0, passingOnly = false): Promise<Blocking<ConsulHealthEntry[]>> {
+    return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */

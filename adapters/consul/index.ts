@@ -196,7 +196,7 @@ export class ConsulRegistry implements Registry {
   watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     const opts = { waitMs: this.waitMs, logger: this.logger };
-    return scope?.services ? watchNamed(this.client, scope.services, opts, stop) : watchCatalog(this.client, opts, stop);
+    return scope?.services ? watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true }, stop) : watchCatalog(this.client, opts, stop);
   }
 
   async close(): Promise<void> {

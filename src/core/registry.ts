@@ -59,4 +59,9 @@ export interface RegisterOptions {
 export interface WatchScope {
   /** Only these service names (render/exec templates). */
   services?: readonly string[];
+  /**
+   * Only passing instances are used (templates list passing instances only): a backend may leave the others out
+   * (Consul: `?passing`, so a health change does not re-send instances nobody renders).
+   */
+  passingOnly?: boolean;
 }

@@ -64,7 +64,7 @@ export interface Prepared {
 async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number, names: string[], keep: boolean): Promise<{ dir: ServiceDirectory; open?: OpenWatch }> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
-  const iterator = registry.watch(stop.signal, { services: names })[Symbol.asyncIterator]();
+  const iterator = registry.watch(stop.signal, { services: names, passingOnly: true })[Symbol.asyncIterator]();
   let kept = false;
   try {
     const first = await iterator.next();

@@ -116,7 +116,7 @@ export async function watchServices(opts: WatchServicesOptions): Promise<void> {
     opts.signal.addEventListener("abort", stop, { once: true });
     const iterator = open?.iterator;
     open = undefined;
-    const snapshots = iterator ? { [Symbol.asyncIterator]: () => iterator } : opts.registry.watch(scope.signal, { services: names });
+    const snapshots = iterator ? { [Symbol.asyncIterator]: () => iterator } : opts.registry.watch(scope.signal, { services: names, passingOnly: true });
     try {
       for await (const snapshot of snapshots) {
         const dir = new ServiceDirectory(snapshot);

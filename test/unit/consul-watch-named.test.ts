@@ -14,23 +14,25 @@ class FakeServices implements NamedSource {
   readonly calls: string[] = [];
   private waiters: (() => void)[] = [];
 
-  add(name: string, id: string, port: number): void {
+  add(name: string, id: string, port: number, status = "passing"): void {
     this.index++;
     const list = this.entries.get(name) ?? [];
     list.push({
       Node: { Node: "n1", Address: "10.0.0.1" },
       Service: { ID: id, Service: name, Tags: [], Meta: {}, Address: "", Port: port },
-      Checks: [{ CheckID: `c:${id}`, Status: "passing", ServiceID: id, ServiceName: name, Node: "n1", ModifyIndex: this.index }],
+      Checks: [{ CheckID: `c:${id}`, Status: status, ServiceID: id, ServiceName: name, Node: "n1", ModifyIndex: this.index }],
     });
     this.entries.set(name, list);
     this.at.set(name, this.index);
     for (const w of this.waiters.splice(0)) w();
   }
 
-  async healthService(name: string, signal: AbortSignal, index = 0): Promise<{ index: number; body: ConsulHealthEntry[] }> {
-    this.calls.push(`${name}@${index}`);
+  /** As Consul: `passingOnly` (?passing) leaves out every entry with a check that is not passing. */
+  async healthService(name: string, signal: AbortSignal, index = 0, _waitMs = 0, passingOnly = false): Promise<{ index: number; body: ConsulHealthEntry[] }> {
+    this.calls.push(`${name}@${index}${passingOnly ? "?passing" : ""}`);
     while (index > 0 && (this.at.get(name) ?? 1) <= index && !signal.aborted) await nextWake(this.waiters, signal);
-    return { index: this.at.get(name) ?? 1, body: this.entries.get(name) ?? [] };
+    const all = this.entries.get(name) ?? [];
+    return { index: this.at.get(name) ?? 1, body: passingOnly ? all.filter((e) => e.Checks.every((c) => c.Status === "passing")) : all };
   }
 }
 
@@ -53,6 +55,22 @@ describe("watchNamed", () => {
     await new Promise((r) => setImmediate(r));
     // The used service's long poll answered and was re-armed; s9's change asked nothing of anyone.
     expect(fake.calls.every((c) => c.startsWith("s3@") || c.startsWith("s5@"))).toBe(true);
+    ctl.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+
+  it("2_passing_only: every read and long poll asks Consul for passing entries only, as consul-template does", async () => {
+    const fake = new FakeServices();
+    fake.add("s1", "a", 1);
+    fake.add("s1", "b", 2, "critical");
+    const ctl = new AbortController();
+    const it = watchNamed(fake, ["s1"], { ...opts, passingOnly: true }, ctl.signal)[Symbol.asyncIterator]();
+    expect(ids((await it.next()).value as CatalogSnapshot)).toEqual(["a"]);
+    fake.add("s1", "c", 3);
+    expect(ids((await it.next()).value as CatalogSnapshot)).toEqual(["a", "c"]);
+    await new Promise((r) => setImmediate(r));
+    expect(fake.calls.length).toBeGreaterThanOrEqual(3); // the read, the answered long poll, the re-armed one
+    expect(fake.calls.every((c) => c.endsWith("?passing"))).toBe(true);
     ctl.abort();
     expect((await it.next()).done).toBe(true);
   });

@@ -73,8 +73,9 @@ describe("watchServices", () => {
     await reg.register(inst("db", "10.0.0.1", 1));
     const scopes: string[] = [];
     const watch = reg.watch.bind(reg);
-    reg.watch = (signal?: AbortSignal, scope?: { services?: readonly string[] }) => {
-      scopes.push((scope?.services ?? ["*"]).join(","));
+    reg.watch = (signal?: AbortSignal, scope?: { services?: readonly string[]; passingOnly?: boolean }) => {
+      // Templates list passing instances only: the watch may leave the others out.
+      scopes.push(`${(scope?.services ?? ["*"]).join(",")}${scope?.passingOnly ? " passing" : ""}`);
       return watch(signal);
     };
     const ac = new AbortController();
@@ -90,7 +91,7 @@ describe("watchServices", () => {
     });
     await reg.register(inst("db", "10.0.0.2", 2));
     await delay(60);
-    expect(scopes).toEqual(["db", "cache,db"]);
+    expect(scopes).toEqual(["db passing", "cache,db passing"]);
     await reg.register(inst("cache", "10.0.0.7", 7));
     await delay(60);
     expect(seen.at(-1)).toBe("10.0.0.7:7");

@@ -1,0 +1,84 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConsulHttp, ConsulHttpStatusError } from "../../adapters/consul/http.js";
+
+// A loopback stand-in for the agent's HTTP API that compresses as Consul's does (gziphandler): only when the
+// request accepts gzip. It records what each request accepted and how many body bytes it sent.
+interface Served {
+  acceptEncoding: string | undefined;
+  bytes: number;
+}
+
+let server: http.Server | undefined;
+let client: ConsulHttp | undefined;
+
+async function agent(answer: (req: http.IncomingMessage) => { status: number; body: string; gzip?: "valid" | "corrupt" }): Promise<{ served: Served[]; port: number }> {
+  const served: Served[] = [];
+  server = http.createServer((req, res) => {
+    const a = answer(req);
+    const accepts = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "");
+    const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", "x-consul-index": "7" };
+    let payload = Buffer.from(a.body);
+    if (accepts && a.gzip) {
+      headers["content-encoding"] = "gzip";
+      payload = a.gzip === "valid" ? gzipSync(payload) : Buffer.from("not gzip at all");
+    }
+    served.push({ acceptEncoding: req.headers["accept-encoding"], bytes: payload.length });
+    res.writeHead(a.status, headers).end(payload);
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { served, port: (server.address() as AddressInfo).port };
+}
+
+function connect(port: number): ConsulHttp {
+  client = new ConsulHttp({ host: "127.0.0.1", port, secure: false, token: undefined });
+  return client;
+}
+
+afterEach(async () => {
+  client?.destroy();
+  client = undefined;
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+});
+
+// 40 health entries of one service: the size of a real answer, and as repetitive.
+const entries = Array.from({ length: 40 }, (_, k) => ({
+  Node: { Node: "node-1", Address: "127.0.0.1", Datacenter: "dc1", TaggedAddresses: { lan: "127.0.0.1", wan: "127.0.0.1" } },
+  Service: { ID: `host:web-${k}:80`, Service: "web", Tags: ["a", "b"], Address: "127.0.0.1", Port: 20_000 + k, Meta: { portolan_owner: "host" } },
+  Checks: [{ CheckID: "serfHealth", Status: "passing", Output: "Agent alive and reachable" }],
+}));
+
+describe("ConsulHttp: compressed answers", () => {
+  it("asks for gzip and decodes a compressed answer: the same JSON and index, in a fraction of the bytes", async () => {
+    const plain = JSON.stringify(entries);
+    const { served, port } = await agent(() => ({ status: 200, body: plain, gzip: "valid" }));
+    const r = await connect(port).request<typeof entries>("GET", "/health/service/web", { timeoutMs: 2000 });
+    expect(served[0]!.acceptEncoding).toContain("gzip");
+    expect(r.body).toEqual(entries);
+    expect(r.index).toBe(7);
+    expect(served[0]!.bytes).toBeLessThan(plain.length / 5);
+  });
+
+  it("reads an answer sent uncompressed (an agent or proxy that does not compress)", async () => {
+    const { port } = await agent(() => ({ status: 200, body: JSON.stringify(entries) }));
+    const r = await connect(port).request<typeof entries>("GET", "/health/service/web", { timeoutMs: 2000 });
+    expect(r.body).toEqual(entries);
+  });
+
+  it("an error status's compressed text is decoded into the error", async () => {
+    const { port } = await agent(() => ({ status: 403, body: `Permission denied: token lacks permission 'service:read' on "web"`, gzip: "valid" }));
+    const err = await connect(port).request("GET", "/health/service/web", { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConsulHttpStatusError);
+    expect((err as ConsulHttpStatusError).text).toContain("lacks permission 'service:read'");
+  });
+
+  it("a body that claims gzip but is not is a clear error naming the request, not a crash or a hang", async () => {
+    const { port } = await agent(() => ({ status: 200, body: "[]", gzip: "corrupt" }));
+    const err = await connect(port).request("GET", "/health/service/web", { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/GET \/health\/service\/web: .*gzip/);
+  });
+});
