@@ -62,10 +62,17 @@ export class EtcdRegistry implements Registry {
     return this.client.auth.count;
   }
 
-  /** Backend-independent rules, then: `priority`/`weight` meta that CoreDNS can serve as SRV fields. */
+  /**
+   * Backend-independent rules, then: an ID that is one path segment (no "/", not "." or ".."; escaping could carry
+   * them, but Consul and ZooKeeper cannot, and a SERVICE_ID must mean the same on every backend), and
+   * `priority`/`weight` meta that CoreDNS can serve as SRV fields.
+   */
   validate(instance: Instance): void {
     const problem = instanceProblem(this.kind, instance);
     if (problem) throw problem;
+    if (instance.id.includes("/") || instance.id === "." || instance.id === "..") {
+      throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: 'an ID must be one path segment: no "/", not "." or ".."' });
+    }
     const srv = srvMetaProblem(instance.meta);
     if (srv) throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: srv.key, reason: srv.reason });
   }

@@ -16,6 +16,7 @@ export const BACKENDS: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-it-curator?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-it-nerve?format=nerve` },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-it` },
 ];
 
 export function open(b: Backend): Promise<Registry> {

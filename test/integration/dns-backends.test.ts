@@ -15,6 +15,7 @@ const DNS_BACKENDS: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-${pid}?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-nerve-${pid}?format=nerve` },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-dns-it-${pid}` },
 ];
 
 afterAll(async () => {

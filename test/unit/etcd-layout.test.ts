@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { InstanceRejectedError } from "../../src/core/errors.js";
 import type { Instance } from "../../src/core/model.js";
+import { EtcdRegistry } from "../../adapters/etcd/registry.js";
 import { baseOf, decodeValue, encodeValue, idSegment, keyOf, ownerSegmentPrefix, srvMetaProblem } from "../../adapters/etcd/layout.js";
 import { prefixEnd } from "../../adapters/etcd/range.js";
 
@@ -70,5 +72,31 @@ describe("values", () => {
     expect(srvMetaProblem({ weight: "65535", priority: "0" })).toBeUndefined();
     expect(srvMetaProblem({ weight: "65536" })?.key).toBe("meta.weight");
     expect(srvMetaProblem({ priority: "-1" })?.key).toBe("meta.priority");
+  });
+});
+
+describe("EtcdRegistry.validate (local, no request)", () => {
+  const reg = new EtcdRegistry({ endpoints: [{ host: "127.0.0.1", port: 1 }] });
+  const table: [string, Partial<Instance>, string][] = [
+    ["slash in ID", { id: "a/b" }, "id"],
+    ["dot ID", { id: "." }, "id"],
+    ["dotdot ID", { id: ".." }, "id"],
+    ["weight not an SRV integer", { meta: { weight: "heavy" } }, "meta.weight"],
+    ["reserved meta key (the shared rules first)", { meta: { portolan_owner: "x" } }, "meta.portolan_owner"],
+  ];
+  table.forEach(([name, over, key], i) => {
+    it(`${i}_${name}`, () => {
+      let err: unknown;
+      try {
+        reg.validate(inst(over));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InstanceRejectedError);
+      expect((err as InstanceRejectedError).key).toBe(key);
+    });
+  });
+  it(`${table.length}_an ordinary instance passes`, () => {
+    expect(() => reg.validate(inst())).not.toThrow();
   });
 });
