@@ -8,7 +8,7 @@
 #   scripts/testbed.sh consul-restart | consul-stop | consul-start
 #   scripts/testbed.sh zk-stop N | zk-start N | zk-leader        (N = 1..3, ensemble member)
 #   scripts/testbed.sh docker-restart
-#   scripts/testbed.sh etcd-stop M | etcd-start M | etcd-leader  (M = s, 1..3, sec)
+#   scripts/testbed.sh etcd-stop M [SIGNAL] | etcd-start M | etcd-leader  (M = s, 1..3, sec)
 #
 # State (pid files, logs, ZooKeeper data): $PORTOLAN_TESTBED_DIR (default /var/tmp/portolan-testbed).
 # Cache (consul and coredns binaries): $PORTOLAN_CACHE (default ~/.cache/portolan). `down` keeps cache and images.
@@ -101,7 +101,7 @@ main() {
     zk-start) zk_start "${1:?zk-start needs a member number 1..3}" ;;
     zk-leader) zk_leader || tb_die "no ZooKeeper ensemble member is leader" ;;
     docker-restart) docker_restart ;;
-    etcd-stop) etcd_stop "${1:?etcd-stop needs a member: s, 1..3 or sec}" ;;
+    etcd-stop) etcd_stop "${1:?etcd-stop needs a member: s, 1..3 or sec}" "${2:-TERM}" ;;
     etcd-start) etcd_start "${1:?etcd-start needs a member: s, 1..3 or sec}" ;;
     etcd-leader) etcd_leader || tb_die "no etcd cluster member is leader" ;;
     *)

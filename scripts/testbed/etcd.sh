@@ -137,10 +137,10 @@ etcd_wait() {
   tb_wait 60 "etcd sec to serve" etcd_serving sec || tb_die "etcd sec did not serve (log $TB_ETCD_DIR/sec/server.log)"
 }
 
-# etcd_stop NAME : SIGTERM (then KILL) the member; its client port is closed when this returns.
+# etcd_stop NAME [SIGNAL] : SIGTERM (or SIGNAL; then KILL) the member; its client port is closed when this returns.
 etcd_stop() {
   local name=$1
-  tb_kill "$(etcd_pidfile "$name")" TERM 15
+  tb_kill "$(etcd_pidfile "$name")" "${2:-TERM}" 15
   tb_wait 15 "etcd $name port to close" etcd_port_closed "$name" ||
     tb_die "etcd $name still answers on $(etcd_client_port "$name") after stop (not started by testbed?)"
 }

@@ -109,9 +109,9 @@ export function consulTlsFiles(): { ca: string; cert: string; key: string } {
 /** etcd cluster member number (1..3), as the script and `etcdLeader()` count them; "s" the single node. */
 export type EtcdMember = 1 | 2 | 3 | "s";
 
-/** Stops an etcd member (SIGTERM, then KILL); its client port is closed when this returns. */
-export function etcdStop(m: EtcdMember): void {
-  testbed("etcd-stop", String(m));
+/** Stops an etcd member (`signal`, default SIGTERM, then KILL); its client port is closed when this returns. */
+export function etcdStop(m: EtcdMember, signal: "TERM" | "KILL" = "TERM"): void {
+  testbed("etcd-stop", String(m), signal);
 }
 
 /** Starts an etcd member (keeping its data); returns when it serves (or only listens, without quorum). */
