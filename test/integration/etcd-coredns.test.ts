@@ -9,6 +9,8 @@ import { TESTBED } from "./testbed.js";
 
 const OWNER = `cdns-${process.pid}`;
 const LEASE_S = 4;
+/** portolan dns beside CoreDNS (the test bed's range for etcd and CoreDNS). */
+const SHIM_PORT = 23854;
 
 let proc: Running | undefined;
 afterEach(async () => {
@@ -56,5 +58,26 @@ describe("CoreDNS's etcd plugin reads what portolan registered", () => {
     const goneAfter = Date.now() - killedAt;
     expect(goneAfter).toBeLessThanOrEqual(LEASE_S * 1000 + 2_500);
     expect((await dig(TESTBED.coreDnsPort, `${svc}.service.consul`, "A")).status).toBe("NXDOMAIN");
+  });
+
+  it("1_portolan dns over etcd:// answers the same name CoreDNS answers, on the same port", async () => {
+    const svc = `cdnsb${process.pid}`;
+    const c = await startTestContainer({ name: `${OWNER}-both`, ports: ["80/tcp"], env: { SERVICE_NAME: svc } });
+    const port = await publishedPort(c, "80/tcp");
+    const uri = `etcd://${TESTBED.etcd}?lease=${LEASE_S}s`;
+    proc = startCli(["registrator", "--hostname", OWNER, "--log-format", "json", uri]);
+    const dns = startCli(["dns", "--registry", uri, "--listen", `127.0.0.1:${SHIM_PORT}`, "--log-format", "json"]);
+    try {
+      const srvPort = async (dnsPort: number, name: string) => (await dig(dnsPort, name, "SRV")).answer.map((l) => Number(l.split(" ")[6]));
+      await eventually("CoreDNS answers", async () => (await srvPort(TESTBED.coreDnsPort, `${svc}.service.consul`))[0] === port, 20_000, 200);
+      await eventually("portolan dns answers", async () => (await srvPort(SHIM_PORT, `${svc}.service.consul`))[0] === port, 20_000, 200);
+      expect((await dig(SHIM_PORT, `${svc}.service.consul`, "A")).answer.map((l) => l.split(" ").at(-1))).toEqual(["127.0.0.1"]);
+      // Stopped container: the registrator deletes its key; both stop answering.
+      await c.remove({ force: true });
+      await eventually("both forget it", async () => (await dig(TESTBED.coreDnsPort, `${svc}.service.consul`, "SRV")).status === "NXDOMAIN" && (await dig(SHIM_PORT, `${svc}.service.consul`, "SRV")).status === "NXDOMAIN", 20_000, 200);
+    } finally {
+      dns.proc.kill("SIGTERM");
+      expect((await dns.exited).code, dns.logs()).toBe(0);
+    }
   });
 });
