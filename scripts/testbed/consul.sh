@@ -7,13 +7,7 @@ TB_CONSUL_HTTP=18500
 TB_CONSUL_DIR=$TB_STATE/consul
 TB_CONSUL_PIDFILE=$TB_CONSUL_DIR/agent.pid
 
-consul_bin() {
-  local v
-  for v in "${TB_CONSUL_VERSIONS[@]}"; do
-    [[ -x $TB_CACHE/consul-$v ]] && { echo "$TB_CACHE/consul-$v"; return 0; }
-  done
-  return 1
-}
+consul_bin() { tb_go_cached consul "${TB_CONSUL_VERSIONS[@]}"; }
 
 # consul_build VERSION : throwaway module in the cache, seeded with consul's own go.sum (some of its
 # pseudo-versioned dependencies are not in the checksum database; its go.sum, itself verified through
@@ -38,33 +32,7 @@ consul_build() {
 }
 
 # Ensure a consul binary exists; a Consul that cannot be built fails `up` (the Consul tests never skip).
-consul_ensure_binary() {
-  local v reason=""
-  consul_bin >/dev/null && return 0
-  # One build at a time per cache, whatever state dir the caller uses.
-  exec 8>"$TB_CACHE/consul-build.lock"
-  flock -w 3600 8 || tb_die "another consul build holds $TB_CACHE/consul-build.lock"
-  consul_bin >/dev/null && { exec 8>&-; return 0; }
-  [[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin
-  if ! command -v go >/dev/null; then
-    reason="no Go toolchain on PATH to build consul ${TB_CONSUL_VERSIONS[0]}"
-  else
-    for v in "${TB_CONSUL_VERSIONS[@]}"; do
-      tb_log "consul: building $v from the Go module (several minutes; log $TB_CACHE/consul-build-$v.log)"
-      local t0=$SECONDS
-      if consul_build "$v"; then
-        tb_log "consul: built $v in $((SECONDS - t0))s"
-        [[ $v == "${TB_CONSUL_VERSIONS[0]}" ]] || tb_log "WARNING: pinned consul ${TB_CONSUL_VERSIONS[0]} did not build, using $v"
-        exec 8>&-
-        return 0
-      fi
-      tb_log "consul: $v failed to build: $(tail -n 3 "$TB_CACHE/consul-build-$v.log" | tr '\n' ' ')"
-      reason="go build of github.com/hashicorp/consul failed for ${TB_CONSUL_VERSIONS[*]} (logs $TB_CACHE/consul-build-*.log)"
-    done
-  fi
-  exec 8>&-
-  tb_die "consul: $reason"
-}
+consul_ensure_binary() { tb_go_ensure consul consul_build "${TB_CONSUL_VERSIONS[@]}"; }
 
 consul_leader() { tb_http_get 127.0.0.1 "$TB_CONSUL_HTTP" /v1/status/leader; }
 consul_ready() { local l; l=$(consul_leader) && [[ $l == '"'?*'"' ]]; }

@@ -65,10 +65,53 @@ tb_http_get() {
 # shellcheck disable=SC2016
 tb_port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null; }
 
+# tb_go_ensure NAME BUILD_FN VERSION... : make sure $TB_CACHE/NAME-<version> exists for one of the versions (the
+# first is the pin; the others are tried only if it cannot be built), building it with `BUILD_FN VERSION` (which logs
+# to $TB_CACHE/NAME-build-<version>.log) under a lock: one build at a time per cache, whatever state dir the caller
+# uses. A binary that cannot be built fails `up` (the tests that need it never skip).
+tb_go_ensure() {
+  local name=$1 build=$2 v reason=""
+  shift 2
+  tb_go_cached "$name" "$@" && return 0
+  exec 8>"$TB_CACHE/$name-build.lock"
+  flock -w 3600 8 || tb_die "another $name build holds $TB_CACHE/$name-build.lock"
+  tb_go_cached "$name" "$@" && { exec 8>&-; return 0; }
+  [[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin
+  if ! command -v go >/dev/null; then
+    reason="no Go toolchain on PATH to build $name $1"
+  else
+    for v in "$@"; do
+      tb_log "$name: building $v from the Go module (several minutes; log $TB_CACHE/$name-build-$v.log)"
+      local t0=$SECONDS
+      if "$build" "$v"; then
+        tb_log "$name: built $v in $((SECONDS - t0))s"
+        [[ $v == "$1" ]] || tb_log "WARNING: pinned $name $1 did not build, using $v"
+        exec 8>&-
+        return 0
+      fi
+      tb_log "$name: $v failed to build: $(tail -n 3 "$TB_CACHE/$name-build-$v.log" | tr '\n' ' ')"
+      reason="go build of $name failed for $* (logs $TB_CACHE/$name-build-*.log)"
+    done
+  fi
+  exec 8>&-
+  tb_die "$name: $reason"
+}
+
+# tb_go_cached NAME VERSION... : print the path of the first cached $TB_CACHE/NAME-<version> binary.
+tb_go_cached() {
+  local name=$1 v
+  shift
+  for v in "$@"; do
+    [[ -x $TB_CACHE/$name-$v ]] && { echo "$TB_CACHE/$name-$v"; return 0; }
+  done
+  return 1
+}
+
 # Debian packages the project needs (some only for later features).
 TB_APT_PACKAGES=(docker.io busybox-static zookeeper bind9-dnsutils dnsperf dnsmasq-base chromium
   libcurator-discovery-java
   maven openjdk-17-jdk-headless # the Eureka server and Java client of the test bed (scripts/testbed/eureka.sh)
+  etcd-server etcd-client # etcd v3 (CoreDNS's etcd plugin layout) and etcdctl for the test bed's set-up
   prometheus) # the catalog's tests: a real Prometheus scraper (and promtool); chromium above drives the page
 TB_APT_PACKAGES+=(haproxy) # examples/blue-green: HAProxy 2.6, run and reloaded by `portolan exec --watch`
 

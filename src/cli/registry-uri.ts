@@ -3,6 +3,8 @@
 import { readFileSync, statSync } from "node:fs";
 import type { ConsulConnection } from "../../adapters/consul/client.js";
 import { parseEurekaUri, type EurekaUriOptions } from "../../adapters/eureka/uri.js";
+import type { EtcdOptions } from "../../adapters/etcd/options.js";
+import { parseEtcdUri } from "../../adapters/etcd/uri.js";
 import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
 import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
@@ -11,8 +13,9 @@ import { addSecrets } from "../core/output.js";
 import { redactUrlCredentials, secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
+import { CONTROL_CHARS } from "../core/validate.js";
 
-export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
+export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | etcd://H1:P1[,H2:P2]/PREFIX?zone=service.consul | etcd+https://… | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
 
 export interface OpenOptions {
   logger: Logger;
@@ -26,6 +29,7 @@ export type RegistryTarget =
   | { scheme: "memory" }
   | { scheme: "consul"; connection: ConsulConnection }
   | { scheme: "zk"; options: ZooKeeperOptions }
+  | { scheme: "etcd"; options: EtcdOptions }
   | { scheme: "portolan"; host: string; port: number; token?: string }
   | { scheme: "eureka"; options: EurekaUriOptions & { username?: string; password?: string } };
 
@@ -56,6 +60,10 @@ export function parseRegistryUri(uri: string, env: Record<string, string | undef
     }
     case "zk":
       return { scheme: "zk", options: parseZooKeeperUri(uri) };
+    case "etcd":
+    case "etcd+http":
+    case "etcd+https":
+      return { scheme: "etcd", options: etcdSettings(uri, env) };
     case "portolan": {
       const url = hostPortUrl(uri, "portolan://HOST:PORT", "token: PORTOLAN_CATALOG_TOKEN");
       if (!url.port) throw new RegistryUriError({ uri, message: "expected portolan://HOST:PORT" });
@@ -94,6 +102,10 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
       const { createEurekaRegistry } = await import("../../adapters/eureka/index.js");
       return createEurekaRegistry({ ...target.options, logger: opts.logger.child({ component: "eureka" }) });
     }
+    case "etcd": {
+      const { createEtcdRegistry } = await import("../../adapters/etcd/index.js");
+      return createEtcdRegistry({ ...target.options, logger: opts.logger.child({ component: "etcd" }) });
+    }
     case "portolan": {
       const { createPortolanRegistry } = await import("../../adapters/portolan/index.js");
       const { scheme: _, ...where } = target;
@@ -111,19 +123,54 @@ function secretSetting(uri: string, env: Record<string, string | undefined>, nam
   return value;
 }
 
+/**
+ * An etcd URI and etcdctl's own variables: ETCDCTL_USER (`name` or `name:password`) and ETCDCTL_PASSWORD for
+ * username/password auth, ETCDCTL_CACERT / ETCDCTL_CERT / ETCDCTL_KEY for TLS (etcd+https:// only). The password is
+ * masked in every line this process writes from here on.
+ */
+function etcdSettings(uri: string, env: Record<string, string | undefined>): EtcdOptions {
+  const options: EtcdOptions = parseEtcdUri(uri);
+  const fail = (message: string): never => {
+    throw new RegistryUriError({ uri, message });
+  };
+  const rawUser = env["ETCDCTL_USER"] || undefined;
+  let password = env["ETCDCTL_PASSWORD"] || undefined;
+  let user = rawUser;
+  if (rawUser !== undefined && password === undefined && rawUser.includes(":")) {
+    user = rawUser.slice(0, rawUser.indexOf(":"));
+    password = rawUser.slice(rawUser.indexOf(":") + 1) || undefined;
+  }
+  if (password) addSecrets(secretForms(password));
+  if (rawUser !== undefined && rawUser.includes(":") && rawUser !== user) addSecrets(secretForms(rawUser));
+  if (user !== undefined && password === undefined) fail("ETCDCTL_USER needs a password: ETCDCTL_USER=name:password or ETCDCTL_PASSWORD");
+  if (user === undefined && password !== undefined) fail("ETCDCTL_PASSWORD is set without ETCDCTL_USER");
+  if (user !== undefined && CONTROL_CHARS.test(user)) fail("ETCDCTL_USER: contains a control character");
+  if (password !== undefined && CONTROL_CHARS.test(password)) fail("ETCDCTL_PASSWORD: contains a control character");
+  const pem = (name: string) => pemSetting(uri, env, name);
+  const [ca, cert, key] = [pem("ETCDCTL_CACERT"), pem("ETCDCTL_CERT"), pem("ETCDCTL_KEY")];
+  if ((cert === undefined) !== (key === undefined)) fail("a client certificate needs both ETCDCTL_CERT and ETCDCTL_KEY");
+  if (!options.secure && (ca !== undefined || cert !== undefined)) fail("ETCDCTL_CACERT/ETCDCTL_CERT are set: TLS needs etcd+https://");
+  return {
+    ...options,
+    ...(user !== undefined && password !== undefined && { user, password }),
+    ...(ca !== undefined && { ca }),
+    ...(cert !== undefined && key !== undefined && { cert, key }),
+  };
+}
+
 /** The biggest PEM file read (a CA bundle is a few hundred KiB). */
 const MAX_PEM_BYTES = 1024 * 1024;
 
 /**
  * A PEM setting: PEM text as is, or a file path read now (so a missing or wrong file is a usage error before any
- * effect, never an internal error after `--wait`). CONSUL_CLIENT_KEY's value is never put in a message: what is
+ * effect, never an internal error after `--wait`). A key's value (CONSUL_CLIENT_KEY, ETCDCTL_KEY) is never put in a message: what is
  * not a readable file may be key material in another encoding.
  */
 function pemSetting(uri: string, env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name];
   if (!value) return undefined;
   if (value.includes("-----BEGIN ")) return value;
-  const shown = name === "CONSUL_CLIENT_KEY" ? name : `${name}=${value}`;
+  const shown = name === "CONSUL_CLIENT_KEY" || name === "ETCDCTL_KEY" ? name : `${name}=${value}`;
   const fail = (why: string): never => {
     throw new RegistryUriError({ uri, message: `${shown}: ${why}` });
   };

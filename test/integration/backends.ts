@@ -17,6 +17,7 @@ export const BACKENDS: Backend[] = [
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-it-curator?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-it-nerve?format=nerve` },
   { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s` },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-it` },
 ];
 
 export function open(b: Backend): Promise<Registry> {

@@ -12,6 +12,7 @@ const BACKENDS = [
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-${process.pid}?format=curator`, tags: false, container: false },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-nerve-${process.pid}?format=nerve`, tags: true, container: false },
   { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s`, tags: true, container: true },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-cat-${process.pid}`, tags: true, container: true },
 ];
 
 describe.each(BACKENDS)("portolan catalog --registry $name", (b) => {

@@ -1,4 +1,4 @@
-// `portolan catalog serve` over Consul, ZooKeeper and Eureka, fed by a real registrator process: a container started or
+// `portolan catalog serve` over Consul, ZooKeeper, Eureka and etcd, fed by a real registrator process: a container started or
 // stopped appears in or disappears from /v1/events and the API.
 import { afterAll, describe, expect, it } from "vitest";
 import { startCli, type Running } from "./cli.js";
@@ -10,6 +10,7 @@ const BACKENDS = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}`, port: 18707 },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-cat-serve-${process.pid}?format=curator`, port: 18708 },
   { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s`, port: 18770 },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-cat-serve-${process.pid}`, port: 23855 },
 ];
 
 describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
@@ -41,6 +42,8 @@ describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
     await c.stop();
     await stream.wait("removed", (e) => changeOf(e)?.removed.includes(id) ?? false, 0, 60_000);
     expect((await get(`${base}/v1/services/${svc}`)).status).toBe(404);
+    // The backend probe (ping) answers: /healthz is 200.
+    expect((await get(`${base}/healthz`)).status).toBe(200);
     stream.close();
   });
 });

@@ -16,6 +16,7 @@ const DNS_BACKENDS: Backend[] = [
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-${pid}?format=curator` },
   { name: "zk-nerve", uri: `zk://${TESTBED.zkStandalone}/portolan-dns-it-nerve-${pid}?format=nerve` },
   { name: "eureka", uri: `eureka://${TESTBED.eureka.single}/eureka?poll=1s` },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-dns-it-${pid}` },
 ];
 
 afterAll(async () => {

@@ -51,4 +51,13 @@ describe("examples", () => {
     expect(out).toMatch(/portolan catalog:\nID +ADDRESS +HEALTH +HOST +CONTAINER +TAGS\nexample-eureka:orders-1:8080 +127\.0\.0\.1:PORT +passing +example-eureka +orders-1 [0-9a-f]{12} +v2\n/);
     expect(out).toContain("after docker stop: gone");
   }, 180_000);
+
+  it("3_registrator-etcd", async () => {
+    const out = await runExample("registrator-etcd", { ETCD: TESTBED.etcd, COREDNS: `127.0.0.1:${TESTBED.coreDnsPort}` });
+    expect(out).toContain("/skydns/consul/service/api/example-etcd_3aetcd-api-1_3a8080\n");
+    expect(out).toContain('{"host":"127.0.0.1","port":PORT,"ttl":10,"weight":5,"portolan":{"id":"example-etcd:etcd-api-1:8080","name":"api","owner":"example-etcd"');
+    expect(out).toContain("CoreDNS SRV: 10 100 PORT example-etcd_3aetcd-api-1_3a8080.api.service.consul.\n");
+    expect(out).toContain("CoreDNS A: 127.0.0.1\n");
+    expect(out).toContain("registrator SIGKILLed: 1 key(s) left\nafter the lease ran out: 0 key(s) left");
+  }, 180_000);
 });

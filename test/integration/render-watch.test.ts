@@ -15,6 +15,7 @@ import { until as waitUntil } from "../support/until.js";
 const WATCHED: Backend[] = [
   { name: "consul", uri: `consul://${TESTBED.consul.host}:${TESTBED.consul.port}` },
   { name: "zk-curator", uri: `zk://${TESTBED.zkStandalone}/portolan-it-render-${process.pid}?format=curator` },
+  { name: "etcd", uri: `etcd://${TESTBED.etcd}/portolan-it-render-${process.pid}` },
 ];
 
 let dir: string;

@@ -1,5 +1,6 @@
 // The real test bed works: containers publish reachable ports on 127.0.0.1, ZooKeeper has exactly one
-// leader (and the fault helpers move it), Consul answers (and loses state on restart).
+// leader (and the fault helpers move it), Consul answers (and loses state on restart), etcd's members serve and
+// CoreDNS answers its zone.
 import { execFileSync } from "node:child_process";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
@@ -7,6 +8,10 @@ import {
   TESTBED,
   consulRestart,
   dockerRestart,
+  etcdLeader,
+  etcdSecureFiles,
+  etcdStart,
+  etcdStop,
   httpCall,
   zkFourLetter,
   zkLeader,
@@ -138,5 +143,37 @@ describe("consul", () => {
     consulRestart();
     expect(JSON.parse((await consul("GET", "/v1/status/leader")).body)).toBe("127.0.0.1:18300");
     expect((await consul("GET", `/v1/kv/${key}`)).status).toBe(404);
+  });
+});
+
+describe("etcd and CoreDNS", () => {
+  const post = (address: string, path: string, body: unknown) => {
+    const [host, port] = address.split(":");
+    return httpCall({ host: host!, port: Number(port), path, method: "POST", body: JSON.stringify(body) });
+  };
+
+  it("0_the single node and every cluster member answer the v3 JSON gateway", async () => {
+    for (const a of [TESTBED.etcd, ...TESTBED.etcdCluster]) {
+      const r = await post(a, "/v3/maintenance/status", {});
+      expect(r.status, a).toBe(200);
+      expect((JSON.parse(r.body) as { leader?: string }).leader, a).not.toBe("0");
+    }
+  });
+
+  it("1_the cluster has one leader, and another after it is stopped", () => {
+    const first = etcdLeader();
+    etcdStop(first);
+    try {
+      expect(etcdLeader()).not.toBe(first);
+    } finally {
+      etcdStart(first);
+    }
+  });
+
+  it("2_the secured node's credentials and CoreDNS's zone are in place", async () => {
+    const f = etcdSecureFiles();
+    expect(f.passwords.portolan.length).toBeGreaterThanOrEqual(16);
+    const answer = execFileSync("dig", ["+time=2", "+tries=1", "-p", String(TESTBED.coreDnsPort), "@127.0.0.1", "portolan-testbed-nothing.service.consul", "A"], { encoding: "utf8" });
+    expect(answer).toMatch(/status: NXDOMAIN/);
   });
 });

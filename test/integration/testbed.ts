@@ -19,6 +19,12 @@ export const TESTBED = {
   zkEnsemble: ["127.0.0.1:21811", "127.0.0.1:21812", "127.0.0.1:21813"],
   /** Spring Cloud Netflix Eureka servers (scripts/testbed/eureka.sh): a single one, a peer pair, one requiring basic auth. */
   eureka: { single: "127.0.0.1:18761", pair: ["127.0.0.1:18762", "127.0.0.1:18763"], auth: "127.0.0.1:18764" },
+  /** etcd (scripts/testbed/etcd.sh): a single node, a 3-member cluster, and one with HTTPS, client certificates and auth. */
+  etcd: "127.0.0.1:23790",
+  etcdCluster: ["127.0.0.1:23711", "127.0.0.1:23712", "127.0.0.1:23713"],
+  etcdSecure: "127.0.0.1:23795",
+  /** CoreDNS reading the single etcd node through its etcd plugin: zone service.consul, path /skydns. */
+  coreDnsPort: 23853,
   script: new URL("../../scripts/testbed.sh", import.meta.url).pathname,
   /** Where the script keeps pid files, logs and ZooKeeper data. */
   stateDir: process.env["PORTOLAN_TESTBED_DIR"] ?? "/var/tmp/portolan-testbed",
@@ -100,6 +106,51 @@ export function consulTlsFiles(): { ca: string; cert: string; key: string } {
   const files = { ca: join(dir, "consul-agent-ca.pem"), cert: join(dir, "dc1-client-consul-0.pem"), key: join(dir, "dc1-client-consul-0-key.pem") };
   for (const f of Object.values(files)) if (!existsSync(f)) throw new Error(`${f} missing: run scripts/testbed.sh up`);
   return files;
+}
+
+/** etcd cluster member number (1..3), as the script and `etcdLeader()` count them; "s" the single node. */
+export type EtcdMember = 1 | 2 | 3 | "s";
+
+/** Stops an etcd member (`signal`, default SIGTERM, then KILL); its client port is closed when this returns. */
+export function etcdStop(m: EtcdMember, signal: "TERM" | "KILL" = "TERM"): void {
+  testbed("etcd-stop", String(m), signal);
+}
+
+/** Starts an etcd member (keeping its data); returns when it serves (or only listens, without quorum). */
+export function etcdStart(m: EtcdMember): void {
+  testbed("etcd-start", String(m));
+}
+
+/** The cluster member that is leader now. */
+export function etcdLeader(): 1 | 2 | 3 {
+  const out = testbed("etcd-leader");
+  if (out !== "1" && out !== "2" && out !== "3") throw new Error(`testbed.sh etcd-leader printed ${JSON.stringify(out)}`);
+  return Number(out) as 1 | 2 | 3;
+}
+
+/**
+ * The secured etcd's files, written by scripts/testbed/etcd.sh: its CA, a client certificate without a CN it
+ * accepts, one with a CN (the gateway refuses it), one of another CA; and the passwords of its users `portolan`
+ * (readwrite on /skydns/), `reader` (read on /skydns/) and `root`.
+ */
+export function etcdSecureFiles(): { ca: string; cert: string; key: string; cnCert: string; cnKey: string; otherCert: string; otherKey: string; passwords: { portolan: string; reader: string; root: string } } {
+  const dir = join(TESTBED.stateDir, "etcd");
+  const c = (f: string) => {
+    const path = join(dir, "certs", f);
+    if (!existsSync(path)) throw new Error(`${path} missing: run scripts/testbed.sh up`);
+    return path;
+  };
+  const pw = (u: string) => readFileSync(join(dir, "sec", `${u}.password`), "utf8").trim();
+  return {
+    ca: c("ca.pem"),
+    cert: c("client.pem"),
+    key: c("client-key.pem"),
+    cnCert: c("cn-client.pem"),
+    cnKey: c("cn-client-key.pem"),
+    otherCert: c("other-client.pem"),
+    otherKey: c("other-client-key.pem"),
+    passwords: { portolan: pw("portolan"), reader: pw("reader"), root: pw("root") },
+  };
 }
 
 const PROBE_TIMEOUT_MS = 5_000;
