@@ -113,7 +113,7 @@ console.log("");
 console.log("| figure | value |");
 console.log("|---|---|");
 console.log(`| start to DNS answer on another host, p50 / p99 | ${r.changeToDnsP50Ms} / ${r.changeToDnsP99Ms} ms (${r.probesMissed} missed) |`);
-console.log(`| backend requests per change per watching process | ${r.readsPerChange} (${r.perWatcher.map((w) => `${w.name}: ${w.requests}`).join(", ")}) |`);
+console.log(`| backend reads (requests) per change per watching process | ${r.readsPerChange} (${r.requestsPerChange}); ${r.perWatcher.map((w) => `${w.name}: ${w.reads} (${w.requests})`).join(", ")} over ${r.probeChanges} changes |`);
 console.log(`| backend bytes per change per watching process | ${r.bytesPerChange} |`);
 console.log(`| registrator RSS max / avg | ${r.registratorRssMaxMiB} / ${r.registratorRssAvgMiB} MiB |`);
 console.log(`| DNS at full size (dnsperf) | ${r.dnsQps} QPS, p99 ${r.dnsP99Ms} ms |`);

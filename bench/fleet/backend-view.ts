@@ -23,7 +23,7 @@ export function consulReader(serverUrls: () => string[]): BackendReader {
     let last: unknown;
     for (const base of serverUrls()) {
       try {
-        const r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+        const r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(30_000) });
         if (r.ok) return await r.json();
         last = new Error(`${base}${path}: ${r.status}`);
       } catch (err) {
@@ -55,33 +55,59 @@ export function consulReader(serverUrls: () => string[]): BackendReader {
   };
 }
 
-/** ZooKeeper, curator format: /services/<name>/<id>; an entry is there only while passing (the adapter's rule). */
+/**
+ * ZooKeeper, curator format: /services/<name>/<id>; an entry is there only while passing (the adapter's rule). A
+ * read that has no answer within 30 s (a client whose connection went in an overloaded ensemble can wait for ever)
+ * fails, and the next read opens a new client.
+ */
 export function zookeeperReader(connectString: string, base = "/services"): BackendReader {
-  const client = zookeeper.createClient(connectString, { sessionTimeout: 30_000, spinDelay: 200, retries: 2 });
-  const connected = new Promise<void>((resolve) => client.once("connected", () => resolve()));
-  client.connect();
-  const children = (path: string) =>
+  let client: zookeeper.Client | undefined;
+  let connected: Promise<void> = Promise.resolve();
+  const open = () => {
+    client = zookeeper.createClient(connectString, { sessionTimeout: 30_000, spinDelay: 200, retries: 2 });
+    const c = client;
+    connected = new Promise<void>((resolve) => c.once("connected", () => resolve()));
+    c.connect();
+    return c;
+  };
+  const children = (c: zookeeper.Client, path: string) =>
     new Promise<string[]>((resolve, reject) =>
-      client.getChildren(path, (err, kids) => {
+      c.getChildren(path, (err, kids) => {
         if (err && (err as { getCode?: () => number }).getCode?.() === zookeeper.Exception.NO_NODE) resolve([]);
         else if (err) reject(err);
         else resolve(kids);
       }),
     );
+  const readAll = async (c: zookeeper.Client) => {
+    await connected;
+    const view: View = new Map();
+    const names = await children(c, base);
+    await Promise.all(
+      names.map(async (name) => {
+        for (const id of await children(c, `${base}/${name}`)) if (FLEET_ID.test(id)) view.set(id, "passing");
+      }),
+    );
+    return view;
+  };
   return {
     async read() {
-      await connected;
-      const view: View = new Map();
-      const names = await children(base);
-      await Promise.all(
-        names.map(async (name) => {
-          for (const id of await children(`${base}/${name}`)) if (FLEET_ID.test(id)) view.set(id, "passing");
-        }),
-      );
-      return view;
+      const c = client ?? open();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("ZooKeeper read: no answer within 30 s")), 30_000);
+      });
+      try {
+        return await Promise.race([readAll(c), timeout]);
+      } catch (err) {
+        c.close();
+        client = undefined;
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
-      client.close();
+      client?.close();
     },
   };
 }

@@ -44,7 +44,10 @@ export interface Host {
 }
 
 export interface WatcherCounts {
+  /** Every request (Consul: long-poll answers too; ZooKeeper: pings apart). */
   requests: number;
+  /** Requests that are not long polls (Consul), every request but pings (ZooKeeper: watches are pushed). */
+  reads: number;
   bytes: number;
   endpoints?: string;
 }
@@ -167,12 +170,12 @@ export class Fleet {
         take = () => {
           const t = counting.take();
           const endpoints = Object.entries(t.byEndpoint).map(([k, v]) => `${v.requests} ${k.replace(/^GET /, "")}`).join(", ");
-          return { requests: t.total.requests, bytes: t.total.bytes, endpoints: `${endpoints} (${t.polls.requests} long-poll answers)` };
+          return { requests: t.total.requests, reads: t.reads.requests, bytes: t.total.bytes, endpoints: `${endpoints} (${t.polls.requests} long-poll answers)` };
         };
       } else {
         const { proxies, uri: u } = await this.proxiesFor(undefined, true);
         uri = u;
-        take = () => proxies.map((p) => p.take()).reduce((s, t) => ({ requests: s.requests + t.requests, bytes: s.bytes + t.bytesIn + t.bytesOut }), { requests: 0, bytes: 0 });
+        take = () => proxies.map((p) => p.take()).reduce((s, t) => ({ requests: s.requests + t.requests, reads: s.reads + t.requests, bytes: s.bytes + t.bytesIn + t.bytesOut }), { requests: 0, reads: 0, bytes: 0 });
       }
       const dnsPort = await c.ports.take();
       const env = { ...process.env };

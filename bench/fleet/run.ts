@@ -55,7 +55,10 @@ export interface FleetResult {
   changeToDnsP50Ms: number;
   changeToDnsP99Ms: number;
   probesMissed: number;
+  /** Changes the probes made (a start and a removal each): what the per-change figures divide by. */
+  probeChanges: number;
   readsPerChange: number;
+  requestsPerChange: number;
   bytesPerChange: number;
   perWatcher: Array<{ name: string } & WatcherCounts>;
   registratorRssMaxMiB: number;
@@ -113,7 +116,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
         for (const h of fleet.hosts) fleet.startRegistrator(h);
         return converge({ ...ctx, convergeTimeoutMs: o.coldTimeoutMs }, "cold start", t0);
       });
-      instances = (await fleet.reader.read()).size;
+      instances = (await fleet.reader.read().catch(() => undefined))?.size ?? total - cold.value.lost;
       record({ ...cold.value, changes: total, backendCpuS: cold.cpuS, note: `${instances} instances in the backend` });
     }
 
@@ -138,7 +141,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     // Start-to-DNS on another host, and what each change costs the watchers.
     const probed = await withCpu(fleet, () => probe(ctx, o.probes));
     const pr = probed.value;
-    o.log(`start-to-DNS p50 ${p(pr.latenciesMs, 50)} ms, p99 ${p(pr.latenciesMs, 99)} ms (${pr.missed} missed); per change and watcher: ${pr.requestsPerChange.toFixed(2)} requests, ${Math.round(pr.bytesPerChange)} bytes (${pr.perWatcher.map((w) => `${w.name} ${w.requests} req${w.endpoints ? `: ${w.endpoints}` : ""}`).join("; ")})`);
+    o.log(`start-to-DNS p50 ${p(pr.latenciesMs, 50)} ms, p99 ${p(pr.latenciesMs, 99)} ms (${pr.missed} missed); per change and watcher: ${pr.requestsPerChange.toFixed(2)} requests (${pr.readsPerChange.toFixed(2)} reads), ${Math.round(pr.bytesPerChange)} bytes (${pr.perWatcher.map((w) => `${w.name} ${w.requests} req${w.endpoints ? `: ${w.endpoints}` : ""}`).join("; ")})`);
     record({ ...(await converge(ctx, "probes")), changes: pr.changes, backendCpuS: probed.cpuS, note: `start-to-DNS p50 ${p(pr.latenciesMs, 50)} ms p99 ${p(pr.latenciesMs, 99)} ms` });
 
     // Steady churn.
@@ -150,8 +153,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
         await pause(o.churnSeconds * 1000);
         const changes = await churn.stop();
         const c = await converge(ctx, "steady churn");
-        const req = fleet.watchers.reduce((s, w) => s + w.take().requests, 0) / fleet.watchers.length;
-        return { ...c, changes, note: `${o.churnPerSecond}/s for ${o.churnSeconds} s; ${(req / Math.max(1, changes)).toFixed(2)} watcher requests per change` };
+        const taken = fleet.watchers.map((w) => w.take());
+        const per = (k: "requests" | "reads") => (taken.reduce((s, t) => s + t[k], 0) / taken.length / Math.max(1, changes)).toFixed(2);
+        return { ...c, changes, note: `${o.churnPerSecond}/s for ${o.churnSeconds} s; per change and watcher ${per("requests")} requests, ${per("reads")} reads` };
       });
       record({ ...r.value, backendCpuS: r.cpuS });
     }
@@ -205,7 +209,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       changeToDnsP50Ms: p(pr.latenciesMs, 50),
       changeToDnsP99Ms: p(pr.latenciesMs, 99),
       probesMissed: pr.missed,
-      readsPerChange: Math.round(pr.requestsPerChange * 100) / 100,
+      probeChanges: pr.changes,
+      readsPerChange: Math.round(pr.readsPerChange * 100) / 100,
+      requestsPerChange: Math.round(pr.requestsPerChange * 100) / 100,
       bytesPerChange: Math.round(pr.bytesPerChange),
       perWatcher: pr.perWatcher,
       registratorRssMaxMiB: Math.round(rss.max),

@@ -107,8 +107,9 @@ export async function withCpu<T>(fleet: Fleet, fn: () => Promise<T>): Promise<{ 
 
 export interface ProbeResult {
   latenciesMs: number[];
-  /** Requests and bytes each watching process sent per change (average over the watchers). */
+  /** Requests, reads and bytes each watching process sent per change (average over the watchers). */
   requestsPerChange: number;
+  readsPerChange: number;
   bytesPerChange: number;
   perWatcher: Array<{ name: string } & WatcherCounts>;
   changes: number;
@@ -162,7 +163,8 @@ export async function probe(ctx: ScenarioContext, count: number, timeoutMs = 15_
   const changes = count * 2;
   const requests = perWatcher.reduce((s, w) => s + w.requests, 0);
   const bytes = perWatcher.reduce((s, w) => s + w.bytes, 0);
-  return { latenciesMs, requestsPerChange: requests / changes / perWatcher.length, bytesPerChange: bytes / changes / perWatcher.length, perWatcher, changes, missed };
+  const reads = perWatcher.reduce((s, w) => s + w.reads, 0);
+  return { latenciesMs, requestsPerChange: requests / changes / perWatcher.length, readsPerChange: reads / changes / perWatcher.length, bytesPerChange: bytes / changes / perWatcher.length, perWatcher, changes, missed };
 }
 
 export function p(values: number[], q: number): number {
