@@ -47,10 +47,10 @@ export class CountingProxy {
 
   constructor(private readonly target: { host: string; port: number }) {}
 
-  /** Listens on 127.0.0.1 (a free port); returns "127.0.0.1:PORT". */
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 (`port`, or a free one); returns "127.0.0.1:PORT". */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => this.forward(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

@@ -117,7 +117,7 @@ main() {
     etcd-start) etcd_start "${1:?etcd-start needs a member: s, 1..3 or sec}" ;;
     etcd-leader) etcd_leader || tb_die "no etcd cluster member is leader" ;;
     *)
-      sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
       exit 2
       ;;
   esac

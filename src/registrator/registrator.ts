@@ -63,8 +63,12 @@ const ORPHANS = "\0orphans";
 export class Registrator {
   /** What this process believes the backend holds for `owner`, by id. */
   private readonly known = new Map<string, Instance>();
-  /** Ids registered by this process: removed on resync even without --cleanup. */
-  private readonly registeredHere = new Set<string>();
+  /**
+   * Ids registered by this process (removed on resync even without --cleanup), with the number of their last
+   * register write: a resync leaves alone what was written after it listed Docker (see doResync).
+   */
+  private readonly registeredHere = new Map<string, number>();
+  private registerWrites = 0;
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
   private readonly rejections: RejectionLog;
@@ -75,8 +79,8 @@ export class Registrator {
   private readonly continuations = new Map<string, { ops: PlanOp[]; origins: Map<string, Origin> }>();
   /** Containers to sync when this container's job is done (they wait for an ID it let go). */
   private readonly toWake = new Map<string, Set<string>>();
-  /** Entries whose container is gone, for the ORPHANS job. */
-  private readonly orphans = new Set<string>();
+  /** Entries whose container is gone, for the ORPHANS job: with the register write count when Docker was listed. */
+  private readonly orphans = new Map<string, number>();
   private readonly claims = new IdClaims();
   private readonly queue: KeyedQueue;
   private readonly inspects: InspectRetries;
@@ -162,6 +166,9 @@ export class Registrator {
 
   private async doResync(): Promise<void> {
     const started = this.clock.now();
+    // An entry registered after this point may belong to a container younger than Docker's list below: the list
+    // cannot say it is gone (the backend's list, read later, already has it).
+    const listedAt = this.registerWrites;
     const ids = await this.retry("docker-list", () => this.docker.listRunning(this.signal));
     if (!ids) return;
     const running = new Set(ids);
@@ -184,7 +191,7 @@ export class Registrator {
     for (const c of current) {
       this.known.set(c.id, c);
       if (c.container && running.has(c.container.id)) this.claims.claim(c.id, c.container.id, c.container.name);
-      else if (!wanted.has(c.id) && !this.retained.has(c.id) && !this.inspects.mayHold(c, failed, this.opts.owner) && (this.opts.cleanup || this.registeredHere.has(c.id))) this.orphans.add(c.id);
+      else if (!wanted.has(c.id) && !this.retained.has(c.id) && !this.inspects.mayHold(c, failed, this.opts.owner) && (this.opts.cleanup || this.registeredHere.has(c.id)) && !this.writtenSince(c.id, listedAt)) this.orphans.set(c.id, listedAt);
     }
     const writesBefore = this.writes;
     const jobs = ids.filter((id) => !failed.has(id)).map((id) => this.queue.push(id));
@@ -313,10 +320,11 @@ export class Registrator {
       if (this.clock.now() >= sliceEnd) return "yield";
       const batch = [...this.orphans].slice(0, WRITES_PER_CONTAINER);
       await Promise.all(
-        batch.map(async (id) => {
+        batch.map(async ([id, listedAt]) => {
           this.orphans.delete(id);
           const i = this.known.get(id);
-          if (i) await this.apply({ type: "deregister", ref: { id, name: i.name }, reason: "gone" });
+          // Registered again since the resync that found it gone (a container of the same name started): kept.
+          if (i && !this.writtenSince(id, listedAt)) await this.apply({ type: "deregister", ref: { id, name: i.name }, reason: "gone" });
         }),
       );
     }
@@ -353,7 +361,7 @@ export class Registrator {
         const period = heartbeatPeriod(op.instance, this.opts.ttlRefreshMs, this.registry.healthRefreshMs);
         if (period !== undefined) this.nextBeat.set(op.instance.id, this.clock.now() + period);
         this.known.set(op.instance.id, op.instance);
-        this.registeredHere.add(op.instance.id);
+        this.registeredHere.set(op.instance.id, ++this.registerWrites);
         this.emit({ type: "registered", instance: op.instance, reason: op.reason });
         return true;
       }
@@ -372,6 +380,11 @@ export class Registrator {
         return true;
       }
     }
+  }
+
+  /** Was `id` registered by this process after the register write count was `count`? */
+  private writtenSince(id: string, count: number): boolean {
+    return (this.registeredHere.get(id) ?? 0) > count;
   }
 
   private retryDelay(attempt: number): number {
