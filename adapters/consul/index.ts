@@ -154,10 +154,14 @@ export class ConsulRegistry implements Registry {
     return { owner: meta[META.owner] ?? "", ...(name !== undefined ? { container: { name } } : {}) };
   }
 
+  /**
+   * Removes the entry if `ref.owner` (when given) holds it: one owner read, then the removal. An ID under the owner's
+   * `<owner>:` prefix needs no read (as register): only that owner writes there.
+   */
   async deregister(ref: InstanceRef): Promise<void> {
     // IDs never registered now (".", "..", "a/b") may be left by older versions or others: the client escapes
     // every path segment ("." as "%2E"), so they are still removed.
-    if (ref.owner !== undefined) {
+    if (ref.owner !== undefined && !ref.id.startsWith(`${ref.owner}${ID_SEPARATOR}`)) {
       const held = await this.holder(ref.id);
       if (!held || held.owner !== ref.owner) return;
     }

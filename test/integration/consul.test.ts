@@ -155,6 +155,24 @@ describe("the owner read before a write (counted by a proxy in front of the agen
     }
     expect(await reg.listOwned(other)).toStrictEqual([shared, theirs].sort((a, b) => (a.id < b.id ? -1 : 1)));
   });
+
+  it("2_removing_an_ID_under_the_owners_prefix_costs_one_request_and_another_owners_entry_is_left", async () => {
+    await reg.register(inst("R1"));
+    await reg.register(inst("R2", { id: `${OWNER}-custom-r2` }));
+    const theirs = inst("R3", { id: `${other}:cR3:80`, owner: other, port: 10_997 });
+    await reg.register(theirs);
+    proxy.take();
+    await counted.deregister({ id: `${OWNER}:cR1:80`, name: "x", owner: OWNER });
+    const dflt = proxy.take();
+    expect([dflt.total.requests, ownerReads(dflt)]).toEqual([1, 0]);
+    await counted.deregister({ id: `${OWNER}-custom-r2`, name: "x", owner: OWNER });
+    await counted.deregister({ id: theirs.id, name: "x", owner: OWNER });
+    const guarded = proxy.take();
+    expect([guarded.total.requests, ownerReads(guarded)]).toEqual([3, 2]);
+    expect(await reg.listOwned(OWNER)).toEqual([]);
+    expect((await reg.listOwned(other)).map((i) => i.id)).toContain(theirs.id);
+    await reg.deregister({ id: theirs.id, name: "x" });
+  });
 });
 
 describe("ids with characters Consul's HTTP API does not print", () => {
