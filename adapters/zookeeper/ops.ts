@@ -73,8 +73,14 @@ export function exists(c: Client, path: string, watcher?: Watcher): Promise<Stat
   });
 }
 
+interface Socket {
+  destroy(error?: Error): void;
+  on?(event: "data", fn: () => void): unknown;
+  removeListener?(event: "data", fn: () => void): unknown;
+}
+
 interface ConnectionManager {
-  socket?: { destroy(error?: Error): void };
+  socket?: Socket;
 }
 
 /** node-zookeeper-client 1.x keeps its socket in a private connection manager; undefined if that ever changes. */
@@ -89,6 +95,17 @@ function connectionManager(c: Pick<Client, "close">): ConnectionManager | undefi
  */
 export function dropConnection(c: Pick<Client, "close">): void {
   connectionManager(c)?.socket?.destroy(new Error("dropped by portolan"));
+}
+
+/**
+ * Calls `fn` for every chunk the client's current connection receives (answers, pings, watch events). Returns a
+ * function that stops listening, or undefined when the client's socket cannot be reached (nothing is observed then).
+ */
+export function onReceive(c: Pick<Client, "close">, fn: () => void): (() => void) | undefined {
+  const socket = connectionManager(c)?.socket;
+  if (!socket?.on || !socket.removeListener) return undefined;
+  socket.on("data", fn);
+  return () => socket.removeListener?.("data", fn);
 }
 
 /**
