@@ -9,17 +9,23 @@ import { REAL_CLOCK } from "../../src/core/clock.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
+import type { DigestCredential } from "./acl.js";
 import type { Client } from "./ops.js";
 import { Exception, dropConnection, onReceive, retire, sessionHex, zkCode } from "./ops.js";
 import { anyServerListening } from "./probe.js";
 
 /** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
-export type SessionClient = Pick<Client, "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout">;
+export type SessionClient = Pick<
+  Client,
+  "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout" | "addAuthInfo"
+>;
 
 export interface SessionOptions {
   connect: string;
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
+  /** Digest credential sent on every connection of every client (ZooKeeper keeps it per connection). */
+  auth?: DigestCredential | undefined;
   logger: Logger;
   /** Seams for tests: how a client is made, the clock of the lost-connection rule, the TCP reachability probe. */
   newClient?: (connect: string, o: { sessionTimeout: number; spinDelay: number; retries: number }) => SessionClient;
@@ -203,6 +209,8 @@ export class ZkSession {
     });
     this.client = c;
     this.connected = false;
+    // Kept by the client and sent after the handshake of each connection, before any request made once connected.
+    if (this.o.auth) c.addAuthInfo("digest", Buffer.from(`${this.o.auth.user}:${this.o.auth.password}`));
     c.connect();
     this.boundHandshakes(c);
     return c;
