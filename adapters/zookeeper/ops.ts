@@ -1,9 +1,9 @@
 // Promise forms of the node-zookeeper-client calls the adapter uses (no logic here).
-import type { Client, Event, Stat } from "node-zookeeper-client";
+import type { ACL, Client, Event, Stat } from "node-zookeeper-client";
 import { CreateMode, Exception } from "node-zookeeper-client";
 
 export { CreateMode, Exception };
-export type { Client, Event, Stat };
+export type { ACL, Client, Event, Stat };
 export type Watcher = (event: Event) => void;
 
 type Cb<T> = (error: Error | Exception | null, value: T) => void;
@@ -25,17 +25,22 @@ export function ownerHex(stat: Stat): string {
   return stat.ephemeralOwner.toString("hex");
 }
 
-export function create(c: Client, path: string, data: Buffer, mode: number): Promise<string> {
-  return call<string>((cb) => c.create(path, data, mode, cb));
+/** Creates `path`; with `acl`, under that ACL (else ZooKeeper's open one). */
+export function create(c: Client, path: string, data: Buffer, mode: number, acl?: ACL[]): Promise<string> {
+  return call<string>((cb) => (acl ? c.create(path, data, acl, mode, cb) : c.create(path, data, mode, cb)));
 }
 
 export function remove(c: Client, path: string, version = -1): Promise<void> {
   return call<void>((cb) => c.remove(path, version, (e) => cb(e, undefined)));
 }
 
-/** Creates `path` and its missing parents as persistent nodes without data. */
-export function mkdirp(c: Client, path: string): Promise<void> {
-  return call<void>((cb) => c.mkdirp(path, (e) => cb(e, undefined)));
+/** Creates `path` and its missing parents as persistent nodes without data; with `acl`, each under that ACL. */
+export function mkdirp(c: Client, path: string, acl?: ACL[]): Promise<void> {
+  return call<void>((cb) => (acl ? c.mkdirp(path, acl, (e) => cb(e, undefined)) : c.mkdirp(path, (e) => cb(e, undefined))));
+}
+
+export function getACL(c: Client, path: string): Promise<ACL[]> {
+  return call<ACL[]>((cb) => c.getACL(path, cb));
 }
 
 export function setData(c: Client, path: string, data: Buffer, version: number): Promise<Stat> {
@@ -73,8 +78,14 @@ export function exists(c: Client, path: string, watcher?: Watcher): Promise<Stat
   });
 }
 
+interface Socket {
+  destroy(error?: Error): void;
+  on?(event: "data", fn: () => void): unknown;
+  removeListener?(event: "data", fn: () => void): unknown;
+}
+
 interface ConnectionManager {
-  socket?: { destroy(error?: Error): void };
+  socket?: Socket;
 }
 
 /** node-zookeeper-client 1.x keeps its socket in a private connection manager; undefined if that ever changes. */
@@ -89,6 +100,17 @@ function connectionManager(c: Pick<Client, "close">): ConnectionManager | undefi
  */
 export function dropConnection(c: Pick<Client, "close">): void {
   connectionManager(c)?.socket?.destroy(new Error("dropped by portolan"));
+}
+
+/**
+ * Calls `fn` for every chunk the client's current connection receives (answers, pings, watch events). Returns a
+ * function that stops listening, or undefined when the client's socket cannot be reached (nothing is observed then).
+ */
+export function onReceive(c: Pick<Client, "close">, fn: () => void): (() => void) | undefined {
+  const socket = connectionManager(c)?.socket;
+  if (!socket?.on || !socket.removeListener) return undefined;
+  socket.on("data", fn);
+  return () => socket.removeListener?.("data", fn);
 }
 
 /**

@@ -1,6 +1,9 @@
 // Options of the ZooKeeper adapter, their defaults, and the one place that merges them.
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
+import type { ACL } from "node-zookeeper-client";
+import type { DigestCredential } from "./acl.js";
+import { DEFAULT_READERS, aclFor } from "./acl.js";
 import { isZnodePath } from "./paths.js";
 
 export type ZooKeeperFormat = "curator" | "nerve";
@@ -23,6 +26,14 @@ export interface ZooKeeperOptions {
   sessionTimeoutMs?: number;
   /** Bound on register/deregister/setHealth/listOwned before BackendUnavailableError. Default 10 s. */
   operationTimeoutMs?: number;
+  /**
+   * Digest credential sent on every connection; the nodes portolan creates (entries and missing parents) then get
+   * an ACL: everything for this identity, read for `readers`. `source` names where it came from, for messages.
+   * Without it, nodes are written with ZooKeeper's open ACL.
+   */
+  auth?: DigestCredential & { source?: string };
+  /** With `auth`: the ZooKeeper ids ("scheme:id") that may read. Default ["world:anyone"]. */
+  readers?: string[];
   logger?: Logger;
 }
 
@@ -38,6 +49,9 @@ export interface ResolvedOptions {
   payload: ZooKeeperPayload;
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
+  auth: (DigestCredential & { source: string }) | undefined;
+  /** The ACL of every node created, or undefined for ZooKeeper's open one. */
+  acl: ACL[] | undefined;
   logger: Logger;
 }
 
@@ -50,6 +64,8 @@ export function resolveOptions(opts: ZooKeeperOptions): ResolvedOptions {
   if (opts.connect.trim() === "") throw new Error("connect must name at least one server");
   const base = opts.chroot ?? (opts.format === "nerve" ? DEFAULT_NERVE_BASE : DEFAULT_CURATOR_BASE);
   if (!isZnodePath(base) || base === "/") throw new Error(`chroot ${JSON.stringify(base)} is not a znode path below the root`);
+  if (opts.readers && !opts.auth) throw new Error("readers need auth (without a credential every node is open to all)");
+  const auth = opts.auth && { user: opts.auth.user, password: opts.auth.password, source: opts.auth.source ?? "auth" };
   return {
     connect: opts.connect,
     base,
@@ -57,6 +73,8 @@ export function resolveOptions(opts: ZooKeeperOptions): ResolvedOptions {
     payload,
     sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
     operationTimeoutMs: opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+    auth,
+    acl: auth && aclFor(auth, opts.readers ?? DEFAULT_READERS),
     logger: opts.logger ?? silentLogger(),
   };
 }

@@ -10,7 +10,9 @@ import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } fro
 import type { ResolvedOptions, ZooKeeperOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
 import type { Client } from "./ops.js";
-import { CreateMode, Exception, create, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
+import { CreateMode, Exception, create, getACL, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
+import { holders } from "./acl.js";
+import { Permission } from "node-zookeeper-client";
 import { curatorDir, curatorPath, nerveChildId, nerveChildPrefix, nerveDir, assertZnodeName, znodeNameProblem } from "./paths.js";
 import { ZkSession, unavailable } from "./session.js";
 import { scanOwned } from "./owned.js";
@@ -22,6 +24,9 @@ export interface OwnedRecord {
   registrationTimeUTC: number;
   data: Buffer;
 }
+
+/** A version the base node never reaches (portolan never writes its data): setData there only tests the ACL. */
+const NEVER_A_VERSION = 0x7fffffff;
 
 export function recordKey(ref: InstanceRef): string {
   return `${ref.name}/${ref.id}`;
@@ -38,6 +43,8 @@ export class ZooKeeperRegistry implements Registry {
   private closed = false;
   /** A refusal by an ACL was logged (once, loudly); a write that succeeds again re-arms it. */
   private authReported = false;
+  /** Who may write the base, as its ACL says (digest hashes left out), once a write probe was refused. */
+  private writers: string | undefined;
 
   constructor(opts: ZooKeeperOptions) {
     this.o = resolveOptions(opts);
@@ -119,13 +126,19 @@ export class ZooKeeperRegistry implements Registry {
     });
   }
 
-  /** Start-up probe: the base path can be read (and, for write, created): an ACL refusing us is a BackendAuthError. */
+  /**
+   * Start-up probe: the base path can be read (and, for write, created): an ACL refusing us is a BackendAuthError.
+   * With a credential, write access to the base is also checked: ZooKeeper takes any digest credential (a wrong
+   * password is just another identity), so the only tell is an ACL set by the right one. A setData at a version the
+   * base never has is refused for the ACL before the version is compared, and changes nothing either way.
+   */
   async checkAccess(access: RegistryAccess): Promise<void> {
     const probe = async (c: Client) => {
-      if (access === "write") await mkdirp(c, this.o.base);
+      if (access === "write") await mkdirp(c, this.o.base, this.o.acl);
       await getChildren(c, this.o.base).catch((e: unknown) => {
         if (zkCode(e) !== Exception.NO_NODE) throw e;
       });
+      if (access === "write" && this.o.auth) await this.probeWrite(c);
     };
     await this.session.run("checkAccess", probe, this.session.deadline()).catch((e: unknown) => {
       // At start-up the caller reports a refusal (and exits): no second line from here.
@@ -135,6 +148,20 @@ export class ZooKeeperRegistry implements Registry {
       if (!(err instanceof BackendAuthError)) this.authReported = reported;
       throw err;
     });
+  }
+
+  private async probeWrite(c: Client): Promise<void> {
+    try {
+      await setData(c, this.o.base, Buffer.alloc(0), NEVER_A_VERSION);
+    } catch (e) {
+      if (zkCode(e) === Exception.BAD_VERSION) return;
+      if (zkCode(e) === Exception.NO_AUTH) {
+        const acl = await getACL(c, this.o.base).catch(() => undefined);
+        this.writers = acl && holders(acl, Permission.WRITE);
+      }
+      throw e;
+    }
+    // Version 2^31-1 matched: only after two billion writes to a node portolan never writes. Nothing to undo.
   }
 
   async listOwned(owner: string): Promise<Instance[]> {
@@ -209,7 +236,10 @@ export class ZooKeeperRegistry implements Registry {
     const code = zkCode(e);
     if (code === Exception.NO_AUTH || code === Exception.AUTH_FAILED) {
       // An ACL set by another client: a configuration problem, not an outage (it was retried for ever as one).
-      const message = `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let this client (no credentials) read and write there; grant world:anyone access or choose another base path`;
+      const auth = this.o.auth;
+      const message = auth
+        ? `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let digest identity ${JSON.stringify(auth.user)} (${auth.source}) read and write there${this.writers ? ` (write access: ${this.writers})` : ""}; ZooKeeper takes any password, so a wrong one is another identity: use the credential the nodes were created with`
+        : `${what}: ZooKeeper refused access under ${this.o.base} (${(e as Exception).getName()}): its ACL does not let this client (no credentials) read and write there; grant world:anyone access or choose another base path`;
       const err = new BackendAuthError({ backend: this.kind, message, cause: e });
       // The registrator logs these at debug level per attempt: the adapter says it once, loudly.
       if (!this.authReported) this.log.error({ base: this.o.base, code: (e as Exception).getName() }, err.message);
@@ -235,13 +265,13 @@ export class ZooKeeperRegistry implements Registry {
     for (;;) {
       if (Date.now() > deadline) throw unavailable(`register ${path}: gave up`);
       try {
-        await this.run("create", (c) => create(c, path, rec.data, CreateMode.EPHEMERAL), deadline);
+        await this.run("create", (c) => create(c, path, rec.data, CreateMode.EPHEMERAL, this.o.acl), deadline);
         this.log.debug({ path }, "zookeeper node created");
         return;
       } catch (e) {
         const code = zkCode(e);
         if (code === Exception.NO_NODE) {
-          await this.run("mkdirp", (c) => mkdirp(c, curatorDir(this.o.base, name)), deadline);
+          await this.run("mkdirp", (c) => mkdirp(c, curatorDir(this.o.base, name), this.o.acl), deadline);
           continue;
         }
         if (code !== Exception.NODE_EXISTS) throw e;
@@ -301,7 +331,7 @@ export class ZooKeeperRegistry implements Registry {
         children = await this.run("getChildren", (c) => getChildren(c, dir), deadline);
       } catch (e) {
         if (zkCode(e) !== Exception.NO_NODE) throw e;
-        await this.run("mkdirp", (c) => mkdirp(c, dir), deadline);
+        await this.run("mkdirp", (c) => mkdirp(c, dir, this.o.acl), deadline);
         continue;
       }
       let kept = false;
@@ -313,7 +343,7 @@ export class ZooKeeperRegistry implements Registry {
       if (kept) return;
       try {
         // Not retried blindly on connection loss: the next loop lists the children and finds it if it was made.
-        const path = await this.run("create", (c) => create(c, `${dir}/${nerveChildPrefix(id)}`, rec.data, CreateMode.EPHEMERAL_SEQUENTIAL), deadline, false);
+        const path = await this.run("create", (c) => create(c, `${dir}/${nerveChildPrefix(id)}`, rec.data, CreateMode.EPHEMERAL_SEQUENTIAL, this.o.acl), deadline, false);
         this.log.debug({ path }, "zookeeper node created");
         return;
       } catch (e) {

@@ -1,24 +1,31 @@
 // One ZooKeeper session at a time: connects lazily, waits out connection loss (same session),
 // and on expiry builds a new client and tells subscribers so they re-create ephemerals and re-arm watches.
-// A connection lost for longer than the session timeout counts as an expiry (Curator's rule), and an
-// operation fails at once when every server refuses TCP connections (nothing to wait for).
+// A connection lost for longer than the session timeout counts as an expiry (Curator's rule), a connection that
+// hears nothing for two thirds of it is dropped (the Java client's read timeout), and an operation fails at once
+// when every server refuses TCP connections (nothing to wait for).
 import { createClient } from "node-zookeeper-client";
 import type { Clock } from "../../src/core/clock.js";
 import { REAL_CLOCK } from "../../src/core/clock.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
+import type { DigestCredential } from "./acl.js";
 import type { Client } from "./ops.js";
-import { Exception, dropConnection, retire, sessionHex, zkCode } from "./ops.js";
+import { Exception, dropConnection, onReceive, retire, sessionHex, zkCode } from "./ops.js";
 import { anyServerListening } from "./probe.js";
 
 /** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
-export type SessionClient = Pick<Client, "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout">;
+export type SessionClient = Pick<
+  Client,
+  "on" | "once" | "connect" | "close" | "getSessionId" | "getSessionPassword" | "getSessionTimeout" | "addAuthInfo"
+>;
 
 export interface SessionOptions {
   connect: string;
   sessionTimeoutMs: number;
   operationTimeoutMs: number;
+  /** Digest credential sent on every connection of every client (ZooKeeper keeps it per connection). */
+  auth?: DigestCredential | undefined;
   logger: Logger;
   /** Seams for tests: how a client is made, the clock of the lost-connection rule, the TCP reachability probe. */
   newClient?: (connect: string, o: { sessionTimeout: number; spinDelay: number; retries: number }) => SessionClient;
@@ -51,6 +58,8 @@ export class ZkSession {
   private lostTimer: AbortController | undefined;
   /** Aborts the pending "no answer to the handshake" check of the current connection attempt. */
   private handshakeTimer: AbortController | undefined;
+  /** Aborts the "connection hears nothing" check of the current connection. */
+  private silenceTimer: AbortController | undefined;
   /** One reachability probe at a time, shared by every operation waiting for a connection. */
   private probing: Promise<boolean> | undefined;
   private readonly clock: Clock;
@@ -118,6 +127,7 @@ export class ZkSession {
     this.closed = true;
     this.lostTimer?.abort();
     this.handshakeTimer?.abort();
+    this.silenceTimer?.abort();
     const c = this.client;
     const connected = this.connected;
     this.client = undefined;
@@ -177,6 +187,7 @@ export class ZkSession {
       this.handshakeTimer?.abort();
       this.connected = true;
       log.info({ session: sessionHex(c), timeoutMs: c.getSessionTimeout() }, "zookeeper connected");
+      this.dropIfSilent(c);
       this.wake();
       if (!established) {
         established = true;
@@ -186,6 +197,7 @@ export class ZkSession {
     c.on("disconnected", () => {
       if (this.client !== c || this.closed) return;
       this.connected = false;
+      this.silenceTimer?.abort();
       log.warn({ session: sessionHex(c) }, "zookeeper connection lost; reconnecting on the same session");
       this.expireIfLost(c);
       this.boundHandshakes(c);
@@ -197,6 +209,8 @@ export class ZkSession {
     });
     this.client = c;
     this.connected = false;
+    // Kept by the client and sent after the handshake of each connection, before any request made once connected.
+    if (this.o.auth) c.addAuthInfo("digest", Buffer.from(`${this.o.auth.user}:${this.o.auth.password}`));
     c.connect();
     this.boundHandshakes(c);
     return c;
@@ -221,6 +235,39 @@ export class ZkSession {
       );
       this.renew(c);
     });
+  }
+
+  /**
+   * The Java client's read timeout, which node-zookeeper-client lacks. The client pings after a third of the session
+   * timeout without traffic, so a connection that hears nothing (no answer, no ping reply) for two thirds of it is
+   * dead: a server gone from the network without a reset, or one that closed our session while taking our reconnect
+   * and kept that socket open — it then drops every request unanswered, and the client would wait on it for ever.
+   * The connection is dropped; the client reconnects and learns whether the session lives (if not: expired, renew).
+   */
+  private dropIfSilent(c: SessionClient): void {
+    this.silenceTimer?.abort();
+    const timer = new AbortController();
+    this.silenceTimer = timer;
+    const readTimeoutMs = Math.floor((c.getSessionTimeout() * 2) / 3);
+    let heard = this.clock.now();
+    const stop = onReceive(c, () => (heard = this.clock.now()));
+    if (!stop) return;
+    timer.signal.addEventListener("abort", stop, { once: true });
+    void (async () => {
+      for (let left = readTimeoutMs; left > 0; left = heard + readTimeoutMs - this.clock.now()) {
+        await this.clock.sleep(left, timer.signal);
+        // Bytes that arrived while the event loop was busy are read after the timers run: let them be heard first.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (timer.signal.aborted) return;
+      }
+      if (this.client !== c || this.closed || !this.connected) return;
+      this.o.logger.warn(
+        { session: sessionHex(c), readTimeoutMs },
+        "zookeeper server silent for two thirds of the session timeout; dropping the connection",
+      );
+      timer.abort();
+      dropConnection(c);
+    })();
   }
 
   /**
@@ -249,6 +296,7 @@ export class ZkSession {
   private renew(c: SessionClient): void {
     this.lostTimer?.abort();
     this.handshakeTimer?.abort();
+    this.silenceTimer?.abort();
     this.connected = false;
     this.client = undefined;
     retire(c);

@@ -6,11 +6,12 @@ import { parseEurekaUri, type EurekaUriOptions } from "../../adapters/eureka/uri
 import type { EtcdOptions } from "../../adapters/etcd/options.js";
 import { parseEtcdUri } from "../../adapters/etcd/uri.js";
 import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
+import { credentialProblem, parseCredential, parseReaders } from "../../adapters/zookeeper/acl.js";
 import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
 import { BackendAuthError, BackendUnavailableError, RegistryUriError } from "../core/errors.js";
 import { addSecrets } from "../core/output.js";
-import { redactUrlCredentials, secretForms } from "../core/redact.js";
+import { MIN_SECRET_LENGTH, redactUrlCredentials, secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
 import { CONTROL_CHARS } from "../core/validate.js";
@@ -59,7 +60,7 @@ export function parseRegistryUri(uri: string, env: Record<string, string | undef
       return { scheme: "consul", connection: { ...connection, ...(token && { token }), ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } };
     }
     case "zk":
-      return { scheme: "zk", options: parseZooKeeperUri(uri) };
+      return { scheme: "zk", options: { ...parseZooKeeperUri(uri), ...zkAccessSettings(uri, env) } };
     case "etcd":
     case "etcd+http":
     case "etcd+https":
@@ -156,6 +157,56 @@ function etcdSettings(uri: string, env: Record<string, string | undefined>): Etc
     ...(ca !== undefined && { ca }),
     ...(cert !== undefined && key !== undefined && { cert, key }),
   };
+}
+
+/** The biggest credential file read (one line USER:PASSWORD). */
+const MAX_CREDENTIAL_BYTES = 4096;
+
+/**
+ * ZooKeeper's digest credential (PORTOLAN_ZK_AUTH=USER:PASSWORD, or PORTOLAN_ZK_AUTH_FILE naming a file holding
+ * it) and the readers its ACL lets read (PORTOLAN_ZK_READERS). Never taken from the URI, never quoted in a message,
+ * masked in every line from here on. Unset: no credential, nodes written open as before. Set but empty or
+ * malformed: one RegistryUriError naming the variable.
+ */
+function zkAccessSettings(uri: string, env: Record<string, string | undefined>): Pick<ZooKeeperOptions, "auth" | "readers"> {
+  const fail = (message: string): never => {
+    throw new RegistryUriError({ uri, message });
+  };
+  const [inline, file, readersText] = [env.PORTOLAN_ZK_AUTH, env.PORTOLAN_ZK_AUTH_FILE, env.PORTOLAN_ZK_READERS];
+  if (inline !== undefined && file !== undefined) fail("PORTOLAN_ZK_AUTH and PORTOLAN_ZK_AUTH_FILE are both set: set one of them");
+  let text: string | undefined;
+  let source = "PORTOLAN_ZK_AUTH";
+  if (inline !== undefined) text = inline;
+  if (file !== undefined) {
+    source = `PORTOLAN_ZK_AUTH_FILE=${file}`;
+    if (file === "") fail("PORTOLAN_ZK_AUTH_FILE is set but empty (expected the path of a file holding USER:PASSWORD)");
+    text = readCredentialFile(file, (why) => fail(`${source}: ${why}`)).replace(/\r?\n$/, "");
+  }
+  if (text === undefined) {
+    if (readersText !== undefined) fail("PORTOLAN_ZK_READERS needs PORTOLAN_ZK_AUTH or PORTOLAN_ZK_AUTH_FILE (without a credential every node is open to all)");
+    return {};
+  }
+  // Masked before it is checked (a short one would mask random text: the check refuses those).
+  for (const secret of [text, text.slice(text.indexOf(":") + 1)]) if (secret.length >= MIN_SECRET_LENGTH) addSecrets(secretForms(secret));
+  const problem = credentialProblem(text);
+  if (problem) fail(`${source} ${problem}`);
+  const auth = { ...parseCredential(text), source };
+  if (readersText === undefined) return { auth };
+  const readers = parseReaders(readersText);
+  if ("problem" in readers) return fail(`PORTOLAN_ZK_READERS ${readers.problem}`);
+  return { auth, readers: readers.readers };
+}
+
+function readCredentialFile(path: string, fail: (why: string) => never): string {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) fail("not a regular file");
+    if (st.size > MAX_CREDENTIAL_BYTES) fail(`over ${MAX_CREDENTIAL_BYTES} bytes: not one USER:PASSWORD line`);
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof RegistryUriError) throw err;
+    return fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /** The biggest PEM file read (a CA bundle is a few hundred KiB). */

@@ -40,7 +40,9 @@ describe("examples", () => {
     expect(out).toMatch(/\{"name":"api","id":"example-zk:api-1:8080","address":"127\.0\.0\.1","port":\d+,"sslPort":null,"payload":null,"registrationTimeUTC":…,"serviceType":"DYNAMIC","uriSpec":null\}/);
     expect(out).toMatch(/nerve: \/example\/nerve\/api\/services\/example-zk:api-N:NNNN_N{10}/);
     expect(out).toMatch(/\{"host":"127\.0\.0\.1","port":\d+,"name":"example-zk:api-1:8080"/);
-    expect(out).toContain("after docker stop: curator [], nerve []");
+    expect(out).toContain("protected ACL: digest,example:x : cdrwa world,anyone : r");
+    expect(out).toContain("delete without the credential: refused");
+    expect(out).toContain("after docker stop: curator [], nerve [], protected []");
   }, 180_000);
 
   it("2_registrator-eureka", async () => {

@@ -1,6 +1,8 @@
 // The ZooKeeper adapter under faults, against the real test bed: the ensemble leader killed (same session
-// must carry on), and a forced session expiry (every ephemeral re-created under the new session).
+// must carry on), a forced session expiry (every ephemeral re-created under the new session), and a connection
+// that goes silent without closing (dropped and re-opened on the same session).
 import { execFileSync } from "node:child_process";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogSnapshot } from "../../src/core/model.js";
 import { ZooKeeperRegistry } from "../../adapters/zookeeper/index.js";
@@ -135,5 +137,79 @@ describe.each(["curator", "nerve"] as const)("session expiry (%s)", (format) => 
     await reg.deregister(a);
     expect(ids(await nextMatching(it, (s) => !ids(s).includes(a.id)))).toEqual([b.id, d.id].sort());
     ac.abort();
+  });
+});
+
+/**
+ * A loopback TCP proxy in front of `target`. silence() makes every connection open at that moment stop passing the
+ * server's bytes to the client while staying open (a server gone without a reset, or one that drops every request);
+ * connections made later pass everything.
+ */
+async function silenceableProxy(target: string): Promise<{ connect: string; silence: () => void; close: () => Promise<void> }> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+  const open = new Map<Socket, { silent: boolean }>();
+  const server: Server = createServer((client) => {
+    const state = { silent: false };
+    const upstream = connect({ host, port });
+    open.set(client, state);
+    client.on("data", (b) => upstream.write(b));
+    upstream.on("data", (b) => state.silent || client.write(b));
+    const end = () => {
+      open.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) s.on("close", end).on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    connect: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    silence: () => {
+      for (const state of open.values()) state.silent = true;
+    },
+    close: async () => {
+      for (const c of open.keys()) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe("a connection that goes silent without closing", () => {
+  const base = uniqueBase("silent");
+  let proxy: Awaited<ReturnType<typeof silenceableProxy>>;
+  let reg: ZooKeeperRegistry | undefined;
+  afterAll(async () => {
+    await reg?.close();
+    await proxy?.close();
+    const c = await rawClient(TESTBED.zkStandalone);
+    await removeTree(c, base);
+    c.close();
+  });
+
+  it("0_is dropped after two thirds of the session timeout and re-opened on the same session; writes go on", async () => {
+    proxy = await silenceableProxy(TESTBED.zkStandalone);
+    const { logger, lines } = capturingLogger();
+    reg = new ZooKeeperRegistry({ connect: proxy.connect, format: "curator", chroot: base, sessionTimeoutMs: 6_000, logger });
+    const a = instance("web", "web-1", 80);
+    const b = instance("web", "web-2", 81);
+    await reg.register(a);
+    const session = reg.sessionId();
+    proxy.silence();
+    const t0 = Date.now();
+    // Sent on the silent connection: its answer never arrives there; it succeeds once the connection is re-opened.
+    await reg.register(b).catch((e: unknown) => {
+      throw new Error(`register on the silent connection failed (${String(e)}); adapter log:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`);
+    });
+    const ms = Date.now() - t0;
+    console.log(`[zookeeper] silent connection: register answered after ${ms} ms`);
+    expect(lines.some((l) => String(l.msg).includes("silent for two thirds of the session timeout"))).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(3_500);
+    expect(reg.sessionId()).toBe(session);
+    const c = await rawClient(TESTBED.zkStandalone);
+    try {
+      for (const i of [a, b]) expect(ownerHex((await getData(c, `${base}/web/${i.id}`)).stat)).toBe(session);
+    } finally {
+      c.close();
+    }
   });
 });

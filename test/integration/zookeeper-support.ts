@@ -3,9 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { createClient } from "node-zookeeper-client";
-import { pino, type Logger } from "pino";
 import type { Instance } from "../../src/core/model.js";
 import type { Client } from "../../adapters/zookeeper/ops.js";
 import { Exception, getChildren, remove, zkCode } from "../../adapters/zookeeper/ops.js";
@@ -68,17 +66,7 @@ export function instance(name: string, container: string, port: number, over: Pa
   };
 }
 
-/** A logger whose JSON lines land in `lines`. */
-export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: pino({ level: "debug", base: undefined }, dest), lines };
-}
+export { capturingLogger } from "../support/capturing-logger.js";
 
 const JAVA_SRC = new URL("./java/CuratorReader.java", import.meta.url).pathname;
 /** Debian libcurator-discovery-java; its manifest pulls curator-framework/client, zookeeper, jackson, guava, slf4j-api. */

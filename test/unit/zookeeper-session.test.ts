@@ -1,11 +1,12 @@
 // ZkSession on a fake client and a fake clock: Curator's rule (a connection lost for longer than the session
-// timeout is an expired session: new client, subscribers told) and failing at once when every server refuses.
+// timeout is an expired session: new client, subscribers told), the read timeout (a connection that hears nothing is
+// dropped) and failing at once when every server refuses.
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { BackendUnavailableError } from "../../src/core/errors.js";
-import { silentLogger } from "../../src/core/log.js";
 import { ZkSession, type SessionClient } from "../../adapters/zookeeper/session.js";
 import { FakeClock, settle } from "../support/fake-clock.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 
 const SESSION_TIMEOUT_MS = 4_000;
 
@@ -14,9 +15,20 @@ class FakeClient extends EventEmitter {
   connects = 0;
   /** What dropConnection() reaches: the current socket of node-zookeeper-client's connection manager. */
   drops = 0;
-  readonly connectionManager = { socket: { destroy: () => void this.drops++ }, connectTimeoutHandler: null };
-  constructor(private readonly n: number) {
+  readonly connectionManager: { socket: { destroy: () => void }; connectTimeoutHandler: null };
+  /** With `observable`, the socket is an emitter whose "data" the session can hear (as a real net.Socket). */
+  constructor(
+    private readonly n: number,
+    observable = false,
+  ) {
     super();
+    const destroy = () => void this.drops++;
+    const socket = observable ? Object.assign(new EventEmitter(), { destroy }) : { destroy };
+    this.connectionManager = { socket, connectTimeoutHandler: null };
+  }
+  /** The server sends something (an answer, a ping reply) on the current connection. */
+  receive(): void {
+    (this.connectionManager.socket as unknown as EventEmitter).emit("data", Buffer.alloc(4));
   }
   connect(): void {
     this.connects++;
@@ -36,25 +48,26 @@ class FakeClient extends EventEmitter {
   }
 }
 
-function setup(probe: () => Promise<boolean> = () => Promise.resolve(true), connect = "127.0.0.1:2181") {
+function setup(probe: () => Promise<boolean> = () => Promise.resolve(true), connect = "127.0.0.1:2181", observable = false) {
   const clock = new FakeClock();
   const clients: FakeClient[] = [];
+  const captured = capturingLogger();
   const session = new ZkSession({
     connect,
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
     operationTimeoutMs: 10_000,
-    logger: silentLogger(),
+    logger: captured.logger,
     clock,
     probe,
     newClient: () => {
-      const c = new FakeClient(clients.length + 1);
+      const c = new FakeClient(clients.length + 1, observable);
       clients.push(c);
       return c as unknown as SessionClient;
     },
   });
   let renewed = 0;
   session.onRenewed(() => renewed++);
-  return { clock, clients, session, renewed: () => renewed };
+  return { clock, clients, session, renewed: () => renewed, lines: captured.lines };
 }
 
 /** Starts the session's first client and connects it; resolves once an operation ran on it. */
@@ -206,5 +219,74 @@ describe("ZkSession: a server that accepts and never answers the handshake", () 
     const atClose = s.clients[0]!.drops;
     await s.clock.advance(10_000);
     expect(s.clients[0]!.drops).toBe(atClose);
+  });
+});
+
+describe("ZkSession: a connection that hears nothing (the Java client's read timeout)", () => {
+  // Two thirds of the 4 s session timeout; node-zookeeper-client pings after a third of it without traffic.
+  const READ_TIMEOUT_MS = Math.floor((SESSION_TIMEOUT_MS * 2) / 3);
+  const observable = () => setup(undefined, undefined, true);
+  const silentWarnings = (lines: Record<string, unknown>[]) => lines.filter((l) => String(l.msg).includes("silent")).length;
+
+  it("0_is dropped after two thirds of the session timeout without a byte, with one warning", async () => {
+    const s = observable();
+    const c = await connected(s);
+    await s.clock.advance(READ_TIMEOUT_MS - 1);
+    expect(c.drops).toBe(0);
+    await s.clock.advance(2);
+    expect(c.drops).toBe(1);
+    expect(silentWarnings(s.lines)).toBe(1);
+    await s.clock.advance(READ_TIMEOUT_MS * 3);
+    expect(c.drops).toBe(1);
+    await s.session.close();
+  });
+
+  it("1_traffic keeps it: answers or ping replies every 2 s for a minute drop nothing; silence after them does", async () => {
+    const s = observable();
+    const c = await connected(s);
+    for (let t = 0; t < 60_000; t += 2_000) {
+      await s.clock.advance(2_000);
+      c.receive();
+    }
+    expect(c.drops).toBe(0);
+    await s.clock.advance(READ_TIMEOUT_MS - 1);
+    expect(c.drops).toBe(0);
+    await s.clock.advance(2);
+    expect(c.drops).toBe(1);
+    await s.session.close();
+  });
+
+  it("2_a server that closed the session and keeps the socket: dropped, then 'expired' on reconnect, a new session", async () => {
+    const s = observable();
+    const first = await connected(s);
+    await s.clock.advance(READ_TIMEOUT_MS + 1);
+    expect(first.drops).toBe(1);
+    // What node-zookeeper-client does next: the socket closes, it reconnects, and the server says the session is gone.
+    first.emit("disconnected");
+    first.emit("expired");
+    expect(s.clients).toHaveLength(2);
+    s.clients[1]!.emit("connected");
+    expect(s.renewed()).toBe(1);
+    expect(s.session.currentSessionHex()).toBe("0000000000000002");
+    await s.session.close();
+  });
+
+  it("3_not counted while disconnected; re-armed by each connection; nothing after close()", async () => {
+    const s = observable();
+    const c = await connected(s);
+    await s.clock.advance(1_000);
+    c.emit("disconnected");
+    await s.clock.advance(1_999);
+    c.emit("connected");
+    // A fresh count from the reconnection (the handshake's own bound dropped nothing: it answered within 2 s).
+    await s.clock.advance(READ_TIMEOUT_MS - 1);
+    expect(c.drops).toBe(0);
+    await s.clock.advance(2);
+    expect(c.drops).toBe(1);
+    c.emit("disconnected");
+    c.emit("connected");
+    await s.session.close();
+    await s.clock.advance(READ_TIMEOUT_MS * 3);
+    expect(c.drops).toBe(1);
   });
 });
