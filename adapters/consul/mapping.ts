@@ -251,7 +251,7 @@ export function toRegistration(
       ID: instance.id,
       Name: instance.name,
       Address: instance.address,
-      Port: instance.port,
+      Port: instance.port ?? 0,
       Tags: [...instance.tags],
       Meta: meta,
       Checks: checks,
@@ -346,7 +346,7 @@ export function toInstance(
     id: service.ID,
     name: service.Service,
     address: service.Address || ctx.nodeAddress || "",
-    port: service.Port,
+    port: service.Port > 0 ? service.Port : null,
     protocol: owned && meta[META.protocol] === "udp" ? "udp" : "tcp",
     tags: [...(service.Tags ?? [])],
     meta: owned ? stripReserved(meta) : { ...meta },
@@ -360,7 +360,7 @@ export function toInstance(
   return instance;
 }
 
-/** Entries other tools registered may not fit the model (port 0, names that are no DNS label): leave them out. */
+/** Entries other tools registered may not fit the model (names that are no DNS label, ports over 65535): leave them out. */
 export function isValidInstance(i: Instance): boolean {
   return InstanceSchema.safeParse(i).success;
 }

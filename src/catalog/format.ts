@@ -1,4 +1,5 @@
 // Text tables for `portolan catalog` (pure: data in, string out).
+import { joinHostPort } from "../core/host-port.js";
 import type { Instance } from "../core/model.js";
 import type { ServiceSummary } from "./view.js";
 
@@ -28,7 +29,7 @@ export function formatInstances(list: readonly Instance[]): string {
     ["ID", "ADDRESS", "HEALTH", "HOST", "CONTAINER", "TAGS"],
     list.map((i) => [
       clean(i.id),
-      clean(i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`),
+      clean(joinHostPort(i.address, i.port)),
       i.health,
       clean(i.owner),
       i.container ? clean(`${i.container.name} ${i.container.id.slice(0, 12)}`) : "-",

@@ -4,6 +4,7 @@
 //                    + since (ISO time this catalog first saw the entry)
 //   ServiceSummary = { name, instances, passing, warning, critical, tags (union, sorted), hosts (sorted) }
 //   version        = changes to the catalog this process has seen (1 = its first read; see README)
+import { joinHostPort } from "../core/host-port.js";
 import type { Health, Instance } from "../core/model.js";
 
 export interface InstanceView extends Instance {
@@ -116,7 +117,7 @@ export interface TargetGroup {
 
 export function prometheusTargets(list: readonly Instance[]): TargetGroup[] {
   return sortInstances(list.filter((i) => i.health === "passing")).map((i) => ({
-    targets: [i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`],
+    targets: [joinHostPort(i.address, i.port)],
     labels: {
       service: i.name,
       // Consul SD's convention: leading and trailing separators, so relabel regexes can match ",tag,".

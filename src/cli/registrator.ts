@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
 import { BackendAuthError } from "../core/errors.js";
+import { joinHostPort } from "../core/host-port.js";
 import { createLogger, resolveLogLevel, type Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { describeRejection } from "../docker/mapping.js";
@@ -19,7 +20,7 @@ import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "./stopping.js";
 export function logEvent(log: Logger, e: RegistratorEvent): void {
   switch (e.type) {
     case "registered":
-      return log.info({ id: e.instance.id, service: e.instance.name, address: `${e.instance.address}:${e.instance.port}`, health: e.instance.health, reason: e.reason }, "registered");
+      return log.info({ id: e.instance.id, service: e.instance.name, address: joinHostPort(e.instance.address, e.instance.port), health: e.instance.health, reason: e.reason }, "registered");
     case "deregistered":
       return log.info({ id: e.id, service: e.name, reason: e.reason }, "deregistered");
     case "health":

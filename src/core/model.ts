@@ -33,7 +33,11 @@ export const InstanceSchema = z.object({
   id: z.string().min(1).max(512),
   name: z.string().regex(DNS_LABEL),
   address: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  /**
+   * The port, or null for a service registered without one (a container that exposes none: workers, batch jobs,
+   * sidecars). Every reader says how it shows a port-less instance (README "Port-less containers").
+   */
+  port: z.number().int().min(1).max(65535).nullable(),
   protocol: z.enum(["tcp", "udp"]),
   tags: z.array(z.string().max(MAX_TAG_LENGTH)),
   meta: z.record(z.string(), z.string().max(MAX_META_VALUE)).refine((m) => Object.keys(m).length <= MAX_META_KEYS, `at most ${MAX_META_KEYS} metadata keys`),

@@ -36,6 +36,11 @@ export interface PortCandidate {
   key: string;
   /** Published bindings with a concrete host port. */
   bindings: Binding[];
+  /**
+   * Not a port Docker publishes: SERVICE_PORT's, or none at all (`port` "") for a container that exposes none.
+   * Registered at the container address in every mode (at `--ip` with the host network).
+   */
+  unpublished?: true;
 }
 
 export interface AddressOptions {
@@ -47,7 +52,8 @@ export interface AddressOptions {
 
 export interface Endpoint {
   address: string;
-  port: number;
+  /** Null for a container registered without a port. */
+  port: number | null;
 }
 
 type RawBindings = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null | undefined>;
@@ -165,7 +171,12 @@ function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, request
   const net = networks[chosen.value];
   const address = net?.IPAddress || net?.GlobalIPv6Address;
   if (!address) return fail(`NetworkSettings.Networks["${chosen.value}"]`, "network has no IPv4 or IPv6 address");
-  return ok({ address, port: Number(c.port) });
+  return ok({ address, port: portNumber(c) });
+}
+
+/** The candidate's port as a number, null for NO_PORT. */
+function portNumber(c: PortCandidate): number | null {
+  return c.port === "" ? null : Number(c.port);
 }
 
 function labelAddress(info: ContainerInspectInfo, label: string | undefined): string | undefined {
@@ -184,15 +195,12 @@ export function endpointFor(
   opts: AddressOptions,
 ): Result<Endpoint> {
   let ep: Result<Endpoint>;
-  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: Number(c.port) });
-  else if (opts.internal) ep = containerEndpoint(info, c, requestedNetwork, opts);
+  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: portNumber(c) });
+  else if (opts.internal || c.unpublished) ep = containerEndpoint(info, c, requestedNetwork, opts);
   else ep = publishedEndpoint(c, opts);
   if (!ep.ok) return ep;
   const fromLabel = labelAddress(info, opts.useIpFromLabel);
   return fromLabel ? ok({ ...ep.value, address: fromLabel }) : ep;
 }
 
-/** `host:port` with IPv6 addresses bracketed, for URLs and TCP check targets. */
-export function joinHostPort(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { joinHostPort } from "../core/host-port.js";

@@ -27,6 +27,7 @@ import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/m
 import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
 import { chooseNetwork, endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
 import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
+import { unexposedCandidate } from "./portless.js";
 import {
   buildMeta,
   fail,
@@ -165,9 +166,10 @@ function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: Port
 
 type Attrs = ReadonlyMap<string, PortEntry>;
 
-/** The registrator scheme: `<hostname>:<container-name>:<exposed-port>[:udp]`. */
+/** The registrator scheme: `<hostname>:<container-name>:<exposed-port>[:udp]`; `<hostname>:<container-name>` without a port. */
 function defaultServiceId(info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): string {
-  return `${opts.hostname}${ID_SEPARATOR}${containerName(info)}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`;
+  const own = `${opts.hostname}${ID_SEPARATOR}${containerName(info)}`;
+  return c.port === "" ? own : `${own}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`;
 }
 
 /** The service ID: the registrator scheme, or SERVICE_ID, which may only name this owner's namespace. */
@@ -268,7 +270,9 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const port of unsupported) {
     result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
   }
-  let registering = registeringPorts(info, candidates, opts);
+  const unexposed = unexposedCandidate(md, [...candidates.map((c) => c.key), ...unsupported]);
+  if (!unexposed.ok) result.rejected.push({ container, ...unexposed.problem });
+  let registering = unexposed.ok && unexposed.value ? [unexposed.value] : registeringPorts(info, candidates, opts);
   const isGroup = registering.length > 1;
   const max = opts.maxServices ?? DEFAULT_MAX_SERVICES;
   if (registering.length > max) {
@@ -283,14 +287,15 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const c of registering) {
     const mapped = mapPort(info, md, c, isGroup, opts);
     if (!mapped) continue;
+    const port = c.key === "" ? undefined : c.key;
     if (!mapped.ok) {
-      result.rejected.push({ container, port: c.key, ...mapped.problem });
+      result.rejected.push({ container, port, ...mapped.problem });
       continue;
     }
     const inst = mapped.value.instance;
     if (result.origins.has(inst.id)) {
       const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
-      result.rejected.push({ container, port: c.key, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
+      result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
       continue;
     }
     result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys, defaultId: inst.id === defaultServiceId(info, c, opts) });

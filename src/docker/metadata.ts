@@ -61,7 +61,7 @@ export function quote(value: string): string {
 }
 
 /** Attributes portolan interprets itself; they never become service metadata. */
-const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network"]);
+const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network", "port"]);
 
 /**
  * True for attributes that steer registration rather than describe the service. Every `check_*`
@@ -129,11 +129,12 @@ export function readServiceMetadata(
   return { generic, byPort };
 }
 
-/** The attributes that apply to one exposed port: port-specific entries over generic ones. */
+/** The attributes that apply to one exposed port (port-specific entries over generic ones); port "": generic only. */
 export function metadataForPort(md: ServiceMetadata, port: string): ReadonlyMap<string, PortEntry> {
   const out = new Map<string, PortEntry>();
   for (const [attr, e] of md.generic) out.set(attr, { ...e, fromPort: false });
-  for (const [attr, e] of md.byPort.get(String(Number(port))) ?? []) out.set(attr, { ...e, fromPort: true });
+  const specific = port === "" ? undefined : md.byPort.get(String(Number(port)));
+  for (const [attr, e] of specific ?? []) out.set(attr, { ...e, fromPort: true });
   return out;
 }
 

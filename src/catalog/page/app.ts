@@ -3,13 +3,15 @@
 // Last-Event-ID after a drop), services grouped and filtered in the browser, rendered at most once per frame.
 // Every value from the catalog is untrusted (container labels): text only, never HTML.
 
+import { joinHostPort } from "../../core/host-port.js";
+
 type Health = "passing" | "warning" | "critical";
 
 interface Inst {
   id: string;
   name: string;
   address: string;
-  port: number;
+  port: number | null;
   tags: string[];
   health: Health;
   owner: string;
@@ -45,7 +47,7 @@ function el(tag: string, cls?: string, text?: string): HTMLElement {
 }
 
 function hostPort(i: Inst): string {
-  return i.address.includes(":") ? `[${i.address}]:${i.port}` : `${i.address}:${i.port}`;
+  return joinHostPort(i.address, i.port);
 }
 
 function haystack(i: Inst): string {
