@@ -187,6 +187,36 @@ function labelAddress(info: ContainerInspectInfo, label: string | undefined): st
   return slash >= 0 ? value.slice(0, slash) : value;
 }
 
+/** Whether a candidate registers a container address (not a published port's or the host network's). */
+export function usesContainerAddress(info: ContainerInspectInfo, c: PortCandidate, opts: AddressOptions): boolean {
+  return !isHostNetwork(info) && (opts.internal || c.unpublished === true);
+}
+
+/** One network a candidate registers on: `listed` when SERVICE_NETWORKS named it (the instance carries the network). */
+export interface NetworkChoice {
+  /** The SERVICE_NETWORK(S) entry naming the network, undefined for the default choice. */
+  entry: PortEntry | undefined;
+  listed: boolean;
+}
+
+/**
+ * The networks one candidate registers on: each of SERVICE_NETWORKS (one instance per network, in the order given),
+ * else SERVICE_NETWORK or the default choice (one instance). The port-specific key beats the container-wide one;
+ * both at one level, an empty list, or SERVICE_NETWORKS where a host address registers is a problem naming it.
+ */
+export function networkChoices(info: ContainerInspectInfo, c: PortCandidate, attrs: ReadonlyMap<string, PortEntry>, opts: AddressOptions): Result<NetworkChoice[]> {
+  const one = attrs.get("network");
+  const many = attrs.get("networks");
+  if (!many || (one?.fromPort === true && !many.fromPort)) return ok([{ entry: one, listed: false }]);
+  if (one && one.fromPort === many.fromPort) return fail(many.key, `${one.key} is set too: set one of them`);
+  if (!usesContainerAddress(info, c, opts)) {
+    return fail(many.key, "this service registers a host address (a published port or the host network), the same on every network: SERVICE_NETWORKS needs --internal or a container that publishes no port");
+  }
+  const names = [...new Set(many.value.split(",").map((n) => n.trim()))].filter((n) => n !== "");
+  if (names.length === 0) return fail(many.key, `${quote(many.value)} names no network`);
+  return ok(names.map((value) => ({ entry: { ...many, value }, listed: true })));
+}
+
 /** The address and port one candidate registers at. `requestedNetwork` is the port's SERVICE_NETWORK entry. */
 export function endpointFor(
   info: ContainerInspectInfo,
@@ -196,7 +226,7 @@ export function endpointFor(
 ): Result<Endpoint> {
   let ep: Result<Endpoint>;
   if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: portNumber(c) });
-  else if (opts.internal || c.unpublished) ep = containerEndpoint(info, c, requestedNetwork, opts);
+  else if (usesContainerAddress(info, c, opts)) ep = containerEndpoint(info, c, requestedNetwork, opts);
   else ep = publishedEndpoint(c, opts);
   if (!ep.ok) return ep;
   const fromLabel = labelAddress(info, opts.useIpFromLabel);

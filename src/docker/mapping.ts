@@ -25,7 +25,7 @@
 import type { ContainerInspectInfo } from "dockerode";
 import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
 import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
-import { chooseNetwork, endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
+import { chooseNetwork, endpointFor, networkChoices, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
 import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
 import { unexposedCandidate } from "./portless.js";
 import {
@@ -194,7 +194,7 @@ function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): Res
 /** The SERVICE_* key behind each field of the instance, for log lines about a backend's refusal. */
 function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>, checks: readonly DeclaredCheck[]): Record<string, string> {
   const keys: Record<string, string> = { name: nameKey };
-  for (const [field, attr] of [["id", "id"], ["tags", "tags"], ["address", "network"]] as const) {
+  for (const [field, attr] of [["id", "id"], ["tags", "tags"]] as const) {
     const e = attrs.get(attr);
     if (e) keys[field] = e.key;
   }
@@ -212,13 +212,15 @@ export function originKey(origin: Origin | undefined, field: string | undefined)
   return keys[`${head}.${n}`] ?? keys[head!] ?? field;
 }
 
-function mapPort(
-  info: ContainerInspectInfo,
-  md: ServiceMetadata,
-  c: PortCandidate,
-  isGroup: boolean,
-  opts: MappingOptions,
-): Result<{ instance: Instance; keys: Record<string, string> }> | undefined {
+interface Mapped {
+  instance: Instance;
+  keys: Record<string, string>;
+  /** The ID is the default one (possibly with `@network`): no SERVICE_ID chose another. */
+  defaultId: boolean;
+}
+
+/** The instances of one port: one, or one per network of SERVICE_NETWORKS (ID `<id>@<network>`, tagged, meta `network`). */
+function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandidate, isGroup: boolean, opts: MappingOptions): Result<Mapped[]> | undefined {
   const attrs = metadataForPort(md, c.port);
   const ignore = boolOf(attrs.get("ignore"));
   if (!ignore.ok) return ignore;
@@ -228,36 +230,45 @@ function mapPort(
 
   const name = serviceName(info, nameEntry, c, isGroup);
   if (!name.ok) return name;
-  const network = checkNetwork(info, attrs.get("network"));
-  if (!network.ok) return network;
-  const endpoint = endpointFor(info, c, attrs.get("network"), opts);
-  if (!endpoint.ok) return endpoint;
+  const choices = networkChoices(info, c, attrs, opts);
+  if (!choices.ok) return choices;
   const tags = serviceTags(attrs.get("tags"), opts, c);
   if (!tags.ok) return tags;
   const meta = buildMeta(attrs);
   if (!meta.ok) return meta;
-  const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
-  if (!checks.ok) return checks;
   const id = serviceId(attrs, info, c, opts);
   if (!id.ok) return id;
 
-  const instance: Instance = {
-    id: id.value,
-    name: name.value.value,
-    address: endpoint.value.address,
-    port: endpoint.value.port,
-    protocol: c.protocol,
-    tags: tags.value,
-    meta: meta.value,
-    checks: checks.value.map((c) => c.check),
-    health: healthOf(info),
-    owner: opts.hostname,
-    container: { id: info.Id, name: containerName(info) },
-  };
-  const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
-  const problem = instanceProblem("portolan", instance);
-  if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
-  return ok({ instance, keys });
+  const out: Mapped[] = [];
+  for (const { entry, listed } of choices.value) {
+    const network = listed ? undefined : checkNetwork(info, entry);
+    if (network && !network.ok) return network;
+    const endpoint = endpointFor(info, c, entry, opts);
+    if (!endpoint.ok) return endpoint;
+    const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
+    if (!checks.ok) return checks;
+    const net = listed ? entry!.value : undefined;
+    const instance: Instance = {
+      id: net === undefined ? id.value : `${id.value}@${net}`,
+      name: name.value.value,
+      address: endpoint.value.address,
+      port: endpoint.value.port,
+      protocol: c.protocol,
+      tags: net === undefined || tags.value.includes(net) ? tags.value : [...tags.value, net],
+      meta: net === undefined ? meta.value : { ...meta.value, network: net },
+      checks: checks.value.map((c) => c.check),
+      health: healthOf(info),
+      owner: opts.hostname,
+      container: { id: info.Id, name: containerName(info) },
+    };
+    const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
+    if (entry) keys.address = entry.key;
+    if (net !== undefined) keys["meta.network"] = entry!.key;
+    const problem = instanceProblem("portolan", instance);
+    if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
+    out.push({ instance, keys, defaultId: id.value === defaultServiceId(info, c, opts) });
+  }
+  return ok(out);
 }
 
 /** Every service instance of one container, and every service that could not be mapped (with the key at fault). */
@@ -292,14 +303,15 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
       result.rejected.push({ container, port, ...mapped.problem });
       continue;
     }
-    const inst = mapped.value.instance;
-    if (result.origins.has(inst.id)) {
-      const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
-      result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
-      continue;
+    for (const { instance: inst, keys, defaultId } of mapped.value) {
+      if (result.origins.has(inst.id)) {
+        const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
+        result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
+        continue;
+      }
+      result.origins.set(inst.id, { container, port: c.key, keys, defaultId });
+      result.instances.push(inst);
     }
-    result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys, defaultId: inst.id === defaultServiceId(info, c, opts) });
-    result.instances.push(inst);
   }
   return result;
 }

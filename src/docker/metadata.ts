@@ -61,7 +61,7 @@ export function quote(value: string): string {
 }
 
 /** Attributes portolan interprets itself; they never become service metadata. */
-const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network", "port"]);
+const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network", "networks", "port"]);
 
 /**
  * True for attributes that steer registration rather than describe the service. Every `check_*`

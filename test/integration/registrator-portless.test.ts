@@ -2,12 +2,13 @@
 // CLI against the test bed's dockerd: Consul holds Port 0 at the container IP, the DNS shim answers A and NODATA for
 // SRV (dig), Curator's own reader reads `port: null`, nerve nodes keep `"port": null`, the catalog shows the bare
 // address; SERVICE_PORT registers an unpublished port (also with --net=host); a bad SERVICE_PORT is one line naming container and label.
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Registry } from "../../src/core/registry.js";
 import { BACKENDS, open } from "./backends.js";
-import { runCli, startCli, stopCli, type Running } from "./cli.js";
+import { runCli, startCli, stopCli } from "./cli.js";
 import { dig, shim } from "./dns-support.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
+import { registratorCases } from "./registrator-cleanup.js";
 import { TESTBED } from "./testbed.js";
 import { curatorReader, rawClient } from "./zookeeper-support.js";
 import { getChildren, getData } from "../../adapters/zookeeper/ops.js";
@@ -16,24 +17,13 @@ const owner = `portless-${process.pid}`;
 const svc = (s: string) => `pl${process.pid}${s}`;
 const consul = BACKENDS.find((b) => b.name === "consul")!;
 const CONSUL = `http://${TESTBED.consul.host}:${TESTBED.consul.port}`;
-let proc: Running | undefined;
-const opened: Registry[] = [];
+const bed = registratorCases(owner);
 
 async function registry(uri: string): Promise<Registry> {
   const r = await open({ name: "x", uri });
-  opened.push(r);
+  bed.registries.push(r);
   return r;
 }
-
-afterEach(async () => {
-  await stopCli(proc);
-  proc = undefined;
-  await removeTestContainers();
-  for (const r of opened.splice(0)) {
-    for (const i of await r.listOwned(owner)) await r.deregister(i);
-    await r.close();
-  }
-});
 afterAll(removeTestContainers);
 
 async function containerIp(c: { inspect(): Promise<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }> }): Promise<string> {
@@ -43,7 +33,7 @@ async function containerIp(c: { inspect(): Promise<{ NetworkSettings: { Networks
 describe("port-less containers, real dockerd", () => {
   it("0_consul: Port 0 at the container IP; dig A answers it, SRV is NODATA; catalog shows the address; SERVICE_PORT=0 refused alone", async () => {
     const reg = await registry(consul.uri);
-    proc = startCli(["registrator", "--hostname", owner, "--resync", "0", "--log-format", "json", consul.uri]);
+    const proc = (bed.proc = startCli(["registrator", "--hostname", owner, "--resync", "0", "--log-format", "json", consul.uri]));
     const worker = await startTestContainer({ name: `${owner}-w`, labels: { SERVICE_NAME: svc("w") } });
     const pinned = await startTestContainer({ name: `${owner}-p`, labels: { SERVICE_NAME: svc("p"), SERVICE_PORT: "9000" } });
     await startTestContainer({ name: `${owner}-bad`, labels: { SERVICE_NAME: svc("bad"), SERVICE_PORT: "0" } });
@@ -61,7 +51,7 @@ describe("port-less containers, real dockerd", () => {
       [wId, wIp, null],
     ]);
 
-    await eventually("the refusal", () => proc!.logs().includes(`container ${owner}-bad: SERVICE_PORT:`), 10_000);
+    await eventually("the refusal", () => proc.logs().includes(`container ${owner}-bad: SERVICE_PORT:`), 10_000);
     expect(proc.logs().split("\n").filter((l) => l.includes(`${owner}-bad`))).toHaveLength(1);
 
     const dns = await shim(reg);
