@@ -255,6 +255,7 @@ export function toRegistration(
       Tags: [...instance.tags],
       Meta: meta,
       Checks: checks,
+      ...(instance.enableTagOverride === true ? { EnableTagOverride: true } : {}),
     },
   };
 }
@@ -357,6 +358,7 @@ export function toInstance(
   const cid = meta[META.containerId];
   const cname = meta[META.containerName];
   if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
+  if (owned && service.EnableTagOverride === true) instance.enableTagOverride = true;
   return instance;
 }
 

@@ -46,6 +46,8 @@ export const InstanceSchema = z.object({
   /** Hostname of the registrator that owns this entry; `--cleanup` only touches its own. */
   owner: z.string().min(1),
   container: z.object({ id: z.string(), name: z.string() }).optional(),
+  /** SERVICE_TAG_OVERRIDE: Consul's EnableTagOverride (others may edit the tags in Consul); other backends ignore it. */
+  enableTagOverride: z.boolean().optional(),
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 

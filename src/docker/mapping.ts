@@ -31,10 +31,12 @@ import { unexposedCandidate } from "./portless.js";
 import {
   buildMeta,
   fail,
+  metaEntries,
   metadataForPort,
   ok,
   quote,
   readServiceMetadata,
+  SERVICE_PREFIX,
   splitTags,
   type PortEntry,
   type Result,
@@ -198,7 +200,10 @@ function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>,
     const e = attrs.get(attr);
     if (e) keys[field] = e.key;
   }
-  for (const k of Object.keys(meta)) keys[`meta.${k}`] = attrs.get(k)!.key;
+  for (const [k, e] of metaEntries(attrs)) keys[`meta.${k}`] = e.key;
+  if (Object.keys(meta).length > 0) keys.meta = `${SERVICE_PREFIX}*`;
+  const override = attrs.get("tag_override");
+  if (override) keys.enableTagOverride = override.key;
   checks.forEach((c, n) => (keys[`checks.${n}`] = c.key));
   return keys;
 }
@@ -238,6 +243,8 @@ function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandida
   if (!meta.ok) return meta;
   const id = serviceId(attrs, info, c, opts);
   if (!id.ok) return id;
+  const tagOverride = boolOf(attrs.get("tag_override"));
+  if (!tagOverride.ok) return tagOverride;
 
   const out: Mapped[] = [];
   for (const { entry, listed } of choices.value) {
@@ -260,6 +267,7 @@ function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandida
       health: healthOf(info),
       owner: opts.hostname,
       container: { id: info.Id, name: containerName(info) },
+      ...(tagOverride.value === true ? { enableTagOverride: true } : {}),
     };
     const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
     if (entry) keys.address = entry.key;
