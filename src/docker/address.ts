@@ -75,6 +75,19 @@ export function isHostNetwork(info: ContainerInspectInfo): boolean {
   return info.HostConfig?.NetworkMode === "host";
 }
 
+/** Label Docker puts on every container of a swarm-mode task. */
+export const SWARM_TASK_LABEL = "com.docker.swarm.task.id";
+/** The swarm routing mesh's network: never a task's address unless asked for. */
+const SWARM_INGRESS = "ingress";
+
+/**
+ * A swarm-mode task's container: its ports are published by the routing mesh, not on it, so it registers like
+ * `--internal` (its overlay address and exposed ports), on its first network other than "ingress" by default.
+ */
+export function isSwarmTask(info: ContainerInspectInfo): boolean {
+  return typeof info.Config?.Labels?.[SWARM_TASK_LABEL] === "string";
+}
+
 /**
  * All ports the container exposes or publishes, deterministic order. Ports of protocols other than tcp/udp
  * (sctp) are returned in `unsupported` so the caller can report them.
@@ -106,7 +119,7 @@ export function portCandidates(info: ContainerInspectInfo): { candidates: PortCa
 
 /** The ports that register under the options (before SERVICE_IGNORE / --explicit, as registrator counts them). */
 export function registeringPorts(info: ContainerInspectInfo, candidates: PortCandidate[], opts: AddressOptions): PortCandidate[] {
-  if (opts.internal || isHostNetwork(info)) return candidates;
+  if (opts.internal || isHostNetwork(info) || isSwarmTask(info)) return candidates;
   return candidates.filter((c) => c.bindings.length > 0);
 }
 
@@ -145,6 +158,7 @@ export function chooseNetwork(
   networks: readonly string[],
   requested: PortEntry | undefined,
   flagNetwork: string | undefined,
+  notByDefault?: string,
 ): Result<string> {
   const attached = [...networks].sort();
   const wanted = requested ?? (flagNetwork !== undefined ? { key: "--network", value: flagNetwork } : undefined);
@@ -154,7 +168,7 @@ export function chooseNetwork(
     return fail(wanted.key, `network ${quote(wanted.value)} is not attached to the container (attached: ${list})`);
   }
   if (attached.includes("bridge")) return ok("bridge");
-  const first = attached[0];
+  const first = attached.find((n) => n !== notByDefault);
   if (first === undefined) return fail("NetworkSettings.Networks", "container has no network to take an address from");
   return ok(first);
 }
@@ -166,7 +180,7 @@ function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, request
     // registrator inspects the other container here; a pure mapper cannot, so say what to do instead.
     return fail("HostConfig.NetworkMode", `container shares the network of ${quote(mode.slice(10, 22))}; register that container instead`);
   }
-  const chosen = chooseNetwork(Object.keys(networks), requested, opts.network);
+  const chosen = chooseNetwork(Object.keys(networks), requested, opts.network, isSwarmTask(info) ? SWARM_INGRESS : undefined);
   if (!chosen.ok) return chosen;
   const net = networks[chosen.value];
   const address = net?.IPAddress || net?.GlobalIPv6Address;
@@ -189,7 +203,7 @@ function labelAddress(info: ContainerInspectInfo, label: string | undefined): st
 
 /** Whether a candidate registers a container address (not a published port's or the host network's). */
 export function usesContainerAddress(info: ContainerInspectInfo, c: PortCandidate, opts: AddressOptions): boolean {
-  return !isHostNetwork(info) && (opts.internal || c.unpublished === true);
+  return !isHostNetwork(info) && (opts.internal || c.unpublished === true || isSwarmTask(info));
 }
 
 /** One network a candidate registers on: `listed` when SERVICE_NETWORKS named it (the instance carries the network). */

@@ -9,7 +9,8 @@
 //   owner holds it.
 // - At most `maxServices` services per container (the first by port order); the rest are rejected at once,
 //   with one line for the container, so one container cannot hold the registrator for minutes.
-// - Name: SERVICE_NAME, else label `com.docker.compose.service`, else the image basename (registry, path,
+// - Swarm-mode tasks (label com.docker.swarm.task.id) register their overlay address (see address.ts).
+// - Name: SERVICE_NAME, else label `com.docker.swarm.service.name`, else `com.docker.compose.service`, else the image basename (registry, path,
 //   tag and digest removed). With more than one registering port, a name not given by `SERVICE_<port>_NAME`
 //   gets `-<exposed-port>`. Registrator counts ports before SERVICE_IGNORE/--explicit; so does portolan, so
 //   migrated names match. Case is kept (registrator does not lower-case; DNS answers case-insensitively).
@@ -93,6 +94,8 @@ export interface MappingResult {
 }
 
 export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
+/** The swarm-mode service a task's container belongs to: its name is the default service name. */
+export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.name";
 export const MAX_NAME_LENGTH = 63;
 
 /** Instance health from Docker's HEALTHCHECK status. */
@@ -131,11 +134,12 @@ interface NamedValue {
 }
 
 function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c: PortCandidate, isGroup: boolean): Result<NamedValue> {
-  const compose = info.Config?.Labels?.[COMPOSE_SERVICE_LABEL];
+  const labels = info.Config?.Labels ?? {};
+  const from = [SWARM_SERVICE_LABEL, COMPOSE_SERVICE_LABEL].find((l) => labels[l]);
   const base: NamedValue = entry
     ? { value: entry.value.trim(), key: entry.key }
-    : compose
-      ? { value: compose, key: COMPOSE_SERVICE_LABEL }
+    : from
+      ? { value: labels[from]!, key: from }
       : { value: imageBasename(info.Config?.Image ?? ""), key: "Config.Image" };
   const value = isGroup && !entry?.fromPort ? `${base.value}-${c.port}` : base.value;
   if (value.length > MAX_NAME_LENGTH) {
