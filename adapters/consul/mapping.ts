@@ -251,10 +251,11 @@ export function toRegistration(
       ID: instance.id,
       Name: instance.name,
       Address: instance.address,
-      Port: instance.port,
+      Port: instance.port ?? 0,
       Tags: [...instance.tags],
       Meta: meta,
       Checks: checks,
+      ...(instance.enableTagOverride === true ? { EnableTagOverride: true } : {}),
     },
   };
 }
@@ -346,7 +347,7 @@ export function toInstance(
     id: service.ID,
     name: service.Service,
     address: service.Address || ctx.nodeAddress || "",
-    port: service.Port,
+    port: service.Port > 0 ? service.Port : null,
     protocol: owned && meta[META.protocol] === "udp" ? "udp" : "tcp",
     tags: [...(service.Tags ?? [])],
     meta: owned ? stripReserved(meta) : { ...meta },
@@ -357,10 +358,11 @@ export function toInstance(
   const cid = meta[META.containerId];
   const cname = meta[META.containerName];
   if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
+  if (owned && service.EnableTagOverride === true) instance.enableTagOverride = true;
   return instance;
 }
 
-/** Entries other tools registered may not fit the model (port 0, names that are no DNS label): leave them out. */
+/** Entries other tools registered may not fit the model (names that are no DNS label, ports over 65535): leave them out. */
 export function isValidInstance(i: Instance): boolean {
   return InstanceSchema.safeParse(i).success;
 }

@@ -25,6 +25,7 @@ export interface ConsulServiceRegistration {
   Tags: string[];
   Meta: Record<string, string>;
   Checks: ConsulCheckDefinition[];
+  EnableTagOverride?: boolean;
 }
 
 /** A service as /v1/agent/services and /v1/health/service/<name> return it. */
@@ -35,6 +36,7 @@ export interface ConsulService {
   Meta?: Record<string, string> | null;
   Address: string;
   Port: number;
+  EnableTagOverride?: boolean;
 }
 
 /** A check as /v1/agent/checks and /v1/health/* return it. */

@@ -63,7 +63,8 @@ export function srvMetaProblem(meta: Record<string, string>): { key: string; rea
 
 /** The value written for `i` (stable: same instance, same bytes). */
 export function encodeValue(i: Instance, ttlS: number): string {
-  const doc: Record<string, unknown> = { host: i.address, port: i.port, ttl: ttlS };
+  // An instance without a port has none in its value: CoreDNS answers its A record (and port 0 in SRV).
+  const doc: Record<string, unknown> = { host: i.address, ...(i.port !== null && { port: i.port }), ttl: ttlS };
   for (const k of SRV_META) if (i.meta[k] !== undefined) doc[k] = Number(i.meta[k]);
   const meta: Record<string, string> = {};
   for (const k of Object.keys(i.meta).sort()) meta[k] = i.meta[k]!;
@@ -96,7 +97,7 @@ export function decodeValue(l: Pick<Layout, "prefix" | "zone">, key: string, val
     return { ok: false, reason: "no portolan object (not written by portolan)" };
   }
   const p = d.portolan;
-  const parsed = InstanceSchema.safeParse({ ...p, address: d.host, port: d.port });
+  const parsed = InstanceSchema.safeParse({ ...p, address: d.host, port: d.port ?? null });
   if (!parsed.success) return { ok: false, reason: `invalid: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}` };
   const instance = parsed.data;
   if (keyOf(l, instance) !== key) return { ok: false, reason: "its key is not the one of its name and ID" };

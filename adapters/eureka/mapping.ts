@@ -1,7 +1,8 @@
 // Pure: portolan's Instance <-> Eureka's InstanceInfo.
 // - app: the service name upper-cased (Eureka's convention; clients look apps up case-insensitively); vipAddress and
 //   secureVipAddress: the name as given, which is how it reads back (Spring's clients resolve a service by its vipAddress too).
-// - hostName and ipAddr: the address; port: the instance's port, enabled; securePort: disabled.
+// - hostName and ipAddr: the address; port: the instance's port, enabled (disabled for an instance without one);
+//   securePort: disabled.
 // - status: health passing -> UP, warning (Docker's "starting") -> STARTING, critical -> DOWN. Read back UP -> passing,
 //   STARTING -> warning, DOWN, OUT_OF_SERVICE (an operator's override) and UNKNOWN -> critical.
 // - metadata: the instance's meta as is, plus portolan_owner, portolan_tags (JSON), portolan_checks (JSON, when any),
@@ -59,7 +60,8 @@ export function toInstanceInfo(i: Instance, lease: Lease, lastDirtyTimestamp: nu
     vipAddress: i.name,
     secureVipAddress: i.name,
     status: toStatus(i.health),
-    port: { $: i.port, "@enabled": "true" },
+    // An instance without a port (a worker) has its port disabled: Eureka clients then offer it no port.
+    port: i.port === null ? { $: 0, "@enabled": "false" } : { $: i.port, "@enabled": "true" },
     securePort: { $: 443, "@enabled": "false" },
     dataCenterInfo: { ...DATA_CENTER },
     leaseInfo: { renewalIntervalInSecs: lease.renewMs / 1000, durationInSecs: lease.leaseMs / 1000 },
@@ -91,7 +93,8 @@ export function fromInstanceInfo(info: EurekaInstanceInfo): Instance | undefined
   const owned = (md[META.owner] ?? "") !== "";
   const vip = info.vipAddress ?? "";
   const name = vip.toUpperCase() === info.app.toUpperCase() ? vip : info.app.toLowerCase();
-  const port = enabled(info.port) ? info.port!.$ : enabled(info.securePort) ? info.securePort!.$ : 0;
+  // No enabled port: portolan's own entry is a port-less instance (null); another client's does not fit the model.
+  const port = enabled(info.port) ? info.port!.$ : enabled(info.securePort) ? info.securePort!.$ : owned ? null : 0;
   const meta = owned ? Object.fromEntries(Object.entries(md).filter(([k]) => !Object.values<string>(META).includes(k))) : { ...md };
   const instance: Instance = {
     id: info.instanceId,

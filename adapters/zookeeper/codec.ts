@@ -45,7 +45,11 @@ export function encodeCurator(i: Instance, registrationTimeUTC: number, payload:
   return JSON.stringify(doc);
 }
 
-/** Nerve's reporter data: `name` is nerve's instance_id, which is our instance id. */
+/**
+ * Nerve's reporter data: `name` is nerve's instance_id, which is our instance id. An instance without a port keeps
+ * the key as `"port": null`: synapse's ZooKeeper watcher skips a child without the key and passes a null port on
+ * (README "Port-less containers").
+ */
 export function encodeNerve(i: Instance): string {
   const weight = i.meta.weight !== undefined && /^\d{1,5}$/.test(i.meta.weight) ? Number(i.meta.weight) : undefined;
   const doc: Record<string, unknown> = { host: i.address, port: i.port, name: i.id };
@@ -80,7 +84,7 @@ export function nodeOwner(i: Instance): string | undefined {
 
 /** Rebuilds the fields our reserved labels carry; any other string label becomes meta. */
 function fromLabels(
-  base: { id: string; name: string; address: string; port: number },
+  base: { id: string; name: string; address: string; port: number | null },
   labels: Record<string, unknown> | undefined,
 ): Decoded {
   const meta: Record<string, string> = {};
@@ -111,9 +115,10 @@ export function decodeCurator(dirName: string, data: Buffer | string): Decoded {
   const doc = parseJson(data);
   if (!isRecord(doc)) return { ok: false, reason: "not a JSON object" };
   const { name, id, address } = doc;
-  const port = doc.port ?? doc.sslPort;
+  // `port` null and no sslPort: an instance registered without a port (Curator's ServiceInstance allows it).
+  const port = doc.port === null && (doc.sslPort ?? null) === null ? null : (doc.port ?? doc.sslPort);
   if (name !== dirName) return { ok: false, reason: `name ${JSON.stringify(name)} differs from its directory` };
-  if (typeof id !== "string" || typeof address !== "string" || typeof port !== "number") {
+  if (typeof id !== "string" || typeof address !== "string" || (typeof port !== "number" && port !== null)) {
     return { ok: false, reason: "id, address or port missing" };
   }
   const payload = doc.payload;
@@ -126,7 +131,7 @@ export function decodeNerve(dirName: string, fallbackId: string, data: Buffer | 
   const doc = parseJson(data);
   if (!isRecord(doc)) return { ok: false, reason: "not a JSON object" };
   const { host, port, name, labels } = doc;
-  if (typeof host !== "string" || typeof port !== "number") return { ok: false, reason: "host or port missing" };
+  if (typeof host !== "string" || (typeof port !== "number" && port !== null)) return { ok: false, reason: "host or port missing" };
   const id = typeof name === "string" && name !== "" ? name : fallbackId;
   return fromLabels({ id, name: dirName, address: host, port }, isRecord(labels) ? labels : undefined);
 }

@@ -13,10 +13,13 @@ export function isIPv6(host: string): boolean {
   }
 }
 
-/** `address:port`, IPv6 addresses bracketed (`[::1]:53`); without a port the address alone, bracketed if IPv6. */
-export function joinHostPort(address: string, port?: number): string {
+/**
+ * `address:port`, IPv6 addresses bracketed (`[::1]:53`); without a port (an instance that has none: null) the
+ * address alone, bracketed if IPv6.
+ */
+export function joinHostPort(address: string, port?: number | null): string {
   const host = address.includes(":") ? `[${address}]` : address;
-  return port === undefined ? host : `${host}:${port}`;
+  return port === undefined || port === null ? host : `${host}:${port}`;
 }
 
 export interface HostPort {

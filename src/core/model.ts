@@ -33,7 +33,11 @@ export const InstanceSchema = z.object({
   id: z.string().min(1).max(512),
   name: z.string().regex(DNS_LABEL),
   address: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  /**
+   * The port, or null for a service registered without one (a container that exposes none: workers, batch jobs,
+   * sidecars). Every reader says how it shows a port-less instance (README "Port-less containers").
+   */
+  port: z.number().int().min(1).max(65535).nullable(),
   protocol: z.enum(["tcp", "udp"]),
   tags: z.array(z.string().max(MAX_TAG_LENGTH)),
   meta: z.record(z.string(), z.string().max(MAX_META_VALUE)).refine((m) => Object.keys(m).length <= MAX_META_KEYS, `at most ${MAX_META_KEYS} metadata keys`),
@@ -42,6 +46,8 @@ export const InstanceSchema = z.object({
   /** Hostname of the registrator that owns this entry; `--cleanup` only touches its own. */
   owner: z.string().min(1),
   container: z.object({ id: z.string(), name: z.string() }).optional(),
+  /** SERVICE_TAG_OVERRIDE: Consul's EnableTagOverride (others may edit the tags in Consul); other backends ignore it. */
+  enableTagOverride: z.boolean().optional(),
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 

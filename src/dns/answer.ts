@@ -107,6 +107,8 @@ function service(q: Question, instances: DnsInstance[], ttl: number, catalog: Dn
     const additional: ResourceRecord[] = [];
     const targets = new Set<string>();
     for (const i of instances) {
+      // An instance without a port has no SRV record (Consul would say port 0, which no client can use).
+      if (i.port === null) continue;
       const target = i.family === 0 ? i.address : addrName(i.address, opts);
       answer.push({ name: q.name, ttl, type: "SRV", priority: 1, weight: 1, port: i.port, target });
       if (i.family !== 0 && !targets.has(target)) {
@@ -114,7 +116,7 @@ function service(q: Question, instances: DnsInstance[], ttl: number, catalog: Dn
         additional.push({ name: target, ttl, type: i.family === 4 ? "A" : "AAAA", address: i.address });
       }
     }
-    return result(RCODE.NOERROR, answer, [], additional);
+    return answer.length > 0 ? result(RCODE.NOERROR, answer, [], additional) : negative(RCODE.NOERROR, catalog, opts);
   }
   const answer = addressRecords(q.name, ttl, instances, q.qtype);
   return answer.length > 0 ? result(RCODE.NOERROR, answer) : negative(RCODE.NOERROR, catalog, opts);

@@ -9,7 +9,8 @@ export interface DnsInstance {
   /** Canonical IP text, or a host name when the backend holds one. */
   address: string;
   family: 0 | 4 | 6;
-  port: number;
+  /** Null for an instance registered without a port: it has A/AAAA answers but no SRV record. */
+  port: number | null;
   /** Lower-case tags. */
   tags: string[];
 }

@@ -37,6 +37,11 @@ export interface PortCandidate {
   key: string;
   /** Published bindings with a concrete host port. */
   bindings: Binding[];
+  /**
+   * Not a port Docker publishes: SERVICE_PORT's, or none at all (`port` "") for a container that exposes none.
+   * Registered at the container address in every mode (at `--ip` with the host network).
+   */
+  unpublished?: true;
 }
 
 export interface AddressOptions {
@@ -48,7 +53,8 @@ export interface AddressOptions {
 
 export interface Endpoint {
   address: string;
-  port: number;
+  /** Null for a container registered without a port. */
+  port: number | null;
 }
 
 type RawBindings = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null | undefined>;
@@ -68,6 +74,19 @@ function parsePortKey(key: string): { port: string; protocol: string } | undefin
 
 export function isHostNetwork(info: ContainerInspectInfo): boolean {
   return info.HostConfig?.NetworkMode === "host";
+}
+
+/** Label Docker puts on every container of a swarm-mode task. */
+export const SWARM_TASK_LABEL = "com.docker.swarm.task.id";
+/** The swarm routing mesh's network: never a task's address unless asked for. */
+const SWARM_INGRESS = "ingress";
+
+/**
+ * A swarm-mode task's container: its ports are published by the routing mesh, not on it, so it registers like
+ * `--internal` (its overlay address and exposed ports), on its first network other than "ingress" by default.
+ */
+export function isSwarmTask(info: ContainerInspectInfo): boolean {
+  return typeof info.Config?.Labels?.[SWARM_TASK_LABEL] === "string";
 }
 
 /**
@@ -101,7 +120,7 @@ export function portCandidates(info: ContainerInspectInfo): { candidates: PortCa
 
 /** The ports that register under the options (before SERVICE_IGNORE / --explicit, as registrator counts them). */
 export function registeringPorts(info: ContainerInspectInfo, candidates: PortCandidate[], opts: AddressOptions): PortCandidate[] {
-  if (opts.internal || isHostNetwork(info)) return candidates;
+  if (opts.internal || isHostNetwork(info) || isSwarmTask(info)) return candidates;
   return candidates.filter((c) => c.bindings.length > 0);
 }
 
@@ -136,6 +155,7 @@ export function chooseNetwork(
   networks: readonly string[],
   requested: PortEntry | undefined,
   flagNetwork: string | undefined,
+  notByDefault?: string,
 ): Result<string> {
   const attached = [...networks].sort();
   const wanted = requested ?? (flagNetwork !== undefined ? { key: "--network", value: flagNetwork } : undefined);
@@ -145,7 +165,7 @@ export function chooseNetwork(
     return fail(wanted.key, `network ${quote(wanted.value)} is not attached to the container (attached: ${list})`);
   }
   if (attached.includes("bridge")) return ok("bridge");
-  const first = attached[0];
+  const first = attached.find((n) => n !== notByDefault);
   if (first === undefined) return fail("NetworkSettings.Networks", "container has no network to take an address from");
   return ok(first);
 }
@@ -157,12 +177,17 @@ function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, request
     // registrator inspects the other container here; a pure mapper cannot, so say what to do instead.
     return fail("HostConfig.NetworkMode", `container shares the network of ${quote(mode.slice(10, 22))}; register that container instead`);
   }
-  const chosen = chooseNetwork(Object.keys(networks), requested, opts.network);
+  const chosen = chooseNetwork(Object.keys(networks), requested, opts.network, isSwarmTask(info) ? SWARM_INGRESS : undefined);
   if (!chosen.ok) return chosen;
   const net = networks[chosen.value];
   const address = net?.IPAddress || net?.GlobalIPv6Address;
   if (!address) return fail(`NetworkSettings.Networks["${chosen.value}"]`, "network has no IPv4 or IPv6 address");
-  return ok({ address, port: Number(c.port) });
+  return ok({ address, port: portNumber(c) });
+}
+
+/** The candidate's port as a number, null for NO_PORT. */
+function portNumber(c: PortCandidate): number | null {
+  return c.port === "" ? null : Number(c.port);
 }
 
 function labelAddress(info: ContainerInspectInfo, label: string | undefined): string | undefined {
@@ -173,6 +198,36 @@ function labelAddress(info: ContainerInspectInfo, label: string | undefined): st
   return slash >= 0 ? value.slice(0, slash) : value;
 }
 
+/** Whether a candidate registers a container address (not a published port's or the host network's). */
+export function usesContainerAddress(info: ContainerInspectInfo, c: PortCandidate, opts: AddressOptions): boolean {
+  return !isHostNetwork(info) && (opts.internal || c.unpublished === true || isSwarmTask(info));
+}
+
+/** One network a candidate registers on: `listed` when SERVICE_NETWORKS named it (the instance carries the network). */
+export interface NetworkChoice {
+  /** The SERVICE_NETWORK(S) entry naming the network, undefined for the default choice. */
+  entry: PortEntry | undefined;
+  listed: boolean;
+}
+
+/**
+ * The networks one candidate registers on: each of SERVICE_NETWORKS (one instance per network, in the order given),
+ * else SERVICE_NETWORK or the default choice (one instance). The port-specific key beats the container-wide one;
+ * both at one level, an empty list, or SERVICE_NETWORKS where a host address registers is a problem naming it.
+ */
+export function networkChoices(info: ContainerInspectInfo, c: PortCandidate, attrs: ReadonlyMap<string, PortEntry>, opts: AddressOptions): Result<NetworkChoice[]> {
+  const one = attrs.get("network");
+  const many = attrs.get("networks");
+  if (!many || (one?.fromPort === true && !many.fromPort)) return ok([{ entry: one, listed: false }]);
+  if (one && one.fromPort === many.fromPort) return fail(many.key, `${one.key} is set too: set one of them`);
+  if (!usesContainerAddress(info, c, opts)) {
+    return fail(many.key, "this service registers a host address (a published port or the host network), the same on every network: SERVICE_NETWORKS needs --internal or a container that publishes no port");
+  }
+  const names = [...new Set(many.value.split(",").map((n) => n.trim()))].filter((n) => n !== "");
+  if (names.length === 0) return fail(many.key, `${quote(many.value)} names no network`);
+  return ok(names.map((value) => ({ entry: { ...many, value }, listed: true })));
+}
+
 /** The address and port one candidate registers at. `requestedNetwork` is the port's SERVICE_NETWORK entry. */
 export function endpointFor(
   info: ContainerInspectInfo,
@@ -181,8 +236,8 @@ export function endpointFor(
   opts: AddressOptions,
 ): Result<Endpoint> {
   let ep: Result<Endpoint>;
-  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: Number(c.port) });
-  else if (opts.internal) ep = containerEndpoint(info, c, requestedNetwork, opts);
+  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: portNumber(c) });
+  else if (usesContainerAddress(info, c, opts)) ep = containerEndpoint(info, c, requestedNetwork, opts);
   else ep = publishedEndpoint(c, opts);
   if (!ep.ok) return ep;
   const fromLabel = labelAddress(info, opts.useIpFromLabel);

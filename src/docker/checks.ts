@@ -61,12 +61,14 @@ export interface DeclaredCheck {
 }
 
 /** The kind and target of every check the attributes declare (http, https, tcp, ttl), without the shared settings. */
-function baseChecks(attrs: Attrs, address: string, port: number): Result<DeclaredCheck[]> {
+function baseChecks(attrs: Attrs, address: string, port: number | null): Result<DeclaredCheck[]> {
   const hostPort = joinHostPort(address, port);
   const out: DeclaredCheck[] = [];
+  const noPort = (e: PortEntry) => fail<DeclaredCheck[]>(e.key, "the service has no port to probe: set SERVICE_PORT, or use SERVICE_CHECK_TTL");
   for (const scheme of ["http", "https"] as const) {
     const e = attrs.get(`check_${scheme}`);
     if (!e) continue;
+    if (port === null) return noPort(e);
     const path = pathOf(e);
     if (!path.ok) return path;
     out.push({ check: { type: scheme, target: `${scheme}://${hostPort}${path.value}` }, key: e.key });
@@ -74,6 +76,7 @@ function baseChecks(attrs: Attrs, address: string, port: number): Result<Declare
   const tcp = attrs.get("check_tcp");
   const tcpOn = boolOf(tcp);
   if (!tcpOn.ok) return tcpOn;
+  if (tcp && tcpOn.value && port === null) return noPort(tcp);
   if (tcp && tcpOn.value) out.push({ check: { type: "tcp", target: hostPort }, key: tcp.key });
   const ttl = attrs.get("check_ttl");
   if (ttl) {
@@ -117,7 +120,7 @@ function withSettings(declared: readonly DeclaredCheck[], attrs: Attrs): Result<
  * Every check of one service with the key that declared it: each declared metadata check (http, https, tcp, ttl),
  * then the `--ttl` check (if set). So at most five per service, whatever the container declares.
  */
-export function buildChecks(attrs: Attrs, address: string, port: number, ttlMs: number | undefined): Result<DeclaredCheck[]> {
+export function buildChecks(attrs: Attrs, address: string, port: number | null, ttlMs: number | undefined): Result<DeclaredCheck[]> {
   const base = baseChecks(attrs, address, port);
   if (!base.ok) return base;
   const checks = base.value.length > 0 ? withSettings(base.value, attrs) : ok<DeclaredCheck[]>([]);

@@ -9,7 +9,8 @@
 //   owner holds it.
 // - At most `maxServices` services per container (the first by port order); the rest are rejected at once,
 //   with one line for the container, so one container cannot hold the registrator for minutes.
-// - Name: SERVICE_NAME, else label `com.docker.compose.service`, else the image basename (registry, path,
+// - Swarm-mode tasks (label com.docker.swarm.task.id) register their overlay address (see address.ts).
+// - Name: SERVICE_NAME, else label `com.docker.swarm.service.name`, else `com.docker.compose.service`, else the image basename (registry, path,
 //   tag and digest removed). With more than one registering port, a name not given by `SERVICE_<port>_NAME`
 //   gets `-<exposed-port>`. Registrator counts ports before SERVICE_IGNORE/--explicit; so does portolan, so
 //   migrated names match. Case is kept (registrator does not lower-case; DNS answers case-insensitively).
@@ -25,15 +26,18 @@
 import type { ContainerInspectInfo } from "dockerode";
 import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
 import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
-import { chooseNetwork, endpointFor, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
+import { chooseNetwork, endpointFor, networkChoices, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
 import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
+import { unexposedCandidate } from "./portless.js";
 import {
   buildMeta,
   fail,
+  metaEntries,
   metadataForPort,
   ok,
   quote,
   readServiceMetadata,
+  SERVICE_PREFIX,
   splitTags,
   type PortEntry,
   type Result,
@@ -90,6 +94,8 @@ export interface MappingResult {
 }
 
 export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
+/** The swarm-mode service a task's container belongs to: its name is the default service name. */
+export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.name";
 export const MAX_NAME_LENGTH = 63;
 
 /** Instance health from Docker's HEALTHCHECK status. */
@@ -128,11 +134,12 @@ interface NamedValue {
 }
 
 function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c: PortCandidate, isGroup: boolean): Result<NamedValue> {
-  const compose = info.Config?.Labels?.[COMPOSE_SERVICE_LABEL];
+  const labels = info.Config?.Labels ?? {};
+  const from = [SWARM_SERVICE_LABEL, COMPOSE_SERVICE_LABEL].find((l) => labels[l]);
   const base: NamedValue = entry
     ? { value: entry.value.trim(), key: entry.key }
-    : compose
-      ? { value: compose, key: COMPOSE_SERVICE_LABEL }
+    : from
+      ? { value: labels[from]!, key: from }
       : { value: imageBasename(info.Config?.Image ?? ""), key: "Config.Image" };
   const value = isGroup && !entry?.fromPort ? `${base.value}-${c.port}` : base.value;
   if (value.length > MAX_NAME_LENGTH) {
@@ -165,9 +172,10 @@ function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: Port
 
 type Attrs = ReadonlyMap<string, PortEntry>;
 
-/** The registrator scheme: `<hostname>:<container-name>:<exposed-port>[:udp]`. */
+/** The registrator scheme: `<hostname>:<container-name>:<exposed-port>[:udp]`; `<hostname>:<container-name>` without a port. */
 function defaultServiceId(info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): string {
-  return `${opts.hostname}${ID_SEPARATOR}${containerName(info)}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`;
+  const own = `${opts.hostname}${ID_SEPARATOR}${containerName(info)}`;
+  return c.port === "" ? own : `${own}${ID_SEPARATOR}${c.port}${c.protocol === "udp" ? ":udp" : ""}`;
 }
 
 /** The service ID: the registrator scheme, or SERVICE_ID, which may only name this owner's namespace. */
@@ -192,11 +200,14 @@ function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): Res
 /** The SERVICE_* key behind each field of the instance, for log lines about a backend's refusal. */
 function originKeys(attrs: Attrs, nameKey: string, meta: Record<string, string>, checks: readonly DeclaredCheck[]): Record<string, string> {
   const keys: Record<string, string> = { name: nameKey };
-  for (const [field, attr] of [["id", "id"], ["tags", "tags"], ["address", "network"]] as const) {
+  for (const [field, attr] of [["id", "id"], ["tags", "tags"]] as const) {
     const e = attrs.get(attr);
     if (e) keys[field] = e.key;
   }
-  for (const k of Object.keys(meta)) keys[`meta.${k}`] = attrs.get(k)!.key;
+  for (const [k, e] of metaEntries(attrs)) keys[`meta.${k}`] = e.key;
+  if (Object.keys(meta).length > 0) keys.meta = `${SERVICE_PREFIX}*`;
+  const override = attrs.get("tag_override");
+  if (override) keys.enableTagOverride = override.key;
   checks.forEach((c, n) => (keys[`checks.${n}`] = c.key));
   return keys;
 }
@@ -210,13 +221,15 @@ export function originKey(origin: Origin | undefined, field: string | undefined)
   return keys[`${head}.${n}`] ?? keys[head!] ?? field;
 }
 
-function mapPort(
-  info: ContainerInspectInfo,
-  md: ServiceMetadata,
-  c: PortCandidate,
-  isGroup: boolean,
-  opts: MappingOptions,
-): Result<{ instance: Instance; keys: Record<string, string> }> | undefined {
+interface Mapped {
+  instance: Instance;
+  keys: Record<string, string>;
+  /** The ID is the default one (possibly with `@network`): no SERVICE_ID chose another. */
+  defaultId: boolean;
+}
+
+/** The instances of one port: one, or one per network of SERVICE_NETWORKS (ID `<id>@<network>`, tagged, meta `network`). */
+function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandidate, isGroup: boolean, opts: MappingOptions): Result<Mapped[]> | undefined {
   const attrs = metadataForPort(md, c.port);
   const ignore = boolOf(attrs.get("ignore"));
   if (!ignore.ok) return ignore;
@@ -226,36 +239,48 @@ function mapPort(
 
   const name = serviceName(info, nameEntry, c, isGroup);
   if (!name.ok) return name;
-  const network = checkNetwork(info, attrs.get("network"));
-  if (!network.ok) return network;
-  const endpoint = endpointFor(info, c, attrs.get("network"), opts);
-  if (!endpoint.ok) return endpoint;
+  const choices = networkChoices(info, c, attrs, opts);
+  if (!choices.ok) return choices;
   const tags = serviceTags(attrs.get("tags"), opts, c);
   if (!tags.ok) return tags;
   const meta = buildMeta(attrs);
   if (!meta.ok) return meta;
-  const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
-  if (!checks.ok) return checks;
   const id = serviceId(attrs, info, c, opts);
   if (!id.ok) return id;
+  const tagOverride = boolOf(attrs.get("tag_override"));
+  if (!tagOverride.ok) return tagOverride;
 
-  const instance: Instance = {
-    id: id.value,
-    name: name.value.value,
-    address: endpoint.value.address,
-    port: endpoint.value.port,
-    protocol: c.protocol,
-    tags: tags.value,
-    meta: meta.value,
-    checks: checks.value.map((c) => c.check),
-    health: healthOf(info),
-    owner: opts.hostname,
-    container: { id: info.Id, name: containerName(info) },
-  };
-  const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
-  const problem = instanceProblem("portolan", instance);
-  if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
-  return ok({ instance, keys });
+  const out: Mapped[] = [];
+  for (const { entry, listed } of choices.value) {
+    const network = listed ? undefined : checkNetwork(info, entry);
+    if (network && !network.ok) return network;
+    const endpoint = endpointFor(info, c, entry, opts);
+    if (!endpoint.ok) return endpoint;
+    const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
+    if (!checks.ok) return checks;
+    const net = listed ? entry!.value : undefined;
+    const instance: Instance = {
+      id: net === undefined ? id.value : `${id.value}@${net}`,
+      name: name.value.value,
+      address: endpoint.value.address,
+      port: endpoint.value.port,
+      protocol: c.protocol,
+      tags: net === undefined || tags.value.includes(net) ? tags.value : [...tags.value, net],
+      meta: net === undefined ? meta.value : { ...meta.value, network: net },
+      checks: checks.value.map((c) => c.check),
+      health: healthOf(info),
+      owner: opts.hostname,
+      container: { id: info.Id, name: containerName(info) },
+      ...(tagOverride.value === true ? { enableTagOverride: true } : {}),
+    };
+    const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
+    if (entry) keys.address = entry.key;
+    if (net !== undefined) keys["meta.network"] = entry!.key;
+    const problem = instanceProblem("portolan", instance);
+    if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
+    out.push({ instance, keys, defaultId: id.value === defaultServiceId(info, c, opts) });
+  }
+  return ok(out);
 }
 
 /** Every service instance of one container, and every service that could not be mapped (with the key at fault). */
@@ -268,7 +293,9 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const port of unsupported) {
     result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
   }
-  let registering = registeringPorts(info, candidates, opts);
+  const unexposed = unexposedCandidate(md, [...candidates.map((c) => c.key), ...unsupported]);
+  if (!unexposed.ok) result.rejected.push({ container, ...unexposed.problem });
+  let registering = unexposed.ok && unexposed.value ? [unexposed.value] : registeringPorts(info, candidates, opts);
   const isGroup = registering.length > 1;
   const max = opts.maxServices ?? DEFAULT_MAX_SERVICES;
   if (registering.length > max) {
@@ -283,18 +310,20 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const c of registering) {
     const mapped = mapPort(info, md, c, isGroup, opts);
     if (!mapped) continue;
+    const port = c.key === "" ? undefined : c.key;
     if (!mapped.ok) {
-      result.rejected.push({ container, port: c.key, ...mapped.problem });
+      result.rejected.push({ container, port, ...mapped.problem });
       continue;
     }
-    const inst = mapped.value.instance;
-    if (result.origins.has(inst.id)) {
-      const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
-      result.rejected.push({ container, port: c.key, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
-      continue;
+    for (const { instance: inst, keys, defaultId } of mapped.value) {
+      if (result.origins.has(inst.id)) {
+        const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
+        result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
+        continue;
+      }
+      result.origins.set(inst.id, { container, port: c.key, keys, defaultId });
+      result.instances.push(inst);
     }
-    result.origins.set(inst.id, { container, port: c.key, keys: mapped.value.keys, defaultId: inst.id === defaultServiceId(info, c, opts) });
-    result.instances.push(inst);
   }
   return result;
 }

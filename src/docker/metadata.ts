@@ -61,14 +61,28 @@ export function quote(value: string): string {
 }
 
 /** Attributes portolan interprets itself; they never become service metadata. */
-const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network"]);
+const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network", "networks", "port", "tag_override"]);
+
+/** `SERVICE_META_<KEY>`: metadata `<key>` by name, whatever `<key>` is (`SERVICE_META_NAME` is meta, not the name). */
+const META_PREFIX = "meta_";
 
 /**
  * True for attributes that steer registration rather than describe the service. Every `check_*`
  * attribute counts, including registrator's `check_cmd`/`check_script`, which portolan never runs.
  */
 export function isControlAttr(attr: string): boolean {
-  return CONTROL_ATTRS.has(attr) || attr.startsWith("check_");
+  return !attr.startsWith(META_PREFIX) && (CONTROL_ATTRS.has(attr) || attr.startsWith("check_"));
+}
+
+/**
+ * Metadata key -> the entry giving it, sorted by key: `SERVICE_META_<KEY>` gives `<key>` and beats `SERVICE_<KEY>`;
+ * every other non-control attribute gives itself. `SERVICE_META_` with nothing after it gives "" (refused).
+ */
+export function metaEntries(attrs: ReadonlyMap<string, PortEntry>): Array<[string, PortEntry]> {
+  const out = new Map<string, PortEntry>();
+  for (const [attr, e] of attrs) if (!isControlAttr(attr) && !attr.startsWith(META_PREFIX)) out.set(attr, e);
+  for (const [attr, e] of attrs) if (attr.startsWith(META_PREFIX)) out.set(attr.slice(META_PREFIX.length), e);
+  return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** portolan's rule for metadata keys, every backend alike (a backend may refuse more, e.g. Consul refuses "."). */
@@ -129,11 +143,12 @@ export function readServiceMetadata(
   return { generic, byPort };
 }
 
-/** The attributes that apply to one exposed port: port-specific entries over generic ones. */
+/** The attributes that apply to one exposed port (port-specific entries over generic ones); port "": generic only. */
 export function metadataForPort(md: ServiceMetadata, port: string): ReadonlyMap<string, PortEntry> {
   const out = new Map<string, PortEntry>();
   for (const [attr, e] of md.generic) out.set(attr, { ...e, fromPort: false });
-  for (const [attr, e] of md.byPort.get(String(Number(port))) ?? []) out.set(attr, { ...e, fromPort: true });
+  const specific = port === "" ? undefined : md.byPort.get(String(Number(port)));
+  for (const [attr, e] of specific ?? []) out.set(attr, { ...e, fromPort: true });
   return out;
 }
 
@@ -167,12 +182,11 @@ export function splitTags(text: string): string[] {
  */
 export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Result<Record<string, string>> {
   const meta: Record<string, string> = {};
-  const keys = [...attrs.keys()].filter((a) => !isControlAttr(a)).sort();
-  if (keys.length > MAX_META_KEYS) {
-    return fail(`${SERVICE_PREFIX}*`, `${keys.length} metadata keys, at most ${MAX_META_KEYS} allowed`);
+  const entries = metaEntries(attrs);
+  if (entries.length > MAX_META_KEYS) {
+    return fail(`${SERVICE_PREFIX}*`, `${entries.length} metadata keys, at most ${MAX_META_KEYS} allowed`);
   }
-  for (const attr of keys) {
-    const e = attrs.get(attr)!;
+  for (const [attr, e] of entries) {
     if (!META_KEY.test(attr)) {
       return fail(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_", "." or "-"`);
     }

@@ -11,14 +11,20 @@ export interface PlanOptions {
   mayRemove: (current: Instance) => boolean;
 }
 
-/** Everything about an instance except its health, in a canonical form (order-insensitive where order carries no meaning). */
+/**
+ * Everything about an instance except its health, in a canonical form (order-insensitive where order carries no
+ * meaning: fields, meta keys, check fields), so an instance read back equals the one registered whatever order a
+ * backend builds it in.
+ */
 export function registrationKey(i: Instance): string {
   const { health: _health, ...rest } = i;
-  return JSON.stringify({
+  const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+  const canonical = {
     ...rest,
-    meta: Object.fromEntries(Object.entries(i.meta).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    meta: Object.fromEntries(Object.entries(i.meta).sort(byKey)),
     checks: i.checks.map((c) => JSON.stringify(c, Object.keys(c).sort())),
-  });
+  };
+  return JSON.stringify(Object.fromEntries(Object.entries(canonical).sort(byKey)));
 }
 
 export function plan(desired: Instance[], current: Instance[], opts: PlanOptions): PlanOp[] {

@@ -3,6 +3,7 @@
 // within the bound. `portolan registrator` and `portolan up` parse flags and wire the backend (src/cli).
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
 import { BackendAuthError } from "../core/errors.js";
+import { joinHostPort } from "../core/host-port.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "../core/stopping.js";
@@ -15,7 +16,7 @@ import { Registrator, retryDelay, type RegistratorOptions } from "./registrator.
 export function logEvent(log: Logger, e: RegistratorEvent): void {
   switch (e.type) {
     case "registered":
-      return log.info({ id: e.instance.id, service: e.instance.name, address: `${e.instance.address}:${e.instance.port}`, health: e.instance.health, reason: e.reason }, "registered");
+      return log.info({ id: e.instance.id, service: e.instance.name, address: joinHostPort(e.instance.address, e.instance.port), health: e.instance.health, reason: e.reason }, "registered");
     case "deregistered":
       return log.info({ id: e.id, service: e.name, reason: e.reason }, "deregistered");
     case "health":

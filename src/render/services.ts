@@ -5,12 +5,15 @@ import { joinHostPort } from "../core/host-port.js";
 import type { CatalogSnapshot, Instance } from "../core/model.js";
 import { LOOKUP, type LazyLookup } from "./template.js";
 
-/** One instance as templates see it. `hostPort` is `host:port` (`[v6]:port` for IPv6 addresses). */
+/**
+ * One instance as templates see it. `hostPort` is `host:port` (`[v6]:port` for IPv6 addresses); for an instance
+ * registered without a port, `port` is null (a `{{#port}}` section is skipped) and `hostPort` the address alone.
+ */
 export interface ServiceLocation {
   id: string;
   name: string;
   address: string;
-  port: number;
+  port: number | null;
   hostPort: string;
   protocol: "tcp" | "udp";
   tags: string[];
@@ -32,7 +35,7 @@ function toLocation(i: Instance): ServiceLocation {
 
 function compareLocations(a: ServiceLocation, b: ServiceLocation): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
-  if (a.port !== b.port) return a.port - b.port;
+  if (a.port !== b.port) return (a.port ?? 0) - (b.port ?? 0);
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

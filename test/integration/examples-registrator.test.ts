@@ -62,4 +62,17 @@ describe("examples", () => {
     expect(out).toContain("CoreDNS A: 127.0.0.1\n");
     expect(out).toContain("registrator SIGKILLed: 1 key(s) left\nafter the lease ran out: 0 key(s) left");
   }, 180_000);
+
+  it("2_registrator-workers", async () => {
+    const out = await runExample("registrator-workers", { CONSUL: `${TESTBED.consul.host}:${TESTBED.consul.port}` });
+    const worker = /worker \(container IP ([\d.]+)\):\n {2}example-workers:ex-worker (\S+) port 0 \[queue\]/.exec(out);
+    expect(worker?.[2], out).toBe(worker?.[1]);
+    const metrics = /metrics \(container IP ([\d.]+)\):\n {2}example-workers:ex-metrics:9100 (\S+) port 9100 \[\]/.exec(out);
+    expect(metrics?.[2], out).toBe(metrics?.[1]);
+    const api = /api \(ex-front ([\d.]+), ex-back ([\d.]+)\):\n {2}example-workers:ex-api:8080@ex-back (\S+) port 8080 \[ex-back\] network=ex-back\n {2}example-workers:ex-api:8080@ex-front (\S+) port 8080 \[ex-front\] network=ex-front/.exec(out);
+    expect([api?.[3], api?.[4]], out).toEqual([api?.[2], api?.[1]]);
+    expect(api?.[1]).not.toBe(api?.[2]);
+    expect(out).toContain("refused: container ex-bad: SERVICE_PORT: port 0 is no port");
+    expect(out).toContain("after portolan exits (--deregister-on-exit): 0 api entries");
+  }, 180_000);
 });

@@ -20,7 +20,7 @@ export interface Inst {
   id: string;
   name: string;
   address: string;
-  port: number;
+  port: number | null;
   protocol?: string;
   tags: string[];
   meta?: Record<string, string>;
