@@ -63,7 +63,7 @@ describe("examples", () => {
     expect(out).toContain("registrator SIGKILLed: 1 key(s) left\nafter the lease ran out: 0 key(s) left");
   }, 180_000);
 
-  it("2_registrator-workers", async () => {
+  it("4_registrator-workers", async () => {
     const out = await runExample("registrator-workers", { CONSUL: `${TESTBED.consul.host}:${TESTBED.consul.port}` });
     const worker = /worker \(container IP ([\d.]+)\):\n {2}example-workers:ex-worker (\S+) port 0 \[queue\]/.exec(out);
     expect(worker?.[2], out).toBe(worker?.[1]);
