@@ -13,7 +13,8 @@ import { get, startServing, stopProcess } from "./catalog-support.js";
 const owner = `cat-chg-${process.pid}`;
 const p = `chg${process.pid}`;
 const UP = "http://127.0.0.1:28720";
-const DOCS = new URL("../../docs/", import.meta.url).pathname;
+// Screenshots go to test-artifacts/; with PORTOLAN_UPDATE_SCREENSHOTS=1 to docs/, the copies the README shows.
+const DOCS = new URL(process.env.PORTOLAN_UPDATE_SCREENSHOTS === "1" ? "../../docs/" : "../../test-artifacts/", import.meta.url).pathname;
 
 interface Change {
   kind: string;
