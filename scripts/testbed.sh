@@ -2,7 +2,7 @@
 # Real test bed for portolan's integration tests: dockerd + test images, ZooKeeper (standalone and a
 # 3-member ensemble), a Consul dev agent, an ACL-enforcing one and an HTTPS one with client certificates
 # required, etcd (a single node, a 3-member cluster, an HTTPS one with auth) and CoreDNS reading the single node
-# through its etcd plugin, all on 127.0.0.1. Needs root on Debian 12.
+# through its etcd plugin, all on 127.0.0.1, and a Spring Cloud Zookeeper client (a jar, no server). Needs root on Debian 12.
 #
 #   scripts/testbed.sh up | down | status
 #   scripts/testbed.sh consul-restart | consul-stop | consul-start
@@ -28,6 +28,7 @@ source "$TB_HERE/testbed/consul.sh"
 source "$TB_HERE/testbed/consul-secure.sh"
 source "$TB_HERE/testbed/image.sh"
 source "$TB_HERE/testbed/eureka.sh"
+source "$TB_HERE/testbed/spring-zk.sh"
 source "$TB_HERE/testbed/etcd.sh"
 source "$TB_HERE/testbed/coredns.sh"
 
@@ -38,6 +39,7 @@ tb_up() {
   # ZooKeeper JVMs boot while dockerd, the images and Consul are handled; then wait for each.
   zk_up
   eureka_up
+  spring_zk_up
   docker_up
   docker_images
   image_up
@@ -48,6 +50,7 @@ tb_up() {
   consul_wait
   consul_secure_wait
   eureka_wait
+  spring_zk_wait
   etcd_wait
   coredns_up
   coredns_wait
@@ -57,6 +60,7 @@ tb_up() {
 
 tb_down() {
   eureka_down
+  spring_zk_down
   coredns_down
   etcd_down
   consul_secure_down
@@ -88,6 +92,7 @@ tb_status() {
   consul_status
   consul_secure_status
   eureka_status
+  spring_zk_status
   etcd_status
   coredns_status
 }

@@ -11,18 +11,56 @@ export const UNKNOWN_OWNER = "unknown";
 export const LABEL_OWNER = "portolan.owner";
 export const LABEL_PROTOCOL = "portolan.protocol";
 export const LABEL_TAGS = "portolan.tags";
-const RESERVED = new Set([LABEL_OWNER, LABEL_PROTOCOL, LABEL_TAGS]);
+/** Spring payload only: the metadata keys written from tags (JSON array), dropped again when read back. */
+export const LABEL_TAG_KEYS = "portolan.tagkeys";
+const RESERVED = new Set([LABEL_OWNER, LABEL_PROTOCOL, LABEL_TAGS, LABEL_TAG_KEYS]);
 
-/** Meta (sorted, for stable bytes) then the reserved keys, which win over a meta key of the same name. */
-export function instanceLabels(i: Instance): Record<string, string> {
+/**
+ * Meta (sorted, for stable bytes) then the reserved keys, which win over a meta key of the same name.
+ * With `tagsAsKeys` (Spring's `ServiceInstance.getMetadata()`), each tag `k=v` also becomes `k: v` and a bare tag `x`
+ * becomes `x: x`, after meta (a key meta or an earlier tag already holds is left to it; an empty key is skipped);
+ * `portolan.tags` keeps the tags exactly and `portolan.tagkeys` names the keys tags added, so a read back yields the
+ * same tags and meta.
+ */
+export function instanceLabels(i: Instance, tagsAsKeys = false): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(i.meta).sort()) {
     if (!RESERVED.has(k)) out[k] = i.meta[k]!;
   }
+  const fromTags: string[] = [];
+  for (const tag of tagsAsKeys ? i.tags : []) {
+    const eq = tag.indexOf("=");
+    const key = eq < 0 ? tag : tag.slice(0, eq);
+    if (key === "" || RESERVED.has(key) || Object.hasOwn(out, key)) continue;
+    out[key] = eq < 0 ? tag : tag.slice(eq + 1);
+    fromTags.push(key);
+  }
   out[LABEL_OWNER] = i.owner;
   out[LABEL_PROTOCOL] = i.protocol;
   out[LABEL_TAGS] = JSON.stringify(i.tags);
+  if (fromTags.length > 0) out[LABEL_TAG_KEYS] = JSON.stringify(fromTags);
   return out;
+}
+
+/** A Curator UriSpec part as Jackson writes it. */
+const uriPart = (value: string, variable: boolean) => ({ value, variable });
+
+/**
+ * Spring's `ServiceInstance.getUri()` is `URI.create(buildUriSpec())`: Curator fills `{scheme}` ("https" when
+ * sslPort is set, which portolan never writes: its instances carry no TLS flag) and `{address}`/`{port}` from the
+ * instance. An IPv6 address is put in brackets, as a URI needs it.
+ */
+function springUriSpec(i: Instance) {
+  const v6 = i.address.includes(":");
+  return {
+    parts: [
+      uriPart("scheme", true),
+      uriPart(v6 ? "://[" : "://", false),
+      uriPart("address", true),
+      uriPart(v6 ? "]:" : ":", false),
+      uriPart("port", true),
+    ],
+  };
 }
 
 /**
@@ -37,10 +75,10 @@ export function encodeCurator(i: Instance, registrationTimeUTC: number, payload:
     port: i.port,
     sslPort: null,
     payload:
-      payload === "spring" ? { "@class": SPRING_INSTANCE_CLASS, id: i.id, name: i.name, metadata: instanceLabels(i) } : null,
+      payload === "spring" ? { "@class": SPRING_INSTANCE_CLASS, id: i.id, name: i.name, metadata: instanceLabels(i, true) } : null,
     registrationTimeUTC,
     serviceType: "DYNAMIC",
-    uriSpec: null,
+    uriSpec: payload === "spring" ? springUriSpec(i) : null,
   };
   return JSON.stringify(doc);
 }
@@ -89,8 +127,11 @@ function fromLabels(
 ): Decoded {
   const meta: Record<string, string> = {};
   let tags: unknown = [];
+  const tagKeysText = labels?.[LABEL_TAG_KEYS];
+  const tagKeys = typeof tagKeysText === "string" ? parseJson(tagKeysText) : [];
+  if (!Array.isArray(tagKeys)) return { ok: false, reason: `${LABEL_TAG_KEYS}: not a JSON array` };
   for (const [k, v] of Object.entries(labels ?? {})) {
-    if (typeof v !== "string" || RESERVED.has(k)) continue;
+    if (typeof v !== "string" || RESERVED.has(k) || tagKeys.includes(k)) continue;
     meta[k] = v;
   }
   const tagsText = labels?.[LABEL_TAGS];

@@ -23,27 +23,7 @@ eureka_jar() { echo "$TB_CACHE/eureka-$1-$TB_EUREKA_VERSION.jar"; }
 
 # eureka_build server|client : (re)build the jar unless the cached one was built from these sources.
 eureka_build() {
-  local what=$1 jar sum tmp
-  jar=$(eureka_jar "$what")
-  sum=$(cd "$TB_EUREKA_SRC/$what" && find . -type f -not -path './target/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-  [[ -s $jar && $(cat "$jar.src" 2>/dev/null) == "$sum" ]] && return 0
-  exec 7>"$TB_CACHE/eureka-build.lock"
-  flock -w 3600 7 || tb_die "another eureka build holds $TB_CACHE/eureka-build.lock"
-  if [[ -s $jar && $(cat "$jar.src" 2>/dev/null) == "$sum" ]]; then exec 7>&-; return 0; fi
-  command -v mvn >/dev/null || tb_die "eureka: mvn not found (apt-get install maven openjdk-17-jdk-headless)"
-  tmp=$(mktemp -d)
-  cp -r "$TB_EUREKA_SRC/$what/." "$tmp/" && rm -rf "$tmp/target"
-  tb_log "eureka: building the $what with Maven (minutes the first time; log $TB_CACHE/eureka-$what-build.log)"
-  local t0=$SECONDS
-  if ! (cd "$tmp" && mvn -B -q -DskipTests package) >"$TB_CACHE/eureka-$what-build.log" 2>&1; then
-    rm -rf "$tmp"; exec 7>&-
-    tb_die "eureka: the $what did not build (see $TB_CACHE/eureka-$what-build.log)"
-  fi
-  unzip -Z1 "$tmp/target/eureka-$what.jar" | grep -c "spring-cloud-netflix-eureka-$what-$TB_EUREKA_VERSION.jar" >/dev/null ||
-    { rm -rf "$tmp"; exec 7>&-; tb_die "eureka: the $what jar lacks spring-cloud-netflix $TB_EUREKA_VERSION"; }
-  mv "$tmp/target/eureka-$what.jar" "$jar" && echo "$sum" >"$jar.src"
-  rm -rf "$tmp"; exec 7>&-
-  tb_log "eureka: built the $what in $((SECONDS - t0))s"
+  tb_maven_jar "eureka-$1" "$TB_EUREKA_SRC/$1" "$(eureka_jar "$1")" "spring-cloud-netflix-eureka-$1-$TB_EUREKA_VERSION.jar"
 }
 
 eureka_pidfile() { echo "$TB_EUREKA_DIR/$1.pid"; }

@@ -107,6 +107,32 @@ tb_go_cached() {
   return 1
 }
 
+# tb_maven_jar NAME SRCDIR JAR DEPENDENCY : build the Maven project in SRCDIR (its target/NAME.jar, a Spring Boot fat
+# jar that must hold DEPENDENCY, the pinned library it exists for) into JAR, unless JAR was built from these sources
+# (a digest of them in JAR.src). One build at a time (flock $TB_CACHE/NAME-build.lock); log $TB_CACHE/NAME-build.log.
+tb_maven_jar() {
+  local name=$1 src=$2 jar=$3 dep=$4 sum tmp
+  sum=$(cd "$src" && find . -type f -not -path './target/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+  [[ -s $jar && $(cat "$jar.src" 2>/dev/null) == "$sum" ]] && return 0
+  exec 7>"$TB_CACHE/$name-build.lock"
+  flock -w 3600 7 || tb_die "another $name build holds $TB_CACHE/$name-build.lock"
+  if [[ -s $jar && $(cat "$jar.src" 2>/dev/null) == "$sum" ]]; then exec 7>&-; return 0; fi
+  command -v mvn >/dev/null || tb_die "$name: mvn not found (apt-get install maven openjdk-17-jdk-headless)"
+  tmp=$(mktemp -d)
+  cp -r "$src/." "$tmp/" && rm -rf "$tmp/target"
+  tb_log "$name: building with Maven (minutes the first time; log $TB_CACHE/$name-build.log)"
+  local t0=$SECONDS
+  if ! (cd "$tmp" && mvn -B -q -DskipTests package) >"$TB_CACHE/$name-build.log" 2>&1; then
+    rm -rf "$tmp"; exec 7>&-
+    tb_die "$name: did not build (see $TB_CACHE/$name-build.log)"
+  fi
+  unzip -Z1 "$tmp/target/$name.jar" | grep -c "$dep" >/dev/null ||
+    { rm -rf "$tmp"; exec 7>&-; tb_die "$name: the jar lacks $dep"; }
+  mv "$tmp/target/$name.jar" "$jar" && echo "$sum" >"$jar.src"
+  rm -rf "$tmp"; exec 7>&-
+  tb_log "$name: built in $((SECONDS - t0))s"
+}
+
 # Debian packages the project needs (some only for later features).
 TB_APT_PACKAGES=(docker.io busybox-static zookeeper bind9-dnsutils dnsperf dnsmasq-base chromium
   libcurator-discovery-java

@@ -25,16 +25,71 @@ describe("encodeCurator", () => {
       '{"name":"web","id":"host1:web-1:8080","address":"10.0.0.5","port":32768,"sslPort":null,"payload":null,"registrationTimeUTC":1700000000123,"serviceType":"DYNAMIC","uriSpec":null}',
     );
   });
-  it("1_spring payload carries tags, meta, owner and protocol", () => {
+  it("1_spring payload: Spring metadata (meta, tags as keys, reserved keys) and a uriSpec {scheme}://{address}:{port}", () => {
     expect(encodeCurator(web, T, "spring")).toBe(
       '{"name":"web","id":"host1:web-1:8080","address":"10.0.0.5","port":32768,"sslPort":null,' +
         '"payload":{"@class":"org.springframework.cloud.zookeeper.discovery.ZookeeperInstance","id":"host1:web-1:8080","name":"web",' +
-        '"metadata":{"weight":"10","zone":"a","portolan.owner":"host1","portolan.protocol":"tcp","portolan.tags":"[\\"primary\\",\\"v1,beta\\"]"}},' +
-        '"registrationTimeUTC":1700000000123,"serviceType":"DYNAMIC","uriSpec":null}',
+        '"metadata":{"weight":"10","zone":"a","primary":"primary","v1,beta":"v1,beta","portolan.owner":"host1","portolan.protocol":"tcp",' +
+        '"portolan.tags":"[\\"primary\\",\\"v1,beta\\"]","portolan.tagkeys":"[\\"primary\\",\\"v1,beta\\"]"}},' +
+        '"registrationTimeUTC":1700000000123,"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"scheme","variable":true},' +
+        '{"value":"://","variable":false},{"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true}]}}',
     );
   });
   it("2_health is not encoded (ZooKeeper has none)", () => {
     expect(encodeCurator({ ...web, health: "critical" }, T, "none")).toBe(encodeCurator(web, T, "none"));
+  });
+});
+
+describe("spring payload", () => {
+  const metadata = (i: Instance) =>
+    (JSON.parse(encodeCurator(i, T, "spring")) as { payload: { metadata: Record<string, string> } }).payload.metadata;
+  /** What Curator's UriSpec.build yields for the written parts (sslPort is null: scheme http). */
+  const uri = (i: Instance) => {
+    const doc = JSON.parse(encodeCurator(i, T, "spring")) as { address: string; port: number; uriSpec: { parts: { value: string; variable: boolean }[] } };
+    const vars: Record<string, string> = { scheme: "http", address: doc.address, port: String(doc.port) };
+    return doc.uriSpec.parts.map((p) => (p.variable ? vars[p.value] : p.value)).join("");
+  };
+  const cases: [string, Partial<Instance>, Record<string, string>][] = [
+    ["k=v tag becomes k: v, bare tag x becomes x: x", { tags: ["env=prod", "canary"], meta: {} }, { env: "prod", canary: "canary" }],
+    ["meta wins over a tag of the same key", { tags: ["zone=b"], meta: { zone: "a" } }, { zone: "a" }],
+    ["first tag of a key wins", { tags: ["v=1", "v=2"], meta: {} }, { v: "1" }],
+    ["value may hold '=' and be empty", { tags: ["q=a=b", "e="], meta: {} }, { q: "a=b", e: "" }],
+    ["empty key and reserved keys are not written from tags", { tags: ["=x", "portolan.owner=evil"], meta: {} }, {}],
+  ];
+  cases.forEach(([name, over, want], i) => {
+    it(`${i}_${name}; round trip exact`, () => {
+      const inst = { ...web, ...over };
+      const got = metadata(inst);
+      expect(got).toMatchObject(want);
+      expect(got["portolan.owner"]).toBe("host1");
+      expect(JSON.parse(got["portolan.tags"]!)).toEqual(inst.tags);
+      expect(decodeCurator("web", encodeCurator(inst, T, "spring"))).toEqual({ ok: true, instance: inst });
+    });
+  });
+  it("5_a meta key equal to a tag's k=v stays meta when read back", () => {
+    const inst = { ...web, tags: ["zone=a"], meta: { zone: "a" } };
+    expect(metadata(inst)["portolan.tagkeys"]).toBeUndefined();
+    expect(decodeCurator("web", encodeCurator(inst, T, "spring"))).toEqual({ ok: true, instance: inst });
+  });
+  it("6_entries written before tags became keys (no portolan.tagkeys) read back as before", () => {
+    const old = JSON.stringify({
+      name: "web", id: web.id, address: web.address, port: web.port, sslPort: null,
+      payload: { "@class": "org.springframework.cloud.zookeeper.discovery.ZookeeperInstance", id: web.id, name: "web",
+        metadata: { zone: "a", "portolan.owner": "host1", "portolan.protocol": "tcp", "portolan.tags": '["x"]' } },
+      registrationTimeUTC: T, serviceType: "DYNAMIC", uriSpec: null,
+    });
+    expect(decodeCurator("web", old)).toEqual({ ok: true, instance: { ...web, tags: ["x"], meta: { zone: "a" } } });
+  });
+  it("7_a malformed portolan.tagkeys is refused", () => {
+    const bad = encodeCurator(web, T, "spring").replace('"portolan.tagkeys":"[', '"portolan.tagkeys":"{[');
+    expect(decodeCurator("web", bad)).toMatchObject({ ok: false, reason: expect.stringContaining("portolan.tagkeys") });
+  });
+  it("8_uriSpec builds http://ADDRESS:PORT, with brackets for IPv6", () => {
+    expect(uri(web)).toBe("http://10.0.0.5:32768");
+    expect(uri({ ...web, address: "fd00::5" })).toBe("http://[fd00::5]:32768");
+  });
+  it("9_payload=none keeps uriSpec null (byte-exact Curator default)", () => {
+    expect(JSON.parse(encodeCurator(web, T, "none"))).toMatchObject({ uriSpec: null, payload: null });
   });
 });
 
