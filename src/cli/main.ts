@@ -51,11 +51,9 @@ export async function main(rawArgv: string[]): Promise<number> {
   }
   // Container-start fast path: render/exec parse their flags without commander (see render-fast.ts). What the
   // fast parser refuses goes to commander below, which words the error as it does for every other command.
-  const first = argv[2];
-  if (first === "render" || first === "exec") {
-    const fast = await import("./render-fast.js");
-    const parsed = fast.wantsHelp(argv.slice(3), first) ? undefined : fast.parseFast(first, argv.slice(3));
-    if (parsed) return fast.runFast(first, parsed);
+  if (argv[2] === "render" || argv[2] === "exec") {
+    const fast = (await import("./render-fast.js")).runIfFast(argv);
+    if (fast) return fast;
   }
   const { Command, CommanderError } = await import("commander");
   const output = { writeOut: writeStdout, writeErr: writeStderr, outputError: (text: string, write: (s: string) => void) => write(text) };

@@ -23,6 +23,18 @@ export function parseFast(command: "render" | "exec", args: string[]): ReturnTyp
   }
 }
 
+/**
+ * The container-start path for a whole argv (`process.argv`): `render`/`exec` that the fast parser takes run here;
+ * undefined for everything else (help, other commands, argv it refuses), which goes to commander.
+ */
+export function runIfFast(argv: string[]): Promise<number> | undefined {
+  const first = argv[2];
+  if (first !== "render" && first !== "exec") return undefined;
+  const rest = argv.slice(3);
+  const parsed = wantsHelp(rest, first) ? undefined : parseFast(first, rest);
+  return parsed && runFast(first, parsed);
+}
+
 /** Runs `render` or `exec` from parsed argv; resolves with the exit code. */
 export async function runFast(command: "render" | "exec", parsed: ReturnType<typeof parseArgv>): Promise<number> {
   if (command === "render") {

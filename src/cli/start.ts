@@ -4,7 +4,7 @@
 // Node's ES-module loader, which costs more than the work itself at every container start.
 import { EXIT_SOFTWARE } from "../core/exit-codes.js";
 import { crashText, installCrashHandler, writeStderr } from "../core/output.js";
-import { parseFast, runFast, wantsHelp } from "./render-fast.js";
+import { runIfFast } from "./render-fast.js";
 import { installSignals, type HeldSignals } from "./signals.js";
 
 /**
@@ -13,12 +13,10 @@ import { installSignals, type HeldSignals } from "./signals.js";
  */
 export async function start(argv: string[], held?: HeldSignals): Promise<void> {
   installSignals(held);
-  const first = argv[2];
-  const rest = argv.slice(3);
   installCrashHandler(EXIT_SOFTWARE);
   try {
-    const parsed = (first === "render" || first === "exec") && !wantsHelp(rest, first) ? parseFast(first, rest) : undefined;
-    if (parsed) process.exitCode = await runFast(first as "render" | "exec", parsed);
+    const fast = runIfFast(argv);
+    if (fast) process.exitCode = await fast;
     else await import("./main.js"); // runs main(process.argv) when loaded: help, argv parseFast refuses, other commands
   } catch (err) {
     writeStderr(crashText(err));
