@@ -68,7 +68,7 @@ const cases: Array<{ case: string; args: (dns: number, backend: number) => strin
   {
     case: "up --registry consul:// --listen [::] without a token",
     args: (dns, backend) => ["up", "--dns", `127.0.0.1:${dns}`, "--listen", "[::]:0", "--registry", `consul://127.0.0.1:${backend}`, "--hostname", "opts"],
-    names: /--listen :::0 is not a loopback address: --token is required/,
+    names: /--listen \[::\]:0 is not a loopback address: --token is required/,
   },
   {
     case: "up with a DOCKER_HOST that is not Docker's",
