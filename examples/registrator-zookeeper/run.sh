@@ -16,8 +16,8 @@ ZKCLI=${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}
 HOST=example-zk
 trap 'docker rm -f api-1 >/dev/null 2>&1 || true; kill "${p1:-}" "${p2:-}" "${p3:-}" 2>/dev/null || true' EXIT
 
-# zkCli prints its connection's WatchedEvent line asynchronously: sometimes after the answer, so it is dropped.
-zk() { "$ZKCLI" -server "$ZK" "$@" 2>/dev/null | grep -v -e '^$' -e '^WatchedEvent ' | tail -n 1; }
+# zkCli prints its connection's 'WATCHER::' and WatchedEvent lines asynchronously: sometimes after the answer, so both are dropped.
+zk() { "$ZKCLI" -server "$ZK" "$@" 2>/dev/null | grep -v -e '^$' -e '^WatchedEvent ' -e '^WATCHER::' | tail -n 1; }
 
 docker run -d --name api-1 -p 127.0.0.1::8080 -e SERVICE_NAME=api "$IMAGE" sleep 600 >/dev/null
 
