@@ -19,6 +19,10 @@ trap 'docker rm -f api-1 >/dev/null 2>&1 || true; kill "${p1:-}" "${p2:-}" "${p3
 # zkCli prints its connection's 'WATCHER::' and WatchedEvent lines asynchronously: sometimes after the answer, so both are dropped.
 zk() { "$ZKCLI" -server "$ZK" "$@" 2>/dev/null | grep -v -e '^$' -e '^WatchedEvent ' -e '^WATCHER::' | tail -n 1; }
 
+# /example is created open first: the three registrators start at once, and the one with PORTOLAN_ZK_AUTH would
+# otherwise create it with its own ACL (read-only for others) when it gets there first.
+"$ZKCLI" -server "$ZK" create /example >/dev/null 2>&1 || true
+
 docker run -d --name api-1 -p 127.0.0.1::8080 -e SERVICE_NAME=api "$IMAGE" sleep 600 >/dev/null
 
 # Two registrators, one per format, each under its own base path.
