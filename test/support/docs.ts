@@ -40,3 +40,42 @@ export function headingSection(text: string, heading: string): string {
   }
   return lines.slice(start, end).join("\n");
 }
+
+/** GitHub's anchor for a heading: lower case, inline markup and punctuation dropped, spaces as `-`. */
+export function headingAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+/** The anchors of a page's headings (outside fenced code), a repeated one with `-1`, `-2`, … as GitHub numbers them. */
+export function anchorsOf(text: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    const m = fenced ? null : /^#{1,6} (.*)$/.exec(line);
+    if (!m) continue;
+    const base = headingAnchor(m[1]!);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return anchors;
+}
+
+/** Every link and image target of a page (`[text](target)`), outside fenced code and inline code. */
+export function linkTargets(text: string): string[] {
+  const targets: string[] = [];
+  let fenced = false;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    if (fenced) continue;
+    const prose = line.replace(/`[^`]*`/g, "");
+    for (const m of prose.matchAll(/\]\(([^)\s]+)\)/g)) targets.push(m[1]!);
+  }
+  return targets;
+}
