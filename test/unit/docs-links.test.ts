@@ -47,8 +47,12 @@ describe("relative links resolve", () => {
   it("0_the_pages_are_found", () => {
     expect(all).toEqual(expect.arrayContaining(["README.md", "docs/registrator.md", "docs/benchmarks.md", "adapters/consul/README.md"]));
   });
+  it("1_every_docs_page_is_linked_from_the_readme", () => {
+    const linked = new Set(linkTargets(readDoc("README.md")).map((t) => t.split("#")[0]));
+    expect(all.filter((p) => p.startsWith("docs/") && !linked.has(p))).toEqual([]);
+  });
   all.forEach((page, i) =>
-    it(`${i + 1}_${page}`, () => {
+    it(`${i + 2}_${page}`, () => {
       expect(brokenLinks(page, readDoc(page))).toEqual([]);
     }),
   );
