@@ -1,4 +1,4 @@
-# portolan itself, run the way registrators run (README "Running portolan in Docker"):
+# portolan itself, run the way registrators run (README "Running it on a host"):
 #   docker build -t portolan .
 #   docker run -d --name portolan --restart unless-stopped --network host \
 #     -v /var/run/docker.sock:/var/run/docker.sock portolan up

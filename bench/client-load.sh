@@ -3,7 +3,7 @@
 # RSS growth, medians of N runs, against loading node:http + node:https alone (what any HTTP client needs). This is
 # paid at every `portolan render|exec --registry …` start.
 #   consul: adapters/consul/client.ts over http.ts. The `consul` npm package it replaced measured 42–48 ms and
-#           +11 MiB on its own (adapters/consul/README.md).
+#           +11 MiB on its own (docs/benchmarks.md, Client load).
 #   etcd:   adapters/etcd/client.ts over the v3 JSON gateway; with ETCD3_DIR (a directory where `npm install etcd3`
 #           was run) also the `etcd3` package (gRPC: @grpc/grpc-js, protobufjs, its .proto files loaded at construction).
 # Usage: [ETCD3_DIR=DIR] bench/client-load.sh consul|etcd [RUNS]   (needs `npm run build`)

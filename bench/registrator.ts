@@ -185,7 +185,7 @@ async function benchBackend(name: string): Promise<void> {
   if (name === "consul" && PHASES.has("gliderlabs")) {
     const bin = findGliderlabs(args.gliderlabs);
     if (!bin) {
-      console.log("gliderlabs/registrator: not run (no --gliderlabs PATH and no registrator-gliderlabs-* in ~/.cache/portolan; README, Benchmarks, says how to build it)");
+      console.log("gliderlabs/registrator: not run (no --gliderlabs PATH and no registrator-gliderlabs-* in ~/.cache/portolan; docs/benchmarks.md says how to build it)");
     } else {
       const stopped = new Promise((r) => reg1.proc.once("exit", r));
       reg1.proc.kill("SIGTERM");

@@ -86,7 +86,7 @@ export function encodeCurator(i: Instance, registrationTimeUTC: number, payload:
 /**
  * Nerve's reporter data: `name` is nerve's instance_id, which is our instance id. An instance without a port keeps
  * the key as `"port": null`: synapse's ZooKeeper watcher skips a child without the key and passes a null port on
- * (README "Port-less containers").
+ * (docs/registrator.md "Port-less containers").
  */
 export function encodeNerve(i: Instance): string {
   const weight = i.meta.weight !== undefined && /^\d{1,5}$/.test(i.meta.weight) ? Number(i.meta.weight) : undefined;

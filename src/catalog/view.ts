@@ -1,9 +1,9 @@
 // The catalog's documented JSON shape, and the pure functions that build it from a snapshot.
-// Shape (stable; README "Catalog" documents it):
+// Shape (stable; docs/catalog.md "HTTP API" documents it):
 //   InstanceView   = Instance (id, name, address, port, protocol, tags, meta, checks, health, owner, container?)
 //                    + since (ISO time this catalog first saw the entry)
 //   ServiceSummary = { name, instances, passing, warning, critical, tags (union, sorted), hosts (sorted) }
-//   version        = changes to the catalog this process has seen (1 = its first read; see README)
+//   version        = changes to the catalog this process has seen (1 = its first read; see docs/catalog.md)
 import { joinHostPort } from "../core/host-port.js";
 import type { Health, Instance } from "../core/model.js";
 

@@ -1,5 +1,5 @@
 // Every exit code portolan ends with, in one table per command family. `--help` is generated from these tables
-// and a test checks that README.md shows exactly them (test/unit/exit-codes.test.ts).
+// and a test checks that docs/exit-codes.md shows exactly them (test/unit/exit-codes.test.ts).
 //
 // Codes a command decides are sysexits(3) values (64..78): programs rarely use them (they exit 0, 1, 2, 126, 127
 // or 128+signal), so "portolan refused to start the program" is distinguishable from "the program failed".
@@ -25,7 +25,7 @@ export const EXIT_CONFIG = 78;
 export interface ExitCodeRow {
   /** The code, or a word for codes that are not portolan's own (`program's`). */
   code: number | string;
-  /** Markdown (backticks allowed): shown in README.md as is, in `--help` without backticks. */
+  /** Markdown (backticks allowed): shown in docs/exit-codes.md as is, in `--help` without backticks. */
   meaning: string;
 }
 
@@ -82,7 +82,7 @@ export const CATALOG_EXIT_CODES: readonly ExitCodeRow[] = [
   { code: EXIT_CONFIG, meaning: "configuration: the backend refuses the credentials" },
 ];
 
-/** The table as README.md shows it. */
+/** The table as docs/exit-codes.md shows it. */
 export function exitCodesMarkdown(rows: readonly ExitCodeRow[]): string {
   return ["| code | meaning |", "|---|---|", ...rows.map((r) => `| ${r.code} | ${r.meaning} |`)].join("\n");
 }

@@ -35,7 +35,7 @@ export const InstanceSchema = z.object({
   address: z.string().min(1),
   /**
    * The port, or null for a service registered without one (a container that exposes none: workers, batch jobs,
-   * sidecars). Every reader says how it shows a port-less instance (README "Port-less containers").
+   * sidecars). Every reader says how it shows a port-less instance (docs/registrator.md "Port-less containers").
    */
   port: z.number().int().min(1).max(65535).nullable(),
   protocol: z.enum(["tcp", "udp"]),

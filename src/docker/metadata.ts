@@ -1,7 +1,7 @@
 // SERVICE_* metadata of a container, read from env and labels (pure; registrator-compatible keys).
 //
 // Rules (see DESIGN.md "Service model and metadata"):
-// - Only keys starting with `SERVICE_` (any case: `service_name` too, as the README says keys are
+// - Only keys starting with `SERVICE_` (any case: `service_name` too, as docs/registrator.md says keys are
 //   case-insensitive) are read; no other env var or label is ever looked at, so secrets in the environment never
 //   reach a registry.
 // - The rest of the key is lower-cased, as registrator does: `SERVICE_Name` and `SERVICE_NAME` are the same

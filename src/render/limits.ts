@@ -1,6 +1,6 @@
 // Input limits of `render` / `exec`: everything is read into memory and the template step keeps a few copies of
 // its input, so inputs are bounded and a file over its limit is refused before it is read (naming file and limit).
-// The limits are far above what configuration files need; README.md "Input limits" lists them.
+// The limits are far above what configuration files need; docs/render.md "Input limits" lists them.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { PortolanError } from "../core/errors.js";
 

@@ -82,7 +82,7 @@ let backtrackingBounded = false;
  * matches: 31 characters held container start for minutes, in a synchronous call no signal interrupts. V8 then
  * switches such a match to its linear-time engine (after a bounded number of backtracks), set here once, before
  * the first pattern is compiled (at run time: a flag on the node command line would invalidate the bundle's code
- * cache). Patterns with backreferences or lookarounds cannot switch; README.md says so.
+ * cache). Patterns with backreferences or lookarounds cannot switch; docs/render.md says so.
  */
 function boundBacktracking(): void {
   if (backtrackingBounded) return;

@@ -1,5 +1,5 @@
-// The image built by `docker build` from the Dockerfile, run as operators run it (README "Running portolan in
-// Docker"): host network, the Docker socket mounted, registering a container started beside it. `up` with its
+// The image built by `docker build` from the Dockerfile, run as operators run it (README "Running it
+// on a host"): host network, the Docker socket mounted, registering a container started beside it. `up` with its
 // catalog on the host's loopback; `registrator` against the ACL-enforcing Consul with the token from --env-file.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

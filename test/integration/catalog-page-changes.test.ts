@@ -1,7 +1,7 @@
 // What changed, in a real browser (Debian's Chromium) and through the CLI, against a real `portolan up` and dockerd:
 // the recent-changes view (registrations, a health change, a refused container with its reason, a container
 // removed a moment ago still named), the host view, an instance's details, and `portolan catalog events` (table,
-// JSON lines, --follow). Screenshots go to docs/ (the README shows them).
+// JSON lines, --follow). Screenshots go to test-artifacts/ (docs/catalog.md shows copies in docs/).
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { get, startServing, stopProcess } from "./catalog-support.js";
 const owner = `cat-chg-${process.pid}`;
 const p = `chg${process.pid}`;
 const UP = "http://127.0.0.1:28720";
-// Screenshots go to test-artifacts/; with PORTOLAN_UPDATE_SCREENSHOTS=1 to docs/, the copies the README shows.
+// Screenshots go to test-artifacts/; with PORTOLAN_UPDATE_SCREENSHOTS=1 to docs/, the copies docs/catalog.md shows.
 const DOCS = new URL(process.env.PORTOLAN_UPDATE_SCREENSHOTS === "1" ? "../../docs/" : "../../test-artifacts/", import.meta.url).pathname;
 
 interface Change {

@@ -1,6 +1,6 @@
 // The live page in a real browser (Debian's Chromium + playwright-core) against a real `portolan up` and dockerd:
 // lists services, shows a started container without a reload and drops a stopped one, filters, expands, and shows
-// the backend-down and disconnected states. Saves a screenshot as a test artifact (test-artifacts/catalog-page.png; the README shows a copy, examples/catalog/page.png).
+// the backend-down and disconnected states. Saves a screenshot as a test artifact (test-artifacts/catalog-page.png; README.md and docs/catalog.md show a copy, examples/catalog/page.png).
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Running } from "./cli.js";

@@ -1,9 +1,9 @@
-// What --help and the README say about a flag is what the program does: log levels and registry schemes of
+// What --help and the docs pages (docs/*.md) say about a flag is what the program does: log levels and registry schemes of
 // render/exec, the --ttl-refresh minimum, the range --retry-attempts accepts, `catalog serve` without --registry,
 // the DNS port of a --listen without one, an --env-dir that does not exist. Help runs the built CLI.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +11,11 @@ import { LOG_LEVELS } from "../../src/core/log-level.js";
 import { EXIT_CONFIG, EXIT_USAGE } from "../../src/core/exit-codes.js";
 import { MIN_TTL_REFRESH_MS } from "../../src/cli/registrator-options.js";
 import { DEFAULT_DNS_PORT } from "../../src/dns/options.js";
+import { headingSection, readDoc } from "../support/docs.js";
 import { assertBuilt, CLI } from "./cli.js";
 
-const README = (await readFile(new URL("../../README.md", import.meta.url), "utf8")).replace(/\s+/g, " ");
-/** Every scheme parseRegistryUri opens (consul+http:// is consul://'s alias). */
-const SCHEMES = ["memory:", "consul://", "consul+https://", "zk://", "portolan://"];
+/** Every scheme parseRegistryUri opens (consul+http:// and etcd+http:// are aliases). */
+const SCHEMES = ["memory:", "consul://", "consul+https://", "zk://", "etcd://", "etcd+https://", "portolan://", "eureka://"];
 
 let dir: string;
 beforeAll(async () => {
@@ -41,16 +41,15 @@ function helpOf(args: string[], flag: string): string {
   return text.slice(at, next < 0 ? undefined : at + flag.length + 2 + next);
 }
 
-/** The README table row of `flag` in the section starting at `heading`. */
-function readmeRow(heading: string, flag: string): string {
-  const section = README.slice(README.indexOf(heading));
-  const at = section.indexOf(`| \`${flag}`);
-  expect(at, `README row ${flag} after ${heading}`).toBeGreaterThanOrEqual(0);
-  const end = section.indexOf(" | | ", at); // the next row (newlines are collapsed to spaces)
-  return section.slice(at, end < 0 ? undefined : end);
+/** The row of `flag` in the table of section `## Flags` of docs page `page`. */
+function docsFlagRow(page: string, flag: string): string {
+  const rows = headingSection(readDoc(page), "## Flags").split("\n");
+  const row = rows.find((line) => line.startsWith(`| \`${flag}`));
+  expect(row, `${page}: row ${flag} under ## Flags`).toBeDefined();
+  return row!;
 }
 
-describe("help and README say what the flags accept", () => {
+describe("help and docs say what the flags accept", () => {
   for (const [i, command] of (["render", "exec"] as const).entries()) {
     it(`${i * 2}_${command}_log_levels_are_the_table_in_code`, () => {
       const help = helpOf([command], "--log-level");
@@ -61,21 +60,21 @@ describe("help and README say what the flags accept", () => {
       for (const scheme of SCHEMES) expect(help).toContain(scheme);
     });
   }
-  it("4_readme_render_registry_row_lists_every_scheme", () => {
-    const row = readmeRow("## Entrypoint renderer", "--registry");
+  it("4_docs_render_registry_row_lists_every_scheme", () => {
+    const row = docsFlagRow("docs/render.md", "--registry");
     for (const scheme of SCHEMES) expect(row).toContain(scheme);
   });
-  it("5_ttl_refresh_minimum_in_help_and_readme", () => {
+  it("5_ttl_refresh_minimum_in_help_and_docs", () => {
     const min = `${MIN_TTL_REFRESH_MS}ms`;
     expect(helpOf(["registrator"], "--ttl-refresh")).toContain(`at least ${min}`);
     expect(helpOf(["up"], "--ttl-refresh")).toContain(`at least ${min}`);
-    expect(readmeRow("### Flags", "--ttl-refresh")).toContain(`at least ${min}`);
+    expect(docsFlagRow("docs/registrator.md", "--ttl-refresh")).toContain(`at least ${min}`);
   });
   it("6_dns_listen_without_port_means_the_dns_port", () => {
     const says = `port ${DEFAULT_DNS_PORT} when omitted`;
     expect(helpOf(["dns"], "--listen")).toContain(says);
     expect(helpOf(["up"], "--dns")).toContain(says);
-    expect(readmeRow("## DNS shim", "--listen")).toContain(says);
+    expect(docsFlagRow("docs/dns.md", "--listen")).toContain(says);
   });
 });
 
@@ -97,9 +96,11 @@ describe("catalog serve needs --registry", () => {
     expect(out.stderr).toContain("--registry");
     expect(out.stderr).not.toContain("listening");
   });
-  it("1_readme_says_it_is_required", () => {
-    expect(README.includes("portolan catalog serve --registry URI [--listen 127.0.0.1:8700]"), "README: catalog serve --registry URI").toBe(true);
-  });
+  for (const [i, page] of ["README.md", "docs/catalog.md"].entries()) {
+    it(`${i + 1}_${page}_says_it_is_required`, () => {
+      expect(readDoc(page)).toContain("portolan catalog serve --registry URI [--listen 127.0.0.1:8700]");
+    });
+  }
 });
 
 describe("--env-dir must be a directory", () => {

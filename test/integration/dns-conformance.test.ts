@@ -1,6 +1,6 @@
 // Conformance with Consul's own DNS: the same services registered in the test bed's Consul, every supported
 // query form asked of both; the records must match modulo order, the SOA serial and Consul's node-meta TXT
-// records in Additional. The differences README.md lists are asserted too.
+// records in Additional. The differences docs/dns.md lists are asserted too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Registry } from "../../src/core/registry.js";
 import { open } from "./backends.js";

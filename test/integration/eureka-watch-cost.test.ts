@@ -1,4 +1,4 @@
-// What a reading process asks of Eureka (README "What a reading process costs the backend"): `portolan catalog
+// What a reading process asks of Eureka (docs/backends.md "What a reading process costs the backend"): `portolan catalog
 // --watch` on the test bed's basic-auth server (no other test writes there) behind a counting proxy. Idle: one
 // delta per poll, nothing else; one instance added elsewhere: the delta that shows it and one whole read.
 import { afterAll, describe, expect, it } from "vitest";

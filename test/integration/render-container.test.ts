@@ -34,7 +34,7 @@ function closure(names: string[], seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-/** The example Dockerfile's ENTRYPOINT, so the README's image and the tested image cannot drift apart. */
+/** The example Dockerfile's ENTRYPOINT, so the image docs/render.md describes and the tested image cannot drift apart. */
 function exampleEntrypoint(): string[] {
   const line = readFileSync(join(ROOT, "examples/entrypoint/Dockerfile"), "utf8").split("\n").find((l) => l.startsWith("ENTRYPOINT "));
   return JSON.parse(line!.slice("ENTRYPOINT ".length)) as string[];

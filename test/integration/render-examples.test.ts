@@ -1,5 +1,5 @@
-// Runs examples/push-server and examples/entrypoint as documented (the built CLI, real files), and the README's
-// render snippets, so they cannot rot.
+// Runs examples/push-server and examples/entrypoint as documented (the built CLI, real files), and the render
+// snippets of docs/render.md and the README's tour, so they cannot rot.
 // The container side of examples/entrypoint is proven by render-container.test.ts.
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile, cp } from "node:fs/promises";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CONFIG } from "../../src/core/exit-codes.js";
+import { headingSection, readDoc } from "../support/docs.js";
 import { CLI, runCli } from "./cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -79,10 +80,13 @@ describe("examples/push-server", () => {
   });
 });
 
-describe("README render section", () => {
-  it("0_the_sh_snippet_runs_as_written", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("<!-- section:render -->"), readme.indexOf("<!-- /section:render -->"));
+const RENDER_DOCS: Array<[string, string]> = [
+  ["docs_render_md", readDoc("docs/render.md")],
+  ["readme_entrypoint_renderer", headingSection(readDoc("README.md"), "## Entrypoint renderer")],
+];
+
+describe("render snippets in the docs", () => {
+  RENDER_DOCS.forEach(([name, section], i) => it(`${i}_${name}_sh_snippets_run_as_written`, () => {
     const snippets = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(snippets.length).toBeGreaterThan(0);
     for (const snippet of snippets) {
@@ -92,5 +96,5 @@ describe("README render section", () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('"serverKey": "********"');
     }
-  });
+  }));
 });

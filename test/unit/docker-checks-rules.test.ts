@@ -1,4 +1,4 @@
-// One case per rule of the README's "Checks" paragraph: which checks a service gets from SERVICE_CHECK_* and --ttl.
+// One case per rule of the "Checks" paragraph of docs/registrator.md: which checks a service gets from SERVICE_CHECK_* and --ttl.
 import { describe, it } from "vitest";
 import type { Check } from "../../src/core/model.js";
 import { env, fakeInspect, labels, ports } from "./fixtures/container.js";
@@ -73,6 +73,6 @@ const cases: MappingCase[] = [
   { name: "authority_like_path_stays_on_own_address", info: fakeInspect(ONE, env({ SERVICE_CHECK_HTTP: "//10.0.0.9/h" })), want: [{ checks: [{ ...http, target: "http://127.0.0.1:8080//10.0.0.9/h" }] }] },
 ];
 
-describe("README check rules", () => {
+describe("docs/registrator.md check rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });

@@ -1,4 +1,5 @@
-// One case per rule of the README's "Consul: tag override and service meta" section, so README and code agree.
+// One case per rule of the SERVICE_TAG_OVERRIDE and SERVICE_META_<KEY> rows of docs/registrator.md's "Container metadata"
+// table, so the page and the code agree.
 import { describe, expect, it } from "vitest";
 import { toInstance, toRegistration } from "../../adapters/consul/mapping.js";
 import type { Instance } from "../../src/core/model.js";
@@ -24,7 +25,7 @@ const cases: MappingCase[] = [
   { name: "meta_prefix_counts_once", info: fakeInspect(ONE, env(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`SERVICE_META_K${i}`, "v"])))), want: [{ port: 8080 }] },
 ];
 
-describe("README Consul tag override and meta rules", () => {
+describe("docs/registrator.md tag override and meta rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });
 

@@ -1,4 +1,4 @@
-// One case per rule of the README's "Several networks" section, so README and code agree.
+// One case per rule of docs/registrator.md's "Several networks" section, so the page and the code agree.
 import { describe, it } from "vitest";
 import { endpoint, fakeInspect, labels, ports } from "./fixtures/container.js";
 import { runMappingCase, type MappingCase } from "./fixtures/mapping-cases.js";
@@ -50,6 +50,6 @@ const cases: MappingCase[] = [
   { name: "networks_is_not_meta", info: fakeInspect(EXPOSED, NETS, labels({ SERVICE_NETWORKS: "back", SERVICE_ZONE: "a" })), opts: INTERNAL, want: [{ meta: { network: "back", zone: "a" } }] },
 ];
 
-describe("README several-networks rules", () => {
+describe("docs/registrator.md several-networks rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });

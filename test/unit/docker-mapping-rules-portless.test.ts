@@ -1,4 +1,4 @@
-// One case per rule of the README's "Port-less containers and SERVICE_PORT" section, so README and code agree.
+// One case per rule of docs/registrator.md's "Port-less containers" section, so the page and the code agree.
 import { describe, it } from "vitest";
 import { endpoint, env, fakeInspect, labels, ports } from "./fixtures/container.js";
 import { runMappingCase, type MappingCase } from "./fixtures/mapping-cases.js";
@@ -52,6 +52,6 @@ const cases: MappingCase[] = [
   { name: "service_port_is_not_meta", info: fakeInspect(NAMED, labels({ SERVICE_PORT: "9000" })), want: [{ meta: {} }] },
 ];
 
-describe("README port-less container rules", () => {
+describe("docs/registrator.md port-less container rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });

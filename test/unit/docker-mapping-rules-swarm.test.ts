@@ -1,4 +1,4 @@
-// One case per rule of the README's "Swarm-mode tasks" section, so README and code agree.
+// One case per rule of docs/registrator.md's "Swarm-mode tasks" section, so the page and the code agree.
 import { describe, it } from "vitest";
 import { endpoint, fakeInspect, labels, ports } from "./fixtures/container.js";
 import { runMappingCase, type MappingCase } from "./fixtures/mapping-cases.js";
@@ -20,6 +20,6 @@ const cases: MappingCase[] = [
   { name: "not_a_task_without_the_label", info: fakeInspect(TASK, ports({ "80/tcp": null }), { Config: { Labels: { "com.docker.swarm.task.id": undefined } } }), want: [] },
 ];
 
-describe("README swarm-mode task rules", () => {
+describe("docs/registrator.md swarm-mode task rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });

@@ -1,4 +1,4 @@
-// One case per rule of the README's "Container metadata" section (limits and rules), so README and code agree.
+// One case per rule of docs/registrator.md's "Container metadata" section (limits and rules), so the page and the code agree.
 import { describe, it } from "vitest";
 import { env, fakeInspect, labels, ports } from "./fixtures/container.js";
 import { runMappingCase, type MappingCase } from "./fixtures/mapping-cases.js";
@@ -58,6 +58,6 @@ const cases: MappingCase[] = [
   },
 ];
 
-describe("README container metadata rules", () => {
+describe("docs/registrator.md container metadata rules", () => {
   cases.forEach((c, i) => it(`${i}_${c.name}`, () => void runMappingCase(c)));
 });

@@ -1,20 +1,12 @@
-// The exit-code tables in code are the ones README.md shows, and --help prints them without markdown.
-import { readFileSync } from "node:fs";
+// The exit-code tables in code are the ones docs/exit-codes.md shows, and --help prints them without markdown.
 import { describe, expect, it } from "vitest";
 import { exitCodesHelp, exitCodesMarkdown, REGISTRATOR_EXIT_CODES, RENDER_EXIT_CODES, SERVER_EXIT_CODES, CATALOG_EXIT_CODES } from "../../src/core/exit-codes.js";
 import { EXIT_CONFIG, EXIT_TEMPLATE, EXIT_USAGE } from "../../src/core/exit-codes.js";
+import { markedSection, readDoc } from "../support/docs.js";
 
-const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+const PAGE = readDoc("docs/exit-codes.md");
 
-/** The body of README section `name` (between its <!-- section:name --> markers). */
-function section(name: string): string {
-  const start = README.indexOf(`<!-- section:${name} -->`);
-  const end = README.indexOf(`<!-- /section:${name} -->`);
-  expect(start, `README section ${name}`).toBeGreaterThanOrEqual(0);
-  return README.slice(start, end);
-}
-
-describe("README exit-code tables", () => {
+describe("docs/exit-codes.md tables", () => {
   const rows: Array<[string, string, typeof RENDER_EXIT_CODES]> = [
     ["render", "render", RENDER_EXIT_CODES],
     ["registrator", "registrator", REGISTRATOR_EXIT_CODES],
@@ -23,7 +15,7 @@ describe("README exit-code tables", () => {
   ];
   rows.forEach(([name, sec, table], i) =>
     it(`${i}_${name}_table_is_the_one_in_code`, () => {
-      expect(section(sec)).toContain(exitCodesMarkdown(table));
+      expect(markedSection(PAGE, sec)).toContain(exitCodesMarkdown(table));
     }),
   );
 });

@@ -1,4 +1,4 @@
-// How each reader shows an instance registered without a port (README "Port-less containers"): Consul, ZooKeeper
+// How each reader shows an instance registered without a port (docs/registrator.md "Port-less containers"): Consul, ZooKeeper
 // (Curator and nerve), the DNS shim, templates, the catalog.
 import { describe, expect, it } from "vitest";
 import { decodeCurator, decodeNerve, encodeCurator, encodeNerve } from "../../adapters/zookeeper/codec.js";
