@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { killThenRelaunch, waitFor, type Proc, type ProcSet } from "./procs.js";
+import { Members, waitFor, type Proc, type ProcSet } from "./procs.js";
 
 export interface ConsulPorts {
   http: number;
@@ -33,7 +33,7 @@ export const SERVER_IPS = ["127.0.0.21", "127.0.0.22", "127.0.0.23"];
 export const agentIp = (i: number) => `127.0.0.${31 + i}`;
 
 export class ConsulCluster {
-  private retiredCpu = 0;
+  private readonly procsOf = new Members<Agent>((a) => this.launch(a));
   readonly servers: Agent[];
   readonly clients: Agent[];
 
@@ -49,9 +49,7 @@ export class ConsulCluster {
   }
 
   async start(): Promise<void> {
-    for (const a of [...this.servers, ...this.clients]) this.launch(a);
-    const ok = await waitFor(async () => (await Promise.all([...this.servers, ...this.clients].map((a) => this.hasLeader(a)))).every(Boolean), 90_000, 500);
-    if (ok === undefined) throw new Error(`Consul cluster: no leader seen by every agent within 90 s (logs in ${this.root})`);
+    await this.procsOf.start([...this.servers, ...this.clients], (a) => this.hasLeader(a), 90_000, `Consul cluster: no leader seen by every agent within 90 s (logs in ${this.root})`);
   }
 
   launch(a: Agent): void {
@@ -97,13 +95,10 @@ export class ConsulCluster {
   /** SIGKILL the leader; a new one is elected by the other two; the old one restarts after `downMs` and rejoins. */
   async killLeader(downMs: number): Promise<{ killed: string; electedMs: number | undefined }> {
     const l = await this.leader();
-    this.retiredCpu += l.proc!.cpuSeconds();
     const others = this.servers.filter((s) => s !== l);
-    const electedMs = await killThenRelaunch({
-      proc: l.proc!,
+    const electedMs = await this.procsOf.killAndRelaunch(l, {
       downMs,
       elected: async () => (await Promise.all(others.map((s) => this.leaderOf(s)))).every((addr) => addr !== "" && !addr.startsWith(`${l.ip}:`)),
-      relaunch: () => this.launch(l),
       rejoined: () => this.hasLeader(l),
     });
     return { killed: l.name, electedMs };
@@ -119,6 +114,6 @@ export class ConsulCluster {
 
   /** CPU seconds of the servers since they started (a killed one's included). */
   cpuSeconds(): number {
-    return this.retiredCpu + this.servers.reduce((s, a) => s + (a.proc?.cpuSeconds() ?? 0), 0);
+    return this.procsOf.cpuSeconds(this.servers);
   }
 }

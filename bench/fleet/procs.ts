@@ -138,18 +138,42 @@ export async function waitFor(ok: () => Promise<boolean> | boolean, timeoutMs: n
 }
 
 /**
- * SIGKILL a cluster member, wait until the others have a new leader (`elected`), keep it down `downMs` in all, then
- * `relaunch` it and wait until it serves again (`rejoined`). Returns the ms until the new leader was seen.
+ * The member processes of a clustered backend (Consul servers and agents, a ZooKeeper ensemble), each started by
+ * `launch`: all launched and waited for, a leader killed and relaunched, their CPU time counted (a killed one's kept).
  */
-export async function killThenRelaunch(o: { proc: Proc; downMs: number; elected: () => Promise<boolean>; relaunch: () => void; rejoined: () => Promise<boolean> }): Promise<number | undefined> {
-  o.proc.child.kill("SIGKILL");
-  await o.proc.exited;
-  const t0 = Date.now();
-  const electedMs = await waitFor(o.elected, 60_000, 100);
-  await pause(Math.max(0, o.downMs - (Date.now() - t0)));
-  o.relaunch();
-  await waitFor(o.rejoined, 90_000, 250);
-  return electedMs;
+export class Members<M extends { proc?: Proc }> {
+  private retiredCpu = 0;
+
+  constructor(private readonly launch: (m: M) => void) {}
+
+  /** Launches `members`, then waits until every one is `ready` (polled every 500 ms); throws `failure` after `timeoutMs`. */
+  async start(members: M[], ready: (m: M) => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+    for (const m of members) this.launch(m);
+    const ok = await waitFor(async () => (await Promise.all(members.map(ready))).every(Boolean), timeoutMs, 500);
+    if (ok === undefined) throw new Error(failure);
+  }
+
+  /**
+   * SIGKILL `leader`, wait until the others have a new leader (`elected`), keep it down `downMs` in all, then
+   * relaunch it and wait until it serves again (`rejoined`). Returns the ms until the new leader was seen.
+   */
+  async killAndRelaunch(leader: M, o: { downMs: number; elected: () => Promise<boolean>; rejoined: () => Promise<boolean> }): Promise<number | undefined> {
+    const proc = leader.proc!;
+    this.retiredCpu += proc.cpuSeconds();
+    proc.child.kill("SIGKILL");
+    await proc.exited;
+    const t0 = Date.now();
+    const electedMs = await waitFor(o.elected, 60_000, 100);
+    await pause(Math.max(0, o.downMs - (Date.now() - t0)));
+    this.launch(leader);
+    await waitFor(o.rejoined, 90_000, 250);
+    return electedMs;
+  }
+
+  /** CPU seconds of `members` since they started, those of killed ones included. */
+  cpuSeconds(members: M[]): number {
+    return this.retiredCpu + members.reduce((s, m) => s + (m.proc?.cpuSeconds() ?? 0), 0);
+  }
 }
 
 export function percentile(values: number[], p: number): number {

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { killThenRelaunch, waitFor, type Proc, type ProcSet } from "./procs.js";
+import { Members, type Proc, type ProcSet } from "./procs.js";
 
 export interface ZkPorts {
   /** Client ports of members 1..3. */
@@ -22,7 +22,7 @@ export interface Member {
 
 export class ZkEnsemble {
   readonly members: Member[];
-  private retiredCpu = 0;
+  private readonly procsOf = new Members<Member>((m) => this.launch(m));
 
   constructor(
     private readonly procs: ProcSet,
@@ -34,9 +34,8 @@ export class ZkEnsemble {
   }
 
   async start(): Promise<void> {
-    for (const m of this.members) this.launch(m);
-    const ok = await waitFor(async () => (await Promise.all(this.members.map((m) => this.mode(m)))).every((x) => x === "leader" || x === "follower"), 120_000, 500);
-    if (ok === undefined) throw new Error(`ZooKeeper ensemble did not form within 120 s (logs in ${this.root})`);
+    const serving = async (m: Member) => ["leader", "follower"].includes(await this.mode(m));
+    await this.procsOf.start(this.members, serving, 120_000, `ZooKeeper ensemble did not form within 120 s (logs in ${this.root})`);
   }
 
   launch(m: Member): void {
@@ -79,13 +78,10 @@ export class ZkEnsemble {
   /** SIGKILL the leader; the other two elect one; the old one restarts after `downMs` and rejoins as a follower. */
   async killLeader(downMs: number): Promise<{ killed: string; electedMs: number | undefined }> {
     const l = await this.leader();
-    this.retiredCpu += l.proc!.cpuSeconds();
     const others = this.members.filter((m) => m !== l);
-    const electedMs = await killThenRelaunch({
-      proc: l.proc!,
+    const electedMs = await this.procsOf.killAndRelaunch(l, {
       downMs,
       elected: async () => (await Promise.all(others.map((m) => this.mode(m)))).includes("leader"),
-      relaunch: () => this.launch(l),
       rejoined: async () => (await this.mode(l)) !== "",
     });
     return { killed: `zk-${l.n}`, electedMs };
@@ -96,6 +92,6 @@ export class ZkEnsemble {
   }
 
   cpuSeconds(): number {
-    return this.retiredCpu + this.members.reduce((s, m) => s + (m.proc?.cpuSeconds() ?? 0), 0);
+    return this.procsOf.cpuSeconds(this.members);
   }
 }

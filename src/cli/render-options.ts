@@ -1,6 +1,11 @@
 // Flags of `portolan render` and `portolan exec`: one table (FLAGS) feeding both commander (help) and the
 // commander-free fast parser (parseArgv, what a container start runs), and one parseRenderOptions()
 // that applies the DEFAULT_* constants and rejects malformed or conflicting values (naming the flags).
+// Why two parsers: render/exec run at every container start, whose cost is measured against `node -e 0`
+// (bench/exec.sh). Loading commander and parsing with it costs about 5 ms of CPU even from the code-cached bundle
+// (node:util parseArgs: about 1 ms), a large part of what exec may spend beyond `node -e 0`. So a start parses
+// with parseArgs; commander answers --help and words the refusal of argv the fast parser does not take, as for
+// every other command. Both read FLAGS, so a flag is declared once and the two cannot disagree on names or arity.
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
 import { parseArgs } from "node:util";
 import { RegistryUriError } from "../core/errors.js";

@@ -22,7 +22,8 @@
 // - `--use-ip-from-label`: a label holding an IP (optionally with "/prefix") overrides the address.
 import { isIPv6 } from "../core/host-port.js";
 import type { ContainerInspectInfo } from "dockerode";
-import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
+import type { PortEntry } from "./metadata.js";
+import { MetadataRefusal, quote } from "./refusal.js";
 
 export interface Binding {
   hostIp: string;
@@ -138,16 +139,16 @@ export function chooseBinding(bindings: readonly Binding[]): Binding | undefined
 }
 
 /** Where a published port is reached from other hosts. */
-function publishedEndpoint(c: PortCandidate, opts: AddressOptions): Result<Endpoint> {
+function publishedEndpoint(c: PortCandidate, opts: AddressOptions): Endpoint {
   const b = chooseBinding(c.bindings);
-  if (!b) return fail(`NetworkSettings.Ports["${c.key}"]`, "port is not published on the host");
+  if (!b) throw new MetadataRefusal(`NetworkSettings.Ports["${c.key}"]`, "port is not published on the host");
   const fallback = b.hostIp === "::" ? "::1" : "127.0.0.1";
   const address = opts.hostIp ?? (WILDCARDS.has(b.hostIp) ? fallback : b.hostIp);
-  return ok({ address, port: Number(b.hostPort) });
+  return { address, port: Number(b.hostPort) };
 }
 
 /**
- * The network a container address is taken from, or a problem naming the key at fault: SERVICE_NETWORK, else
+ * The network a container address is taken from, else a MetadataRefusal naming the key at fault: SERVICE_NETWORK, else
  * `--network`, each of which must be attached (a container on neither is rejected, not registered at an address on
  * some other network that the operator did not ask for); else "bridge", else the first attached by name.
  */
@@ -156,33 +157,32 @@ export function chooseNetwork(
   requested: PortEntry | undefined,
   flagNetwork: string | undefined,
   notByDefault?: string,
-): Result<string> {
+): string {
   const attached = [...networks].sort();
   const wanted = requested ?? (flagNetwork !== undefined ? { key: "--network", value: flagNetwork } : undefined);
   if (wanted) {
-    if (attached.includes(wanted.value)) return ok(wanted.value);
+    if (attached.includes(wanted.value)) return wanted.value;
     const list = attached.length > 0 ? attached.join(", ") : "none";
-    return fail(wanted.key, `network ${quote(wanted.value)} is not attached to the container (attached: ${list})`);
+    throw new MetadataRefusal(wanted.key, `network ${quote(wanted.value)} is not attached to the container (attached: ${list})`);
   }
-  if (attached.includes("bridge")) return ok("bridge");
+  if (attached.includes("bridge")) return "bridge";
   const first = attached.find((n) => n !== notByDefault);
-  if (first === undefined) return fail("NetworkSettings.Networks", "container has no network to take an address from");
-  return ok(first);
+  if (first === undefined) throw new MetadataRefusal("NetworkSettings.Networks", "container has no network to take an address from");
+  return first;
 }
 
-function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, requested: PortEntry | undefined, opts: AddressOptions): Result<Endpoint> {
+function containerEndpoint(info: ContainerInspectInfo, c: PortCandidate, requested: PortEntry | undefined, opts: AddressOptions): Endpoint {
   const networks = info.NetworkSettings?.Networks ?? {};
   const mode = info.HostConfig?.NetworkMode ?? "";
   if (mode.startsWith("container:") && Object.keys(networks).length === 0) {
     // registrator inspects the other container here; a pure mapper cannot, so say what to do instead.
-    return fail("HostConfig.NetworkMode", `container shares the network of ${quote(mode.slice(10, 22))}; register that container instead`);
+    throw new MetadataRefusal("HostConfig.NetworkMode", `container shares the network of ${quote(mode.slice(10, 22))}; register that container instead`);
   }
   const chosen = chooseNetwork(Object.keys(networks), requested, opts.network, isSwarmTask(info) ? SWARM_INGRESS : undefined);
-  if (!chosen.ok) return chosen;
-  const net = networks[chosen.value];
+  const net = networks[chosen];
   const address = net?.IPAddress || net?.GlobalIPv6Address;
-  if (!address) return fail(`NetworkSettings.Networks["${chosen.value}"]`, "network has no IPv4 or IPv6 address");
-  return ok({ address, port: portNumber(c) });
+  if (!address) throw new MetadataRefusal(`NetworkSettings.Networks["${chosen}"]`, "network has no IPv4 or IPv6 address");
+  return { address, port: portNumber(c) };
 }
 
 /** The candidate's port as a number, null for NO_PORT. */
@@ -213,19 +213,19 @@ export interface NetworkChoice {
 /**
  * The networks one candidate registers on: each of SERVICE_NETWORKS (one instance per network, in the order given),
  * else SERVICE_NETWORK or the default choice (one instance). The port-specific key beats the container-wide one;
- * both at one level, an empty list, or SERVICE_NETWORKS where a host address registers is a problem naming it.
+ * both at one level, an empty list, or SERVICE_NETWORKS where a host address registers is refused (MetadataRefusal) naming it.
  */
-export function networkChoices(info: ContainerInspectInfo, c: PortCandidate, attrs: ReadonlyMap<string, PortEntry>, opts: AddressOptions): Result<NetworkChoice[]> {
+export function networkChoices(info: ContainerInspectInfo, c: PortCandidate, attrs: ReadonlyMap<string, PortEntry>, opts: AddressOptions): NetworkChoice[] {
   const one = attrs.get("network");
   const many = attrs.get("networks");
-  if (!many || (one?.fromPort === true && !many.fromPort)) return ok([{ entry: one, listed: false }]);
-  if (one && one.fromPort === many.fromPort) return fail(many.key, `${one.key} is set too: set one of them`);
+  if (!many || (one?.fromPort === true && !many.fromPort)) return [{ entry: one, listed: false }];
+  if (one && one.fromPort === many.fromPort) throw new MetadataRefusal(many.key, `${one.key} is set too: set one of them`);
   if (!usesContainerAddress(info, c, opts)) {
-    return fail(many.key, "this service registers a host address (a published port or the host network), the same on every network: SERVICE_NETWORKS needs --internal or a container that publishes no port");
+    throw new MetadataRefusal(many.key, "this service registers a host address (a published port or the host network), the same on every network: SERVICE_NETWORKS needs --internal or a container that publishes no port");
   }
   const names = [...new Set(many.value.split(",").map((n) => n.trim()))].filter((n) => n !== "");
-  if (names.length === 0) return fail(many.key, `${quote(many.value)} names no network`);
-  return ok(names.map((value) => ({ entry: { ...many, value }, listed: true })));
+  if (names.length === 0) throw new MetadataRefusal(many.key, `${quote(many.value)} names no network`);
+  return names.map((value) => ({ entry: { ...many, value }, listed: true }));
 }
 
 /** The address and port one candidate registers at. `requestedNetwork` is the port's SERVICE_NETWORK entry. */
@@ -234,12 +234,11 @@ export function endpointFor(
   c: PortCandidate,
   requestedNetwork: PortEntry | undefined,
   opts: AddressOptions,
-): Result<Endpoint> {
-  let ep: Result<Endpoint>;
-  if (isHostNetwork(info)) ep = ok({ address: opts.hostIp ?? "127.0.0.1", port: portNumber(c) });
+): Endpoint {
+  let ep: Endpoint;
+  if (isHostNetwork(info)) ep = { address: opts.hostIp ?? "127.0.0.1", port: portNumber(c) };
   else if (usesContainerAddress(info, c, opts)) ep = containerEndpoint(info, c, requestedNetwork, opts);
   else ep = publishedEndpoint(c, opts);
-  if (!ep.ok) return ep;
   const fromLabel = labelAddress(info, opts.useIpFromLabel);
-  return fromLabel ? ok({ ...ep.value, address: fromLabel }) : ep;
+  return fromLabel ? { ...ep, address: fromLabel } : ep;
 }

@@ -12,7 +12,8 @@ import { HealthSchema } from "../core/model.js";
 import { parseDuration } from "../core/util.js";
 import { CONTROL_CHARS } from "../core/validate.js";
 import { joinHostPort } from "../core/host-port.js";
-import { fail, ok, quote, type PortEntry, type Result } from "./metadata.js";
+import type { PortEntry } from "./metadata.js";
+import { MetadataRefusal, quote } from "./refusal.js";
 
 export const DEFAULT_CHECK_INTERVAL_MS = 10_000;
 /** Shortest check interval and TTL portolan writes (Consul's minimum interval). */
@@ -20,36 +21,36 @@ export const MIN_CHECK_INTERVAL_MS = 1_000;
 /** Longest duration of any check setting. */
 export const MAX_CHECK_DURATION_MS = 365 * 24 * 3_600_000;
 
-function durationOf(e: PortEntry | undefined, minMs = 1): Result<number | undefined> {
-  if (!e) return ok(undefined);
+function durationOf(e: PortEntry | undefined, minMs = 1): number | undefined {
+  if (!e) return undefined;
   const ms = parseDuration(e.value);
-  if (ms === undefined) return fail(e.key, `${quote(e.value)} is not a duration (use e.g. 10s, 1m30s, 250ms)`);
-  if (ms <= 0) return fail(e.key, `duration ${quote(e.value)} must be greater than zero`);
-  if (ms < minMs) return fail(e.key, `duration ${quote(e.value)} is below the minimum of ${minMs} ms`);
-  if (ms > MAX_CHECK_DURATION_MS) return fail(e.key, `duration ${quote(e.value)} is above the maximum of 365 days`);
-  return ok(ms);
+  if (ms === undefined) throw new MetadataRefusal(e.key, `${quote(e.value)} is not a duration (use e.g. 10s, 1m30s, 250ms)`);
+  if (ms <= 0) throw new MetadataRefusal(e.key, `duration ${quote(e.value)} must be greater than zero`);
+  if (ms < minMs) throw new MetadataRefusal(e.key, `duration ${quote(e.value)} is below the minimum of ${minMs} ms`);
+  if (ms > MAX_CHECK_DURATION_MS) throw new MetadataRefusal(e.key, `duration ${quote(e.value)} is above the maximum of 365 days`);
+  return ms;
 }
 
-function statusOf(e: PortEntry | undefined): Result<Health | undefined> {
-  if (!e) return ok(undefined);
+function statusOf(e: PortEntry | undefined): Health | undefined {
+  if (!e) return undefined;
   const parsed = HealthSchema.safeParse(e.value.trim().toLowerCase());
-  if (!parsed.success) return fail(e.key, `${quote(e.value)} is not one of passing, warning, critical`);
-  return ok(parsed.data);
+  if (!parsed.success) throw new MetadataRefusal(e.key, `${quote(e.value)} is not one of passing, warning, critical`);
+  return parsed.data;
 }
 
-export function boolOf(e: PortEntry | undefined): Result<boolean | undefined> {
-  if (!e) return ok(undefined);
+export function boolOf(e: PortEntry | undefined): boolean | undefined {
+  if (!e) return undefined;
   const v = e.value.trim().toLowerCase();
-  if (v === "true" || v === "1") return ok(true);
-  if (v === "false" || v === "0") return ok(false);
-  return fail(e.key, `${quote(e.value)} is not a boolean (true, false, 1, 0)`);
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new MetadataRefusal(e.key, `${quote(e.value)} is not a boolean (true, false, 1, 0)`);
 }
 
-function pathOf(e: PortEntry): Result<string> {
+function pathOf(e: PortEntry): string {
   const path = e.value.trim();
-  if (!path.startsWith("/")) return fail(e.key, `check path ${quote(e.value)} must start with "/"`);
-  if (CONTROL_CHARS.test(path) || /\s/.test(path)) return fail(e.key, `check path ${quote(e.value)} contains a control character or space`);
-  return ok(path);
+  if (!path.startsWith("/")) throw new MetadataRefusal(e.key, `check path ${quote(e.value)} must start with "/"`);
+  if (CONTROL_CHARS.test(path) || /\s/.test(path)) throw new MetadataRefusal(e.key, `check path ${quote(e.value)} contains a control character or space`);
+  return path;
 }
 
 type Attrs = ReadonlyMap<string, PortEntry>;
@@ -61,73 +62,59 @@ export interface DeclaredCheck {
 }
 
 /** The kind and target of every check the attributes declare (http, https, tcp, ttl), without the shared settings. */
-function baseChecks(attrs: Attrs, address: string, port: number | null): Result<DeclaredCheck[]> {
+function baseChecks(attrs: Attrs, address: string, port: number | null): DeclaredCheck[] {
   const hostPort = joinHostPort(address, port);
   const out: DeclaredCheck[] = [];
-  const noPort = (e: PortEntry) => fail<DeclaredCheck[]>(e.key, "the service has no port to probe: set SERVICE_PORT, or use SERVICE_CHECK_TTL");
+  const noPort = (e: PortEntry) => new MetadataRefusal(e.key, "the service has no port to probe: set SERVICE_PORT, or use SERVICE_CHECK_TTL");
   for (const scheme of ["http", "https"] as const) {
     const e = attrs.get(`check_${scheme}`);
     if (!e) continue;
-    if (port === null) return noPort(e);
-    const path = pathOf(e);
-    if (!path.ok) return path;
-    out.push({ check: { type: scheme, target: `${scheme}://${hostPort}${path.value}` }, key: e.key });
+    if (port === null) throw noPort(e);
+    out.push({ check: { type: scheme, target: `${scheme}://${hostPort}${pathOf(e)}` }, key: e.key });
   }
   const tcp = attrs.get("check_tcp");
   const tcpOn = boolOf(tcp);
-  if (!tcpOn.ok) return tcpOn;
-  if (tcp && tcpOn.value && port === null) return noPort(tcp);
-  if (tcp && tcpOn.value) out.push({ check: { type: "tcp", target: hostPort }, key: tcp.key });
+  if (tcp && tcpOn && port === null) throw noPort(tcp);
+  if (tcp && tcpOn) out.push({ check: { type: "tcp", target: hostPort }, key: tcp.key });
   const ttl = attrs.get("check_ttl");
   if (ttl) {
-    const ms = durationOf(ttl, MIN_CHECK_INTERVAL_MS);
-    if (!ms.ok) return ms;
-    out.push({ check: { type: "ttl", intervalMs: ms.value }, key: ttl.key });
+    out.push({ check: { type: "ttl", intervalMs: durationOf(ttl, MIN_CHECK_INTERVAL_MS) }, key: ttl.key });
   }
-  return ok(out);
+  return out;
 }
 
 /** The CHECK_* settings shared by the declared checks; each is validated only when a check uses it. */
-function withSettings(declared: readonly DeclaredCheck[], attrs: Attrs): Result<DeclaredCheck[]> {
+function withSettings(declared: readonly DeclaredCheck[], attrs: Attrs): DeclaredCheck[] {
   const probing = declared.some((d) => d.check.type !== "ttl");
   const web = declared.some((d) => d.check.type === "http" || d.check.type === "https");
-  const interval = probing ? durationOf(attrs.get("check_interval"), MIN_CHECK_INTERVAL_MS) : ok(undefined);
-  if (!interval.ok) return interval;
-  const timeout = probing ? durationOf(attrs.get("check_timeout")) : ok(undefined);
-  if (!timeout.ok) return timeout;
+  const interval = probing ? durationOf(attrs.get("check_interval"), MIN_CHECK_INTERVAL_MS) : undefined;
+  const timeout = probing ? durationOf(attrs.get("check_timeout")) : undefined;
   const status = statusOf(attrs.get("check_initial_status"));
-  if (!status.ok) return status;
   const deregister = durationOf(attrs.get("check_deregister_after"));
-  if (!deregister.ok) return deregister;
-  const skip = web ? boolOf(attrs.get("check_tls_skip_verify")) : ok(undefined);
-  if (!skip.ok) return skip;
-  return ok(
-    declared.map(({ check: base, key }) => {
+  const skip = web ? boolOf(attrs.get("check_tls_skip_verify")) : undefined;
+  return declared.map(({ check: base, key }) => {
       const check: Check = { ...base };
       if (base.type !== "ttl") {
-        check.intervalMs = interval.value ?? DEFAULT_CHECK_INTERVAL_MS;
-        if (timeout.value !== undefined) check.timeoutMs = timeout.value;
+        check.intervalMs = interval ?? DEFAULT_CHECK_INTERVAL_MS;
+        if (timeout !== undefined) check.timeoutMs = timeout;
       }
-      if (status.value !== undefined) check.initialStatus = status.value;
-      if (deregister.value !== undefined) check.deregisterAfterMs = deregister.value;
-      if ((base.type === "http" || base.type === "https") && skip.value !== undefined) check.tlsSkipVerify = skip.value;
+      if (status !== undefined) check.initialStatus = status;
+      if (deregister !== undefined) check.deregisterAfterMs = deregister;
+      if ((base.type === "http" || base.type === "https") && skip !== undefined) check.tlsSkipVerify = skip;
       return { check, key };
-    }),
-  );
+    });
 }
 
 /**
  * Every check of one service with the key that declared it: each declared metadata check (http, https, tcp, ttl),
  * then the `--ttl` check (if set). So at most five per service, whatever the container declares.
  */
-export function buildChecks(attrs: Attrs, address: string, port: number | null, ttlMs: number | undefined): Result<DeclaredCheck[]> {
+export function buildChecks(attrs: Attrs, address: string, port: number | null, ttlMs: number | undefined): DeclaredCheck[] {
   const base = baseChecks(attrs, address, port);
-  if (!base.ok) return base;
-  const checks = base.value.length > 0 ? withSettings(base.value, attrs) : ok<DeclaredCheck[]>([]);
-  if (!checks.ok) return checks;
+  const checks = base.length > 0 ? withSettings(base, attrs) : [];
   if (ttlMs !== undefined) {
-    if (!Number.isInteger(ttlMs) || ttlMs < MIN_CHECK_INTERVAL_MS) return fail("--ttl", `${ttlMs} ms is below the minimum TTL of ${MIN_CHECK_INTERVAL_MS} ms`);
-    checks.value.push({ check: { type: "ttl", intervalMs: ttlMs }, key: "--ttl" });
+    if (!Number.isInteger(ttlMs) || ttlMs < MIN_CHECK_INTERVAL_MS) throw new MetadataRefusal("--ttl", `${ttlMs} ms is below the minimum TTL of ${MIN_CHECK_INTERVAL_MS} ms`);
+    checks.push({ check: { type: "ttl", intervalMs: ttlMs }, key: "--ttl" });
   }
   return checks;
 }

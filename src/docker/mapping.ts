@@ -29,20 +29,8 @@ import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.j
 import { chooseNetwork, endpointFor, networkChoices, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
 import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
 import { unexposedCandidate } from "./portless.js";
-import {
-  buildMeta,
-  fail,
-  metaEntries,
-  metadataForPort,
-  ok,
-  quote,
-  readServiceMetadata,
-  SERVICE_PREFIX,
-  splitTags,
-  type PortEntry,
-  type Result,
-  type ServiceMetadata,
-} from "./metadata.js";
+import { buildMeta, metaEntries, metadataForPort, readServiceMetadata, SERVICE_PREFIX, splitTags, type PortEntry, type ServiceMetadata } from "./metadata.js";
+import { MetadataRefusal, quote } from "./refusal.js";
 
 export interface MappingOptions {
   /** Owner of every instance and first part of the ID (`--hostname`, default os.hostname()). */
@@ -133,7 +121,7 @@ interface NamedValue {
   key: string;
 }
 
-function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c: PortCandidate, isGroup: boolean): Result<NamedValue> {
+function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c: PortCandidate, isGroup: boolean): NamedValue {
   const labels = info.Config?.Labels ?? {};
   const from = [SWARM_SERVICE_LABEL, COMPOSE_SERVICE_LABEL].find((l) => labels[l]);
   const base: NamedValue = entry
@@ -143,15 +131,15 @@ function serviceName(info: ContainerInspectInfo, entry: PortEntry | undefined, c
       : { value: imageBasename(info.Config?.Image ?? ""), key: "Config.Image" };
   const value = isGroup && !entry?.fromPort ? `${base.value}-${c.port}` : base.value;
   if (value.length > MAX_NAME_LENGTH) {
-    return fail(base.key, `service name ${quote(value)} is ${value.length} characters, at most ${MAX_NAME_LENGTH} allowed`);
+    throw new MetadataRefusal(base.key, `service name ${quote(value)} is ${value.length} characters, at most ${MAX_NAME_LENGTH} allowed`);
   }
   if (!DNS_LABEL.test(value)) {
-    return fail(base.key, `service name ${quote(value)} is not a DNS label (letters, digits, inner "-")`);
+    throw new MetadataRefusal(base.key, `service name ${quote(value)} is not a DNS label (letters, digits, inner "-")`);
   }
-  return ok({ value, key: base.key });
+  return { value, key: base.key };
 }
 
-function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: PortCandidate): Result<string[]> {
+function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: PortCandidate): string[] {
   const sources: Array<[string, string[]]> = [
     [entry?.key ?? "", entry ? splitTags(entry.value) : []],
     ["--tags", opts.tags.map((t) => t.trim()).filter((t) => t !== "")],
@@ -161,13 +149,13 @@ function serviceTags(entry: PortEntry | undefined, opts: MappingOptions, c: Port
   for (const [key, list] of sources) {
     for (const tag of list) {
       if (tag.length > MAX_TAG_LENGTH) {
-        return fail(key, `tag ${quote(tag)} is ${tag.length} characters, at most ${MAX_TAG_LENGTH} allowed`);
+        throw new MetadataRefusal(key, `tag ${quote(tag)} is ${tag.length} characters, at most ${MAX_TAG_LENGTH} allowed`);
       }
-      if (CONTROL_CHARS.test(tag)) return fail(key, `tag ${quote(tag)} contains a control character`);
+      if (CONTROL_CHARS.test(tag)) throw new MetadataRefusal(key, `tag ${quote(tag)} contains a control character`);
       if (!tags.includes(tag)) tags.push(tag);
     }
   }
-  return ok(tags);
+  return tags;
 }
 
 type Attrs = ReadonlyMap<string, PortEntry>;
@@ -179,22 +167,21 @@ function defaultServiceId(info: ContainerInspectInfo, c: PortCandidate, opts: Ma
 }
 
 /** The service ID: the registrator scheme, or SERVICE_ID, which may only name this owner's namespace. */
-function serviceId(attrs: Attrs, info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): Result<string> {
+function serviceId(attrs: Attrs, info: ContainerInspectInfo, c: PortCandidate, opts: MappingOptions): string {
   const e = attrs.get("id");
-  if (!e) return ok(defaultServiceId(info, c, opts));
+  if (!e) return defaultServiceId(info, c, opts);
   const id = e.value.trim();
-  if (CONTROL_CHARS.test(id)) return fail(e.key, `service ID ${quote(id)} contains a control character`);
+  if (CONTROL_CHARS.test(id)) throw new MetadataRefusal(e.key, `service ID ${quote(id)} contains a control character`);
   if (id.includes(ID_SEPARATOR) && !id.startsWith(`${opts.hostname}${ID_SEPARATOR}`)) {
-    return fail(e.key, `service ID ${quote(id)} names another owner's namespace (IDs with "${ID_SEPARATOR}" must start with "${opts.hostname}${ID_SEPARATOR}")`);
+    throw new MetadataRefusal(e.key, `service ID ${quote(id)} names another owner's namespace (IDs with "${ID_SEPARATOR}" must start with "${opts.hostname}${ID_SEPARATOR}")`);
   }
-  return ok(id);
+  return id;
 }
 
 /** SERVICE_NETWORK must name an attached network in every mode, as documented. */
-function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): Result<void> {
-  if (!e || info.HostConfig?.NetworkMode === "host") return ok(undefined);
-  const chosen = chooseNetwork(Object.keys(info.NetworkSettings?.Networks ?? {}), e, undefined);
-  return chosen.ok ? ok(undefined) : chosen;
+function checkNetwork(info: ContainerInspectInfo, e: PortEntry | undefined): void {
+  if (!e || info.HostConfig?.NetworkMode === "host") return;
+  chooseNetwork(Object.keys(info.NetworkSettings?.Networks ?? {}), e, undefined);
 }
 
 /** The SERVICE_* key behind each field of the instance, for log lines about a backend's refusal. */
@@ -229,58 +216,47 @@ interface Mapped {
 }
 
 /** The instances of one port: one, or one per network of SERVICE_NETWORKS (ID `<id>@<network>`, tagged, meta `network`). */
-function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandidate, isGroup: boolean, opts: MappingOptions): Result<Mapped[]> | undefined {
+function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandidate, isGroup: boolean, opts: MappingOptions): Mapped[] | undefined {
   const attrs = metadataForPort(md, c.port);
-  const ignore = boolOf(attrs.get("ignore"));
-  if (!ignore.ok) return ignore;
-  if (ignore.value) return undefined;
+  if (boolOf(attrs.get("ignore"))) return undefined;
   const nameEntry = attrs.get("name");
   if (opts.explicit && !nameEntry) return undefined;
 
   const name = serviceName(info, nameEntry, c, isGroup);
-  if (!name.ok) return name;
   const choices = networkChoices(info, c, attrs, opts);
-  if (!choices.ok) return choices;
   const tags = serviceTags(attrs.get("tags"), opts, c);
-  if (!tags.ok) return tags;
   const meta = buildMeta(attrs);
-  if (!meta.ok) return meta;
   const id = serviceId(attrs, info, c, opts);
-  if (!id.ok) return id;
   const tagOverride = boolOf(attrs.get("tag_override"));
-  if (!tagOverride.ok) return tagOverride;
 
   const out: Mapped[] = [];
-  for (const { entry, listed } of choices.value) {
-    const network = listed ? undefined : checkNetwork(info, entry);
-    if (network && !network.ok) return network;
+  for (const { entry, listed } of choices) {
+    if (!listed) checkNetwork(info, entry);
     const endpoint = endpointFor(info, c, entry, opts);
-    if (!endpoint.ok) return endpoint;
-    const checks = buildChecks(attrs, endpoint.value.address, endpoint.value.port, opts.ttlMs);
-    if (!checks.ok) return checks;
+    const checks = buildChecks(attrs, endpoint.address, endpoint.port, opts.ttlMs);
     const net = listed ? entry!.value : undefined;
     const instance: Instance = {
-      id: net === undefined ? id.value : `${id.value}@${net}`,
-      name: name.value.value,
-      address: endpoint.value.address,
-      port: endpoint.value.port,
+      id: net === undefined ? id : `${id}@${net}`,
+      name: name.value,
+      address: endpoint.address,
+      port: endpoint.port,
       protocol: c.protocol,
-      tags: net === undefined || tags.value.includes(net) ? tags.value : [...tags.value, net],
-      meta: net === undefined ? meta.value : { ...meta.value, network: net },
-      checks: checks.value.map((c) => c.check),
+      tags: net === undefined || tags.includes(net) ? tags : [...tags, net],
+      meta: net === undefined ? meta : { ...meta, network: net },
+      checks: checks.map((c) => c.check),
       health: healthOf(info),
       owner: opts.hostname,
       container: { id: info.Id, name: containerName(info) },
-      ...(tagOverride.value === true ? { enableTagOverride: true } : {}),
+      ...(tagOverride === true ? { enableTagOverride: true } : {}),
     };
-    const keys = originKeys(attrs, name.value.key, meta.value, checks.value);
+    const keys = originKeys(attrs, name.key, meta, checks);
     if (entry) keys.address = entry.key;
     if (net !== undefined) keys["meta.network"] = entry!.key;
     const problem = instanceProblem("portolan", instance);
-    if (problem) return fail(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
-    out.push({ instance, keys, defaultId: id.value === defaultServiceId(info, c, opts) });
+    if (problem) throw new MetadataRefusal(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
+    out.push({ instance, keys, defaultId: id === defaultServiceId(info, c, opts) });
   }
-  return ok(out);
+  return out;
 }
 
 /** Every service instance of one container, and every service that could not be mapped (with the key at fault). */
@@ -293,9 +269,13 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   for (const port of unsupported) {
     result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
   }
-  const unexposed = unexposedCandidate(md, [...candidates.map((c) => c.key), ...unsupported]);
-  if (!unexposed.ok) result.rejected.push({ container, ...unexposed.problem });
-  let registering = unexposed.ok && unexposed.value ? [unexposed.value] : registeringPorts(info, candidates, opts);
+  let unexposed: PortCandidate | undefined;
+  try {
+    unexposed = unexposedCandidate(md, [...candidates.map((c) => c.key), ...unsupported]);
+  } catch (err) {
+    result.rejected.push({ container, ...refusalOf(err) });
+  }
+  let registering = unexposed ? [unexposed] : registeringPorts(info, candidates, opts);
   const isGroup = registering.length > 1;
   const max = opts.maxServices ?? DEFAULT_MAX_SERVICES;
   if (registering.length > max) {
@@ -308,14 +288,15 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
     registering = registering.slice(0, max);
   }
   for (const c of registering) {
-    const mapped = mapPort(info, md, c, isGroup, opts);
-    if (!mapped) continue;
     const port = c.key === "" ? undefined : c.key;
-    if (!mapped.ok) {
-      result.rejected.push({ container, port, ...mapped.problem });
+    let mapped: Mapped[] | undefined;
+    try {
+      mapped = mapPort(info, md, c, isGroup, opts);
+    } catch (err) {
+      result.rejected.push({ container, port, ...refusalOf(err) });
       continue;
     }
-    for (const { instance: inst, keys, defaultId } of mapped.value) {
+    for (const { instance: inst, keys, defaultId } of mapped ?? []) {
       if (result.origins.has(inst.id)) {
         const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
         result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
@@ -326,6 +307,12 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
     }
   }
   return result;
+}
+
+/** The key and reason of a MetadataRefusal; anything else is a bug in the mapping, thrown on. */
+function refusalOf(err: unknown): { key: string; reason: string } {
+  if (!(err instanceof MetadataRefusal)) throw err;
+  return { key: err.key, reason: err.reason };
 }
 
 /** The one log line for a rejection, e.g. `container web-1 port 80/tcp: SERVICE_NAME: … — service not registered`. */

@@ -14,6 +14,7 @@
 
 import { MAX_META_KEYS, MAX_META_VALUE } from "../core/model.js";
 import { CONTROL_CHARS, RESERVED_META_KEY } from "../core/validate.js";
+import { MetadataRefusal, quote } from "./refusal.js";
 
 export type MetaSource = "label" | "env";
 
@@ -37,28 +38,7 @@ export interface ServiceMetadata {
   byPort: ReadonlyMap<string, ReadonlyMap<string, MetaEntry>>;
 }
 
-/** What a failed step reports: the key to name in the log line and why. */
-export interface Problem {
-  key: string;
-  reason: string;
-}
-
-export type Result<T> = { ok: true; value: T } | { ok: false; problem: Problem };
-
-export function ok<T>(value: T): Result<T> {
-  return { ok: true, value };
-}
-
-export function fail<T>(key: string, reason: string): Result<T> {
-  return { ok: false, problem: { key, reason } };
-}
-
 export const SERVICE_PREFIX = "SERVICE_";
-
-/** A value as it appears in a reason: JSON-quoted (so newlines cannot split a log line), cut at 80 characters. */
-export function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-}
 
 /** Attributes portolan interprets itself; they never become service metadata. */
 const CONTROL_ATTRS = new Set(["name", "tags", "id", "ignore", "network", "networks", "port", "tag_override"]);
@@ -180,22 +160,22 @@ export function splitTags(text: string): string[] {
  * Rejects more than 64 keys, a value over 4096 characters, a key that is not 1-128 letters, digits, "_", "." or
  * "-", and a key that looks like portolan's own (`portolan_owner`, `portolan.x`).
  */
-export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Result<Record<string, string>> {
+export function buildMeta(attrs: ReadonlyMap<string, PortEntry>): Record<string, string> {
   const meta: Record<string, string> = {};
   const entries = metaEntries(attrs);
   if (entries.length > MAX_META_KEYS) {
-    return fail(`${SERVICE_PREFIX}*`, `${entries.length} metadata keys, at most ${MAX_META_KEYS} allowed`);
+    throw new MetadataRefusal(`${SERVICE_PREFIX}*`, `${entries.length} metadata keys, at most ${MAX_META_KEYS} allowed`);
   }
   for (const [attr, e] of entries) {
     if (!META_KEY.test(attr)) {
-      return fail(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_", "." or "-"`);
+      throw new MetadataRefusal(e.key, `metadata key ${quote(attr)} must be 1-128 letters, digits, "_", "." or "-"`);
     }
-    if (RESERVED_META_KEY.test(attr)) return fail(e.key, `metadata key ${quote(attr)} is reserved for portolan`);
+    if (RESERVED_META_KEY.test(attr)) throw new MetadataRefusal(e.key, `metadata key ${quote(attr)} is reserved for portolan`);
     if (e.value.length > MAX_META_VALUE) {
-      return fail(e.key, `metadata value is ${e.value.length} characters, at most ${MAX_META_VALUE} allowed`);
+      throw new MetadataRefusal(e.key, `metadata value is ${e.value.length} characters, at most ${MAX_META_VALUE} allowed`);
     }
-    if (CONTROL_CHARS.test(e.value)) return fail(e.key, "metadata value contains a control character");
+    if (CONTROL_CHARS.test(e.value)) throw new MetadataRefusal(e.key, "metadata value contains a control character");
     meta[attr] = e.value;
   }
-  return ok(meta);
+  return meta;
 }

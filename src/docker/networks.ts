@@ -4,7 +4,7 @@
 // waits for it, until it answers or the process is stopped.
 import type { Clock } from "../core/clock.js";
 import { UsageError } from "../core/errors.js";
-import { quote } from "./metadata.js";
+import { quote } from "./refusal.js";
 
 /** At most this many network names are listed in the error. */
 const LISTED = 20;

@@ -401,11 +401,12 @@ export class Registrator {
         return await fn();
       } catch (error) {
         if (error instanceof InstanceRejectedError || error instanceof ContainerTooLargeError) throw error;
-        // Stopped: a Docker request aborted by the stop is no failure to report.
-        if (this.signal.aborted && op.startsWith("docker")) return null;
+        // Stopped: a request the stop cut short (a Docker request aborted, a backend request failed by the registry's
+        // close) is no failure to report, and nothing retries it: "stopped" stays the last event.
+        if (this.signal.aborted) return null;
         const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt: firstAttempt + attempt, error } as const);
         this.emit(event);
-        if (this.signal.aborted || (attempts >= 0 && attempt + 1 >= attempts)) return null;
+        if (attempts >= 0 && attempt + 1 >= attempts) return null;
         await this.clock.sleep(this.retryDelay(attempt), this.signal);
         if (this.signal.aborted) return null;
       }
@@ -455,7 +456,7 @@ export class Registrator {
       try {
         await this.registry.setHealth({ id: i.id, name: i.name, owner: this.opts.owner }, i.health, `docker health: ${i.health}`);
       } catch (error) {
-        this.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
+        if (!this.signal.aborted) this.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
       }
     };
     await mapBounded(first, WRITES_PER_CONTAINER, beat);

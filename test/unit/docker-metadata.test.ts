@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { chooseBinding, chooseNetwork, portCandidates, type Binding } from "../../src/docker/address.js";
 import { buildChecks } from "../../src/docker/checks.js";
-import { buildMeta, metadataForPort, quote, readServiceMetadata, splitTags, type PortEntry } from "../../src/docker/metadata.js";
+import { buildMeta, metadataForPort, readServiceMetadata, splitTags, type PortEntry } from "../../src/docker/metadata.js";
+import { MetadataRefusal, quote } from "../../src/docker/refusal.js";
 import { fakeInspect, ports } from "./fixtures/container.js";
 
 describe("splitTags", () => {
@@ -59,11 +60,12 @@ function entries(rec: Record<string, string>): Map<string, PortEntry> {
 describe("buildMeta", () => {
   it("0_control_attrs_excluded_keys_sorted", () => {
     const got = buildMeta(entries({ zone: "eu", name: "x", tags: "t", id: "i", ignore: "", network: "n", check_grpc: "1", app: "a" }));
-    expect(got).toEqual({ ok: true, value: { app: "a", zone: "eu" } });
-    expect(Object.keys(got.ok ? got.value : {})).toEqual(["app", "zone"]);
+    expect(got).toEqual({ app: "a", zone: "eu" });
+    expect(Object.keys(got)).toEqual(["app", "zone"]);
   });
   it("1_bad_key_named", () => {
-    expect(buildMeta(entries({ "a b": "x" }))).toEqual({ ok: false, problem: { key: "SERVICE_A B", reason: expect.any(String) } });
+    expect(() => buildMeta(entries({ "a b": "x" }))).toThrow(expect.objectContaining({ name: "MetadataRefusal", key: "SERVICE_A B", reason: expect.any(String) }));
+    expect(() => buildMeta(entries({ "a b": "x" }))).toThrow(MetadataRefusal);
   });
 });
 
@@ -81,8 +83,13 @@ describe("chooseNetwork", () => {
   ];
   table.forEach(([name, nets, requested, def, want], i) => {
     it(`${i}_${name}`, () => {
-      const got = chooseNetwork(nets, requested, def);
-      expect(got.ok ? got.value : `!${got.problem.key}`).toBe(want);
+      let got: string;
+      try {
+        got = chooseNetwork(nets, requested, def);
+      } catch (err) {
+        got = `!${(err as MetadataRefusal).key}`;
+      }
+      expect(got).toBe(want);
     });
   });
 });
@@ -115,15 +122,15 @@ describe("portCandidates", () => {
 });
 
 describe("buildChecks", () => {
-  it("0_no_check_attrs_no_ttl", () => expect(buildChecks(new Map(), "10.0.0.1", 80, undefined)).toEqual({ ok: true, value: [] }));
-  it("1_ttl_option_only", () => expect(buildChecks(new Map(), "10.0.0.1", 80, 5000)).toEqual({ ok: true, value: [{ check: { type: "ttl", intervalMs: 5000 }, key: "--ttl" }] }));
+  it("0_no_check_attrs_no_ttl", () => expect(buildChecks(new Map(), "10.0.0.1", 80, undefined)).toEqual([]));
+  it("1_ttl_option_only", () => expect(buildChecks(new Map(), "10.0.0.1", 80, 5000)).toEqual([{ check: { type: "ttl", intervalMs: 5000 }, key: "--ttl" }]));
   it("2_ttl_ignores_interval_timeout", () => {
     const got = buildChecks(entries({ check_ttl: "1m", check_timeout: "2s", check_initial_status: "Critical" }), "h", 1, undefined);
-    expect(got).toEqual({ ok: true, value: [{ check: { type: "ttl", intervalMs: 60_000, initialStatus: "critical" }, key: "SERVICE_CHECK_TTL" }] });
+    expect(got).toEqual([{ check: { type: "ttl", intervalMs: 60_000, initialStatus: "critical" }, key: "SERVICE_CHECK_TTL" }]);
   });
   it("3_tls_skip_verify_only_on_http", () => {
     const got = buildChecks(entries({ check_tcp: "1", check_tls_skip_verify: "true" }), "h", 1, undefined);
-    expect(got).toEqual({ ok: true, value: [{ check: { type: "tcp", target: "h:1", intervalMs: 10_000 }, key: "SERVICE_CHECK_TCP" }] });
+    expect(got).toEqual([{ check: { type: "tcp", target: "h:1", intervalMs: 10_000 }, key: "SERVICE_CHECK_TCP" }]);
   });
 });
 

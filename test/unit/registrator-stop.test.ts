@@ -72,3 +72,35 @@ describe("Registrator.stop", () => {
     });
   });
 });
+
+/** A backend that is down: its list never answers until the registry is closed, which fails it (a socket hang-up). */
+class DeadBackend extends MemoryRegistry {
+  private readonly closed: Array<(err: Error) => void> = [];
+  override listOwned(): Promise<never> {
+    return new Promise((_, reject) => this.closed.push(reject));
+  }
+  override async close(): Promise<void> {
+    for (const fail of this.closed.splice(0)) fail(new Error("registry closed"));
+  }
+}
+
+describe("Registrator.stop with a dead backend", () => {
+  // The process closes the registry after the stop: the request that was still in flight then fails. It was
+  // reported as "backend operation failed; retrying" after "shutdown done" (nothing retries it any more).
+  it("0_a backend request failing after the stop (closed under it) is no event: 'stopped' stays the last one", async () => {
+    const clock = new FakeClock();
+    const d = new FakeDocker();
+    d.containers.set("c1", container("c1", "one"));
+    const registry = new DeadBackend();
+    const events: RegistratorEvent[] = [];
+    const r = new Registrator(d, registry, { ...LOOP_OPTS, retryIntervalMs: 5_000 }, (e) => events.push(e), clock);
+    void r.start();
+    await settle();
+    await r.stop({ deregisterAll: false, timeoutMs: 10_000 });
+    expect(events.at(-1)).toMatchObject({ type: "stopped" });
+    await registry.close();
+    await settle();
+    expect(events.at(-1), `events after the stop: ${JSON.stringify(events.slice(events.findIndex((e) => e.type === "stopped") + 1).map((e) => e.type))}`).toMatchObject({ type: "stopped" });
+    expect(clock.pending, "fake timers still pending").toBe(0);
+  });
+});
