@@ -6,6 +6,7 @@
 // thousands of ports never delays a small one; a resync only lists, diffs and queues, it never waits on one
 // container to start another. A refusal by the backend (InstanceRejectedError) is logged once and never retried
 // within a sync; transient failures are retried with backoff and jitter.
+import { setMaxListeners } from "node:events";
 import { REAL_CLOCK, settlesWithin, type Clock } from "../core/clock.js";
 import { InstanceRejectedError } from "../core/errors.js";
 import type { Instance } from "../core/model.js";
@@ -98,6 +99,8 @@ export class Registrator {
     private readonly emit: EventSink = () => {},
     private readonly clock: Clock = REAL_CLOCK,
   ) {
+    // Every Docker request and timer listens on the stop signal: more than Node's default 10 at once is no leak.
+    setMaxListeners(0, this.abort.signal);
     this.rejections = new RejectionLog(emit);
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key).then((r) => this.wakeAfter(key, r))), opts.concurrency);
     const requeue = (id: string) => void this.queue.push(id);
