@@ -25,8 +25,11 @@ export interface DockerPort {
   events(sinceNano: bigint | undefined, signal: AbortSignal): Promise<AsyncIterable<DockerEvent>>;
 }
 
-/** Container actions that can change what a container registers. */
-const RELEVANT = new Set(["start", "restart", "die", "stop", "kill", "destroy", "pause", "unpause", "rename", "update", "health_status"]);
+/**
+ * Container actions that can change what a container registers. Not "kill" (a signal changes nothing by itself)
+ * nor "stop" (it follows "die"): a container that exits sends "die", so each cost an inspect that found nothing new.
+ */
+const RELEVANT = new Set(["start", "restart", "die", "destroy", "pause", "unpause", "rename", "update", "health_status"]);
 
 /** dockerd's `timeNano` (else `time` in seconds) as nanoseconds; undefined when neither is a whole number. */
 function eventTime(timeNano: unknown, time: unknown): bigint | undefined {

@@ -6,6 +6,7 @@
 // thousands of ports never delays a small one; a resync only lists, diffs and queues, it never waits on one
 // container to start another. A refusal by the backend (InstanceRejectedError) is logged once and never retried
 // within a sync; transient failures are retried with backoff and jitter.
+import { setMaxListeners } from "node:events";
 import { REAL_CLOCK, settlesWithin, type Clock } from "../core/clock.js";
 import { InstanceRejectedError } from "../core/errors.js";
 import type { Instance } from "../core/model.js";
@@ -14,6 +15,7 @@ import { backoff, mapBounded } from "../core/util.js";
 import { ContainerTooLargeError, refusedContainer } from "../docker/answers.js";
 import type { DockerPort, ContainerInfo } from "../docker/engine.js";
 import { containerName, containerToServices, isServing, originKey, type MappingOptions, type Origin } from "../docker/mapping.js";
+import { withoutIdleNetworkEvents } from "../docker/network-events.js";
 import { IdClaims } from "./claims.js";
 import { BACKLOG_BUDGET_MS, beatRounds, heartbeatPeriod, MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
@@ -90,14 +92,18 @@ export class Registrator {
   private readonly abort = new AbortController();
   private loops: Promise<unknown>[] = [];
   private writes = 0;
+  private readonly docker: DockerPort;
 
   constructor(
-    private readonly docker: DockerPort,
+    docker: DockerPort,
     private readonly registry: Registry,
     private readonly opts: RegistratorOptions,
     private readonly emit: EventSink = () => {},
     private readonly clock: Clock = REAL_CLOCK,
   ) {
+    // Every Docker request and timer listens on the stop signal: more than Node's default 10 at once is no leak.
+    setMaxListeners(0, this.abort.signal);
+    this.docker = withoutIdleNetworkEvents(docker);
     this.rejections = new RejectionLog(emit);
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key).then((r) => this.wakeAfter(key, r))), opts.concurrency);
     const requeue = (id: string) => void this.queue.push(id);

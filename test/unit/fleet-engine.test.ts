@@ -60,8 +60,9 @@ describe("fleet SimEngine", () => {
     // between the first two events, the replay starts at the second whichever way it was rounded.
     const since = live[1]!.timeNano - 500n;
     engine.remove(live[0]!.containerId);
-    const replay = await take(5, since);
-    expect(replay.map((e) => e.action)).toEqual(["health_status", "health_status", "kill", "die", "stop"]);
+    const replay = await take(4, since);
+    // "kill" and "stop" are sent too; the registrator's parse leaves them out (see RELEVANT in src/docker/engine.ts).
+    expect(replay.map((e) => e.action)).toEqual(["health_status", "health_status", "die", "destroy"]);
     expect(replay.every((e) => e.timeNano >= since)).toBe(true);
   });
 
@@ -79,6 +80,6 @@ describe("fleet SimEngine", () => {
     expect((await port().listRunning()).sort()).toEqual([c.id, added].sort());
     // Nothing from before the restart is replayed; the next change is.
     const after = await take(1, 1n, () => engine.remove(c.id));
-    expect(after.map((e) => [e.containerId, e.action])).toEqual([[c.id, "kill"]]);
+    expect(after.map((e) => [e.containerId, e.action])).toEqual([[c.id, "die"]]);
   });
 });
