@@ -18,6 +18,7 @@ import { IdClaims } from "./claims.js";
 import { BACKLOG_BUDGET_MS, beatRounds, heartbeatPeriod, MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import type { EventSink } from "./events.js";
 import { InspectRetries } from "./inspect-retries.js";
+import { ContainerJobs, type ContainerPlan, type Inspection } from "./jobs.js";
 import { plan, type PlanOp } from "./planner.js";
 import { RejectionLog } from "./rejections.js";
 import { removeAllWithin } from "./shutdown.js";
@@ -73,12 +74,8 @@ export class Registrator {
   private readonly retained = new Set<string>();
   private readonly rejections: RejectionLog;
   private readonly nextBeat = new Map<string, number>();
-  /** Inspect results a resync already has (or a yielded job keeps), used once by the container's next job. */
-  private readonly prefetched = new Map<string, { info: ContainerInfo | undefined }>();
-  /** The rest of a yielded job's plan: the next slice applies it as it is, unless an event or resync came between. */
-  private readonly continuations = new Map<string, { ops: PlanOp[]; origins: Map<string, Origin> }>();
-  /** Containers to sync when this container's job is done (they wait for an ID it let go). */
-  private readonly toWake = new Map<string, Set<string>>();
+  /** What each container's next job starts from (a resync's inspect, a yielded plan), and whom its end wakes. */
+  private readonly jobs = new ContainerJobs();
   /** Entries whose container is gone, for the ORPHANS job: with the register write count when Docker was listed. */
   private readonly orphans = new Map<string, number>();
   private readonly claims = new IdClaims();
@@ -99,7 +96,7 @@ export class Registrator {
     private readonly clock: Clock = REAL_CLOCK,
   ) {
     this.rejections = new RejectionLog(emit);
-    this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key).then((r) => this.wakeAfter(key, r))), opts.concurrency);
+    this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.removeOrphans() : this.syncContainer(key).then((r) => this.wake(key, r))), opts.concurrency);
     const requeue = (id: string) => void this.queue.push(id);
     const retries = { clock, signal: this.abort.signal, attempts: opts.retryAttempts, delay: (n: number) => this.retryDelay(n), requeue };
     this.inspects = new InspectRetries(retries);
@@ -179,10 +176,10 @@ export class Registrator {
     const wanted = new Set<string>();
     const failed = new Set<string>();
     await mapBounded(ids, this.opts.concurrency, async (id) => {
-      const info = await this.inspect(id);
-      if (info === null) return void failed.add(id);
-      this.prefetched.set(id, { info });
-      this.continuations.delete(id);
+      const inspection = await this.inspect(id);
+      if (inspection.type === "failed") return void failed.add(id);
+      const { info } = inspection;
+      this.jobs.inspected(id, info);
       if (info) for (const i of containerToServices(info, this.opts.mapping).instances) wanted.add(i.id);
     });
     const current = await this.retry("list", () => this.registry.listOwned(this.opts.owner));
@@ -204,33 +201,21 @@ export class Registrator {
    * Containers waiting for an ID this container let go are synced once its job is done: its deregister is then
    * written, so theirs cannot race it (a takeover written first and deleted by the old holder's deregister after).
    */
-  private wakeLater(containerId: string, waiting: Iterable<string>): void {
-    const set = this.toWake.get(containerId) ?? new Set<string>();
-    for (const c of waiting) set.add(c);
-    if (set.size > 0) this.toWake.set(containerId, set);
-  }
-
-  private wakeAfter(containerId: string, result: JobResult): JobResult {
-    const waiting = this.toWake.get(containerId);
-    if (result === "done" && waiting) {
-      this.toWake.delete(containerId);
-      for (const c of waiting) void this.queue.push(c);
-    }
+  private wake(containerId: string, result: JobResult): JobResult {
+    for (const c of this.jobs.ended(containerId, result)) void this.queue.push(c);
     return result;
   }
 
   /** One container's slice of work: inspect (or the resync's inspect), diff against what it holds, write. */
   private async syncContainer(containerId: string): Promise<JobResult> {
     const sliceEnd = this.clock.now() + (this.opts.sliceMs ?? DEFAULT_SLICE_MS);
-    const cont = this.continuations.get(containerId);
-    this.continuations.delete(containerId);
-    const work = cont ?? (await this.planContainer(containerId));
+    const work = await this.nextWork(containerId);
     if (!work) return "done";
     const { ops, origins } = work;
     for (let n = 0; n < ops.length; n += WRITES_PER_CONTAINER) {
       if (this.signal.aborted) return "done";
       if (n > 0 && this.clock.now() >= sliceEnd) {
-        this.continuations.set(containerId, { ops: ops.slice(n), origins });
+        this.jobs.yielded(containerId, { ops: ops.slice(n), origins });
         return "yield";
       }
       // One attempt each: a write that fails is retried by requeueing the whole container on its own timer (a
@@ -246,12 +231,16 @@ export class Registrator {
     return "done";
   }
 
-  /** The writes that make the backend match one container: inspect (or the resync's inspect), map, diff. */
-  private async planContainer(containerId: string): Promise<{ ops: PlanOp[]; origins: Map<string, Origin> } | undefined> {
-    const pre = this.prefetched.get(containerId);
-    this.prefetched.delete(containerId);
-    const info = pre ? pre.info : await this.inspect(containerId);
-    if (info === null) return undefined;
+  /** What a slice applies: the rest of the job's yielded plan, else a plan from the resync's inspect or a fresh one. */
+  private async nextWork(containerId: string): Promise<ContainerPlan | undefined> {
+    const start = this.jobs.take(containerId);
+    if (start.state === "yielded") return start.plan;
+    const inspection = start.state === "prefetched" ? ({ type: "answered", info: start.info } as const) : await this.inspect(containerId);
+    return inspection.type === "answered" ? this.planContainer(containerId, inspection.info) : undefined;
+  }
+
+  /** The writes that make the backend match one container (undefined: gone, ContainerInfo: as inspected): map, diff. */
+  private planContainer(containerId: string, info: ContainerInfo | undefined): ContainerPlan | undefined {
     const { desired, origins } = this.desiredFor(containerId, info);
     const current = [...this.known.values()].filter((i) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id));
     if (!info || (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0)) {
@@ -272,7 +261,7 @@ export class Registrator {
   private desiredFor(containerId: string, info: ContainerInfo | undefined): { desired: Instance[]; origins: Map<string, Origin> } {
     if (!info) {
       this.rejections.forget(containerId);
-      this.wakeLater(containerId, this.claims.release(containerId, new Set(), true));
+      this.jobs.wakeWhenDone(containerId, this.claims.release(containerId, new Set(), true));
       return { desired: [], origins: new Map() };
     }
     const { instances, rejected, origins } = containerToServices(info, this.opts.mapping);
@@ -289,26 +278,26 @@ export class Registrator {
       rejected.push({ container: name, port: o?.port, key: originKey(o, "id"), reason: `service ID ${JSON.stringify(i.id)} is held by container ${JSON.stringify(holder)} on this host; the first holder keeps it` });
     }
     const gone = !isServing(info);
-    this.wakeLater(containerId, this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone));
+    this.jobs.wakeWhenDone(containerId, this.claims.release(containerId, new Set(desired.map((i) => i.id)), gone));
     this.rejections.report(containerId, rejected, "mapping");
     return { desired, origins };
   }
 
-  /** One docker inspect; null when it failed (retried on the container's own schedule); too large: refused once. */
-  private async inspect(id: string): Promise<ContainerInfo | undefined | null> {
+  /** One docker inspect; a failure is retried on the container's own schedule; too large: refused once. */
+  private async inspect(id: string): Promise<Inspection> {
     try {
       const info = await this.docker.inspect(id, this.signal);
       this.inspects.succeeded(id, info && containerName(info));
-      return info;
+      return { type: "answered", info };
     } catch (error) {
-      if (this.signal.aborted) return null; // stopped: the request was aborted, nothing failed
+      if (this.signal.aborted) return { type: "failed" }; // stopped: the request was aborted, nothing failed
       if (error instanceof ContainerTooLargeError) {
         this.inspects.succeeded(id, undefined);
         this.rejections.report(id, [{ container: id.slice(0, 12), key: "inspect", reason: error.message }], "backend");
-        return refusedContainer(id);
+        return { type: "answered", info: refusedContainer(id) };
       }
       this.emit({ type: "docker-error", error, attempt: this.inspects.failed(id) });
-      return null;
+      return { type: "failed" };
     }
   }
 
@@ -422,8 +411,7 @@ export class Registrator {
         void this.resync().finally(firstReconcileDone);
         for await (const ev of stream) {
           since = ev.timeNano;
-          this.prefetched.delete(ev.containerId);
-          this.continuations.delete(ev.containerId);
+          this.jobs.changed(ev.containerId);
           void this.queue.push(ev.containerId);
         }
         if (this.signal.aborted) break;
