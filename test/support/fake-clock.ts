@@ -69,4 +69,15 @@ export class FakeClock implements Clock {
       await this.advance(stepMs);
     }
   }
+
+  /** Advances in `stepMs` steps until `p` settles, and returns what it gives; throws naming `what` after `maxMs`. */
+  async untilSettled<T>(what: string, p: Promise<T>, maxMs = 60_000, stepMs = 10): Promise<T> {
+    let done = false;
+    p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await this.until(what, () => done, maxMs, stepMs);
+    return p;
+  }
 }

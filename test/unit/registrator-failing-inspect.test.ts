@@ -6,7 +6,7 @@ import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { DockerApiError } from "../../src/docker/client.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
-import { until } from "../support/until.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 
@@ -20,11 +20,6 @@ class FailingInspect extends FakeDocker {
   }
 }
 
-/** Fails the test instead of hanging when `p` does not settle within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms))]);
-}
-
 const names = async (reg: MemoryRegistry) => (await reg.listOwned("h1")).map((x) => x.name).sort();
 
 const cases: Array<{ case: string; opts: Partial<RegistratorOptions> }> = [
@@ -35,43 +30,45 @@ const cases: Array<{ case: string; opts: Partial<RegistratorOptions> }> = [
 describe("a container whose inspect fails for ever", () => {
   cases.forEach((c, i) => {
     it(`${i}_${c.case}: holds neither start, nor the resync, nor the others`, async () => {
+      const clock = new FakeClock();
       const d = new FailingInspect();
       for (const n of ["bad", "small", "b", "c", "e"]) d.containers.set(n, container(n, n));
       d.failing.add("bad");
       const reg = new MemoryRegistry();
       const events: RegistratorEvent[] = [];
-      const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 1, ...c.opts }, (e) => events.push(e));
-      await within(r.start(), 2_000, "start");
+      const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 1, ...c.opts }, (e) => events.push(e), clock);
+      await clock.untilSettled("start", r.start(), 2_000);
       expect(await names(reg)).toEqual(["b", "c", "e", "small"]);
       // A container started without its event reaching us: the next resync registers it.
       d.containers.set("late", container("late", "late"));
-      await within(r.resync(), 2_000, "resync");
+      await clock.untilSettled("resync", r.resync(), 2_000);
       expect(await names(reg)).toContain("late");
       // The failing one is retried on its own (no event, no resync), and registers once dockerd answers.
       const tries = d.inspects.get("bad")!;
       if (c.opts.retryAttempts === -1) {
-        await until("inspect retried on its own", () => d.inspects.get("bad")! > tries + 2, 2_000);
+        await clock.until("inspect retried on its own", () => d.inspects.get("bad")! > tries + 2, 2_000);
         d.failing.delete("bad");
-        await until("bad registered", async () => (await names(reg)).includes("bad"), 2_000);
+        await clock.until("bad registered", async () => (await names(reg)).includes("bad"), 2_000);
       }
       expect(events.some((e) => e.type === "docker-error")).toBe(true);
-      await r.stop({ deregisterAll: false });
+      await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
     });
   });
 
   it("2_keeps what it registered while its inspect fails, even when its container is stopped elsewhere", async () => {
+    const clock = new FakeClock();
     const d = new FailingInspect();
     d.containers.set("x", container("x", "x"));
     d.containers.set("gone", container("gone", "gone"));
     const reg = new MemoryRegistry();
-    const r = new Registrator(d, reg, { ...LOOP_OPTS, cleanup: true }, () => {});
-    await r.start();
+    const r = new Registrator(d, reg, { ...LOOP_OPTS, cleanup: true }, () => {}, clock);
+    await clock.untilSettled("start", r.start());
     expect(await names(reg)).toEqual(["gone", "x"]);
     d.failing.add("x");
     d.containers.delete("gone");
-    await within(r.resync(), 2_000, "resync");
-    await r.idle();
+    await clock.untilSettled("resync", r.resync(), 2_000);
+    await clock.untilSettled("the jobs", r.idle());
     expect(await names(reg)).toEqual(["x"]);
-    await r.stop({ deregisterAll: false });
+    await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
   });
 });

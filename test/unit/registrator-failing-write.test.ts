@@ -7,7 +7,7 @@ import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
 import type { Instance } from "../../src/core/model.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
-import { until } from "../support/until.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 
@@ -24,10 +24,6 @@ class RefusingRegistry extends MemoryRegistry {
   }
 }
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms))]);
-}
-
 const names = async (reg: MemoryRegistry) => (await reg.listOwned("h1")).map((x) => x.name).sort();
 
 const cases: Array<{ case: string; error: () => Error; opts: Partial<RegistratorOptions> }> = [
@@ -39,24 +35,25 @@ const cases: Array<{ case: string; error: () => Error; opts: Partial<Registrator
 describe("containers whose writes keep failing", () => {
   cases.forEach((c, i) => {
     it(`${i}_${c.case}: hold neither start, nor the resync, nor the others`, async () => {
+      const clock = new FakeClock();
       const d = new FakeDocker();
       for (const n of ["bad1", "bad2", "ok1", "ok2", "ok3"]) d.containers.set(n, container(n, n));
       const reg = new RefusingRegistry(c.error);
       reg.refused.add("bad1").add("bad2");
       // As many refused containers as queue slots: before, every slot was held.
-      const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 2, ...c.opts }, () => {});
-      await within(r.start(), 2_000, "start");
+      const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 2, ...c.opts }, () => {}, clock);
+      await clock.untilSettled("start", r.start(), 2_000);
       expect(await names(reg)).toEqual(["ok1", "ok2", "ok3"]);
       d.containers.set("late", container("late", "late"));
-      await within(r.resync(), 2_000, "resync");
+      await clock.untilSettled("resync", r.resync(), 2_000);
       expect(await names(reg)).toContain("late");
       if (c.opts.retryAttempts === -1) {
         const tries = reg.attempts.get("bad1")!;
-        await until("bad1 retried on its own", () => reg.attempts.get("bad1")! > tries + 2, 2_000);
+        await clock.until("bad1 retried on its own", () => reg.attempts.get("bad1")! > tries + 2, 2_000);
         reg.refused.clear();
-        await until("bad ones registered once allowed", async () => (await names(reg)).includes("bad1") && (await names(reg)).includes("bad2"), 2_000);
+        await clock.until("bad ones registered once allowed", async () => (await names(reg)).includes("bad1") && (await names(reg)).includes("bad2"), 2_000);
       }
-      await r.stop({ deregisterAll: false });
+      await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
     });
   });
 });

@@ -7,7 +7,6 @@ import { Registrator, type RegistratorOptions } from "../../src/registrator/regi
 import { env } from "./fixtures/container.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
-import { until as waitUntil } from "../support/until.js";
 import { FakeClock } from "../support/fake-clock.js";
 
 /** Fails every write while `down` is true. */
@@ -25,15 +24,22 @@ class FlakyRegistry extends MemoryRegistry {
 
 const OPTS: RegistratorOptions = LOOP_OPTS;
 
-const until = (cond: () => boolean | Promise<boolean>, ms = 3000) => waitUntil("the condition", cond, ms, 5);
+/** A registrator on a fake clock, with helpers that move the clock until a condition holds or a promise settles. */
+function loop(d: FakeDocker, reg: MemoryRegistry, emit: (e: RegistratorEvent) => void = () => {}) {
+  const clock = new FakeClock();
+  const r = new Registrator(d, reg, OPTS, emit, clock);
+  const until = (cond: () => boolean | Promise<boolean>) => clock.until("the condition", cond, 3000, 5);
+  const settled = <T>(what: string, p: Promise<T>) => clock.untilSettled(what, p, 3000, 5);
+  return { r, until, settled };
+}
 
 describe("Registrator loop", () => {
   it("0_first reconcile registers running containers; events keep them true", async () => {
     const d = new FakeDocker();
     d.containers.set("a", container("a", "alpha"));
     const reg = new MemoryRegistry();
-    const r = new Registrator(d, reg, OPTS);
-    await r.start();
+    const { r, until, settled } = loop(d, reg);
+    await settled("start", r.start());
     expect((await reg.listOwned("h1")).map((i) => i.name)).toEqual(["alpha"]);
     d.containers.set("b", container("b", "beta"));
     d.emit("b", "start", 10n);
@@ -41,15 +47,15 @@ describe("Registrator loop", () => {
     d.containers.get("a")!.State.Running = false;
     d.emit("a", "die", 11n);
     await until(async () => (await reg.listOwned("h1")).map((i) => i.name).join() === "beta");
-    await r.stop({ deregisterAll: false });
+    await settled("stop", r.stop({ deregisterAll: false }));
   });
 
   it("1_stream end: reconnects with backoff, resumes from the last event time, resyncs", async () => {
     const d = new FakeDocker();
     const reg = new MemoryRegistry();
     const events: RegistratorEvent[] = [];
-    const r = new Registrator(d, reg, OPTS, (e) => events.push(e));
-    await r.start();
+    const { r, until, settled } = loop(d, reg, (e) => events.push(e));
+    await settled("start", r.start());
     d.containers.set("a", container("a", "alpha"));
     d.emit("a", "start", 42n);
     await until(async () => (await reg.listOwned("h1")).length === 1);
@@ -61,7 +67,7 @@ describe("Registrator loop", () => {
     expect(d.sinces).toEqual([undefined, 42n]);
     await until(async () => (await reg.listOwned("h1")).length === 0);
     expect(events.filter((e) => e.type === "docker-error").length).toBeGreaterThanOrEqual(2);
-    await r.stop({ deregisterAll: false });
+    await settled("stop", r.stop({ deregisterAll: false }));
   });
 
   it("2_backend down: writes retried with backoff until it returns", async () => {
@@ -70,14 +76,14 @@ describe("Registrator loop", () => {
     const reg = new FlakyRegistry();
     reg.down = true;
     const events: RegistratorEvent[] = [];
-    const r = new Registrator(d, reg, OPTS, (e) => events.push(e));
+    const { r, until, settled } = loop(d, reg, (e) => events.push(e));
     const started = r.start();
     await until(() => events.filter((e) => e.type === "backend-error").length >= 3);
     reg.down = false;
-    await started; // the first reconcile does not wait for the backend: the container's own timer retries it
+    await settled("start", started); // the first reconcile does not wait for the backend: the container's own timer retries it
     await until(async () => (await reg.listOwned("h1")).length > 0);
     expect((await reg.listOwned("h1")).map((i) => i.name)).toEqual(["alpha"]);
-    await r.stop({ deregisterAll: false });
+    await settled("stop", r.stop({ deregisterAll: false }));
   });
 
   it("3_TTL checks are heartbeated at half their TTL, even the minimum 1 s TTL (fake clock)", async () => {
@@ -110,10 +116,10 @@ describe("Registrator loop", () => {
     d.containers.set("a", container("a", "alpha"));
     d.containers.set("b", container("b", "beta"));
     const reg = new MemoryRegistry();
-    const r = new Registrator(d, reg, OPTS);
-    await r.start();
+    const { r, settled } = loop(d, reg);
+    await settled("start", r.start());
     expect(await reg.listOwned("h1")).toHaveLength(2);
-    await r.stop({ deregisterAll: true });
+    await settled("stop", r.stop({ deregisterAll: true }));
     expect(await reg.listOwned("h1")).toEqual([]);
   });
 
@@ -121,11 +127,11 @@ describe("Registrator loop", () => {
     const d = new FakeDocker();
     d.containers.set("a", container("a", "alpha", env({ SERVICE_NAME: "bad_name!" })));
     const events: RegistratorEvent[] = [];
-    const r = new Registrator(d, new MemoryRegistry(), OPTS, (e) => events.push(e));
-    await r.start();
-    await r.resync();
-    await r.resync();
+    const { r, settled } = loop(d, new MemoryRegistry(), (e) => events.push(e));
+    await settled("start", r.start());
+    await settled("resync", r.resync());
+    await settled("resync", r.resync());
     expect(events.filter((e) => e.type === "rejected").map((e) => e.type === "rejected" && e.rejection.key)).toEqual(["SERVICE_NAME"]);
-    await r.stop({ deregisterAll: false });
+    await settled("stop", r.stop({ deregisterAll: false }));
   });
 });

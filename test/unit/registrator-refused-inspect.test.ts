@@ -5,6 +5,7 @@ import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { ContainerTooLargeError, MAX_INSPECT_CHARS } from "../../src/docker/answers.js";
 import type { RegistratorEvent } from "../../src/registrator/events.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 
@@ -18,15 +19,15 @@ class HugeLabels extends FakeDocker {
 
 const OPTS: RegistratorOptions = { ...LOOP_OPTS, concurrency: 2 };
 
-const cases: Array<{ case: string; run: (d: HugeLabels, r: Registrator) => Promise<void> }> = [
+const cases: Array<{ case: string; run: (d: HugeLabels, r: Registrator, clock: FakeClock) => Promise<void> }> = [
   { case: "at the first reconcile", run: async () => {} },
   {
     case: "on its start event, then at every resync",
-    run: async (d, r) => {
+    run: async (d, r, clock) => {
       d.emit("big", "start", 5n);
-      await r.idle();
-      await r.resync();
-      await r.resync();
+      await clock.untilSettled("the jobs", r.idle());
+      await clock.untilSettled("resync", r.resync());
+      await clock.untilSettled("resync", r.resync());
     },
   },
 ];
@@ -34,21 +35,22 @@ const cases: Array<{ case: string; run: (d: HugeLabels, r: Registrator) => Promi
 describe("a container too large to inspect", () => {
   cases.forEach((c, i) => {
     it(`${i}_is refused once ${c.case}; the others register`, async () => {
+      const clock = new FakeClock();
       const d = new HugeLabels();
       d.containers.set("big", container("big", "big"));
       d.containers.set("small", container("small", "small"));
       d.huge.add("big");
       const reg = new MemoryRegistry();
       const events: RegistratorEvent[] = [];
-      const r = new Registrator(d, reg, OPTS, (e) => events.push(e));
-      await r.start();
-      await c.run(d, r);
-      await r.idle();
+      const r = new Registrator(d, reg, OPTS, (e) => events.push(e), clock);
+      await clock.untilSettled("start", r.start());
+      await c.run(d, r, clock);
+      await clock.untilSettled("the jobs", r.idle());
       expect((await reg.listOwned("h1")).map((x) => x.name)).toEqual(["small"]);
       const refused = events.filter((e) => e.type === "rejected" && e.rejection.key === "inspect");
       expect(refused).toHaveLength(1);
       expect(events.some((e) => e.type === "docker-error")).toBe(false);
-      await r.stop({ deregisterAll: false });
+      await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
     });
   });
 });

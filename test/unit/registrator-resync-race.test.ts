@@ -9,7 +9,7 @@ import type { Instance } from "../../src/core/model.js";
 import { Registrator } from "../../src/registrator/registrator.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
-import { until } from "../support/until.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 /** listOwned waits for release() while held. */
 class SlowListRegistry extends MemoryRegistry {
@@ -40,22 +40,23 @@ const names = async (reg: SlowListRegistry) => (await reg.ownedNow("h1")).map((i
 describe("Registrator resync race", () => {
   for (const [i, cleanup] of [false, true].entries()) {
     it(`${i}_entry_registered_while_the_resync_reads_the_backend_is_kept${cleanup ? "_with_cleanup" : ""}`, async () => {
+      const clock = new FakeClock();
       const d = new FakeDocker();
       d.containers.set("a", container("a", "alpha"));
       const reg = new SlowListRegistry();
-      const r = new Registrator(d, reg, { ...LOOP_OPTS, cleanup });
-      await r.start();
+      const r = new Registrator(d, reg, { ...LOOP_OPTS, cleanup }, () => {}, clock);
+      await clock.untilSettled("start", r.start());
       reg.hold();
       const resync = r.resync(); // lists Docker (only a), inspects, then waits on the backend's list
-      await until("the resync to read the backend", () => reg.listing, 3000, 5);
+      await clock.until("the resync to read the backend", () => reg.listing, 3000, 5);
       d.containers.set("b", container("b", "beta"));
       d.emit("b", "start", 10n);
-      await until("beta to be registered", async () => (await names(reg)).includes("beta"), 3000, 5);
+      await clock.until("beta to be registered", async () => (await names(reg)).includes("beta"), 3000, 5);
       reg.release();
-      await resync;
-      await r.idle();
+      await clock.untilSettled("the resync", resync);
+      await clock.untilSettled("the jobs", r.idle());
       expect(await names(reg)).toEqual(["alpha", "beta"]);
-      await r.stop({ deregisterAll: false });
+      await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
     });
   }
 });
