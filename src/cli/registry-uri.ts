@@ -6,7 +6,7 @@ import { parseEurekaUri, type EurekaUriOptions } from "../../adapters/eureka/uri
 import type { EtcdOptions } from "../../adapters/etcd/options.js";
 import { parseEtcdUri } from "../../adapters/etcd/uri.js";
 import { parseZooKeeperUri } from "../../adapters/zookeeper/uri.js";
-import { credentialProblem, parseCredential, parseReaders } from "../../adapters/zookeeper/acl.js";
+import { credentialProblem, parseCredential, parseReaders } from "../../adapters/zookeeper/credential.js";
 import type { ZooKeeperOptions } from "../../adapters/zookeeper/options.js";
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
 import { BackendAuthError, BackendUnavailableError, RegistryUriError } from "../core/errors.js";
@@ -14,7 +14,7 @@ import { addSecrets } from "../core/output.js";
 import { MIN_SECRET_LENGTH, redactUrlCredentials, secretForms } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Registry, RegistryAccess } from "../core/registry.js";
-import { CONTROL_CHARS } from "../core/validate.js";
+import { CONTROL_CHARS } from "../core/control-chars.js";
 
 export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | etcd://H1:P1[,H2:P2]/PREFIX?zone=service.consul | etcd+https://… | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
 
