@@ -70,7 +70,24 @@ export function cpuMsOfStat(stat: string): number {
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 
-async function stop(proc: ChildProcess): Promise<void> {
+/** gliderlabs/registrator `bin` against the Consul agent at host:port; resolves once it listens for Docker events. */
+export async function startGliderlabs(bin: string, addr: string): Promise<ChildProcess> {
+  // Its Docker client's default socket is /tmp/docker.sock (where its image mounts it).
+  const env = { ...process.env, GL_DISABLE_VERSION_CHECK: "1", DOCKER_HOST: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" };
+  const proc = spawn(bin, [`consul://${addr}`], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    proc.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      log += d;
+      if (log.includes("Listening for Docker events")) resolve();
+    });
+    proc.once("exit", (code) => reject(new Error(`gliderlabs/registrator exited (${code}) before listening: ${log.trim().slice(-500)}`)));
+  });
+  await delay(300); // its first sync of running containers
+  return proc;
+}
+
+export async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
   proc.kill("SIGTERM");
@@ -106,21 +123,7 @@ async function compare(ctx: CompareContext, agent: { host: string; port: number 
     {
       name: "gliderlabs",
       id: (c) => `${glHost}:${c}:80`,
-      start: async (addr) => {
-        // Its Docker client's default socket is /tmp/docker.sock (where its image mounts it).
-        const env = { ...process.env, GL_DISABLE_VERSION_CHECK: "1", DOCKER_HOST: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" };
-        const proc = spawn(ctx.bin, [`consul://${addr}`], { env, stdio: ["ignore", "ignore", "pipe"] });
-        let log = "";
-        await new Promise<void>((resolve, reject) => {
-          proc.stderr!.setEncoding("utf8").on("data", (d: string) => {
-            log += d;
-            if (log.includes("Listening for Docker events")) resolve();
-          });
-          proc.once("exit", (code) => reject(new Error(`gliderlabs/registrator exited (${code}) before listening: ${log.trim().slice(-500)}`)));
-        });
-        await delay(300); // its first sync of running containers
-        return proc;
-      },
+      start: (addr) => startGliderlabs(ctx.bin, addr),
     },
   ];
 

@@ -4,7 +4,8 @@
 // reconcile time and peak RSS with N running containers. Reference in the same run: the backend's own write
 // latency (a direct register through the same adapter), so the ratio shows what portolan adds; and, for Consul,
 // gliderlabs/registrator against the same agent (phase `gliderlabs`, bench/gliderlabs.ts): start -> visible in the
-// agent (p50/p99) for each, in alternating blocks, the requests each write takes, and the same storm.
+// agent (p50/p99) for each, in alternating blocks, the requests each write takes, and the same storm; and phase
+// `rss` (bench/registrator-rss.ts): RSS with 40 running containers beside gliderlabs/registrator and an idle node.
 // It needs the test bed (`bash scripts/testbed.sh up`): what is not reachable is said before anything starts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -18,11 +19,15 @@ import type { Instance } from "../src/core/model.js";
 import type { Registry } from "../src/core/registry.js";
 import { delay, mapBounded } from "../src/core/util.js";
 import { compareWithGliderlabs, findGliderlabs, percentile } from "./gliderlabs.js";
+import { compareRss } from "./registrator-rss.js";
 
 const { values: args } = parseArgs({
   options: {
     containers: { type: "string", default: "200" },
-    phases: { type: "string", default: "latency,storm,gliderlabs" },
+    phases: { type: "string", default: "latency,storm,gliderlabs,rss" },
+    // Phase rss: running containers while the RSS of each registrator is read, and alternating rounds.
+    "rss-containers": { type: "string", default: "40" },
+    "rss-rounds": { type: "string", default: "3" },
     // gliderlabs/registrator's binary (default: the newest registrator-gliderlabs-* in ~/.cache/portolan).
     gliderlabs: { type: "string" },
     backends: { type: "string", default: "consul,zk" },
@@ -196,6 +201,18 @@ async function benchBackend(name: string): Promise<void> {
       reg1 = startRegistrator(uri, owner);
       await reg1.resyncMs;
     }
+  }
+  if (name === "consul" && PHASES.has("rss")) {
+    const stopped = new Promise((r) => reg1.proc.once("exit", r));
+    reg1.proc.kill("SIGTERM");
+    await stopped;
+    const gliderlabs = findGliderlabs(args.gliderlabs);
+    if (!gliderlabs) console.log("rss: gliderlabs/registrator not measured (no binary; see phase gliderlabs)");
+    await compareRss({
+      n: Number(args["rss-containers"]), rounds: Number(args["rss-rounds"]), gliderlabs, create, removeAll: cleanupContainers, startPortolan: startRegistrator, owner,
+    });
+    reg1 = startRegistrator(uri, owner);
+    await reg1.resyncMs;
   }
   if (!PHASES.has("storm")) {
     reg1.proc.kill("SIGTERM");

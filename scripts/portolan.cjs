@@ -2,17 +2,18 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: no ES-module loader at start */
 /* global process, __dirname, require, module */
 // First instruction: catch every signal portolan handles (src/core/signals.ts FORWARDED_SIGNALS, same list) and
-// hold it until the bundle's handlers take over (start() replays them), so no Node default ever runs: SIGUSR1
-// would open the inspector on 127.0.0.1:9229, SIGHUP/SIGUSR2/SIGALRM would end the process.
+// hold it until the handlers of the bundle or of main.js take over (installSignals() replays them), so no Node
+// default ever runs: SIGUSR1 would open the inspector on 127.0.0.1:9229, SIGHUP/SIGUSR2/SIGALRM would end the
+// process.
 const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM", "SIGTSTP", "SIGTTIN", "SIGTTOU"];
 const held = { signals: SIGNALS, early: [], hold: (sig) => held.early.push(sig) };
 if (require.main === module) for (const sig of SIGNALS) process.on(sig, held.hold);
-// Copied to dist/src/cli/portolan.cjs by scripts/bundle-render.mjs: the entry that bin/portolan (for `render` and
-// `exec`) and the example image run. It compiles the one-file bundle start.cjs with the V8 code cache written
+// Copied to dist/src/cli/portolan.cjs by scripts/bundle-render.mjs: the entry that bin/portolan and the example
+// image run. For `render` and `exec`, it compiles the one-file bundle start.cjs with the V8 code cache written
 // next to it at build time (start.cjs.v8cache): no parsing or lazy compiling at container start. V8 rejects a
 // cache made by another V8 version, with other V8 flags or for other source; the bundle then compiles from
 // source as usual (same behaviour, a few ms slower). Node >= 22.1 also gets its own compile cache for the
-// ES modules loaded later (commander path, pino, yaml).
+// ES modules loaded later (commander path, pino, yaml). Every other command runs main.js (below).
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
@@ -41,5 +42,16 @@ module.exports = { loadBundle, BUNDLE, CACHE, SIGNALS };
 
 if (require.main === module) {
   require("node:module").enableCompileCache?.();
-  loadBundle().exports.start(process.argv, held);
+  const command = process.argv[2];
+  if (command === "render" || command === "exec") loadBundle().exports.start(process.argv, held);
+  else {
+    // Every other command (the registrator and the servers are daemons: what they load, they keep) runs main.js
+    // without the render/exec bundle and its code cache (~1 MiB of RSS for code they never run). main.js's
+    // installSignals() takes the held signals over from this global (an ES module gets no arguments).
+    globalThis[Symbol.for("portolan.heldSignals")] = held;
+    import("./main.js").catch((err) => {
+      process.stderr.write(`portolan: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70; // EXIT_SOFTWARE (src/core/exit-codes.ts)
+    });
+  }
 }

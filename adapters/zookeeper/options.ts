@@ -2,8 +2,8 @@
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { ACL } from "node-zookeeper-client";
-import type { DigestCredential } from "./acl.js";
-import { DEFAULT_READERS, aclFor } from "./acl.js";
+import { aclFor } from "./acl.js";
+import { DEFAULT_READERS, type DigestCredential } from "./credential.js";
 import { isZnodePath } from "./paths.js";
 
 export type ZooKeeperFormat = "curator" | "nerve";

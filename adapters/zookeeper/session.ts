@@ -9,7 +9,7 @@ import { REAL_CLOCK } from "../../src/core/clock.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
-import type { DigestCredential } from "./acl.js";
+import type { DigestCredential } from "./credential.js";
 import type { Client } from "./ops.js";
 import { Exception, dropConnection, onReceive, retire, sessionHex, zkCode } from "./ops.js";
 import { anyServerListening } from "./probe.js";

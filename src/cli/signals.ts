@@ -40,8 +40,22 @@ export function defaultSignal(sig: NodeJS.Signals, proc: Pick<NodeJS.Process, "e
   else if (STOPPING_SIGNALS.includes(sig)) proc.kill(proc.pid, "SIGSTOP");
 }
 
-/** Listens for every signal in FORWARDED_SIGNALS (once per process); replays signals `held` caught before. */
-export function installSignals(held?: HeldSignals): void {
+/** Where portolan.cjs leaves its HeldSignals for main.js (an ES module it imports, so it cannot pass them). */
+const HELD_KEY = Symbol.for("portolan.heldSignals");
+
+/** The HeldSignals portolan.cjs left for main.js, taken once; undefined when main.js was run directly. */
+function entryHeld(): HeldSignals | undefined {
+  const g = globalThis as { [HELD_KEY]?: HeldSignals };
+  const held = g[HELD_KEY];
+  delete g[HELD_KEY];
+  return held;
+}
+
+/**
+ * Listens for every signal in FORWARDED_SIGNALS (once per process); replays signals `held` (by default those
+ * portolan.cjs left for main.js) caught before.
+ */
+export function installSignals(held: HeldSignals | undefined = entryHeld()): void {
   const s = state();
   if (!s.installed) {
     s.installed = true;

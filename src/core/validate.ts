@@ -2,11 +2,10 @@
 // `instanceProblem()` first, then check their own limits; every refusal is an InstanceRejectedError
 // naming the field at fault (`tags.2`, `meta.version`, `checks.0.target`, `id`).
 import { InstanceRejectedError } from "./errors.js";
+import { CONTROL_CHARS } from "./control-chars.js";
 import { InstanceSchema, type Instance } from "./model.js";
 
-/** C0 and C1 control characters (CR, LF, NUL, ESC…): refused in every text a backend stores. */
-// eslint-disable-next-line no-control-regex
-export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+export { CONTROL_CHARS };
 
 /**
  * Metadata keys that look like portolan's own bookkeeping (`portolan_owner`, `portolan.owner`, `Portolan-x`):

@@ -1,38 +1,37 @@
 // The shapes of dockerd's answers that the registrator reads, checked where they enter: whatever listens on
 // DOCKER_HOST (a proxy, a Docker look-alike, something that is not Docker at all) may answer JSON of another
 // shape, and a field of the wrong type must become a clear, retried Docker error, never a TypeError deep in the
-// mapping. Objects stay loose (fields not read here pass through untouched).
-import { z } from "zod";
+// mapping. Objects stay loose (fields not read here pass through untouched). zod/v3, as in src/core/model.ts and
+// for the same reason: "zod" (v4) alone added ~9 MiB to the registrator's RSS, measured.
+import { z } from "zod/v3";
 import { PortolanError } from "../core/errors.js";
 import type { ContainerInfo } from "./engine.js";
 
+/** An object whose other fields pass through untouched (v4's z.looseObject). */
+const loose = <T extends z.ZodRawShape>(shape: T) => z.object(shape).passthrough();
 const str = z.string();
 const strMap = z.record(z.string(), z.string());
-const bindings = z.record(z.string(), z.array(z.looseObject({ HostIp: str.optional(), HostPort: str.optional() })).nullable());
+const bindings = z.record(z.string(), z.array(loose({ HostIp: str.optional(), HostPort: str.optional() })).nullable());
 
-const inspectSchema = z.looseObject({
+const inspectSchema = loose({
   Id: str,
   Name: str,
-  State: z.looseObject({
+  State: loose({
     Running: z.boolean(),
     ExitCode: z.number().optional(),
-    Health: z.looseObject({ Status: str }).nullish(),
+    Health: loose({ Status: str }).nullish(),
   }),
-  Config: z
-    .looseObject({
-      Image: str.optional(),
-      Env: z.array(str).nullish(),
-      Labels: strMap.nullish(),
-      ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
-    })
-    .nullish(),
-  NetworkSettings: z
-    .looseObject({
-      Ports: bindings.nullish(),
-      Networks: z.record(z.string(), z.looseObject({ IPAddress: str.optional(), GlobalIPv6Address: str.optional() }).nullable()).nullish(),
-    })
-    .nullish(),
-  HostConfig: z.looseObject({ NetworkMode: str.optional(), PortBindings: bindings.nullish() }).nullish(),
+  Config: loose({
+    Image: str.optional(),
+    Env: z.array(str).nullish(),
+    Labels: strMap.nullish(),
+    ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
+  }).nullish(),
+  NetworkSettings: loose({
+    Ports: bindings.nullish(),
+    Networks: z.record(z.string(), loose({ IPAddress: str.optional(), GlobalIPv6Address: str.optional() }).nullable()).nullish(),
+  }).nullish(),
+  HostConfig: loose({ NetworkMode: str.optional(), PortBindings: bindings.nullish() }).nullish(),
 });
 
 /**

@@ -4,6 +4,7 @@
 // which the registrator's memory budget cannot afford; tests and benchmarks still drive dockerd with dockerode.
 // DOCKER_HOST: unix:///path (default /var/run/docker.sock) or tcp://HOST:PORT; with DOCKER_TLS_VERIFY=1 (or
 // DOCKER_CERT_PATH set) tcp uses TLS with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker).
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -77,6 +78,9 @@ export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
  * DockerTimeoutError.
  */
 function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSignal): { res: Promise<IncomingMessage>; done: () => void } {
+  // One stop signal serves every request in flight (the registrator inspects many containers at once): past 10
+  // listeners Node would print a MaxListenersExceededWarning, a plain-text line in the JSON log on stderr.
+  if (signal) setMaxListeners(0, signal);
   let timer: NodeJS.Timeout | undefined;
   const res = new Promise<IncomingMessage>((resolve, reject) => {
     const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);

@@ -94,7 +94,26 @@ describe("bin/portolan render|exec through portolan.cjs", () => {
     expect(run(process.execPath, [join(DIST_CLI, "portolan.cjs"), "--version"]).stdout.trim()).toBe(version);
   });
 
-  it("6_sigterm_reaches_the_program_and_its_exit_code_passes_through", async () => {
+  // The daemons keep what they load: the render/exec bundle and its code cache are for render and exec only.
+  const bundleReads: Array<{ case: string; args: string[]; reads: boolean }> = [
+    { case: "render_help", args: ["render", "--help"], reads: true },
+    { case: "version", args: ["--version"], reads: false },
+    { case: "registrator_help", args: ["registrator", "--help"], reads: false },
+    { case: "dns_help", args: ["dns", "--help"], reads: false },
+  ];
+  bundleReads.forEach((c, i) => {
+    it(`${i + 6}_${c.case}_${c.reads ? "reads" : "never_reads"}_the_render_bundle`, async () => {
+      // Preloaded before portolan.cjs: notes every file read through fs.readFileSync (how portolan.cjs reads both).
+      const probe = join(dir, "reads.cjs");
+      await writeFile(probe, 'const fs = require("node:fs"); const read = fs.readFileSync; const seen = []; fs.readFileSync = (f, ...a) => (seen.push(String(f)), read(f, ...a)); process.on("exit", () => process.stderr.write(`READS ${JSON.stringify(seen)}\n`));\n');
+      const r = run(process.execPath, ["-r", probe, join(DIST_CLI, "portolan.cjs"), ...c.args]);
+      expect(r.code).toBe(0);
+      const reads = JSON.parse(/^READS (.*)$/m.exec(r.stderr)![1]!) as string[];
+      expect(reads.some((f) => f.endsWith("/start.cjs") || f.endsWith("/start.cjs.v8cache"))).toBe(c.reads);
+    });
+  });
+
+  it("10_sigterm_reaches_the_program_and_its_exit_code_passes_through", async () => {
     const p = spawn(BIN, ["exec", "--", "sh", "-c", 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done'], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));

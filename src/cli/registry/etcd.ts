@@ -3,7 +3,7 @@
 // only). The password is masked in every line this process writes from here on.
 import type { EtcdOptions } from "../../../adapters/etcd/options.js";
 import { parseEtcdUri } from "../../../adapters/etcd/uri.js";
-import { CONTROL_CHARS } from "../../core/validate.js";
+import { CONTROL_CHARS } from "../../core/control-chars.js";
 import { UriSettings, type Env } from "./settings.js";
 
 export type EtcdTarget = { scheme: "etcd"; options: EtcdOptions };

@@ -2,7 +2,7 @@
 // PORTOLAN_ZK_AUTH_FILE naming a file holding it, and the readers its ACL lets read (PORTOLAN_ZK_READERS). Never
 // taken from the URI, never quoted in a message, masked in every line from here on. Unset: no credential, nodes
 // written open as before. Set but empty or malformed: one RegistryUriError naming the variable.
-import { credentialProblem, parseCredential, parseReaders } from "../../../adapters/zookeeper/acl.js";
+import { credentialProblem, parseCredential, parseReaders } from "../../../adapters/zookeeper/credential.js";
 import type { ZooKeeperOptions } from "../../../adapters/zookeeper/options.js";
 import { parseZooKeeperUri } from "../../../adapters/zookeeper/uri.js";
 import { MIN_SECRET_LENGTH } from "../../core/redact.js";

@@ -1,0 +1,41 @@
+// What each entry loads before it does anything: the packages on its static import graph (dynamic imports, loaded
+// only when used, left out). A package there is loaded, and kept, by every run of the command: the registrator is a
+// daemon on every host (its RSS is the fleet's), `render`/`exec` start every container. The graph is read by
+// esbuild (the bundler of the build) from the sources, so the test needs no build.
+import { build, type Metafile } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+/** The npm packages reached from `entry` through static imports and require() calls only. */
+async function staticPackages(entry: string): Promise<string[]> {
+  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: "node", format: "esm", packages: "external", logLevel: "silent" });
+  const inputs: Metafile["inputs"] = metafile.inputs;
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imp of inputs[file]?.imports ?? []) {
+      if (imp.kind === "dynamic-import") continue;
+      if (imp.external) {
+        if (!imp.path.startsWith("node:")) packages.add(imp.path);
+      } else visit(imp.path);
+    }
+  };
+  visit(Object.keys(inputs).find((f) => f.endsWith(entry))!);
+  return [...packages].sort();
+}
+
+const cases: Array<{ case: string; entry: string; allowed: string[] }> = [
+  // Flags, logs, the model's schemas: nothing of another command or of a backend that was not asked for.
+  { case: "registrator", entry: "src/cli/registrator.ts", allowed: ["commander", "pino", "zod/v3"] },
+  // The container-start path: flags by node:util, no logger, no schema library, no registry client.
+  { case: "render/exec fast path", entry: "src/cli/start.ts", allowed: [] },
+];
+
+describe("packages an entry loads before it runs", () => {
+  cases.forEach((c, i) => {
+    it(`${i}_${c.case}`, async () => {
+      expect(await staticPackages(c.entry)).toEqual(c.allowed);
+    });
+  });
+});
