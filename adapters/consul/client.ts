@@ -33,6 +33,8 @@ export interface ClientOptions extends ConsulConnection {
 export interface Blocking<T> {
   index: number;
   body: T;
+  /** X-Consul-Default-Acl-Policy of the answer, when the agent sent it. */
+  aclDefault?: string;
 }
 
 /** One permission asked of POST /v1/internal/acl/authorize. */
@@ -153,9 +155,12 @@ export class ConsulClient {
     return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
-  /** GET /v1/health/service/<name>; a blocking query when `index` > 0; only passing entries with `passingOnly`. */
-  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0, passingOnly = false): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal);
+  /**
+   * GET /v1/health/service/<name>; a blocking query when `index` > 0; only passing entries with `passingOnly`. With
+   * `probe`, refused credentials are the caller's to report (a reader's first read doubles as its access check).
+   */
+  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0, passingOnly = false, probe = false): Promise<Blocking<ConsulHealthEntry[]>> {
+    return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal, probe);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */
@@ -166,6 +171,7 @@ export class ConsulClient {
     index: number,
     waitMs: number,
     signal: AbortSignal,
+    probe = false,
   ): Promise<Blocking<T>> {
     const q: Record<string, string> = { ...query };
     if (index > 0) {
@@ -174,8 +180,8 @@ export class ConsulClient {
     }
     // Consul adds up to wait/16 of jitter to a blocking query.
     const timeoutMs = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
-    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs });
-    return { index: r.index, body: r.body };
+    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs }, probe);
+    return { index: r.index, body: r.body, ...(r.aclDefault !== undefined && { aclDefault: r.aclDefault }) };
   }
 
   /** Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted. */
@@ -185,7 +191,8 @@ export class ConsulClient {
     method: "GET" | "PUT" | "POST",
     path: string,
     opts: Partial<RequestOptions>,
-  ): Promise<{ index: number; body: T }> {
+    probe = operation === PROBE,
+  ): Promise<{ index: number; body: T; aclDefault?: string }> {
     try {
       const r = await this.http.request<T>(method, path, { timeoutMs: this.timeoutMs, ...opts });
       this.auth.succeeded(operation);
@@ -194,7 +201,7 @@ export class ConsulClient {
       if (opts.signal?.aborted) throw raw;
       const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
       // The start-up probe's refusal is the caller's configuration error, not a running failure.
-      if (err instanceof BackendAuthError && operation !== PROBE) this.auth.failed(operation, err);
+      if (err instanceof BackendAuthError && !probe) this.auth.failed(operation, err);
       throw err;
     }
   }

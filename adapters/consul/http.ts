@@ -31,6 +31,8 @@ export interface HttpResult<T> {
   /** X-Consul-Index (0 when absent). */
   index: number;
   body: T;
+  /** X-Consul-Default-Acl-Policy ("allow" where ACLs are off or default to allow; absent from old agents). */
+  aclDefault?: string;
 }
 
 /** Consul answered with a non-2xx status; `text` is its response body. */
@@ -95,7 +97,8 @@ export class ConsulHttp {
             } catch {
               return reject(new Error(`${method} ${path}: response is not JSON`));
             }
-            resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body });
+            const acl = res.headers["x-consul-default-acl-policy"];
+            resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body, ...(typeof acl === "string" && { aclDefault: acl }) });
           });
         },
       );

@@ -44,6 +44,8 @@ export class ConsulRegistry implements Registry {
   readonly healthRefreshMs: number;
   private readonly closing = new AbortController();
   private readonly tokenGiven: boolean;
+  /** A watch of named services checks the credentials in its first reads (WatchScope.checkAccess). */
+  readonly watchChecksAccess = true;
 
   constructor(opts: ConsulOptions) {
     const base = opts.logger ?? silentLogger();
@@ -200,7 +202,9 @@ export class ConsulRegistry implements Registry {
   watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     const opts = { waitMs: this.waitMs, logger: this.logger };
-    return scope?.services ? watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true }, stop) : watchCatalog(this.client, opts, stop);
+    if (!scope?.services) return watchCatalog(this.client, opts, stop);
+    const access = scope.checkAccess ? { tokenGiven: this.tokenGiven, confirm: () => this.checkAccess("read") } : undefined;
+    return watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true, ...(access && { access }) }, stop);
   }
 
   async close(): Promise<void> {
