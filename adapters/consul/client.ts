@@ -28,6 +28,8 @@ export interface ClientOptions extends ConsulConnection {
   requestTimeoutMs: number;
   /** Where refused credentials are reported while running (AuthFailures). */
   logger: Logger;
+  /** Told when the agent closes an idle connection (it stopped): see ConsulHttp. */
+  onAgentGone?: () => void;
 }
 
 export interface Blocking<T> {
@@ -57,6 +59,7 @@ export function readPem(what: string, value: string | undefined): string | undef
 /** One path segment. "." and ".." are percent-encoded too: Consul's router would clean them out of the path (a 307). */
 const enc = (segment: string) => (segment === "." || segment === ".." ? segment.replace(/\./g, "%2E") : encodeURIComponent(segment));
 const PROBE = "check permissions";
+const AGENT_GONE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE"]);
 
 export class ConsulClient {
   private readonly http: ConsulHttp;
@@ -64,11 +67,13 @@ export class ConsulClient {
   private readonly timeoutMs: number;
   /** Credentials refused while running: logged once per episode, counted for metrics. */
   readonly auth: AuthFailures;
+  private readonly onAgentGone: (() => void) | undefined;
 
   constructor(opts: ClientOptions) {
     this.token = opts.token || undefined;
     this.timeoutMs = opts.requestTimeoutMs;
     this.auth = new AuthFailures(opts.logger);
+    this.onAgentGone = opts.onAgentGone;
     this.http = new ConsulHttp({
       host: opts.host,
       port: opts.port,
@@ -77,7 +82,7 @@ export class ConsulClient {
       ca: readPem("ca", opts.ca),
       cert: readPem("cert", opts.cert),
       key: readPem("key", opts.key),
-    });
+    }, opts.onAgentGone);
   }
 
   /** Frees every socket (idle keep-alive ones and in-flight blocking queries). */
@@ -199,6 +204,8 @@ export class ConsulClient {
       return r;
     } catch (raw) {
       if (opts.signal?.aborted) throw raw;
+      // Refused or reset: the agent is down or restarting (as an idle connection it closes says, see ConsulHttp).
+      if (AGENT_GONE.has((raw as NodeJS.ErrnoException).code ?? "")) this.onAgentGone?.();
       const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
       // The start-up probe's refusal is the caller's configuration error, not a running failure.
       if (err instanceof BackendAuthError && !probe) this.auth.failed(operation, err);
