@@ -28,11 +28,15 @@ export interface ClientOptions extends ConsulConnection {
   requestTimeoutMs: number;
   /** Where refused credentials are reported while running (AuthFailures). */
   logger: Logger;
+  /** Told when the agent closes an idle connection (it stopped): see ConsulHttp. */
+  onAgentGone?: () => void;
 }
 
 export interface Blocking<T> {
   index: number;
   body: T;
+  /** X-Consul-Default-Acl-Policy of the answer, when the agent sent it. */
+  aclDefault?: string;
 }
 
 /** One permission asked of POST /v1/internal/acl/authorize. */
@@ -55,6 +59,7 @@ export function readPem(what: string, value: string | undefined): string | undef
 /** One path segment. "." and ".." are percent-encoded too: Consul's router would clean them out of the path (a 307). */
 const enc = (segment: string) => (segment === "." || segment === ".." ? segment.replace(/\./g, "%2E") : encodeURIComponent(segment));
 const PROBE = "check permissions";
+const AGENT_GONE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE"]);
 
 export class ConsulClient {
   private readonly http: ConsulHttp;
@@ -62,11 +67,13 @@ export class ConsulClient {
   private readonly timeoutMs: number;
   /** Credentials refused while running: logged once per episode, counted for metrics. */
   readonly auth: AuthFailures;
+  private readonly onAgentGone: (() => void) | undefined;
 
   constructor(opts: ClientOptions) {
     this.token = opts.token || undefined;
     this.timeoutMs = opts.requestTimeoutMs;
     this.auth = new AuthFailures(opts.logger);
+    this.onAgentGone = opts.onAgentGone;
     this.http = new ConsulHttp({
       host: opts.host,
       port: opts.port,
@@ -75,7 +82,7 @@ export class ConsulClient {
       ca: readPem("ca", opts.ca),
       cert: readPem("cert", opts.cert),
       key: readPem("key", opts.key),
-    });
+    }, opts.onAgentGone);
   }
 
   /** Frees every socket (idle keep-alive ones and in-flight blocking queries). */
@@ -153,9 +160,12 @@ export class ConsulClient {
     return this.blocking("health state", "/health/state/any", {}, index, waitMs, signal);
   }
 
-  /** GET /v1/health/service/<name>; a blocking query when `index` > 0; only passing entries with `passingOnly`. */
-  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0, passingOnly = false): Promise<Blocking<ConsulHealthEntry[]>> {
-    return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal);
+  /**
+   * GET /v1/health/service/<name>; a blocking query when `index` > 0; only passing entries with `passingOnly`. With
+   * `probe`, refused credentials are the caller's to report (a reader's first read doubles as its access check).
+   */
+  healthService(name: string, signal: AbortSignal, index = 0, waitMs = 0, passingOnly = false, probe = false): Promise<Blocking<ConsulHealthEntry[]>> {
+    return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal, probe);
   }
 
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */
@@ -166,6 +176,7 @@ export class ConsulClient {
     index: number,
     waitMs: number,
     signal: AbortSignal,
+    probe = false,
   ): Promise<Blocking<T>> {
     const q: Record<string, string> = { ...query };
     if (index > 0) {
@@ -174,8 +185,8 @@ export class ConsulClient {
     }
     // Consul adds up to wait/16 of jitter to a blocking query.
     const timeoutMs = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
-    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs });
-    return { index: r.index, body: r.body };
+    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs }, probe);
+    return { index: r.index, body: r.body, ...(r.aclDefault !== undefined && { aclDefault: r.aclDefault }) };
   }
 
   /** Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted. */
@@ -185,16 +196,19 @@ export class ConsulClient {
     method: "GET" | "PUT" | "POST",
     path: string,
     opts: Partial<RequestOptions>,
-  ): Promise<{ index: number; body: T }> {
+    probe = operation === PROBE,
+  ): Promise<{ index: number; body: T; aclDefault?: string }> {
     try {
       const r = await this.http.request<T>(method, path, { timeoutMs: this.timeoutMs, ...opts });
       this.auth.succeeded(operation);
       return r;
     } catch (raw) {
       if (opts.signal?.aborted) throw raw;
+      // Refused or reset: the agent is down or restarting (as an idle connection it closes says, see ConsulHttp).
+      if (AGENT_GONE.has((raw as NodeJS.ErrnoException).code ?? "")) this.onAgentGone?.();
       const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
       // The start-up probe's refusal is the caller's configuration error, not a running failure.
-      if (err instanceof BackendAuthError && operation !== PROBE) this.auth.failed(operation, err);
+      if (err instanceof BackendAuthError && !probe) this.auth.failed(operation, err);
       throw err;
     }
   }

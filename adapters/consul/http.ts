@@ -4,6 +4,7 @@
 // compresses bodies over 1.4 KB, a service's health list to about a fifteenth, and long polls re-send it whole.
 import http from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 import { createGunzip } from "node:zlib";
 
 export interface HttpTarget {
@@ -31,6 +32,8 @@ export interface HttpResult<T> {
   /** X-Consul-Index (0 when absent). */
   index: number;
   body: T;
+  /** X-Consul-Default-Acl-Policy ("allow" where ACLs are off or default to allow; absent from old agents). */
+  aclDefault?: string;
 }
 
 /** Consul answered with a non-2xx status; `text` is its response body. */
@@ -46,11 +49,36 @@ export class ConsulHttpStatusError extends Error {
 
 export class ConsulHttp {
   private readonly agent: http.Agent;
+  /** Keep-alive sockets waiting in the pool (between two requests). */
+  private readonly idle = new WeakSet<Socket>();
+  private readonly watched = new WeakSet<Socket>();
+  private destroyed = false;
 
-  constructor(private readonly target: HttpTarget) {
+  /**
+   * `onIdleClose` is told when the agent ends a connection no request was using: its HTTP server never does that
+   * while it runs (no idle timeout), so it stopped or is restarting. Nothing is sent to find out.
+   */
+  constructor(
+    private readonly target: HttpTarget,
+    private readonly onIdleClose?: () => void,
+  ) {
     this.agent = target.secure
       ? new https.Agent({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key })
       : new http.Agent({ keepAlive: true });
+    if (onIdleClose) this.agent.on("free", (socket: Socket) => this.watchIdle(socket));
+  }
+
+  private watchIdle(socket: Socket): void {
+    this.idle.add(socket);
+    if (this.watched.has(socket)) return;
+    this.watched.add(socket);
+    // 'end': the agent's FIN; 'error': its reset. A socket the pool itself destroys gets neither.
+    const ended = () => {
+      if (this.idle.has(socket) && !this.destroyed) this.onIdleClose?.();
+      this.idle.delete(socket);
+    };
+    socket.once("end", ended);
+    socket.once("error", ended);
   }
 
   /** `path` is below /v1 and already URL-encoded. Resolves with the parsed JSON body (undefined when empty). */
@@ -95,10 +123,12 @@ export class ConsulHttp {
             } catch {
               return reject(new Error(`${method} ${path}: response is not JSON`));
             }
-            resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body });
+            const acl = res.headers["x-consul-default-acl-policy"];
+            resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body, ...(typeof acl === "string" && { aclDefault: acl }) });
           });
         },
       );
+      req.on("socket", (socket) => this.idle.delete(socket));
       req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
       req.on("error", reject);
       req.end(payload);
@@ -107,6 +137,7 @@ export class ConsulHttp {
 
   /** Frees every socket (idle keep-alive ones and in-flight blocking queries). */
   destroy(): void {
+    this.destroyed = true;
     this.agent.destroy();
   }
 }

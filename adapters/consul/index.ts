@@ -10,6 +10,7 @@ import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistratio
 import type { ConsulServiceRegistration } from "./types.js";
 import { watchCatalog } from "./watch.js";
 import { watchNamed } from "./watch-named.js";
+import { HeldEntries, isUnknownCheck } from "./held.js";
 
 /** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
 export interface ConsulOptions extends ConsulConnection {
@@ -44,6 +45,10 @@ export class ConsulRegistry implements Registry {
   readonly healthRefreshMs: number;
   private readonly closing = new AbortController();
   private readonly tokenGiven: boolean;
+  /** What this process registered here, heartbeated again at once when the agent restarts (held.ts). */
+  readonly held: HeldEntries;
+  /** A watch of named services checks the credentials in its first reads (WatchScope.checkAccess). */
+  readonly watchChecksAccess = true;
 
   constructor(opts: ConsulOptions) {
     const base = opts.logger ?? silentLogger();
@@ -58,11 +63,19 @@ export class ConsulRegistry implements Registry {
     if ((opts.cert === undefined) !== (opts.key === undefined)) {
       throw new ConsulOptionsError({ option: "cert/key", message: "a client certificate needs both cert and key" });
     }
+    this.held = new HeldEntries({
+      // Back once it answers with a leader: until then its answers to check updates can hang (seen: 10 s).
+      answers: () => this.ping(this.closing.signal),
+      heartbeat: (id, status, output) => this.setHealth({ id, name: "" }, status, output),
+      logger: this.logger,
+      signal: this.closing.signal,
+    });
     this.client = new ConsulClient({
       ...opts,
       secure: opts.secure ?? opts.ca !== undefined,
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       logger: this.logger,
+      onAgentGone: () => this.held.agentGone(),
     });
   }
 
@@ -134,6 +147,7 @@ export class ConsulRegistry implements Registry {
         }
       }
       await this.client.registerService(registration);
+      this.held.registered(registration, instance.health);
     } catch (e) {
       // 400 to the owner read or the write: the agent refused this ID or registration as invalid (a limit portolan
       // does not know yet): permanent.
@@ -165,16 +179,32 @@ export class ConsulRegistry implements Registry {
       const held = await this.holder(ref.id);
       if (!held || held.owner !== ref.owner) return;
     }
+    this.held.removed(ref.id);
     await this.client.deregisterService(ref.id);
     this.logger.debug({ id: ref.id, name: ref.name }, "deregistered");
   }
 
-  /** Sets the "Docker health" TTL check and heartbeats every user TTL check of the service with the same status. */
+  /**
+   * Sets the "Docker health" TTL check and heartbeats every user TTL check of the service with the same status. An
+   * entry this process registered that the agent no longer knows (404: it restarted without its data) is registered
+   * again at once, at `status`.
+   */
   async setHealth(ref: InstanceRef, status: Health, output: string): Promise<void> {
     const own = healthCheckId(ref.id);
-    const [, checks] = await Promise.all([this.client.updateCheck(ref.id, own, status, output), this.client.agentChecks({ serviceId: ref.id })]);
+    let checks: Awaited<ReturnType<ConsulClient["agentChecks"]>>;
+    try {
+      [, checks] = await Promise.all([this.client.updateCheck(ref.id, own, status, output), this.client.agentChecks({ serviceId: ref.id })]);
+    } catch (e) {
+      const again = isUnknownCheck(e) ? this.held.registrationOf(ref.id, own, status) : undefined;
+      if (!again) throw e;
+      this.logger.info({ id: ref.id }, "the agent no longer knows this entry (restarted without its data): registering it again");
+      await this.client.registerService(again);
+      this.held.registered(again, status);
+      return;
+    }
     const ttl = Object.values(checks).filter((c) => c.ServiceID === ref.id && c.Type === "ttl" && c.CheckID !== own);
     await Promise.all(ttl.map((c) => this.client.updateCheck(ref.id, c.CheckID, status, output)));
+    this.held.beaten(ref.id, status, output);
   }
 
   async listOwned(owner: string): Promise<Instance[]> {
@@ -200,7 +230,9 @@ export class ConsulRegistry implements Registry {
   watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     const opts = { waitMs: this.waitMs, logger: this.logger };
-    return scope?.services ? watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true }, stop) : watchCatalog(this.client, opts, stop);
+    if (!scope?.services) return watchCatalog(this.client, opts, stop);
+    const access = scope.checkAccess ? { tokenGiven: this.tokenGiven, confirm: () => this.checkAccess("read") } : undefined;
+    return watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true, ...(access && { access }) }, stop);
   }
 
   async close(): Promise<void> {

@@ -279,6 +279,8 @@ export interface WatchRun {
   /** Every request through it gets a signal of its own: `signal` carries one listener however many are in flight. */
   requests: AbortFanout;
   feed: SnapshotFeed;
+  /** Ends the watch: the reader's next() throws `err` (a failure no retry can mend, e.g. refused credentials). */
+  fail: (err: Error) => void;
 }
 
 /** The scaffold of a watch: `start` starts its loops; their snapshots are yielded; they end with the reader. */
@@ -289,9 +291,15 @@ export async function* runWatch(signal: AbortSignal, start: (w: WatchRun) => Pro
   signal.addEventListener("abort", stop, { once: true });
   const requests = new AbortFanout(ctl.signal);
   const feed = new SnapshotFeed();
-  const loops = start({ signal: ctl.signal, requests, feed });
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    ctl.abort();
+  };
+  const loops = start({ signal: ctl.signal, requests, feed, fail });
   try {
     yield* feed.watch(ctl.signal);
+    if (failure) throw failure;
   } finally {
     signal.removeEventListener("abort", stop);
     ctl.abort();

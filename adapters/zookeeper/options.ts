@@ -5,6 +5,7 @@ import type { ACL } from "node-zookeeper-client";
 import { aclFor } from "./acl.js";
 import { DEFAULT_READERS, type DigestCredential } from "./credential.js";
 import { isZnodePath } from "./paths.js";
+import type { SessionOptions } from "./session.js";
 
 export type ZooKeeperFormat = "curator" | "nerve";
 export type ZooKeeperPayload = "none" | "spring";
@@ -35,6 +36,9 @@ export interface ZooKeeperOptions {
   /** With `auth`: the ZooKeeper ids ("scheme:id") that may read. Default ["world:anyone"]. */
   readers?: string[];
   logger?: Logger;
+  /** Seams for tests (see SessionOptions): how a client is made, the TCP reachability probe. */
+  newClient?: SessionOptions["newClient"];
+  probe?: SessionOptions["probe"];
 }
 
 export const DEFAULT_CURATOR_BASE = "/services";
@@ -53,6 +57,8 @@ export interface ResolvedOptions {
   /** The ACL of every node created, or undefined for ZooKeeper's open one. */
   acl: ACL[] | undefined;
   logger: Logger;
+  newClient?: SessionOptions["newClient"];
+  probe?: SessionOptions["probe"];
 }
 
 /** Merges defaults; throws Error naming the offending option (a programming error: the URI parser validates user input). */
@@ -76,5 +82,7 @@ export function resolveOptions(opts: ZooKeeperOptions): ResolvedOptions {
     auth,
     acl: auth && aclFor(auth, opts.readers ?? DEFAULT_READERS),
     logger: opts.logger ?? silentLogger(),
+    ...(opts.newClient && { newClient: opts.newClient }),
+    ...(opts.probe && { probe: opts.probe }),
   };
 }

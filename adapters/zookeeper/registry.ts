@@ -4,7 +4,7 @@ import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
-import { backoff, delay } from "../../src/core/util.js";
+import { backoff, delay, mapBounded } from "../../src/core/util.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } from "./codec.js";
 import type { ResolvedOptions, ZooKeeperOptions } from "./options.js";
@@ -27,6 +27,13 @@ export interface OwnedRecord {
 
 /** A version the base node never reaches (portolan never writes its data): setData there only tests the ACL. */
 const NEVER_A_VERSION = 0x7fffffff;
+
+/**
+ * Entries re-created at once after a session expiry: each is a create round trip (plus a read when a node is
+ * left), and one at a time a host's hundred entries stayed missing for seconds; more at once would only queue
+ * behind each other on the one connection and load the ensemble while it recovers.
+ */
+export const RESTORE_CONCURRENCY = 16;
 
 export function recordKey(ref: InstanceRef): string {
   return `${ref.name}/${ref.id}`;
@@ -393,12 +400,15 @@ export class ZooKeeperRegistry implements Registry {
     }
   }
 
-  /** After session expiry: every passing entry this process owns is created again under the new session. */
+  /**
+   * After session expiry: every passing entry this process owns is created again under the new session,
+   * RESTORE_CONCURRENCY at a time (each under its entry's lock, so a register or deregister meanwhile keeps its order).
+   */
   private async restoreAll(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       let failed = 0;
       const keys = [...this.records.keys()];
-      for (const key of keys) {
+      await mapBounded(keys, RESTORE_CONCURRENCY, async (key) => {
         try {
           await this.locked(key, async () => {
             const rec = this.records.get(key);
@@ -408,7 +418,7 @@ export class ZooKeeperRegistry implements Registry {
           failed++;
           this.log.warn({ key, err: e }, "re-creating a zookeeper entry after session expiry failed; will retry");
         }
-      }
+      });
       if (failed === 0) {
         this.log.info({ entries: keys.length }, "zookeeper entries re-created under the new session");
         return;

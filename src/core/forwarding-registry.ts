@@ -7,10 +7,12 @@ import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "./re
 export class ForwardingRegistry implements Registry {
   readonly kind: string;
   readonly healthRefreshMs: number | undefined;
+  readonly watchChecksAccess: boolean | undefined;
 
   constructor(readonly inner: Registry) {
     this.kind = inner.kind;
     this.healthRefreshMs = inner.healthRefreshMs;
+    this.watchChecksAccess = inner.watchChecksAccess;
   }
 
   get authFailures(): number | undefined {

@@ -41,6 +41,11 @@ export interface Registry {
    * Absent for backends without credentials.
    */
   checkAccess?(access: RegistryAccess): Promise<void>;
+  /**
+   * True when a watch with `scope.services` and `scope.checkAccess` checks the credentials in its first reads, so a
+   * reader need not ask checkAccess("read") first (a request of its own); absent: it must.
+   */
+  readonly watchChecksAccess?: boolean;
   /** Requests refused for credentials since start (a counter for metrics); absent for backends without credentials. */
   readonly authFailures?: number;
 }
@@ -64,4 +69,10 @@ export interface WatchScope {
    * (Consul: `?passing`, so a health change does not re-send instances nobody renders).
    */
   passingOnly?: boolean;
+  /**
+   * The reader has not checked its credentials (checkAccess("read")): where the backend says so (watchChecksAccess),
+   * the watch checks them in its first reads, and credentials refused before the first snapshot end the watch with
+   * BackendAuthError (not retried).
+   */
+  checkAccess?: boolean;
 }

@@ -114,14 +114,20 @@ export class AbortFanout {
 
   /** Runs `fn` with a signal of its own, aborted when `parent` aborts; forgotten when `fn` settles. */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const own = this.take();
+    try {
+      return await fn(own.signal);
+    } finally {
+      own.release();
+    }
+  }
+
+  /** A signal of its own, aborted when `parent` aborts, until release() (for a request that outlives one call). */
+  take(): { signal: AbortSignal; release: () => void } {
     const c = new AbortController();
     if (this.parent.aborted) c.abort();
     this.live.add(c);
-    try {
-      return await fn(c.signal);
-    } finally {
-      this.live.delete(c);
-    }
+    return { signal: c.signal, release: () => this.live.delete(c) };
   }
 
   /** Removes the listener from `parent` (call when the requests' owner ends). */

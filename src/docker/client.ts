@@ -4,13 +4,13 @@
 // which the registrator's memory budget cannot afford; tests and benchmarks still drive dockerd with dockerode.
 // DOCKER_HOST: unix:///path (default /var/run/docker.sock) or tcp://HOST:PORT; with DOCKER_TLS_VERIFY=1 (or
 // DOCKER_CERT_PATH set) tcp uses TLS with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker).
-import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
+import { AbortFanout } from "../core/util.js";
 import { ContainerTooLargeError, DockerAnswerError, MAX_INSPECT_CHARS, parseInspect } from "./answers.js";
 import { ListIdScanner } from "./list-ids.js";
 import { lines, type DockerEvent, type DockerPort } from "./engine.js";
@@ -78,9 +78,6 @@ export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
  * DockerTimeoutError.
  */
 function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSignal): { res: Promise<IncomingMessage>; done: () => void } {
-  // One stop signal serves every request in flight (the registrator inspects many containers at once): past 10
-  // listeners Node would print a MaxListenersExceededWarning, a plain-text line in the JSON log on stderr.
-  if (signal) setMaxListeners(0, signal);
   let timer: NodeJS.Timeout | undefined;
   const res = new Promise<IncomingMessage>((resolve, reject) => {
     const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
@@ -113,7 +110,8 @@ async function body(res: IncomingMessage, path: string, max: number): Promise<st
  * dockerd referenced, which held the process past its stop. `signal` aborts the request (the registrator's stop).
  */
 async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-  const { res: pending, done } = get(t, path, timeoutMs, signal);
+  const own = signal && requestsOn(signal).take();
+  const { res: pending, done } = get(t, path, timeoutMs, own?.signal);
   let res: IncomingMessage | undefined;
   try {
     res = await pending;
@@ -125,8 +123,21 @@ async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: 
     return await read(res);
   } finally {
     done();
+    own?.release();
     if (res && !res.complete) res.destroy();
   }
+}
+
+/**
+ * The requests of one caller's signal (the registrator's stop): node:http adds an abort listener to the signal of
+ * each request in flight, so a resync's dozen concurrent inspects on one signal made Node print
+ * MaxListenersExceededWarning. Each request gets a signal of its own, and the caller's carries one listener.
+ */
+const fanouts = new WeakMap<AbortSignal, AbortFanout>();
+function requestsOn(signal: AbortSignal): AbortFanout {
+  let f = fanouts.get(signal);
+  if (!f) fanouts.set(signal, (f = new AbortFanout(signal)));
+  return f;
 }
 
 /** The ids of the list, scanned as it streams in (labels are never kept). */

@@ -64,7 +64,7 @@ export interface Prepared {
 async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number, startedAt: number, names: string[], keep: boolean): Promise<{ dir: ServiceDirectory; open?: OpenWatch }> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), Math.max(0, startedAt + timeoutMs - Date.now()));
-  const iterator = registry.watch(stop.signal, { services: names, passingOnly: true })[Symbol.asyncIterator]();
+  const iterator = registry.watch(stop.signal, { services: names, passingOnly: true, checkAccess: true })[Symbol.asyncIterator]();
   let kept = false;
   try {
     const first = await iterator.next();
@@ -73,6 +73,7 @@ async function firstSnapshot(registry: Registry, uri: string, timeoutMs: number,
     return { dir: new ServiceDirectory(first.value), ...(keep && { open: { names, iterator, stop } }) };
   } catch (err) {
     if (err instanceof RegistryReadError) throw err;
+    if (err instanceof BackendAuthError) throw refusedBy(uri, err);
     throw new RegistryReadError({ uri, message: (err as Error).message, cause: err });
   } finally {
     clearTimeout(timer);
@@ -101,6 +102,11 @@ async function readUsed(registry: Registry, uri: string, timeoutMs: number, star
   }
 }
 
+/** Credentials refused, said of `--registry` (a configuration error: 78). */
+function refusedBy(uri: string, err: BackendAuthError): BackendAuthError {
+  return new BackendAuthError({ backend: `registry ${uri}`, message: err.message, cause: err });
+}
+
 /**
  * Credentials the registry refuses are a configuration error (78); one it cannot check now, or within `ms`, is left to
  * the read (which has what is left of the same time).
@@ -109,7 +115,7 @@ async function checkReadAccess(access: RegistryAccess, registry: Registry, uri: 
   try {
     await access.checkRead(registry, uri, ms);
   } catch (err) {
-    if (err instanceof BackendAuthError) throw new BackendAuthError({ backend: `registry ${uri}`, message: err.message, cause: err });
+    if (err instanceof BackendAuthError) throw refusedBy(uri, err);
     await log.log("debug", { err: (err as Error).message }, "registry credentials not checked");
   }
 }
@@ -164,7 +170,8 @@ export async function prepare(opts: RenderOptions, log: LazyLogger, access: Regi
     }
     try {
       const startedAt = Date.now();
-      await checkReadAccess(access, registry, opts.registry, log, opts.waitTimeoutMs);
+      // A backend whose watch checks the credentials in its first reads costs no request of its own for it.
+      if (!registry.watchChecksAccess) await checkReadAccess(access, registry, opts.registry, log, opts.waitTimeoutMs);
       ({ services, rendered, watch } = await readUsed(registry, opts.registry, opts.waitTimeoutMs, startedAt, templates, config, opts.watch));
     } catch (err) {
       await registry.close();

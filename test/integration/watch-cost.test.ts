@@ -208,8 +208,9 @@ describe("a template reader asks only for what it uses", () => {
       await until("child ready", () => exec.logs().includes("ready"), 30_000);
       await pause(300);
       const startCost = proxy.take();
-      // The permission probe and one read of the used service; no other service, no catalog-wide poll.
-      expect(Object.keys(startCost.byPath).sort()).toEqual([`GET /v1/health/service/${used}`, "POST /v1/internal/acl/authorize"]);
+      // One read of the used service, which is also the permission check (as consul-template: 1 request); no other
+      // service, no catalog-wide poll, no separate ACL probe.
+      expect(Object.keys(startCost.byPath).sort()).toEqual([`GET /v1/health/service/${used}`]);
       expect(startCost.byPath[`GET /v1/health/service/${used}`]!.requests).toBe(1);
       const other = inst(9, 5);
       await reg.register(other);

@@ -80,6 +80,25 @@ describe("ensemble leader killed", () => {
   });
 });
 
+/**
+ * Expires `reg`'s session: a second client on the same session id and password, then closed, closes it. Both
+ * clients reconnecting to take the session from each other can swallow the close: tried again then. Resolves with
+ * the new session's id.
+ */
+async function expireSession(reg: ZooKeeperRegistry, connect: string, lines: Record<string, unknown>[]): Promise<string> {
+  const old = reg.sessionId();
+  const creds = reg.sessionCredentials()!;
+  const renewed = () => reg.sessionId() !== "" && reg.sessionId() !== old;
+  for (let attempt = 0; attempt < 3 && !renewed(); attempt++) {
+    // The session may already be gone (a previous attempt did expire it): that is the goal, not a failure.
+    const clone = await rawClient(connect, { sessionId: creds.id, sessionPassword: creds.password, sessionTimeout: 4_000 }).catch(() => undefined);
+    clone?.close();
+    await until("a new session", renewed, 10_000).catch(() => undefined);
+  }
+  if (!renewed()) throw new Error(`session not renewed; adapter log:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`);
+  return reg.sessionId();
+}
+
 describe.each(["curator", "nerve"] as const)("session expiry (%s)", (format) => {
   const ZK = TESTBED.zkStandalone;
   const base = uniqueBase(`expiry-${format}`);
@@ -106,20 +125,8 @@ describe.each(["curator", "nerve"] as const)("session expiry (%s)", (format) => 
     const it = reg.watch(ac.signal)[Symbol.asyncIterator]();
     expect(ids(await nextMatching(it, () => true))).toEqual([b.id, a.id].sort());
 
-    const old = reg.sessionId();
-    const creds = reg.sessionCredentials()!;
     const t0 = Date.now();
-    // A second client on the same session id and password, then closed: that closes (expires) the session.
-    // Both clients reconnecting to take the session from each other can swallow the close: try again then.
-    const renewed = () => reg.sessionId() !== "" && reg.sessionId() !== old;
-    for (let attempt = 0; attempt < 3 && !renewed(); attempt++) {
-      // The session may already be gone (a previous attempt did expire it): that is the goal, not a failure.
-      const clone = await rawClient(ZK, { sessionId: creds.id, sessionPassword: creds.password, sessionTimeout: 4_000 }).catch(() => undefined);
-      clone?.close();
-      await until("a new session", renewed, 10_000).catch(() => undefined);
-    }
-    if (!renewed()) throw new Error(`session not renewed; adapter log:\n${captured.lines.map((l) => JSON.stringify(l)).join("\n")}`);
-    const now = reg.sessionId();
+    const now = await expireSession(reg, ZK, captured.lines);
     for (const i of [a, b]) {
       await until(`${i.id} re-created`, async () => {
         const path = await nodePath(raw, format, base, i.name, i.id);
@@ -138,6 +145,40 @@ describe.each(["curator", "nerve"] as const)("session expiry (%s)", (format) => 
     expect(ids(await nextMatching(it, (s) => !ids(s).includes(a.id)))).toEqual([b.id, d.id].sort());
     ac.abort();
   });
+});
+
+describe("session expiry on the ensemble with a host's 100 entries", () => {
+  const ZK = TESTBED.zkEnsemble.join(",");
+  const base = uniqueBase("expiry-100");
+  const N = 100;
+  let raw: Client;
+  let reg: ZooKeeperRegistry;
+  const captured = capturingLogger();
+
+  beforeAll(async () => {
+    raw = await rawClient(ZK);
+    reg = new ZooKeeperRegistry({ connect: ZK, format: "curator", chroot: base, sessionTimeoutMs: 4_000, operationTimeoutMs: 30_000, logger: captured.logger });
+  });
+  afterAll(async () => {
+    await reg.close();
+    await removeTree(raw, base);
+    raw.close();
+  });
+
+  it("0_every entry is re-created under the new session (a bounded number at a time); the time is printed", async () => {
+    const all = Array.from({ length: N }, (_, k) => instance(`svc${k % 10}`, `c${k}`, 10_000 + k));
+    for (const i of all) await reg.register(i);
+    const now = await expireSession(reg, ZK, captured.lines);
+    const renewedAt = Date.now();
+    await until("the restore logged", () => captured.lines.some((l) => l.msg === "zookeeper entries re-created under the new session"), 60_000);
+    const doneAt = Date.now();
+    for (let s = 0; s < 10; s++) {
+      const children = (await getChildren(raw, `${base}/svc${s}`)).sort();
+      expect(children).toEqual(all.filter((i) => i.name === `svc${s}`).map((i) => i.id).sort());
+      for (const c of children) expect(ownerHex((await getData(raw, `${base}/svc${s}/${c}`)).stat)).toBe(now);
+    }
+    console.log(`[zookeeper ensemble] session renewed -> ${N} entries re-created in ${doneAt - renewedAt} ms`);
+  }, 120_000);
 });
 
 /**

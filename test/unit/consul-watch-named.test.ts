@@ -1,9 +1,11 @@
 // watchNamed: only the named services are read and watched (one blocking query each), as consul-template does.
 import { describe, expect, it } from "vitest";
+import { BackendAuthError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/log.js";
 import { nextWake } from "../support/wake.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
 import { watchNamed, type NamedSource } from "../../adapters/consul/watch-named.js";
+import type { Blocking } from "../../adapters/consul/client.js";
 import type { ConsulHealthEntry } from "../../adapters/consul/types.js";
 
 /** Per-service indexes, blocking like Consul's /v1/health/service/<name>?index=. */
@@ -13,6 +15,11 @@ class FakeServices implements NamedSource {
   readonly entries = new Map<string, ConsulHealthEntry[]>();
   readonly calls: string[] = [];
   private waiters: (() => void)[] = [];
+  /** X-Consul-Default-Acl-Policy of every answer. */
+  aclDefault: string | undefined = "allow";
+  /** Every read is refused with this (Consul's 403). */
+  refuse: BackendAuthError | undefined;
+  readonly probes: boolean[] = [];
 
   add(name: string, id: string, port: number, status = "passing"): void {
     this.index++;
@@ -28,11 +35,14 @@ class FakeServices implements NamedSource {
   }
 
   /** As Consul: `passingOnly` (?passing) leaves out every entry with a check that is not passing. */
-  async healthService(name: string, signal: AbortSignal, index = 0, _waitMs = 0, passingOnly = false): Promise<{ index: number; body: ConsulHealthEntry[] }> {
+  async healthService(name: string, signal: AbortSignal, index = 0, _waitMs = 0, passingOnly = false, probe = false): Promise<Blocking<ConsulHealthEntry[]>> {
     this.calls.push(`${name}@${index}${passingOnly ? "?passing" : ""}`);
+    this.probes.push(probe);
+    if (this.refuse) throw this.refuse;
     while (index > 0 && (this.at.get(name) ?? 1) <= index && !signal.aborted) await nextWake(this.waiters, signal);
     const all = this.entries.get(name) ?? [];
-    return { index: this.at.get(name) ?? 1, body: passingOnly ? all.filter((e) => e.Checks.every((c) => c.Status === "passing")) : all };
+    const body = passingOnly ? all.filter((e) => e.Checks.every((c) => c.Status === "passing")) : all;
+    return { index: this.at.get(name) ?? 1, body, ...(this.aclDefault !== undefined && { aclDefault: this.aclDefault }) };
   }
 }
 
@@ -82,6 +92,71 @@ describe("watchNamed", () => {
     const it = watchNamed(fake, [], opts, ctl.signal)[Symbol.asyncIterator]();
     expect(ids((await it.next()).value as CatalogSnapshot)).toEqual([]);
     expect(fake.calls).toEqual([]);
+    ctl.abort();
+  });
+});
+
+/** An access check that counts how often it is asked and refuses or allows as told. */
+function accessCheck(refused: boolean, tokenGiven = false) {
+  const c = {
+    asked: 0,
+    tokenGiven,
+    confirm: async () => {
+      c.asked++;
+      if (refused) throw new BackendAuthError({ backend: "consul", message: "no ACL token (CONSUL_HTTP_TOKEN is not set)", permission: "service:read" });
+    },
+  };
+  return c;
+}
+
+describe("watchNamed with the reader's access check folded into its first reads", () => {
+  it("0_a_first_read_refused_ends_the_watch_with_the_refusal; it is neither retried nor reported as a running failure", async () => {
+    const fake = new FakeServices();
+    fake.refuse = new BackendAuthError({ backend: "consul", message: "the ACL token (CONSUL_HTTP_TOKEN) is unknown to this Consul (ACL not found)" });
+    const check = accessCheck(false);
+    const it = watchNamed(fake, ["s1", "s2"], { ...opts, access: check }, new AbortController().signal)[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toBeInstanceOf(BackendAuthError);
+    expect(fake.calls.sort()).toEqual(["s1@0", "s2@0"]);
+    expect(fake.probes).toEqual([true, true]);
+    expect(check.asked).toBe(0);
+  });
+
+  // [case, ACL default policy of the answers, a token given, the used service has instances, check asked, refused]
+  const cases: Array<[string, string | undefined, boolean, boolean, number, boolean]> = [
+    ["instances_read_prove_access_no_check", "deny", true, true, 0, false],
+    ["empty_under_default_deny_asks_the_check_which_refuses", "deny", false, false, 1, true],
+    ["empty_under_default_deny_asks_the_check_which_allows", "deny", false, false, 1, false],
+    ["empty_with_a_token_under_default_allow_asks_the_check", "allow", true, false, 1, true],
+    ["empty_without_acls_or_token_no_check", "allow", false, false, 0, false],
+    ["empty_from_an_agent_without_the_header_asks_the_check", undefined, false, false, 1, false],
+  ];
+  cases.forEach(([name, aclDefault, token, hasInstances, asked, refused], i) =>
+    it(`${i + 1}_${name}`, async () => {
+      const fake = new FakeServices();
+      fake.aclDefault = aclDefault;
+      if (hasInstances) fake.add("s1", "a", 1);
+      const check = accessCheck(refused, token);
+      const ctl = new AbortController();
+      const it = watchNamed(fake, ["s1"], { ...opts, access: check }, ctl.signal)[Symbol.asyncIterator]();
+      if (refused) await expect(it.next()).rejects.toBeInstanceOf(BackendAuthError);
+      else expect(ids((await it.next()).value as CatalogSnapshot)).toEqual(hasInstances ? ["a"] : []);
+      expect(check.asked).toBe(asked);
+      expect(fake.calls.filter((c) => c.endsWith("@0"))).toEqual(["s1@0"]);
+      ctl.abort();
+    }),
+  );
+
+  it("7_without_the_access_option a refused read is retried (a running reader's token revoked later)", async () => {
+    const fake = new FakeServices();
+    fake.refuse = new BackendAuthError({ backend: "consul", message: "refused" });
+    const ctl = new AbortController();
+    const it = watchNamed(fake, ["s1"], opts, ctl.signal)[Symbol.asyncIterator]();
+    const next = it.next();
+    while (fake.calls.length < 3) await new Promise((r) => setTimeout(r, 2));
+    fake.refuse = undefined;
+    fake.add("s1", "a", 1);
+    expect(ids((await next).value as CatalogSnapshot)).toEqual(["a"]);
+    expect(fake.probes.every((p) => !p)).toBe(true);
     ctl.abort();
   });
 });

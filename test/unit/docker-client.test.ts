@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { getEventListeners } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { DockerHostError, dockerTarget, httpDockerPort, sinceParam } from "../../src/docker/client.js";
 
 const certs = mkdtempSync(join(tmpdir(), "portolan-certs-"));
@@ -40,27 +41,27 @@ describe("sinceParam", () => {
   });
 });
 
-describe("httpDockerPort", () => {
-  it("0_many inspects in flight on one stop signal print no listener warning", async () => {
-    // The registrator inspects up to its concurrency at once, all on its one stop signal. Node warned past 10
-    // listeners (MaxListenersExceededWarning): a plain-text line in the JSON log on stderr, seen with 40 containers.
-    const body = JSON.stringify({ Id: "c1", Name: "/web", State: { Running: true } });
-    const server = createServer((_req, res) => setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(body), 50));
+describe("httpDockerPort: concurrent requests on one signal", () => {
+  it("0_twenty inspects in flight put one abort listener on the caller's signal (Node warns past 10), and all abort with it", async () => {
+    const held: Array<() => void> = [];
+    const server = createServer((req, res) => held.push(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ Id: req.url }))));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const warnings: Error[] = [];
-    const onWarning = (w: Error) => warnings.push(w);
-    process.on("warning", onWarning);
     try {
       const port = httpDockerPort(dockerTarget({ DOCKER_HOST: `tcp://127.0.0.1:${(server.address() as AddressInfo).port}` }));
       const stop = new AbortController();
-      const got = await Promise.all(Array.from({ length: 32 }, () => port.inspect("c1", stop.signal)));
-      expect(got.map((c) => c?.Id)).toEqual(Array(32).fill("c1"));
-      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
-      expect(warnings.map((w) => w.name)).toEqual([]);
+      const all = Array.from({ length: 20 }, (_, i) => port.inspect(`c${i}`, stop.signal).then(
+        () => "answered",
+        (e: Error) => (e.name === "AbortError" ? "aborted" : "answered"), // the fake's answer is no full inspect
+      ));
+      while (held.length < 20) await new Promise((r) => setTimeout(r, 5));
+      expect(getEventListeners(stop.signal, "abort").length).toBeLessThanOrEqual(1);
+      held.slice(0, 5).forEach((answer) => answer());
+      await Promise.all(all.slice(0, 5));
+      stop.abort();
+      expect(await Promise.all(all)).toEqual([...Array(5).fill("answered"), ...Array(15).fill("aborted")]);
     } finally {
-      process.off("warning", onWarning);
       server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      server.close();
     }
   });
 });
