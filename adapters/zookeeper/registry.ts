@@ -198,7 +198,7 @@ export class ZooKeeperRegistry implements Registry {
       logger: this.log,
       overlay: (i, data) => {
         const rec = this.records.get(recordKey(i));
-        return rec && isPassing(rec.instance) && rec.data.equals(data) ? structuredClone(rec.instance) : undefined;
+        return rec && isPassing(rec.instance) && rec.data.equals(data) ? { ...structuredClone(rec.instance), registeredAt: i.registeredAt } : undefined;
       },
     });
     this.watchers.add(w);

@@ -64,7 +64,8 @@ export class CatalogState {
     // Unchanged entries keep their view object: the diff below is then an identity check for them.
     for (const i of snap.instances) {
       const p = this.byId.get(i.id);
-      next.set(i.id, p && sameInstance(p, i) ? p : { ...i, since: p?.since ?? now });
+      // `since`: the backend's registration time where it stores one, else when this catalog first saw the entry.
+      next.set(i.id, p && sameInstance(p, i) ? p : { ...i, since: i.registeredAt ?? p?.since ?? now });
     }
     const d = diffInstances(this.byId, next, (a, b) => a === b);
     const prevSorted = this.sorted;
@@ -176,6 +177,7 @@ const sameStrings = (a: readonly string[], b: readonly string[]) => a.length ===
 export function sameInstance(a: Instance, b: Instance): boolean {
   if (a.id !== b.id || a.name !== b.name || a.address !== b.address || a.port !== b.port || a.protocol !== b.protocol || a.health !== b.health || a.owner !== b.owner) return false;
   if (a.container?.id !== b.container?.id || a.container?.name !== b.container?.name || !sameStrings(a.tags, b.tags)) return false;
+  if (a.checkOutput !== b.checkOutput || a.registeredAt !== b.registeredAt) return false;
   const ka = Object.keys(a.meta);
   if (ka.length !== Object.keys(b.meta).length || ka.some((k) => a.meta[k] !== b.meta[k])) return false;
   return a.checks.length === b.checks.length && (a.checks.length === 0 || isDeepStrictEqual(a.checks, b.checks));

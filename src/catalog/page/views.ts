@@ -29,6 +29,8 @@ export interface Inst {
   owner: string;
   container?: { id: string; name: string };
   since?: string;
+  registeredAt?: string;
+  checkOutput?: string;
 }
 
 
@@ -103,7 +105,7 @@ export function changeRow(c: Change): HTMLElement {
   return tr;
 }
 
-/** The expanded instance: address, container, since, checks, tags and metadata. */
+/** The expanded instance: address, container, since, checks and their output, tags and metadata. */
 export function detailRow(i: Inst): HTMLElement {
   const tr = el("tr", "detail");
   tr.dataset.detail = i.id;
@@ -115,8 +117,10 @@ export function detailRow(i: Inst): HTMLElement {
   add("health", i.health);
   add("host", i.owner);
   if (i.container) add("container", `${i.container.name} (${i.container.id.slice(0, 12)})`);
-  if (i.since) add("since", `${new Date(i.since).toLocaleString()} (first seen by this catalog)`);
+  if (i.since) add("since", `${new Date(i.since).toLocaleString()} (${i.registeredAt ? "registered in the backend" : "first seen by this catalog; the backend keeps no registration time"})`);
   for (const c of i.checks ?? []) add(`check ${c.type}`, [c.target, c.intervalMs && `every ${c.intervalMs / 1000}s`, c.timeoutMs && `timeout ${c.timeoutMs / 1000}s`].filter(Boolean).join(" · ") || "(no target)");
+  // Untrusted (a check's output can be anything a service prints): bounded by the server, shown as text only.
+  if (i.checkOutput) dl.append(el("dt", undefined, "check output"), el("dd", "output", i.checkOutput));
   if (i.tags.length) add("tags", i.tags.join(", "));
   for (const [k, v] of Object.entries(i.meta ?? {}).sort()) add(`meta ${k}`, v);
   td.append(dl);
