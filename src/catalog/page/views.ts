@@ -4,6 +4,10 @@
 // details. DOM builders only: text, never HTML (every value comes from container labels).
 import { joinHostPort } from "../../core/host-port.js";
 import type { ChangeEntry } from "../changes.js";
+import type { HostRefusals } from "../../core/refusals.js";
+import type { RefusalsDocument } from "../state.js";
+
+export type Refusals = RefusalsDocument;
 
 export type Health = "passing" | "warning" | "critical";
 /** One entry of the catalog's recent changes (the server's type: only the type is imported, nothing is bundled). */
@@ -126,4 +130,37 @@ export function detailRow(i: Inst): HTMLElement {
   td.append(dl);
   tr.append(td);
   return tr;
+}
+
+/** The refused view's rows: one per refusal (host, container, port, key, reason, since), then "… N more" per host. */
+export function refusalRows(hosts: HostRefusals[], q: string): HTMLElement[] {
+  const rows: HTMLElement[] = [];
+  for (const h of hosts) {
+    for (const r of h.refusals) {
+      if (q && ![h.host, r.container, r.key, r.reason].join("\n").toLowerCase().includes(q)) continue;
+      const tr = el("tr", "refusal");
+      tr.dataset.host = h.host;
+      tr.dataset.container = r.container;
+      tr.title = r.since;
+      tr.append(el("td", "name", h.host), el("td", undefined, r.container), el("td", undefined, r.port ?? "—"), el("td", undefined, r.key), el("td", "critical", r.reason), el("td", "muted", new Date(r.since).toLocaleString()));
+      rows.push(tr);
+    }
+    if (h.more > 0) {
+      const tr = el("tr", "refusal-more");
+      tr.dataset.host = h.host;
+      const td = el("td", "muted", `${h.host}: ${h.more} more not listed`) as HTMLTableCellElement;
+      td.colSpan = 6;
+      tr.append(td);
+      rows.push(tr);
+    }
+  }
+  return rows;
+}
+
+/** Why the refused view is empty: not shared by the backend, not readable, or nothing refused. */
+export function refusalsNote(d: Refusals | undefined): string {
+  if (!d) return "";
+  if (!d.shared) return `${d.message ?? "refusals are not shared by this backend"}: each host's log says what its registrator refuses.`;
+  if (d.error) return `The backend does not show the refusals now: ${d.error}`;
+  return d.hosts.length === 0 ? "No host refuses anything now." : "";
 }
