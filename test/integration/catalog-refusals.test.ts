@@ -1,10 +1,11 @@
 // Refusals seen from another host: a registrator ("host A") refuses a container (a name that is not a DNS label);
-// a catalog reading the same backend from elsewhere ("host B": `catalog serve`, `catalog refusals`) shows it with
+// a catalog reading the same backend from elsewhere ("host B": `catalog serve` with its page in Chromium, `catalog refusals`) shows it with
 // host, container, key and reason, through the real Consul (KV) and ZooKeeper; removing the container removes it.
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
 import { eventually, startTestContainer } from "./docker.js";
 import { fleetPair, get } from "./catalog-support.js";
+import { launchChromium } from "./catalog-browser.js";
 import { TESTBED } from "./testbed.js";
 
 interface Doc {
@@ -46,7 +47,22 @@ describe.each(BACKENDS)("refusals shared through $name", (b) => {
     expect(table.stdout.split("\n")[0]).toMatch(/^HOST\s+CONTAINER\s+PORT\s+KEY\s+SINCE\s+REASON$/);
     expect(table.stdout).toMatch(new RegExp(`${hostA}\\s+${hostA}-bad\\s+80/tcp\\s+SERVICE_NAME\\s+\\S+\\s+service name "not_a_label" is not a DNS label`));
 
-    await bad.remove({ force: true });
+    // The page's Refused view (Chromium): the same entry, shown as text; it leaves with the container.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/`);
+      await page.locator('#status[data-state="live"]').waitFor({ timeout: 15_000 });
+      await page.click("#tab-refusals");
+      const row = page.locator(`tr.refusal[data-host="${hostA}"][data-container="${hostA}-bad"]`);
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.locator("td").nth(3).innerText()).toBe("SERVICE_NAME");
+      expect(await row.locator("td").nth(4).innerText()).toMatch(/service name "not_a_label" is not a DNS label/);
+      await bad.remove({ force: true });
+      await row.waitFor({ state: "detached", timeout: 30_000 });
+    } finally {
+      await browser.close();
+    }
     await eventually("the refusal gone from host B's catalog", async () => mine((await get(`${base}/v1/refusals`)).json<Doc>()) === undefined, 30_000, 100);
     const after = runCli(["catalog", "refusals", "--registry", b.uri, "--json"]);
     expect(mine(JSON.parse(after.stdout) as Doc)).toBeUndefined();
