@@ -8,7 +8,7 @@ import type { Health } from "../../src/core/model.js";
 import { ConsulOptionsError, ConsulRequestError } from "./errors.js";
 import { translateFailure } from "./failures.js";
 import { ConsulHttp, type RequestOptions } from "./http.js";
-import type { ConsulCheckState, ConsulHealthEntry, ConsulService, ConsulServiceRegistration } from "./types.js";
+import type { ConsulCheckState, ConsulHealthEntry, ConsulKvEntry, ConsulService, ConsulServiceRegistration } from "./types.js";
 
 /** Where and how to reach the agent: what the CLI reads from the URI and CONSUL_HTTP_TOKEN / CONSUL_CACERT / …. */
 export interface ConsulConnection {
@@ -168,6 +168,21 @@ export class ConsulClient {
     return this.blocking("health of service", `/health/service/${enc(name)}`, passingOnly ? { passing: "1" } : {}, index, waitMs, signal, probe);
   }
 
+  /** PUT /v1/kv/<key> with `value` as JSON; `key` is already URL-encoded. */
+  async kvPut(what: string, key: string, value: unknown): Promise<void> {
+    await this.call(what, "", "PUT", `/kv/${key}`, { body: value, optional: true });
+  }
+
+  /** DELETE /v1/kv/<key>: removing an absent key is not an error. */
+  async kvDelete(what: string, key: string): Promise<void> {
+    await this.call(what, "", "DELETE", `/kv/${key}`, { optional: true });
+  }
+
+  /** GET /v1/kv/<prefix>?recurse, a blocking query when `index` > 0; an absent prefix is an empty list. */
+  kvList(what: string, prefix: string, index: number, waitMs: number, signal: AbortSignal): Promise<Blocking<ConsulKvEntry[] | undefined>> {
+    return this.blocking(what, `/kv/${prefix}`, { recurse: "true" }, index, waitMs, signal, false, true, true);
+  }
+
   /** A blocking query (index + wait) returning the body and X-Consul-Index; aborts with `signal`. */
   private async blocking<T>(
     what: string,
@@ -177,6 +192,8 @@ export class ConsulClient {
     waitMs: number,
     signal: AbortSignal,
     probe = false,
+    notFoundIsEmpty = false,
+    optional = false,
   ): Promise<Blocking<T>> {
     const q: Record<string, string> = { ...query };
     if (index > 0) {
@@ -185,22 +202,26 @@ export class ConsulClient {
     }
     // Consul adds up to wait/16 of jitter to a blocking query.
     const timeoutMs = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
-    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs }, probe);
+    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs, notFoundIsEmpty, optional }, probe);
     return { index: r.index, body: r.body, ...(r.aclDefault !== undefined && { aclDefault: r.aclDefault }) };
   }
 
-  /** Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted. */
+  /**
+   * Runs one request; a failure is translated to the port's classes (failures.ts) and refusals are counted, except
+   * for `optional` requests (the shared refusals: a token without KV access still registers and reads the catalog;
+   * their callers say so once).
+   */
   private async call<T>(
     operation: string,
     serviceId: string,
-    method: "GET" | "PUT" | "POST",
+    method: "GET" | "PUT" | "POST" | "DELETE",
     path: string,
-    opts: Partial<RequestOptions>,
+    opts: Partial<RequestOptions> & { optional?: boolean },
     probe = operation === PROBE,
   ): Promise<{ index: number; body: T; aclDefault?: string }> {
     try {
       const r = await this.http.request<T>(method, path, { timeoutMs: this.timeoutMs, ...opts });
-      this.auth.succeeded(operation);
+      if (!opts.optional) this.auth.succeeded(operation);
       return r;
     } catch (raw) {
       if (opts.signal?.aborted) throw raw;
@@ -208,7 +229,7 @@ export class ConsulClient {
       if (AGENT_GONE.has((raw as NodeJS.ErrnoException).code ?? "")) this.onAgentGone?.();
       const err = translateFailure(raw, { operation, serviceId, tokenGiven: this.token !== undefined, redact: (t) => this.redact(t) });
       // The start-up probe's refusal is the caller's configuration error, not a running failure.
-      if (err instanceof BackendAuthError && !probe) this.auth.failed(operation, err);
+      if (err instanceof BackendAuthError && !probe && !opts.optional) this.auth.failed(operation, err);
       throw err;
     }
   }

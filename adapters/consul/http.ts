@@ -25,6 +25,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Socket idle timeout. */
   timeoutMs: number;
+  /** A 404 is an answer (an absent KV prefix: no body, but its X-Consul-Index), not an error. */
+  notFoundIsEmpty?: boolean;
 }
 
 export interface HttpResult<T> {
@@ -82,7 +84,7 @@ export class ConsulHttp {
   }
 
   /** `path` is below /v1 and already URL-encoded. Resolves with the parsed JSON body (undefined when empty). */
-  request<T>(method: "GET" | "PUT" | "POST", path: string, opts: RequestOptions): Promise<HttpResult<T>> {
+  request<T>(method: "GET" | "PUT" | "POST" | "DELETE", path: string, opts: RequestOptions): Promise<HttpResult<T>> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query.set(k, v);
     const qs = query.toString();
@@ -116,6 +118,7 @@ export class ConsulHttp {
           body.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             const status = res.statusCode ?? 0;
+            if (status === 404 && opts.notFoundIsEmpty) return resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body: undefined as T });
             if (status < 200 || status >= 300) return reject(new ConsulHttpStatusError(status, text));
             let body: T;
             try {

@@ -4,6 +4,8 @@ import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/c
 import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "../../src/core/registry.js";
 import { heldBy, ID_SEPARATOR, instanceProblem } from "../../src/core/validate.js";
+import type { RefusalStore } from "../../src/core/refusals.js";
+import { ConsulRefusals } from "./refusals.js";
 import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.js";
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistration } from "./mapping.js";
@@ -49,6 +51,7 @@ export class ConsulRegistry implements Registry {
   readonly held: HeldEntries;
   /** A watch of named services checks the credentials in its first reads (WatchScope.checkAccess). */
   readonly watchChecksAccess = true;
+  private refusalStore: ConsulRefusals | undefined;
 
   constructor(opts: ConsulOptions) {
     const base = opts.logger ?? silentLogger();
@@ -77,6 +80,12 @@ export class ConsulRegistry implements Registry {
       logger: this.logger,
       onAgentGone: () => this.held.agentGone(),
     });
+  }
+
+  /** Refusals in KV `portolan/refusals/<host>` (refusals.ts). */
+  get refusals(): RefusalStore {
+    this.refusalStore ??= new ConsulRefusals(this.client, { waitMs: this.waitMs, closing: this.closing.signal, logger: this.logger });
+    return this.refusalStore;
   }
 
   get authFailures(): number {

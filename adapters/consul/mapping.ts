@@ -1,7 +1,7 @@
 // Pure mapping between portolan's Instance and Consul's JSON (agent registration, agent and health views).
 // No I/O here: every function is a case-table target of test/unit/consul-mapping.test.ts.
 import { parseDuration } from "../../src/core/util.js";
-import { InstanceSchema, type Check, type Health, type Instance } from "../../src/core/model.js";
+import { boundText, InstanceSchema, MAX_CHECK_OUTPUT, type Check, type Health, type Instance } from "../../src/core/model.js";
 import type { ConsulCheckDefinition, ConsulCheckState, ConsulService, ConsulServiceRegistration } from "./types.js";
 
 /** Meta keys portolan writes; instance meta may not use the prefix. */
@@ -355,11 +355,29 @@ export function toInstance(
     health,
     owner: owned ? meta[META.owner]! : ctx.nodeName,
   };
+  if (ctx.health === "aggregate") {
+    const output = checkOutput(checks);
+    if (output !== undefined) instance.checkOutput = output;
+  }
   const cid = meta[META.containerId];
   const cname = meta[META.containerName];
   if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
   if (owned && service.EnableTagOverride === true) instance.enableTagOverride = true;
   return instance;
+}
+
+const SEVERITY: Record<string, number> = { critical: 0, warning: 1, passing: 2 };
+
+/**
+ * The checks' Output (each "NAME: OUTPUT", worst status first; a node check only while it is not passing: it then
+ * decides the health), bounded to MAX_CHECK_OUTPUT without control characters; undefined when no check has any.
+ */
+export function checkOutput(checks: readonly ConsulCheckState[]): string | undefined {
+  const lines = [...checks]
+    .filter((c) => (c.Output ?? "").trim() !== "" && (c.ServiceID !== "" || c.Status !== "passing"))
+    .sort((a, b) => (SEVERITY[a.Status] ?? 0) - (SEVERITY[b.Status] ?? 0))
+    .map((c) => `${c.Name || c.CheckID}: ${c.Output!.trim()}`);
+  return lines.length === 0 ? undefined : boundText(lines.join("\n"), MAX_CHECK_OUTPUT);
 }
 
 /** Entries other tools registered may not fit the model (names that are no DNS label, ports over 65535): leave them out. */

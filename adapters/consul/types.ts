@@ -62,3 +62,11 @@ export interface ConsulHealthEntry {
   Service: ConsulService;
   Checks: ConsulCheckState[];
 }
+
+/** One entry of GET /v1/kv/<prefix>?recurse. */
+export interface ConsulKvEntry {
+  Key: string;
+  /** Base64; null for a key without a value. */
+  Value: string | null;
+  ModifyIndex?: number;
+}

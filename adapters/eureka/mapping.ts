@@ -110,5 +110,7 @@ export function fromInstanceInfo(info: EurekaInstanceInfo): Instance | undefined
   };
   const [cid, cname] = [md[META.containerId], md[META.containerName]];
   if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
+  const registered = Number(info.leaseInfo?.registrationTimestamp);
+  if (registered > 0) instance.registeredAt = new Date(registered).toISOString();
   return InstanceSchema.safeParse(instance).success ? instance : undefined;
 }

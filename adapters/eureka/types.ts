@@ -19,7 +19,8 @@ export interface EurekaInstanceInfo {
   port?: EurekaPort;
   securePort?: EurekaPort;
   dataCenterInfo: { "@class": string; name: string };
-  leaseInfo?: { renewalIntervalInSecs: number; durationInSecs: number };
+  /** The server adds registrationTimestamp (ms since the epoch) and other timestamps to what a client sent. */
+  leaseInfo?: { renewalIntervalInSecs: number; durationInSecs: number; registrationTimestamp?: number };
   metadata?: Record<string, string>;
   homePageUrl?: string;
   statusPageUrl?: string;

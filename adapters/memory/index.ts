@@ -2,6 +2,7 @@
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { InstanceRejectedError } from "../../src/core/errors.js";
 import type { Registry } from "../../src/core/registry.js";
+import { RefusalFeed, type HostRefusals, type RefusalStore } from "../../src/core/refusals.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
 
@@ -10,9 +11,21 @@ export class MemoryRegistry implements Registry {
   /** Stored entries are deep-frozen, so snapshots share them instead of cloning 5,000 instances per change. */
   private readonly entries = new Map<string, Instance>();
   private readonly feed = new SnapshotFeed();
+  private readonly refusalDocs = new Map<string, HostRefusals>();
+  private readonly refusalFeed = new RefusalFeed();
+  /** In process: the catalog of `portolan up` shows what its own registrator refuses. */
+  readonly refusals: RefusalStore = {
+    publish: async (doc) => {
+      if (doc.refusals.length + doc.more === 0) this.refusalDocs.delete(doc.host);
+      else this.refusalDocs.set(doc.host, structuredClone(doc));
+      this.refusalFeed.set([...this.refusalDocs.values()]);
+    },
+    watch: (signal) => this.refusalFeed.watch(signal),
+  };
 
   constructor() {
     this.feed.publish([]);
+    this.refusalFeed.set([]);
   }
 
   /** The embedded registry has no limits of its own beyond the backend-independent rules. */
@@ -60,6 +73,7 @@ export class MemoryRegistry implements Registry {
 
   async close(): Promise<void> {
     this.feed.end();
+    this.refusalFeed.end();
   }
 
   private changed(): void {

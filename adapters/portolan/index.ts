@@ -167,6 +167,11 @@ export class PortolanRegistry implements Registry {
     }, stop);
   }
 
+  /** The server's `GET /v1/refusals` document, unchecked (the catalog checks it). */
+  refusalsDocument(signal?: AbortSignal): Promise<unknown> {
+    return this.client.getJson<unknown>("/v1/refusals", signal);
+  }
+
   async close(): Promise<void> {
     this.closing.abort();
   }

@@ -12,6 +12,8 @@ import { resolveOptions } from "./options.js";
 import type { Client } from "./ops.js";
 import { CreateMode, Exception, create, getACL, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
 import { holders } from "./acl.js";
+import { ZkRefusals } from "./refusals.js";
+import type { RefusalStore } from "../../src/core/refusals.js";
 import { Permission } from "node-zookeeper-client";
 import { curatorDir, curatorPath, nerveChildId, nerveChildPrefix, nerveDir, assertZnodeName, znodeNameProblem } from "./paths.js";
 import { ZkSession, unavailable } from "./session.js";
@@ -53,11 +55,19 @@ export class ZooKeeperRegistry implements Registry {
   /** Who may write the base, as its ACL says (digest hashes left out), once a write probe was refused. */
   private writers: string | undefined;
 
+  private refusalStore: ZkRefusals | undefined;
+
   constructor(opts: ZooKeeperOptions) {
     this.o = resolveOptions(opts);
     this.log = this.o.logger;
     this.session = new ZkSession(this.o);
     this.session.onRenewed(() => void this.restoreAll());
+  }
+
+  /** Refusals in `/portolan-refusals<base>/<host>` (refusals.ts). */
+  get refusals(): RefusalStore {
+    this.refusalStore ??= new ZkRefusals(this.session, { base: this.o.base, acl: this.o.acl, logger: this.log, wrap: (what, e) => this.wrap(what, e) });
+    return this.refusalStore;
   }
 
   /** Hex id of the current ZooKeeper session ("" while not connected): what `ephemeralOwner` of our nodes shows. */
@@ -205,7 +215,7 @@ export class ZooKeeperRegistry implements Registry {
       logger: this.log,
       overlay: (i, data) => {
         const rec = this.records.get(recordKey(i));
-        return rec && isPassing(rec.instance) && rec.data.equals(data) ? structuredClone(rec.instance) : undefined;
+        return rec && isPassing(rec.instance) && rec.data.equals(data) ? { ...structuredClone(rec.instance), registeredAt: i.registeredAt } : undefined;
       },
     });
     this.watchers.add(w);

@@ -181,12 +181,15 @@ export class TreeWatcher {
       return;
     }
     const prev = this.leaves.get(path);
-    if (prev && prev.data.equals(node.data)) return;
+    // The node's ctime is the backend's registration time (a node deleted and created again: a new registration).
+    const registeredAt = new Date(Number(node.stat.ctime.readBigInt64BE())).toISOString();
+    if (prev && prev.data.equals(node.data) && (!prev.instance || prev.instance.registeredAt === registeredAt)) return;
     const child = path.slice(path.lastIndexOf("/") + 1);
     const decoded =
       this.o.format === "curator" ? decodeCurator(name, node.data) : decodeNerve(name, nerveChildId(child) ?? child, node.data);
     if (!decoded.ok) this.o.logger.warn({ path, reason: decoded.reason }, "zookeeper entry skipped: unparsable data");
-    this.leaves.set(path, { name, child, data: node.data, instance: decoded.ok ? decoded.instance : undefined });
+    const instance = decoded.ok ? { ...decoded.instance, registeredAt } : undefined;
+    this.leaves.set(path, { name, child, data: node.data, instance });
     this.services.get(name)?.add(path);
     this.dirty = true;
   }

@@ -1,6 +1,7 @@
 // Feeds the catalog state from a Registry: its watch() for the content, a periodic probe for "is the backend
 // reachable" (adapters retry their watches internally, so a dead backend shows only as silence there): seldom while
 // it answers, often while it does not.
+import { BackendAuthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { backoff, delay } from "../core/util.js";
@@ -33,7 +34,35 @@ export interface FeedOptions {
 
 /** Runs until `signal` aborts. */
 export async function runFeed(o: FeedOptions, signal: AbortSignal): Promise<void> {
-  await Promise.all([watchLoop(o, signal), probeLoop(o, signal)]);
+  await Promise.all([watchLoop(o, signal), probeLoop(o, signal), refusalLoop(o, signal)]);
+}
+
+/** After refused credentials, the refusals are asked for again this seldom (an idle catalog sends almost nothing). */
+export const REFUSALS_DENIED_RETRY_MS = 300_000;
+
+/** The hosts' refusals, from the backend's one watch of them; where it has none, the state says so. */
+async function refusalLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {
+  const store = o.registry.refusals;
+  if (!store) return void o.state.setRefusals({ shared: false, message: `refusals are not shared by this backend (${o.registry.kind})`, hosts: [] });
+  const sleep = o.sleep ?? delay;
+  let attempt = 0;
+  while (!signal.aborted) {
+    let wait: number;
+    try {
+      for await (const hosts of store.watch(signal)) {
+        attempt = 0;
+        o.state.setRefusals({ shared: true, hosts });
+      }
+      wait = backoff(attempt++);
+    } catch (err) {
+      if (signal.aborted) return;
+      const denied = err instanceof BackendAuthError;
+      o.logger.warn({ err: errorText(err) }, denied ? "the backend refuses to show the refusals to these credentials" : "refusals watch failed; retrying");
+      o.state.setRefusals({ shared: true, error: errorText(err), hosts: [] });
+      wait = denied ? REFUSALS_DENIED_RETRY_MS : backoff(attempt++);
+    }
+    if (!signal.aborted) await sleep(wait, signal);
+  }
 }
 
 async function watchLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 // Text tables for `portolan catalog` (pure: data in, string out).
 import { joinHostPort } from "../core/host-port.js";
 import type { Instance } from "../core/model.js";
+import type { HostRefusals } from "../core/refusals.js";
 import type { ChangeEntry } from "./changes.js";
 import type { ServiceSummary } from "./view.js";
 
@@ -62,4 +63,11 @@ export function formatChanges(list: readonly ChangeEntry[]): string {
 export function changeLine(cells: string[]): string {
   const widths = [24, 12, 16, 20, 32];
   return cells.map((v, c) => (c < widths.length ? v.padEnd(widths[c]!) : v)).join("  ").trimEnd() + "\n";
+}
+
+/** `portolan catalog refusals`: one line per refusal, then "HOST: N more not listed" per host that has more. */
+export function formatRefusals(hosts: readonly HostRefusals[]): string {
+  const rows = hosts.flatMap((h) => h.refusals.map((r) => [h.host, r.container, r.port ?? "-", r.key, r.since, r.reason].map(clean)));
+  const more = hosts.filter((h) => h.more > 0).map((h) => `${clean(h.host)}: ${h.more} more not listed\n`);
+  return (rows.length === 0 ? "no refusals\n" : table(["HOST", "CONTAINER", "PORT", "KEY", "SINCE", "REASON"], rows)) + more.join("");
 }

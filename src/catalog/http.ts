@@ -52,6 +52,7 @@ export class CatalogServer {
     get("/v1/events", (req, res, _p, q) => this.sse(req, res, q));
     get("/v1/hosts", (_req, res) => this.hosts(res));
     get("/v1/changes", (_req, res, _p, q) => this.changes(res, q));
+    get("/v1/refusals", (_req, res) => send(res, 200, JSON.stringify(this.o.state.refusals())));
     this.server = createServer((req, res) => void this.dispatch(req, res));
     this.server.keepAliveTimeout = 65_000;
     const limit = new ConnectionLimit(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, (outcome) => o.metrics.connectionClosed(outcome));

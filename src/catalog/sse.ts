@@ -113,7 +113,7 @@ export class EventStream {
     const g = this.state.generation;
     if (this.snapshotWire?.generation !== g) {
       const s = this.state.snapshotEvent();
-      const data = JSON.stringify({ version: s.version, backend: s.backend, loaded: s.loaded, instances: s.instances, changes: this.state.recentChanges() });
+      const data = JSON.stringify({ version: s.version, backend: s.backend, loaded: s.loaded, instances: s.instances, changes: this.state.recentChanges(), refusals: this.state.refusals() });
       this.snapshotWire = { generation: g, bytes: Buffer.from(`id: ${s.id}\nevent: snapshot\ndata: ${data}\n\n`) };
     }
     return this.snapshotWire.bytes;

@@ -2,6 +2,7 @@
 // change events (for SSE clients resuming with Last-Event-ID). Pure apart from the injected clock.
 import { isDeepStrictEqual } from "node:util";
 import type { CatalogSnapshot, Instance } from "../core/model.js";
+import type { HostRefusals } from "../core/refusals.js";
 import { changeEntries, DEFAULT_RECENT_CHANGES, RecentChanges, refusalEntry, type ChangeEntry } from "./changes.js";
 import { diffInstances, sortInstances, summarize, type InstanceView, type ServiceSummary } from "./view.js";
 
@@ -10,7 +11,19 @@ export type BackendStatus = "starting" | "up" | "down";
 export type StreamEvent =
   | { type: "change"; id: string; seq: number; data: { version: number; added: InstanceView[]; changed: InstanceView[]; removed: string[]; changes: ChangeEntry[] } }
   | { type: "refused"; id: string; seq: number; data: ChangeEntry }
-  | { type: "backend"; id: string; seq: number; data: { status: BackendStatus; error?: string } };
+  | { type: "backend"; id: string; seq: number; data: { status: BackendStatus; error?: string } }
+  | { type: "refusals"; id: string; seq: number; data: RefusalsDocument };
+
+/**
+ * `GET /v1/refusals`: what every host's registrator refuses now, shared through the backend. `shared` false: this
+ * backend cannot share them (`message` says so); `error`: it can, but reading them fails now (say, credentials).
+ */
+export interface RefusalsDocument {
+  shared: boolean;
+  message?: string;
+  error?: string;
+  hosts: HostRefusals[];
+}
 
 export interface SnapshotEvent {
   id: string;
@@ -49,6 +62,7 @@ export class CatalogState {
   loaded = false;
   backend: BackendStatus = "starting";
   backendError: string | undefined;
+  private refusalsDoc: RefusalsDocument = { shared: false, message: "refusals are not shared by this backend", hosts: [] };
 
   constructor(opts: StateOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -64,7 +78,8 @@ export class CatalogState {
     // Unchanged entries keep their view object: the diff below is then an identity check for them.
     for (const i of snap.instances) {
       const p = this.byId.get(i.id);
-      next.set(i.id, p && sameInstance(p, i) ? p : { ...i, since: p?.since ?? now });
+      // `since`: the backend's registration time where it stores one, else when this catalog first saw the entry.
+      next.set(i.id, p && sameInstance(p, i) ? p : { ...i, since: i.registeredAt ?? p?.since ?? now });
     }
     const d = diffInstances(this.byId, next, (a, b) => a === b);
     const prevSorted = this.sorted;
@@ -88,6 +103,17 @@ export class CatalogState {
     const entry = refusalEntry(r, host, new Date(this.clock()).toISOString());
     this.recent.add([entry]);
     return this.emit({ type: "refused", id: "", seq: 0, data: entry });
+  }
+
+  /** What the backend shares of the hosts' refusals; a change goes to every stream client. */
+  setRefusals(doc: RefusalsDocument): StreamEvent | undefined {
+    if (JSON.stringify(doc) === JSON.stringify(this.refusalsDoc)) return undefined;
+    this.refusalsDoc = doc;
+    return this.emit({ type: "refusals", id: "", seq: 0, data: doc });
+  }
+
+  refusals(): RefusalsDocument {
+    return this.refusalsDoc;
   }
 
   /** Newest first, at most `limit`. */
@@ -176,6 +202,7 @@ const sameStrings = (a: readonly string[], b: readonly string[]) => a.length ===
 export function sameInstance(a: Instance, b: Instance): boolean {
   if (a.id !== b.id || a.name !== b.name || a.address !== b.address || a.port !== b.port || a.protocol !== b.protocol || a.health !== b.health || a.owner !== b.owner) return false;
   if (a.container?.id !== b.container?.id || a.container?.name !== b.container?.name || !sameStrings(a.tags, b.tags)) return false;
+  if (a.checkOutput !== b.checkOutput || a.registeredAt !== b.registeredAt) return false;
   const ka = Object.keys(a.meta);
   if (ka.length !== Object.keys(b.meta).length || ka.some((k) => a.meta[k] !== b.meta[k])) return false;
   return a.checks.length === b.checks.length && (a.checks.length === 0 || isDeepStrictEqual(a.checks, b.checks));

@@ -1,14 +1,18 @@
 // The catalog's documented JSON shape, and the pure functions that build it from a snapshot.
 // Shape (stable; docs/catalog.md "HTTP API" documents it):
 //   InstanceView   = Instance (id, name, address, port, protocol, tags, meta, checks, health, owner, container?)
-//                    + since (ISO time this catalog first saw the entry)
+//                    + checkOutput?, registeredAt? (what the backend reports, where it has them)
+//                    + since (registeredAt where the backend stores one, else when this catalog first saw the entry)
 //   ServiceSummary = { name, instances, passing, warning, critical, tags (union, sorted), hosts (sorted) }
 //   version        = changes to the catalog this process has seen (1 = its first read; see docs/catalog.md)
 import { joinHostPort } from "../core/host-port.js";
 import type { Health, Instance } from "../core/model.js";
 
 export interface InstanceView extends Instance {
-  /** ISO 8601 time this catalog process first saw the entry (a restart of the catalog resets it). */
+  /**
+   * ISO 8601: the backend's registration time (registeredAt) where it stores one, else the time this catalog process
+   * first saw the entry (a restart of the catalog resets that).
+   */
   since: string;
 }
 

@@ -156,11 +156,23 @@ async function events(f: EventsFlags): Promise<void> {
   );
 }
 
+/** `catalog refusals`: a catalog server's /v1/refusals, or the backend's shared refusals read directly. */
+async function refusals(f: EventsFlags): Promise<void> {
+  const timeoutMs = durationFlag("timeout", f.timeout, { bareUnitMs: 1000 });
+  const portolan = parseRegistryUri(f.registry).scheme === "portolan";
+  const { backendRefusals, printRefusals, servedRefusals } = await import("../catalog/refusals.js");
+  await readRegistry(f.registry, timeoutMs, async (registry, signal) => {
+    const doc = portolan ? servedRefusals(await (registry as PortolanRegistry).refusalsDocument(signal)) : await backendRefusals(registry, signal, timeoutMs);
+    printRefusals(doc, { json: f.json ?? false, write: (t) => process.stdout.write(t), warn: (t) => process.stderr.write(t) });
+  });
+}
+
 /** What the catalog's commands run once their flags are read (tests substitute their own). */
 export interface CatalogActions {
   view(service: string | undefined, f: ViewFlags): Promise<void>;
   serve(f: ServeFlags): Promise<void>;
   events?(f: EventsFlags): Promise<void>;
+  refusals?(f: EventsFlags): Promise<void>;
 }
 
 /** `catalog serve`'s flags; `hidden` for the copies `catalog` itself takes before the word `serve`. */
@@ -225,6 +237,15 @@ export function catalogCommand(actions: CatalogActions = { view, serve }): Comma
       .option("--follow", "keep printing changes as they come, until SIGINT/SIGTERM")
       .option("--timeout <duration>", "give up when the server does not answer within this long", "10s")
       .action((_f: EventsFlags, self: Command) => (actions.events ?? events)(flagsOf<EventsFlags>(self)))
+      .exitOverride(),
+  );
+  cmd.addCommand(
+    new Command("refusals")
+      .description("Print what every host's registrator refuses now (bad name, another owner's ID, a label over a limit…): host, container, port, key, reason, since. Shared through the backend (Consul KV, ZooKeeper); others say they do not share them.")
+      .option("--registry <uri>", REGISTRY_URI_HELP, DEFAULT_CATALOG_REGISTRY)
+      .option("--json", "the HTTP API's document (GET /v1/refusals) instead of a table")
+      .option("--timeout <duration>", "give up when the registry does not answer within this long", "10s")
+      .action((_f: EventsFlags, self: Command) => (actions.refusals ?? refusals)(flagsOf<EventsFlags>(self)))
       .exitOverride(),
   );
   const serveCmd = new Command("serve")

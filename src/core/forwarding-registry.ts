@@ -2,6 +2,7 @@
 // extend it and override only what they change, so a new argument or member of the port reaches the backend
 // through every wrapper at once.
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js";
+import type { RefusalStore } from "./refusals.js";
 import type { RegisterOptions, Registry, RegistryAccess, WatchScope } from "./registry.js";
 
 export class ForwardingRegistry implements Registry {
@@ -22,6 +23,10 @@ export class ForwardingRegistry implements Registry {
   get ping(): ((signal?: AbortSignal) => Promise<void>) | undefined {
     const inner = this.inner;
     return inner.ping && ((signal) => inner.ping!(signal));
+  }
+
+  get refusals(): RefusalStore | undefined {
+    return this.inner.refusals;
   }
 
   get checkAccess(): ((access: RegistryAccess) => Promise<void>) | undefined {

@@ -11,6 +11,8 @@ export const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 export const MAX_TAG_LENGTH = 255;
 export const MAX_META_KEYS = 64;
 export const MAX_META_VALUE = 4096;
+/** Check output a backend reports is untrusted text: at most this many characters reach the model (see boundText). */
+export const MAX_CHECK_OUTPUT = 1024;
 
 export const HealthSchema = z.enum(["passing", "warning", "critical"]);
 export type Health = z.infer<typeof HealthSchema>;
@@ -48,6 +50,14 @@ export const InstanceSchema = z.object({
   container: z.object({ id: z.string(), name: z.string() }).optional(),
   /** SERVICE_TAG_OVERRIDE: Consul's EnableTagOverride (others may edit the tags in Consul); other backends ignore it. */
   enableTagOverride: z.boolean().optional(),
+  /**
+   * What the backend reports of this entry, not part of its registration (readers' watches fill them; the
+   * registrator's plan ignores them): the output of its checks (Consul: each check's Output), bounded and without
+   * control characters; and the ISO 8601 time the backend registered it, where the backend stores one (ZooKeeper:
+   * the node's ctime; Eureka: registrationTimestamp; Consul and etcd keep none).
+   */
+  checkOutput: z.string().max(MAX_CHECK_OUTPUT).optional(),
+  registeredAt: z.string().optional(),
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 
@@ -66,4 +76,15 @@ export interface CatalogSnapshot {
 /** Only passing instances are answered by DNS and offered to templates. */
 export function isPassing(i: Instance): boolean {
   return i.health === "passing";
+}
+
+/**
+ * Untrusted text (labels, check output) made safe to publish and show: control characters but newline and tab
+ * become U+FFFD, and at most `max` characters are kept (cut with "…" at the end). Escaping for HTML or JSON is the
+ * writer's job; this bounds what there is to escape.
+ */
+export function boundText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "\ufffd");
+  return clean.length <= max ? clean : `${clean.slice(0, Math.max(0, max - 1))}…`;
 }

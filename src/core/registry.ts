@@ -1,5 +1,6 @@
 // The Registry port. Every backend (adapters/*) implements it; only src/cli wires a concrete one.
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "./model.js";
+import type { RefusalStore } from "./refusals.js";
 
 export interface Registry {
   /** Short backend name for logs and metrics: "memory", "consul", "zookeeper", "portolan". */
@@ -48,6 +49,11 @@ export interface Registry {
   readonly watchChecksAccess?: boolean;
   /** Requests refused for credentials since start (a counter for metrics); absent for backends without credentials. */
   readonly authFailures?: number;
+  /**
+   * Where registrators share the services they refuse, so any catalog shows them (src/core/refusals.ts). Absent for
+   * a backend that cannot: the catalog then says refusals are not shared by it.
+   */
+  readonly refusals?: RefusalStore;
 }
 
 export type RegistryAccess = "read" | "write";

@@ -7,6 +7,8 @@ export type RegistratorEvent =
   | { type: "deregistered"; id: string; name: string; reason: string }
   | { type: "health"; id: string; name: string; health: Health }
   | { type: "rejected"; rejection: Rejection }
+  /** The services refused now changed (a refusal came, or went with its container or its cause). */
+  | { type: "refusals"; refusals: Rejection[] }
   | { type: "backend-error"; op: string; id?: string; attempt: number; error: unknown }
   | { type: "docker-error"; error: unknown; attempt: number }
   | { type: "docker-connected"; resumedFromNano?: bigint }

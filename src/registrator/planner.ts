@@ -12,12 +12,13 @@ export interface PlanOptions {
 }
 
 /**
- * Everything about an instance except its health, in a canonical form (order-insensitive where order carries no
+ * Everything about an instance except its health (and what the backend reports of it), in a canonical form (order-insensitive where order carries no
  * meaning: fields, meta keys, check fields), so an instance read back equals the one registered whatever order a
  * backend builds it in.
  */
 export function registrationKey(i: Instance): string {
-  const { health: _health, ...rest } = i;
+  // What the backend reports (check output, registration time) is no part of what was registered.
+  const { health: _health, checkOutput: _output, registeredAt: _at, ...rest } = i;
   const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
   const canonical = {
     ...rest,

@@ -1,12 +1,14 @@
-// Each refused service is logged once: per container, port, key and reason, not at every resync.
+// Each refused service is logged once: per container, port, key and reason, not at every resync. The services
+// refused now (the set these entries make) are announced whenever that set changes ("refusals" event), so they
+// can be shared through the backend.
 import type { InstanceRejectedError } from "../core/errors.js";
 import type { Instance } from "../core/model.js";
 import { originKey, type Origin, type Rejection } from "../docker/mapping.js";
 import type { EventSink } from "./events.js";
 
 export class RejectionLog {
-  /** container id -> `${scope}\0${port}\0${key}` -> last reason emitted. */
-  private readonly seen = new Map<string, Map<string, string>>();
+  /** container id -> `${scope}\0${port}\0${key}` -> the refusal last emitted. */
+  private readonly seen = new Map<string, Map<string, Rejection>>();
 
   constructor(private readonly emit: EventSink) {}
 
@@ -17,15 +19,24 @@ export class RejectionLog {
   report(containerId: string, rejected: Rejection[], scope: "mapping" | "backend"): void {
     let seen = this.seen.get(containerId);
     const now = new Set<string>();
+    let changed = false;
     for (const r of rejected) {
       const key = `${scope}\0${r.port ?? ""}\0${r.key}`;
       now.add(key);
-      if (seen?.get(key) === r.reason) continue;
+      const before = seen?.get(key);
+      if (before?.reason === r.reason && before.container === r.container) continue;
       if (!seen) this.seen.set(containerId, (seen = new Map()));
-      seen.set(key, r.reason);
-      this.emit({ type: "rejected", rejection: r });
+      seen.set(key, r);
+      changed = true;
+      if (before?.reason !== r.reason) this.emit({ type: "rejected", rejection: r });
     }
-    if (scope === "mapping" && seen) for (const k of [...seen.keys()]) if (k.startsWith("mapping\0") && !now.has(k)) seen.delete(k);
+    if (scope === "mapping" && seen) {
+      for (const k of [...seen.keys()]) {
+        if (k.startsWith("mapping\0") && !now.has(k)) changed = seen.delete(k) || changed;
+      }
+      if (seen.size === 0) this.seen.delete(containerId);
+    }
+    if (changed) this.announce();
   }
 
   /** The backend refused an instance for good: one line naming the container, its port and the SERVICE_* key. */
@@ -37,6 +48,15 @@ export class RejectionLog {
   }
 
   forget(containerId: string): void {
-    this.seen.delete(containerId);
+    if (this.seen.delete(containerId)) this.announce();
+  }
+
+  /** Every service refused now. */
+  current(): Rejection[] {
+    return [...this.seen.values()].flatMap((m) => [...m.values()]);
+  }
+
+  private announce(): void {
+    this.emit({ type: "refusals", refusals: this.current() });
   }
 }

@@ -10,6 +10,7 @@ import { EARLY_STOP_MS, exitAfter, startUnlessStopped } from "../core/stopping.j
 import { describeRejection } from "../docker/mapping.js";
 import { requireNetwork } from "../docker/networks.js";
 import type { RegistratorEvent } from "./events.js";
+import { RefusalPublisher } from "./refusal-publisher.js";
 import { Registrator, retryDelay, type RegistratorOptions } from "./registrator.js";
 
 /** One log line per state change; never logs metadata values beyond the instance itself. */
@@ -23,6 +24,8 @@ export function logEvent(log: Logger, e: RegistratorEvent): void {
       return log.info({ id: e.id, service: e.name, health: e.health }, "health changed");
     case "rejected":
       return log.warn({ container: e.rejection.container, key: e.rejection.key }, describeRejection(e.rejection));
+    case "refusals":
+      return log.debug({ refused: e.refusals.length }, "refused services changed");
     case "backend-error":
       // Refused credentials were already reported once, loudly, by the adapter (AuthFailures): no line per attempt.
       if (e.error instanceof BackendAuthError) return log.debug({ op: e.op, id: e.id, attempt: e.attempt, err: errorText(e.error) }, "backend refuses the credentials; retrying");
@@ -119,12 +122,16 @@ export async function runRegistrator(o: RegistratorRun): Promise<void> {
     throw err;
   }
   const sinks = started.flatMap((c) => (c.onEvent ? [c.onEvent] : []));
+  // Refusals shared through the backend where it can (any catalog then shows them); else only this host's log.
+  const publisher = registry.refusals && new RefusalPublisher({ store: registry.refusals, host: opts.owner, clock: REAL_CLOCK, log });
+  if (!publisher) log.info({ backend: registry.kind }, "refusals are not shared by this backend: they are in this log only");
   const registrator = new Registrator(docker, registry, opts, (e) => {
     logEvent(log, e);
+    if (e.type === "refusals") publisher?.update(e.refusals);
     for (const sink of sinks) sink(e);
   });
   log.info({ owner: opts.owner, backend: registry.kind }, "starting");
-  await Promise.race([registrator.start(), stopped]);
+  await Promise.race([registrator.start().then(() => publisher?.start()), stopped]);
   const signal = await stopped;
   const deadline = Date.now() + shutdownTimeoutMs;
   log.info({ signal, deregisterOnExit: o.deregisterOnExit, timeoutMs: shutdownTimeoutMs }, "stopping");
@@ -132,6 +139,7 @@ export async function runRegistrator(o: RegistratorRun): Promise<void> {
   // The deregistration stops a little before the bound, so what it left is reported before the process ends.
   await registrator.stop({ deregisterAll: o.deregisterOnExit, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
   const remaining = () => Math.max(0, deadline - Date.now());
+  await publisher?.stop(remaining());
   for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
   await settlesWithin(REAL_CLOCK, remaining(), opened.close());
   log.info("stopped");

@@ -1,9 +1,8 @@
 // `portolan catalog serve` over Consul, ZooKeeper, Eureka and etcd, fed by a real registrator process: a container started or
 // stopped appears in or disappears from /v1/events and the API.
 import { afterAll, describe, expect, it } from "vitest";
-import { startCli, type Running } from "./cli.js";
-import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
-import { changeOf, get, openEvents, startServing, stopProcess } from "./catalog-support.js";
+import { eventually, startTestContainer } from "./docker.js";
+import { changeOf, fleetPair, get, openEvents } from "./catalog-support.js";
 import { TESTBED } from "./testbed.js";
 
 const BACKENDS = [
@@ -17,24 +16,18 @@ describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
   const owner = `cat-serve-${b.name}-${process.pid}`;
   const svc = `catserve${process.pid}`;
   const id = `${owner}:${owner}-web:80`;
-  const base = `http://127.0.0.1:${b.port}`;
-  let serve: Running | undefined;
-  let registrator: Running | undefined;
+  const pair = fleetPair(b.uri, owner, b.port);
+  const base = pair.base;
 
-  afterAll(async () => {
-    await stopProcess(serve);
-    await stopProcess(registrator);
-    await removeTestContainers();
-  });
+  afterAll(() => pair.stop());
 
   it("0_started and stopped containers appear in and leave the stream and the API", async () => {
-    registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", b.uri]);
-    serve = await startServing(base, ["catalog", "serve", "--registry", b.uri, "--listen", `127.0.0.1:${b.port}`, "--log-format", "json"]);
+    await pair.start();
     const stream = await openEvents(`${base}/v1/events`);
     await stream.wait("snapshot", (e) => e.event === "snapshot");
     const c = await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: svc } });
     await stream.wait("added", (e) => changeOf(e)?.added.some((i) => i.id === id) ?? false, 0, 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\nregistrator: ${registrator!.logs().slice(-3000)}\nserve: ${serve!.logs().slice(-2000)}`);
+      throw new Error(`${err.message}\n${pair.logs()}`);
     });
     // Consul may show the entry a moment before its health check turns passing.
     await eventually("passing", async () => (await get(`${base}/v1/services/${svc}`)).json<{ service: { passing: number } }>().service.passing === 1, 20_000, 100);

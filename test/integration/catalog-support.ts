@@ -3,7 +3,7 @@
 import { request } from "node:http";
 import { SseParser, type SseEvent } from "../../adapters/portolan/sse.js";
 import { startCli, type Running } from "./cli.js";
-import { eventually } from "./docker.js";
+import { eventually, removeTestContainers } from "./docker.js";
 
 export interface HttpReply {
   status: number;
@@ -78,3 +78,26 @@ export interface ChangeData {
 }
 
 export const changeOf = (e: SseEvent): ChangeData | undefined => (e.event === "change" ? (JSON.parse(e.data) as ChangeData) : undefined);
+
+/**
+ * Two hosts of one fleet over one backend: a registrator for `owner` ("host A") and a `catalog serve` of the same
+ * `uri` on `port` ("host B"); `stop()` ends both and removes the test containers.
+ */
+export function fleetPair(uri: string, owner: string, port: number) {
+  const procs: { registrator?: Running; serve?: Running } = {};
+  return {
+    base: `http://127.0.0.1:${port}`,
+    procs,
+    async start(): Promise<void> {
+      procs.registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", uri]);
+      procs.serve = await startServing(`http://127.0.0.1:${port}`, ["catalog", "serve", "--registry", uri, "--listen", `127.0.0.1:${port}`, "--log-format", "json"]);
+    },
+    /** The last lines of both processes' logs (for a failure's message). */
+    logs: () => `registrator: ${procs.registrator?.logs().slice(-3000)}\nserve: ${procs.serve?.logs().slice(-2000)}`,
+    async stop(): Promise<void> {
+      await stopProcess(procs.serve);
+      await stopProcess(procs.registrator);
+      await removeTestContainers();
+    },
+  };
+}

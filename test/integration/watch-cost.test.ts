@@ -128,7 +128,7 @@ describe("an idle process lists nothing", () => {
     await stopped(serve);
   });
 
-  it("1_up: one watch (2 long polls) for the DNS shim and the catalog; the resync reads only what this host owns", async () => {
+  it("1_up: one watch (2 long polls) for the DNS shim and the catalog, one for the refusals; the resync reads only what this host owns", async () => {
     // An empty Docker engine on loopback: `up` registers nothing, so every request to Consul is its reading side.
     engine = createServer((req, res) => {
       if (req.url!.includes("/events")) return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
@@ -142,8 +142,12 @@ describe("an idle process lists nothing", () => {
     );
     await until("up's first catalog read", () => Object.keys(ourReads(proxy.peek())).length >= SERVICES, 30_000);
     await pause(2500); // a couple of resyncs
-    expect(proxy.openPolls - polls0).toBe(2);
+    // Its one watch's two long polls, and the shared refusals' one (a blocking query on KV portolan/refusals/).
+    expect(proxy.openPolls - polls0).toBe(3);
     const c = proxy.take();
+    // Refusals: one read of all hosts' documents, and at start one write of this host's (none refused: removed).
+    expect(c.byPath["GET /v1/kv/portolan/refusals/"]?.requests).toBe(1);
+    expect(c.byPath[`DELETE /v1/kv/portolan/refusals/${RUN}-up`]?.requests).toBe(1);
     // Every service read once, by one watch (two watches read each twice).
     expect(Math.max(...Object.values(ourReads(c)))).toBe(1);
     const owned = c.byPath["GET /v1/agent/services"];

@@ -3,7 +3,7 @@
 // browser resumes with Last-Event-ID after a drop). Three views: services (grouped and filtered in the browser,
 // expandable to instances and an instance's details), hosts, and recent changes; rendered at most once per frame.
 // Every value from the catalog is untrusted (container labels): text only, never HTML.
-import { changeRow, changeText, detailRow, el, hostGroups, hostPort, hostRow, type Change, type Health, type Inst } from "./views.js";
+import { changeRow, changeText, detailRow, el, hostGroups, hostPort, hostRow, refusalRows, refusalsNote, type Change, type Health, type Inst, type Refusals } from "./views.js";
 
 /** Changes the page keeps (the server's log holds as many). */
 const MAX_CHANGES = 500;
@@ -20,7 +20,8 @@ const byId = new Map<string, Inst>();
 const open = new Set<string>();
 const openInstances = new Set<string>();
 let changes: Change[] = [];
-let view: "services" | "hosts" | "changes" = "services";
+let view: "services" | "hosts" | "changes" | "refusals" = "services";
+let refusals: Refusals | undefined;
 let loaded = false;
 let connected = false;
 let backend = "starting";
@@ -144,7 +145,11 @@ function renderOthers(): void {
   $("hosts").replaceChildren(...hostGroups(shown).map(hostRow));
   $("changes").replaceChildren(...changes.filter((c) => !q || changeText(c).includes(q)).map(changeRow));
   $("changes-empty").classList.toggle("shown", view === "changes" && changes.length === 0);
-  for (const v of ["services", "hosts", "changes"] as const) {
+  $("refusals").replaceChildren(...refusalRows(refusals?.hosts ?? [], q));
+  const note = $("refusals-note");
+  note.textContent = refusalsNote(refusals);
+  note.classList.toggle("shown", view === "refusals" && note.textContent !== "");
+  for (const v of ["services", "hosts", "changes", "refusals"] as const) {
     $(`view-${v}`).hidden = v !== view;
     $(`tab-${v}`).setAttribute("aria-selected", String(v === view));
   }
@@ -177,7 +182,7 @@ tbody.addEventListener("click", (ev) => {
   render();
 });
 filterInput.addEventListener("input", schedule);
-for (const v of ["services", "hosts", "changes"] as const) {
+for (const v of ["services", "hosts", "changes", "refusals"] as const) {
   $(`tab-${v}`).addEventListener("click", () => {
     view = v;
     render();
@@ -195,8 +200,9 @@ es.onerror = () => {
   schedule();
 };
 es.addEventListener("snapshot", (ev) => {
-  const d = JSON.parse((ev as MessageEvent<string>).data) as { instances: Inst[]; backend: string; loaded: boolean; changes?: Change[] };
+  const d = JSON.parse((ev as MessageEvent<string>).data) as { instances: Inst[]; backend: string; loaded: boolean; changes?: Change[]; refusals?: Refusals };
   changes = (d.changes ?? []).slice(0, MAX_CHANGES);
+  refusals = d.refusals;
   byId.clear();
   for (const i of d.instances) byId.set(i.id, i);
   backend = d.backend;
@@ -215,6 +221,10 @@ es.addEventListener("change", (ev) => {
 });
 es.addEventListener("refused", (ev) => {
   addChanges([JSON.parse((ev as MessageEvent<string>).data) as Change]);
+  schedule();
+});
+es.addEventListener("refusals", (ev) => {
+  refusals = JSON.parse((ev as MessageEvent<string>).data) as Refusals;
   schedule();
 });
 es.addEventListener("backend", (ev) => {

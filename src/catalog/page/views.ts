@@ -4,6 +4,10 @@
 // details. DOM builders only: text, never HTML (every value comes from container labels).
 import { joinHostPort } from "../../core/host-port.js";
 import type { ChangeEntry } from "../changes.js";
+import type { HostRefusals } from "../../core/refusals.js";
+import type { RefusalsDocument } from "../state.js";
+
+export type Refusals = RefusalsDocument;
 
 export type Health = "passing" | "warning" | "critical";
 /** One entry of the catalog's recent changes (the server's type: only the type is imported, nothing is bundled). */
@@ -29,6 +33,8 @@ export interface Inst {
   owner: string;
   container?: { id: string; name: string };
   since?: string;
+  registeredAt?: string;
+  checkOutput?: string;
 }
 
 
@@ -103,7 +109,7 @@ export function changeRow(c: Change): HTMLElement {
   return tr;
 }
 
-/** The expanded instance: address, container, since, checks, tags and metadata. */
+/** The expanded instance: address, container, since, checks and their output, tags and metadata. */
 export function detailRow(i: Inst): HTMLElement {
   const tr = el("tr", "detail");
   tr.dataset.detail = i.id;
@@ -115,11 +121,46 @@ export function detailRow(i: Inst): HTMLElement {
   add("health", i.health);
   add("host", i.owner);
   if (i.container) add("container", `${i.container.name} (${i.container.id.slice(0, 12)})`);
-  if (i.since) add("since", `${new Date(i.since).toLocaleString()} (first seen by this catalog)`);
+  if (i.since) add("since", `${new Date(i.since).toLocaleString()} (${i.registeredAt ? "registered in the backend" : "first seen by this catalog; the backend keeps no registration time"})`);
   for (const c of i.checks ?? []) add(`check ${c.type}`, [c.target, c.intervalMs && `every ${c.intervalMs / 1000}s`, c.timeoutMs && `timeout ${c.timeoutMs / 1000}s`].filter(Boolean).join(" · ") || "(no target)");
+  // Untrusted (a check's output can be anything a service prints): bounded by the server, shown as text only.
+  if (i.checkOutput) dl.append(el("dt", undefined, "check output"), el("dd", "output", i.checkOutput));
   if (i.tags.length) add("tags", i.tags.join(", "));
   for (const [k, v] of Object.entries(i.meta ?? {}).sort()) add(`meta ${k}`, v);
   td.append(dl);
   tr.append(td);
   return tr;
+}
+
+/** The refused view's rows: one per refusal (host, container, port, key, reason, since), then "… N more" per host. */
+export function refusalRows(hosts: HostRefusals[], q: string): HTMLElement[] {
+  const rows: HTMLElement[] = [];
+  for (const h of hosts) {
+    for (const r of h.refusals) {
+      if (q && ![h.host, r.container, r.key, r.reason].join("\n").toLowerCase().includes(q)) continue;
+      const tr = el("tr", "refusal");
+      tr.dataset.host = h.host;
+      tr.dataset.container = r.container;
+      tr.title = r.since;
+      tr.append(el("td", "name", h.host), el("td", undefined, r.container), el("td", undefined, r.port ?? "—"), el("td", undefined, r.key), el("td", "critical", r.reason), el("td", "muted", new Date(r.since).toLocaleString()));
+      rows.push(tr);
+    }
+    if (h.more > 0) {
+      const tr = el("tr", "refusal-more");
+      tr.dataset.host = h.host;
+      const td = el("td", "muted", `${h.host}: ${h.more} more not listed`) as HTMLTableCellElement;
+      td.colSpan = 6;
+      tr.append(td);
+      rows.push(tr);
+    }
+  }
+  return rows;
+}
+
+/** Why the refused view is empty: not shared by the backend, not readable, or nothing refused. */
+export function refusalsNote(d: Refusals | undefined): string {
+  if (!d) return "";
+  if (!d.shared) return `${d.message ?? "refusals are not shared by this backend"}: each host's log says what its registrator refuses.`;
+  if (d.error) return `The backend does not show the refusals now: ${d.error}`;
+  return d.hosts.length === 0 ? "No host refuses anything now." : "";
 }
