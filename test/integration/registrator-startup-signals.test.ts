@@ -49,7 +49,7 @@ describe("a stop signal before the backend answers", () => {
 
 describe("a second stop signal", () => {
   // The first one's stop waits (up to --shutdown-timeout) for the silent backend to list what it would deregister.
-  // (A stop during start-up no longer waits: the credential check is given up and the backend closed at once.)
+  // (A stop during start-up, or with nothing to deregister, no longer waits: the backend is closed at once.)
   it("0_ends the process at once with 128+signal while the first one's stop still waits", async () => {
     const { port } = await silentPort();
     proc = startCli(["registrator", consul(port), "--deregister-on-exit", "--shutdown-timeout", "5s", "--log-format", "json", "--hostname", "twice"]);
