@@ -24,7 +24,8 @@ export async function startRegistrator(
   const log = createLogger({ format: f.logFormat, level: resolveLogLevel(f.logLevel) });
   const openChecked = async () => {
     const registry = await open(log);
-    await checkAccessAtStart(registry, "write", log.child({ component: "registrator" }));
+    // A stop while the check waits abandons it: the registry is closed at once, nothing logged after the stop.
+    await checkAccessAtStart(registry, "write", log.child({ component: "registrator" }), undefined, stopped);
     return registry;
   };
   await runRegistrator({ options, shutdownTimeoutMs, deregisterOnExit: f.deregisterOnExit ?? false, open: openChecked, companions, stopped, log });

@@ -113,10 +113,15 @@ export const START_CHECK_MS = 2_000;
  * Asks the opened registry whether our credentials allow `access` (registrator: write; dns, catalog, render: read).
  * Refused credentials are a configuration error: the registry is closed and the BackendAuthError thrown (main exits
  * with EXIT_CONFIG). A backend that cannot answer now (or within `withinMs`) is left to the loops' retries.
+ * Once `stopped` resolves the check is abandoned: it resolves at once and its outcome is never logged (the stop's
+ * line stays the last one).
  */
-export async function checkAccessAtStart(registry: Registry, access: RegistryAccess, log: Logger, withinMs = START_CHECK_MS): Promise<void> {
+export async function checkAccessAtStart(registry: Registry, access: RegistryAccess, log: Logger, withinMs = START_CHECK_MS, stopped?: Promise<unknown>): Promise<void> {
+  const check = checkAccessWithin(registry, access, withinMs);
+  const STOPPED = Symbol("stopped");
   try {
-    await checkAccessWithin(registry, access, withinMs);
+    const first = stopped ? await Promise.race([check, stopped.then(() => STOPPED)]) : await check;
+    if (first === STOPPED) void check.catch(() => {});
   } catch (err) {
     if (err instanceof BackendAuthError) {
       await registry.close();

@@ -137,10 +137,19 @@ export async function runRegistrator(o: RegistratorRun): Promise<void> {
   log.info({ signal, deregisterOnExit: o.deregisterOnExit, timeoutMs: shutdownTimeoutMs }, "stopping");
   exitAfter(shutdownTimeoutMs, log);
   // The deregistration stops a little before the bound, so what it left is reported before the process ends.
-  await registrator.stop({ deregisterAll: o.deregisterOnExit, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
+  const stopping = registrator.stop({ deregisterAll: o.deregisterOnExit, timeoutMs: shutdownTimeoutMs - Math.min(REPORT_RESERVE_MS, shutdownTimeoutMs / 10) });
   const remaining = () => Math.max(0, deadline - Date.now());
-  await publisher?.stop(remaining());
-  for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
-  await settlesWithin(REAL_CLOCK, remaining(), opened.close());
+  const closeAll = async () => {
+    await publisher?.stop(remaining());
+    for (const c of started.reverse()) await settlesWithin(REAL_CLOCK, remaining(), c.stop());
+    await settlesWithin(REAL_CLOCK, remaining(), opened.close());
+  };
+  // Nothing left to write (no --deregister-on-exit): the backend closes at once, failing the requests in flight (a
+  // write to a backend that does not answer held the stop for its operation timeout, 10 s); the registrator's loops,
+  // already stopped, take that as no failure. Otherwise the deregistration runs first, within the bound.
+  if (o.deregisterOnExit) {
+    await stopping;
+    await closeAll();
+  } else await Promise.all([stopping, closeAll()]);
   log.info("stopped");
 }

@@ -1,35 +1,17 @@
 // SIGTERM/SIGINT while the backend has not answered yet (a TCP port that accepts and never answers, started
 // here on loopback): the registrator stops at once, as it does later, instead of after the backend's timeout.
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../support/until.js";
 import { startCli, type Running } from "./cli.js";
+import { closeSilentPort, silentPort } from "./silent-port.js";
 
-let sink: Server | undefined;
-const sockets: Socket[] = [];
 let proc: Running | undefined;
 
 afterEach(async () => {
   if (proc && proc.proc.exitCode === null) proc.proc.kill("SIGKILL");
   proc = undefined;
-  for (const s of sockets.splice(0)) s.destroy();
-  await new Promise((r) => (sink ? sink.close(r) : r(undefined)));
-  sink = undefined;
+  await closeSilentPort();
 });
-
-/** Accepts connections, reads everything, answers nothing. */
-async function silentPort(): Promise<{ port: number; connected: Promise<void> }> {
-  let connected!: () => void;
-  const first = new Promise<void>((r) => (connected = r));
-  sink = createServer((s) => {
-    sockets.push(s);
-    s.on("data", () => {});
-    connected();
-  });
-  await new Promise<void>((r) => sink!.listen(0, "127.0.0.1", r));
-  return { port: (sink.address() as AddressInfo).port, connected: first };
-}
 
 const EARLY = "stopped before the backend answered";
 const DURING = "stopped during start-up";
@@ -66,14 +48,16 @@ describe("a stop signal before the backend answers", () => {
 });
 
 describe("a second stop signal", () => {
-  // The first one's stop waits (up to a second) for the silent backend's connection to close.
+  // The first one's stop waits (up to --shutdown-timeout) for the silent backend to list what it would deregister.
+  // (A stop during start-up, or with nothing to deregister, no longer waits: the backend is closed at once.)
   it("0_ends the process at once with 128+signal while the first one's stop still waits", async () => {
-    const { port, connected } = await silentPort();
-    proc = startCli(["registrator", consul(port), "--log-format", "json", "--hostname", "twice"]);
-    await connected;
-    await new Promise((r) => setTimeout(r, 300));
+    const { port } = await silentPort();
+    proc = startCli(["registrator", consul(port), "--deregister-on-exit", "--shutdown-timeout", "5s", "--log-format", "json", "--hostname", "twice"]);
+    await until("started (past the 2 s start-up check)", () => proc!.logs().includes('"msg":"starting"'), 10_000);
     proc.proc.kill("SIGTERM");
-    await until("the first stop", () => proc!.logs().includes(EARLY), 2_000);
+    await until("the first stop", () => proc!.logs().includes('"msg":"stopping"'), 2_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(proc.proc.exitCode, proc.logs()).toBeNull();
     const second = Date.now();
     proc.proc.kill("SIGTERM");
     const end = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(r, 2_000))]);
