@@ -19,7 +19,7 @@ const inspectSchema = loose({
   State: loose({
     Running: z.boolean(),
     ExitCode: z.number().optional(),
-    Health: loose({ Status: str }).nullish(),
+    Health: loose({ Status: str, Log: z.array(loose({ Output: str.nullish() }).nullable()).nullish() }).nullish(),
   }),
   Config: loose({
     Image: str.optional(),

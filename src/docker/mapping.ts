@@ -24,7 +24,7 @@
 //   unhealthy -> critical.
 // Addresses: see address.ts. Checks: see checks.ts.
 import type { ContainerInspectInfo } from "dockerode";
-import { DNS_LABEL, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
+import { boundText, DNS_LABEL, MAX_CHECK_OUTPUT, MAX_TAG_LENGTH, type Health, type Instance } from "../core/model.js";
 import { CONTROL_CHARS, ID_SEPARATOR, instanceProblem } from "../core/validate.js";
 import { chooseNetwork, endpointFor, networkChoices, portCandidates, registeringPorts, type PortCandidate } from "./address.js";
 import { boolOf, buildChecks, type DeclaredCheck } from "./checks.js";
@@ -62,6 +62,8 @@ export interface Origin {
   keys: Record<string, string>;
   /** The ID is the default one computed for this container and port (no SERVICE_ID chose another). */
   defaultId?: boolean;
+  /** The output of the container's last HEALTHCHECK probe, bounded (healthOutput). */
+  healthOutput?: string;
 }
 
 export interface Rejection {
@@ -85,6 +87,16 @@ export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
 /** The swarm-mode service a task's container belongs to: its name is the default service name. */
 export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.name";
 export const MAX_NAME_LENGTH = 63;
+
+/**
+ * The output of the container's last HEALTHCHECK probe (the newest of the few Docker keeps), trimmed and bounded as
+ * any check output (boundText): the container writes it, so it is untrusted. Undefined without a probe or output.
+ */
+export function healthOutput(info: ContainerInspectInfo): string | undefined {
+  const log = info.State?.Health?.Log;
+  const text = log?.[log.length - 1]?.Output?.trim();
+  return text ? boundText(text, MAX_CHECK_OUTPUT) : undefined;
+}
 
 /** Instance health from Docker's HEALTHCHECK status. */
 export function healthOf(info: ContainerInspectInfo): Health {
@@ -213,6 +225,7 @@ interface Mapped {
   keys: Record<string, string>;
   /** The ID is the default one (possibly with `@network`): no SERVICE_ID chose another. */
   defaultId: boolean;
+  healthOutput?: string;
 }
 
 /** The instances of one port: one, or one per network of SERVICE_NETWORKS (ID `<id>@<network>`, tagged, meta `network`). */
@@ -254,7 +267,8 @@ function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandida
     if (net !== undefined) keys["meta.network"] = entry!.key;
     const problem = instanceProblem("portolan", instance);
     if (problem) throw new MetadataRefusal(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
-    out.push({ instance, keys, defaultId: id === defaultServiceId(info, c, opts) });
+    const output = healthOutput(info);
+    out.push({ instance, keys, defaultId: id === defaultServiceId(info, c, opts), ...(output !== undefined && { healthOutput: output }) });
   }
   return out;
 }
@@ -296,13 +310,13 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
       result.rejected.push({ container, port, ...refusalOf(err) });
       continue;
     }
-    for (const { instance: inst, keys, defaultId } of mapped ?? []) {
+    for (const { instance: inst, keys, defaultId, healthOutput: output } of mapped ?? []) {
       if (result.origins.has(inst.id)) {
         const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
         result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
         continue;
       }
-      result.origins.set(inst.id, { container, port: c.key, keys, defaultId });
+      result.origins.set(inst.id, { container, port: c.key, keys, defaultId, ...(output !== undefined && { healthOutput: output }) });
       result.instances.push(inst);
     }
   }

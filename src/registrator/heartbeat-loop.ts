@@ -1,12 +1,17 @@
 // The heartbeat loop's tick: refreshes the health (and TTLs) of the known entries that are due. It owns when each
 // entry is due next; the rules (period, rounds, backlog budget) are the pure functions of heartbeat.ts.
 import type { Clock } from "../core/clock.js";
-import type { Instance } from "../core/model.js";
+import type { Health, Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { mapBounded } from "../core/util.js";
 import type { KnownEntries } from "./entries.js";
 import type { EventSink } from "./events.js";
 import { BACKLOG_BUDGET_MS, beatRounds, heartbeatPeriod } from "./heartbeat.js";
+
+/** A health write's output when the container's probe said nothing (or it has no HEALTHCHECK). */
+export function dockerHealthText(health: Health): string {
+  return `docker health: ${health}`;
+}
 
 export interface HeartbeatOptions {
   registry: Registry;
@@ -24,6 +29,8 @@ export interface HeartbeatOptions {
 export class Heartbeats {
   /** When each entry is due next (absent: due now). */
   private readonly nextBeat = new Map<string, number>();
+  /** The output of each entry's container's last HEALTHCHECK probe, as last written: every beat repeats it. */
+  private readonly outputs = new Map<string, string>();
 
   constructor(private readonly o: HeartbeatOptions) {}
 
@@ -32,14 +39,24 @@ export class Heartbeats {
     return heartbeatPeriod(i, this.o.ttlRefreshMs, this.o.registry.healthRefreshMs);
   }
 
-  /** A fresh registration carried the current health: its next beat is one period away, not at the next tick. */
-  registered(i: Instance): void {
+  /** A fresh registration carried the current health: its next beat is one period away, not at the next tick (but see below). */
+  registered(i: Instance, output: string | undefined): void {
+    this.outputSet(i.id, output);
+    // A registration writes no check output: a container's probe output goes out with the next tick's beat.
+    if (output !== undefined) return void this.nextBeat.delete(i.id);
     const period = this.period(i);
     if (period !== undefined) this.nextBeat.set(i.id, this.o.clock.now() + period);
   }
 
+  /** The probe output a health write carried (none: the beats say only the health). */
+  outputSet(id: string, output: string | undefined): void {
+    if (output === undefined) this.outputs.delete(id);
+    else this.outputs.set(id, output);
+  }
+
   forget(id: string): void {
     this.nextBeat.delete(id);
+    this.outputs.delete(id);
   }
 
   /**
@@ -59,7 +76,7 @@ export class Heartbeats {
       if (signal.aborted) return;
       this.nextBeat.set(i.id, now + periods.get(i)!);
       try {
-        await registry.setHealth({ id: i.id, name: i.name, owner }, i.health, `docker health: ${i.health}`);
+        await registry.setHealth({ id: i.id, name: i.name, owner }, i.health, this.outputs.get(i.id) ?? dockerHealthText(i.health));
       } catch (error) {
         if (!signal.aborted) this.o.emit({ type: "backend-error", op: "heartbeat", id: i.id, attempt: 0, error });
       }

@@ -8,7 +8,7 @@ import { ContainerTooLargeError } from "../docker/answers.js";
 import type { Origin } from "../docker/mapping.js";
 import type { KnownEntries } from "./entries.js";
 import type { EventSink } from "./events.js";
-import type { Heartbeats } from "./heartbeat-loop.js";
+import { dockerHealthText, type Heartbeats } from "./heartbeat-loop.js";
 import type { PlanOp } from "./planner.js";
 import type { RejectionLog } from "./rejections.js";
 
@@ -94,7 +94,7 @@ export class Writer {
         // Only an ID mapping computed itself skips the backend's owner read; a SERVICE_ID never does, whatever it looks like.
         await registry.register(op.instance, { defaultId: origins?.get(op.instance.id)?.defaultId === true });
         // The write carried the current health: the next heartbeat is one period away, not at the next tick.
-        heartbeats.registered(op.instance);
+        heartbeats.registered(op.instance, origins?.get(op.instance.id)?.healthOutput);
         entries.registered(op.instance);
         emit({ type: "registered", instance: op.instance, reason: op.reason });
         return true;
@@ -106,7 +106,9 @@ export class Writer {
         emit({ type: "deregistered", id: op.ref.id, name: op.ref.name, reason: op.reason });
         return true;
       case "set-health": {
-        await registry.setHealth({ ...op.ref, owner }, op.health, `docker health: ${op.health}`);
+        const output = origins?.get(op.ref.id)?.healthOutput;
+        await registry.setHealth({ ...op.ref, owner }, op.health, output ?? dockerHealthText(op.health));
+        heartbeats.outputSet(op.ref.id, output);
         entries.healthSet(op.ref.id, op.health);
         emit({ type: "health", id: op.ref.id, name: op.ref.name, health: op.health });
         return true;

@@ -63,3 +63,64 @@ describe("Registrator heartbeats", () => {
     await stopping;
   }, 60_000);
 });
+
+describe("Registrator health output", () => {
+  /** A container with a 10 s TTL check whose last HEALTHCHECK probe printed `output`. */
+  const probed = (status: string, output: string) =>
+    fakeInspect({ Id: "web", Name: "/web", State: { Health: { Status: status, Log: [{ Output: "an older probe" }, { Output: output }] } } } as never, ports({ "80/tcp": null }), env({ SERVICE_NAME: "web", SERVICE_CHECK_TTL: "10s" })) as ContainerInfo;
+
+  it("1_a health change writes the last probe's output (bounded, untrusted) and every heartbeat repeats it", async () => {
+    const clock = new FakeClock();
+    const writes: Array<[Health, string]> = [];
+    const reg = new (class extends MemoryRegistry {
+      override async setHealth(r: InstanceRef, s: Health, o: string) {
+        writes.push([s, o]);
+        return super.setHealth(r, s, o);
+      }
+    })();
+    const d = new FakeDocker();
+    d.containers.set("web", probed("healthy", "ok\n"));
+    const r = new Registrator(d, reg, { ...LOOP_OPTS, mapping: { ...LOOP_OPTS.mapping, internal: true } }, () => {}, clock);
+    const started = r.start();
+    await clock.advance(0);
+    await started;
+    expect(await reg.listOwned("h1")).toHaveLength(1);
+    // A registration writes no output: the next tick's beat carries the probe's.
+    await clock.advance(600);
+    expect(writes).toEqual([["passing", "ok"]]);
+    d.containers.set("web", probed("unhealthy", `HTTP 503\u0000\u001b[31m ${"x".repeat(5_000)}`));
+    d.emit("web", "health_status: unhealthy", BigInt(clock.now()) * 1_000_000n);
+    await clock.advance(100);
+    const [health, output] = writes.at(-1)!;
+    expect(health).toBe("critical");
+    expect(output.startsWith("HTTP 503\ufffd\ufffd[31m xxx")).toBe(true);
+    expect(output.length).toBeLessThanOrEqual(1_024);
+    // The heartbeats (half the 10 s TTL) say the same until the next change.
+    const before = writes.length;
+    await clock.advance(12_000);
+    expect(writes.length).toBeGreaterThan(before);
+    expect(writes.slice(before).every(([s, o]) => s === "critical" && o === output)).toBe(true);
+    await r.stop({ deregisterAll: false });
+  });
+
+  it("2_without a probe output the write says the health, as before", async () => {
+    const clock = new FakeClock();
+    const outputs: string[] = [];
+    const reg = new (class extends MemoryRegistry {
+      override async setHealth(r: InstanceRef, s: Health, o: string) {
+        outputs.push(o);
+        return super.setHealth(r, s, o);
+      }
+    })();
+    const d = new FakeDocker();
+    d.containers.set("web", fakeInspect({ Id: "web", Name: "/web" }, ports({ "80/tcp": null }), env({ SERVICE_NAME: "web", SERVICE_CHECK_TTL: "10s" })) as ContainerInfo);
+    const r = new Registrator(d, reg, { ...LOOP_OPTS, mapping: { ...LOOP_OPTS.mapping, internal: true } }, () => {}, clock);
+    const started = r.start();
+    await clock.advance(0);
+    await started;
+    await clock.advance(6_000);
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(new Set(outputs)).toEqual(new Set(["docker health: passing"]));
+    await r.stop({ deregisterAll: false });
+  });
+});
