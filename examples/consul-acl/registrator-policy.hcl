@@ -5,3 +5,7 @@
 service_prefix "" {
   policy = "write"
 }
+# What this host refuses now, shown by every catalog (without it the registrator says so once and goes on).
+key_prefix "portolan/refusals/" {
+  policy = "write"
+}

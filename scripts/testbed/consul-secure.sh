@@ -71,6 +71,7 @@ consul_acl_token() {
   consul_cli ACL acl policy read -name "$TB_CONSUL_ACL_POLICY" >/dev/null 2>&1 ||
     consul_cli ACL acl policy create -name "$TB_CONSUL_ACL_POLICY" -description "portolan registrator: service write, node and agent read" \
     -rules 'service_prefix "" { policy = "write" }
+key_prefix "portolan/refusals/" { policy = "write" }
 node_prefix "" { policy = "read" }
 agent_prefix "" { policy = "read" }' >/dev/null ||
     tb_die "consul acl: policy create failed"
