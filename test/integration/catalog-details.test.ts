@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/core/log.js";
 import { openRegistry } from "../../src/cli/registry-uri.js";
 import { runCli, startCli, type Running } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
+import { HOST_LABEL, startDockerView } from "./docker-view.js";
 import { launchChromium, type Browser } from "./catalog-browser.js";
 import { get, startServing, stopProcess } from "./catalog-support.js";
 import { httpCall, TESTBED } from "./testbed.js";
@@ -64,12 +65,13 @@ describe("instance details: check output and registration time", () => {
   it("3_a container's HEALTHCHECK output reaches its Consul check with the health change: the catalog shows the probe's words", async () => {
     const owner = `hlog-${process.pid}`;
     const name = `hlog${process.pid}`;
-    const reg = startCli(["registrator", "--hostname", owner, "--deregister-on-exit", "--log-format", "json", CONSUL]);
+    const view = await startDockerView(owner); // this test's container only: no copies of other suites' entries
+    const reg = startCli(["registrator", "--hostname", owner, "--deregister-on-exit", "--log-format", "json", CONSUL], { DOCKER_HOST: view.dockerHost });
     try {
       await eventually("the registrator's first resync", () => reg.logs().includes("resync done"), 30_000, 100);
       // Registered while its health is starting (no probe yet), then critical: the change carries the probe's output.
       // (An output alone, at the same status, reaches Consul's catalog only at the agent's check_update_interval.)
-      await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: name }, healthcheck: { test: ["CMD-SHELL", "echo probe-says-503; exit 1"], intervalMs: 300 } });
+      await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: name }, labels: { [HOST_LABEL]: owner }, healthcheck: { test: ["CMD-SHELL", "echo probe-says-503; exit 1"], intervalMs: 300 } });
       const inst = await eventually("the probe's output in the catalog", async () => {
         const cli = runCli(["catalog", "service", name, "--json", "--registry", CONSUL]);
         const i = cli.code === 0 ? (JSON.parse(cli.stdout) as { instances: (View & { health: string })[] }).instances[0] : undefined;
@@ -78,6 +80,7 @@ describe("instance details: check output and registration time", () => {
       expect(inst.checkOutput).toMatch(/^Docker health: probe-says-503$/m);
     } finally {
       await stopProcess(reg);
+      await view.close();
       await removeTestContainers();
     }
   }, 60_000);

@@ -28,7 +28,7 @@ describe.each(BACKENDS)("refusals shared through $name", (b) => {
 
   it("0_a container refused on host A is listed by host B's catalog, and leaves the list with its container", async () => {
     await pair.start();
-    const bad = await startTestContainer({ name: `${hostA}-bad`, ports: ["80/tcp"], env: { SERVICE_NAME: "not_a_label" } });
+    const bad = await startTestContainer({ name: `${hostA}-bad`, ports: ["80/tcp"], env: { SERVICE_NAME: "not_a_label" }, labels: pair.labels });
     const mine = (d: Doc) => d.hosts.find((h) => h.host === hostA);
     const listed = await eventually("the refusal served by host B's catalog", async () => {
       const d = (await get(`${base}/v1/refusals`)).json<Doc>();

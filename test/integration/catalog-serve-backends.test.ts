@@ -25,7 +25,7 @@ describe.each(BACKENDS)("catalog serve --registry $name", (b) => {
     await pair.start();
     const stream = await openEvents(`${base}/v1/events`);
     await stream.wait("snapshot", (e) => e.event === "snapshot");
-    const c = await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: svc } });
+    const c = await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: svc }, labels: pair.labels });
     await stream.wait("added", (e) => changeOf(e)?.added.some((i) => i.id === id) ?? false, 0, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${pair.logs()}`);
     });

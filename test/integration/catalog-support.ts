@@ -1,5 +1,6 @@
 // Helpers for the catalog's integration tests: a `portolan up` / `catalog serve` process on a 127.0.0.1 port of
 // this area's range (18700-18799), JSON GETs, and an SSE reader built on the portolan adapter's parser.
+import { HOST_LABEL, startDockerView, type DockerView } from "./docker-view.js";
 import { request } from "node:http";
 import { SseParser, type SseEvent } from "../../adapters/portolan/sse.js";
 import { startCli, type Running } from "./cli.js";
@@ -85,11 +86,15 @@ export const changeOf = (e: SseEvent): ChangeData | undefined => (e.event === "c
  */
 export function fleetPair(uri: string, owner: string, port: number) {
   const procs: { registrator?: Running; serve?: Running } = {};
+  let view: DockerView | undefined;
   return {
     base: `http://127.0.0.1:${port}`,
     procs,
+    /** The label a container needs to be seen by this pair's registrator (it sees no other suite's containers). */
+    labels: { [HOST_LABEL]: owner },
     async start(): Promise<void> {
-      procs.registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", uri]);
+      view = await startDockerView(owner);
+      procs.registrator = startCli(["registrator", "--hostname", owner, "--resync", "0", "--retry-interval", "100", "--deregister-on-exit", "--log-format", "json", uri], { DOCKER_HOST: view.dockerHost });
       procs.serve = await startServing(`http://127.0.0.1:${port}`, ["catalog", "serve", "--registry", uri, "--listen", `127.0.0.1:${port}`, "--log-format", "json"]);
     },
     /** The last lines of both processes' logs (for a failure's message). */
@@ -97,6 +102,7 @@ export function fleetPair(uri: string, owner: string, port: number) {
     async stop(): Promise<void> {
       await stopProcess(procs.serve);
       await stopProcess(procs.registrator);
+      await view?.close();
       await removeTestContainers();
     },
   };

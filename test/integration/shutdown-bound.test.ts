@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { signalAndWait, startBin } from "./cli.js";
 import { eventually, removeTestContainers, startTestContainer } from "./docker.js";
+import { HOST_LABEL, startDockerView } from "./docker-view.js";
 import { TESTBED } from "./testbed.js";
 
 afterEach(async () => {
@@ -99,11 +100,14 @@ describe.each(FROZEN)("shutdown against a backend that stops answering: $name", 
   it("0_--deregister-on-exit ends by --shutdown-timeout (was + 1 s), exit 0, says what was left", async () => {
     const proxy = await freezableProxy(b.target);
     const host = `frozen-${b.name}-${process.pid}`;
-    const run = startBin(["registrator", "--deregister-on-exit", "--shutdown-timeout", "2s", "--hostname", host, "--log-format", "json", b.uri(proxy.port)]);
+    // Only this test's container: the other suites' containers on the shared dockerd are not registered in the
+    // backends their own tests read (a Java client counting a service's instances saw this registrator's copy).
+    const view = await startDockerView(host);
+    const run = startBin(["registrator", "--deregister-on-exit", "--shutdown-timeout", "2s", "--hostname", host, "--log-format", "json", b.uri(proxy.port)], { DOCKER_HOST: view.dockerHost });
     try {
       await eventually("started", () => run.logs().includes('"resync done"'), 20_000);
       const name = `portolan-frozen-${b.name}-${process.pid}`;
-      await startTestContainer({ name, ports: ["80/tcp"] });
+      await startTestContainer({ name, ports: ["80/tcp"], labels: { [HOST_LABEL]: host } });
       await eventually("registered", () => run.logs().includes(`"id":"${host}:${name}:80"`), 10_000);
       proxy.freeze();
       const { code, tookMs } = await signalAndWait(run, "SIGTERM", 6_000);
@@ -115,6 +119,7 @@ describe.each(FROZEN)("shutdown against a backend that stops answering: $name", 
     } finally {
       if (run.proc.exitCode === null) run.proc.kill("SIGKILL");
       await proxy.close();
+      await view.close();
       await b.cleanup(host).catch(() => {});
     }
   });
