@@ -119,11 +119,16 @@ describe("an idle process lists nothing", () => {
     await until("the first catalog read", () => Object.keys(ourReads(proxy.peek())).length >= SERVICES, 30_000);
     await pause(500);
     proxy.take();
-    await pause(13_000); // the probe runs every 6 s while the backend answers: two or three probes (at 2 s: six or seven)
+    const t0 = Date.now();
+    // The probe runs every 6 s while the backend answers (at 2 s it would be six or seven in 13 s). Other suites may
+    // load the shared agent (one registers 2,000 services), which delays answers: wait for two probes, then count.
+    const probes = () => proxy.peek().byPath["GET /v1/status/leader"]?.requests ?? 0;
+    await until("two backend probes", () => probes() >= 2, 40_000, 100);
+    await pause(Math.max(0, 13_000 - (Date.now() - t0)));
     const idle = proxy.take();
     const paths = Object.keys(idle.byPath).filter((p) => !p.startsWith("GET /v1/health/service/") || p.includes(`/${RUN}-`));
-    expect(idle.byPath["GET /v1/status/leader"]?.requests ?? 0).toBeGreaterThanOrEqual(2);
-    expect(idle.byPath["GET /v1/status/leader"]?.requests ?? 0).toBeLessThanOrEqual(3);
+    const windows = Math.ceil((Date.now() - t0) / 6_000);
+    expect(idle.byPath["GET /v1/status/leader"]?.requests ?? 0).toBeLessThanOrEqual(windows + 1);
     expect(paths.filter((p) => p !== "GET /v1/status/leader" && p !== "GET /v1/catalog/services" && p !== "GET /v1/health/state/any")).toEqual([]);
     await stopped(serve);
   });
@@ -142,11 +147,15 @@ describe("an idle process lists nothing", () => {
     );
     await until("up's first catalog read", () => Object.keys(ourReads(proxy.peek())).length >= SERVICES, 30_000);
     await pause(2500); // a couple of resyncs
-    // Its one watch's two long polls, and the shared refusals' one (a blocking query on KV portolan/refusals/).
-    expect(proxy.openPolls - polls0).toBe(3);
+    // Its one watch's two long polls, and the shared refusals' one (a blocking query on KV portolan/refusals/). A poll
+    // the shared agent answers (another suite's change) is open again a moment later: the count settles at 3.
+    await until("three long polls open", () => proxy.openPolls - polls0 === 3, 20_000, 20);
+    await pause(1000);
+    expect(proxy.openPolls - polls0).toBeLessThanOrEqual(3);
     const c = proxy.take();
-    // Refusals: one read of all hosts' documents, and at start one write of this host's (none refused: removed).
-    expect(c.byPath["GET /v1/kv/portolan/refusals/"]?.requests).toBe(1);
+    // Refusals: a read of all hosts' documents (again when another suite's registrator changes its own on the shared
+    // agent), and at start one write of this host's (none refused: removed).
+    expect(c.byPath["GET /v1/kv/portolan/refusals/"]?.requests).toBeGreaterThanOrEqual(1);
     expect(c.byPath[`DELETE /v1/kv/portolan/refusals/${RUN}-up`]?.requests).toBe(1);
     // Every service read once, by one watch (two watches read each twice).
     expect(Math.max(...Object.values(ourReads(c)))).toBe(1);
