@@ -69,9 +69,11 @@ describe("instance details: check output and registration time", () => {
     const reg = startCli(["registrator", "--hostname", owner, "--deregister-on-exit", "--log-format", "json", CONSUL], { DOCKER_HOST: view.dockerHost });
     try {
       await eventually("the registrator's first resync", () => reg.logs().includes("resync done"), 30_000, 100);
-      // Registered while its health is starting (no probe yet), then critical: the change carries the probe's output.
+      // Healthy for its first 10 probes (3 s), then failing: however late the registration comes within those 3 s,
+      // the change to critical comes after it and carries the probe's output.
+      const PROBE = 'n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n+1)) > /tmp/n; if [ "$n" -lt 10 ]; then echo probe-says-ok; exit 0; fi; echo probe-says-503; exit 1';
       // (An output alone, at the same status, reaches Consul's catalog only at the agent's check_update_interval.)
-      await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: name }, labels: { [HOST_LABEL]: owner }, healthcheck: { test: ["CMD-SHELL", "echo probe-says-503; exit 1"], intervalMs: 300 } });
+      await startTestContainer({ name: `${owner}-web`, ports: ["80/tcp"], env: { SERVICE_NAME: name }, labels: { [HOST_LABEL]: owner }, healthcheck: { test: ["CMD-SHELL", PROBE], intervalMs: 300 } });
       const inst = await eventually("the probe's output in the catalog", async () => {
         const cli = runCli(["catalog", "service", name, "--json", "--registry", CONSUL]);
         const i = cli.code === 0 ? (JSON.parse(cli.stdout) as { instances: (View & { health: string })[] }).instances[0] : undefined;
