@@ -225,7 +225,6 @@ interface Mapped {
   keys: Record<string, string>;
   /** The ID is the default one (possibly with `@network`): no SERVICE_ID chose another. */
   defaultId: boolean;
-  healthOutput?: string;
 }
 
 /** The instances of one port: one, or one per network of SERVICE_NETWORKS (ID `<id>@<network>`, tagged, meta `network`). */
@@ -267,8 +266,7 @@ function mapPort(info: ContainerInspectInfo, md: ServiceMetadata, c: PortCandida
     if (net !== undefined) keys["meta.network"] = entry!.key;
     const problem = instanceProblem("portolan", instance);
     if (problem) throw new MetadataRefusal(originKey({ container: "", port: c.key, keys }, problem.key), `invalid ${problem.key ?? "instance"}: ${problem.reason}`);
-    const output = healthOutput(info);
-    out.push({ instance, keys, defaultId: id === defaultServiceId(info, c, opts), ...(output !== undefined && { healthOutput: output }) });
+    out.push({ instance, keys, defaultId: id === defaultServiceId(info, c, opts) });
   }
   return out;
 }
@@ -279,6 +277,7 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
   if (!isServing(info)) return result;
   const container = containerName(info);
   const md = readServiceMetadata(info.Config?.Env, info.Config?.Labels);
+  const output = healthOutput(info);
   const { candidates, unsupported } = portCandidates(info);
   for (const port of unsupported) {
     result.rejected.push({ container, port, key: port, reason: `protocol ${port.split("/")[1]} is not supported (tcp and udp only)` });
@@ -310,7 +309,7 @@ export function containerToServices(info: ContainerInspectInfo, opts: MappingOpt
       result.rejected.push({ container, port, ...refusalOf(err) });
       continue;
     }
-    for (const { instance: inst, keys, defaultId, healthOutput: output } of mapped ?? []) {
+    for (const { instance: inst, keys, defaultId } of mapped ?? []) {
       if (result.origins.has(inst.id)) {
         const key = metadataForPort(md, c.port).get("id")?.key ?? "id";
         result.rejected.push({ container, port, key, reason: `service ID ${quote(inst.id)} is already used by another port` });
