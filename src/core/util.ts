@@ -4,13 +4,15 @@ import { FlagError } from "./errors.js";
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
+    // A signal of its own (one listener on `signal` however many sleeps share it: a storm's retries do).
+    const own = signal && fanoutOf(signal).take();
     const t = setTimeout(done, ms);
     function done() {
       clearTimeout(t);
-      signal?.removeEventListener("abort", done);
+      own?.release();
       resolve();
     }
-    signal?.addEventListener("abort", done, { once: true });
+    own?.signal.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -135,4 +137,17 @@ export class AbortFanout {
     this.parent.removeEventListener("abort", this.onAbort);
     this.live.clear();
   }
+}
+
+const fanouts = new WeakMap<AbortSignal, AbortFanout>();
+
+/**
+ * The one fanout of `signal` (a process's stop signal, shared by its timers and requests): each sleep or request
+ * takes a signal of its own from it, so `signal` carries one listener, not one per sleep or request in flight
+ * (Node prints MaxListenersExceededWarning past 10).
+ */
+export function fanoutOf(signal: AbortSignal): AbortFanout {
+  let f = fanouts.get(signal);
+  if (!f) fanouts.set(signal, (f = new AbortFanout(signal)));
+  return f;
 }

@@ -10,7 +10,7 @@ import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
-import { AbortFanout } from "../core/util.js";
+import { fanoutOf } from "../core/util.js";
 import { ContainerTooLargeError, DockerAnswerError, MAX_INSPECT_CHARS, parseInspect } from "./answers.js";
 import { ListIdScanner } from "./list-ids.js";
 import { lines, type DockerEvent, type DockerPort } from "./engine.js";
@@ -110,7 +110,7 @@ async function body(res: IncomingMessage, path: string, max: number): Promise<st
  * dockerd referenced, which held the process past its stop. `signal` aborts the request (the registrator's stop).
  */
 async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: (res: IncomingMessage) => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-  const own = signal && requestsOn(signal).take();
+  const own = signal && fanoutOf(signal).take();
   const { res: pending, done } = get(t, path, timeoutMs, own?.signal);
   let res: IncomingMessage | undefined;
   try {
@@ -126,18 +126,6 @@ async function getOk<T>(t: DockerTarget, path: string, timeoutMs: number, read: 
     own?.release();
     if (res && !res.complete) res.destroy();
   }
-}
-
-/**
- * The requests of one caller's signal (the registrator's stop): node:http adds an abort listener to the signal of
- * each request in flight, so a resync's dozen concurrent inspects on one signal made Node print
- * MaxListenersExceededWarning. Each request gets a signal of its own, and the caller's carries one listener.
- */
-const fanouts = new WeakMap<AbortSignal, AbortFanout>();
-function requestsOn(signal: AbortSignal): AbortFanout {
-  let f = fanouts.get(signal);
-  if (!f) fanouts.set(signal, (f = new AbortFanout(signal)));
-  return f;
 }
 
 /** The ids of the list, scanned as it streams in (labels are never kept). */

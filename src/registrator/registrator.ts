@@ -10,7 +10,6 @@
 // Each piece of state has one owner: this class runs the loops (events, resync timer, heartbeat timer) and a
 // container's job; what a job starts from is jobs.ts, the backend view entries.ts, writes writer.ts, the full
 // reconcile and orphan removal resync.ts, heartbeat due times heartbeat-loop.ts, ID claims claims.ts.
-import { setMaxListeners } from "node:events";
 import { REAL_CLOCK, settlesWithin, type Clock } from "../core/clock.js";
 import type { Instance } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
@@ -87,8 +86,6 @@ export class Registrator {
     private readonly emit: EventSink = () => {},
     private readonly clock: Clock = REAL_CLOCK,
   ) {
-    // Every Docker request and timer listens on the stop signal: more than Node's default 10 at once is no leak.
-    setMaxListeners(0, this.abort.signal);
     this.docker = withoutIdleNetworkEvents(docker);
     const { signal } = this.abort;
     const { owner, concurrency } = opts;

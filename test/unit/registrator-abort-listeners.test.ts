@@ -1,6 +1,9 @@
-// The registrator's stop signal is handed to every Docker request and every timer at once: with more of them in
-// flight than Node's default of 10 listeners per signal, Node printed a MaxListenersExceededWarning on stderr, a
-// line that is no JSON log line (a log reader taking stderr for JSON lines stopped on it).
+// The registrator's stop signal is handed to every Docker request and every retry timer: with more of them pending
+// than Node's default of 10 listeners per signal, Node printed a MaxListenersExceededWarning on stderr, a line that
+// is no JSON log line (a log reader taking stderr for JSON lines stopped on it). Each sleep and request takes a
+// signal of its own from the stop signal's one fanout (core/util.ts fanoutOf); the Docker client's requests are
+// covered by test/integration/up-no-warnings.test.ts.
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { Registrator } from "../../src/registrator/registrator.js";
@@ -8,20 +11,12 @@ import { until } from "../support/until.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
 import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 
-/** Holds every inspect until released, listening on the request's signal as node:http does. */
-class HeldDocker extends FakeDocker {
-  held = 0;
-  private release: Array<() => void> = [];
-  override async inspect(id: string, signal?: AbortSignal) {
-    const onAbort = () => {};
-    signal?.addEventListener("abort", onAbort);
-    this.held++;
-    await new Promise<void>((r) => this.release.push(r));
-    signal?.removeEventListener("abort", onAbort);
-    return super.inspect(id);
-  }
-  releaseAll() {
-    for (const r of this.release.splice(0)) r();
+/** Refuses every inspect: each container's retry sleeps on the stop signal. */
+class FailingDocker extends FakeDocker {
+  failed = 0;
+  override async inspect(): Promise<never> {
+    this.failed++;
+    throw new Error("engine busy");
   }
 }
 
@@ -32,19 +27,18 @@ afterEach(() => {
 });
 
 describe("Registrator stop signal", () => {
-  it("0_many Docker requests in flight at once print no listener warning", async () => {
+  it("0_16 retry timers pending at once put one listener on it and print no listener warning", async () => {
     process.on("warning", onWarning);
-    const d = new HeldDocker();
+    const d = new FailingDocker();
     for (let k = 0; k < 16; k++) d.containers.set(`c${k}`, container(`c${k}`, `svc${k}`));
-    const reg = new MemoryRegistry();
-    const r = new Registrator(d, reg, { ...LOOP_OPTS, concurrency: 16 });
-    const started = r.start();
-    await until("16 inspects in flight", () => d.held === 16, 3000, 5);
-    d.releaseAll();
-    await started;
+    const r = new Registrator(d, new MemoryRegistry(), { ...LOOP_OPTS, concurrency: 16, retryIntervalMs: 60_000 });
+    void r.start().catch(() => {});
+    await until("16 inspects failed", () => d.failed >= 16, 3000, 5);
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    expect((await reg.listOwned("h1")).length).toBe(16);
+    expect(getEventListeners(r.signal, "abort").length).toBeLessThanOrEqual(2);
     expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    const t0 = Date.now();
     await r.stop({ deregisterAll: false });
+    expect(Date.now() - t0).toBeLessThan(2_000);
   });
 });
