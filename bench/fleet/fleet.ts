@@ -107,12 +107,16 @@ export class Fleet {
     this.closers.push(() => this.reader.close());
   }
 
-  /** Proxies to the backend for one host (or watcher): one per Consul agent address, one per ZooKeeper member. */
-  private async proxiesFor(agent: Agent | undefined, countZooKeeper: boolean): Promise<{ proxies: TcpProxy[]; uri: string }> {
+  /**
+   * Proxies to the backend for one host (or watcher): one per Consul agent address, one per ZooKeeper member. Their
+   * connections come from `from`, the host's own address: a Consul agent bounds concurrent connections per client
+   * address (http_max_conns_per_client, 200), and the hosts sharing an agent are separate machines in a fleet.
+   */
+  private async proxiesFor(agent: Agent | undefined, countZooKeeper: boolean, from?: string): Promise<{ proxies: TcpProxy[]; uri: string }> {
     const targets = this.consul ? [{ host: agent!.ip, port: this.consul.ports.http }] : this.zk!.ports.client.map((port) => ({ host: "127.0.0.1", port }));
     const proxies: TcpProxy[] = [];
     for (const t of targets) {
-      const p = new TcpProxy(t, { countZooKeeper });
+      const p = new TcpProxy(t, { countZooKeeper, ...(from !== undefined && { from }) });
       await p.listen("127.0.0.1", await this.cfg.ports.take());
       this.closers.push(() => p.close());
       proxies.push(p);
@@ -131,7 +135,7 @@ export class Fleet {
       await engine.listen();
       this.closers.push(() => engine.close());
       const agent = this.consul?.clients[Math.floor(i / c.hostsPerAgent)];
-      const { proxies, uri } = await this.proxiesFor(agent, false);
+      const { proxies, uri } = await this.proxiesFor(agent, false, hostIp(i));
       const host: Host = { i, name: `host-${i}`, ip: hostIp(i), engine, proxies, uri, agent, seq: 0 };
       for (let k = 0; k < c.containers; k++) this.startContainer(host);
       this.hosts.push(host);

@@ -25,7 +25,8 @@ export class TcpProxy {
 
   constructor(
     private readonly target: { host: string; port: number },
-    private readonly opts: { countZooKeeper?: boolean } = {},
+    /** `from`: the source address of connections to the target (a host's own address, as its backend sees it). */
+    private readonly opts: { countZooKeeper?: boolean; from?: string } = {},
   ) {}
 
   port = 0;
@@ -88,7 +89,7 @@ export class TcpProxy {
   }
 
   private pipe(client: Socket): void {
-    const upstream = connect(this.target.port, this.target.host);
+    const upstream = connect({ port: this.target.port, host: this.target.host, ...(this.opts.from !== undefined && { localAddress: this.opts.from }) });
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
     const frames = this.opts.countZooKeeper ? new FrameCounter(() => this.counts) : undefined;
