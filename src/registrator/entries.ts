@@ -11,6 +11,13 @@ export class KnownEntries {
    */
   private readonly registeredHere = new Map<string, number>();
   private registerWrites = 0;
+  /**
+   * Register writes that failed without a refusal, with what they wrote: they may have landed all the same (a request
+   * that timed out after the backend applied it, a ZooKeeper session that re-creates what it was asked to hold once
+   * it is back). Until confirmed or removed they count as written here: a container that goes away meanwhile has
+   * them deregistered, and a resync that finds one in the backend with no container removes it.
+   */
+  private readonly attempted = new Map<string, Instance>();
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
 
@@ -31,11 +38,23 @@ export class KnownEntries {
   registered(i: Instance): void {
     this.known.set(i.id, i);
     this.registeredHere.set(i.id, ++this.registerWrites);
+    this.attempted.delete(i.id);
+  }
+
+  /** A register write of `i` failed (given up or to be retried): it may have landed. */
+  registerFailed(i: Instance): void {
+    this.attempted.set(i.id, i);
+  }
+
+  /** Failed register writes not known to the backend's list as this process last saw it (see `attempted`). */
+  uncertain(): Instance[] {
+    return [...this.attempted.values()].filter((i) => !this.known.has(i.id));
   }
 
   deregistered(id: string): void {
     this.known.delete(id);
     this.registeredHere.delete(id);
+    this.attempted.delete(id);
   }
 
   /** An entry the backend cannot change: forgotten until the next resync lists it again. */
@@ -59,7 +78,7 @@ export class KnownEntries {
   }
 
   wasRegisteredHere(id: string): boolean {
-    return this.registeredHere.has(id);
+    return this.registeredHere.has(id) || this.attempted.has(id);
   }
 
   /** `keep`: the entry's container failed under --deregister on-success, the entry stays. */

@@ -158,7 +158,7 @@ export class Registrator {
       result = await removeAllWithin({
         registry: this.registry,
         owner: this.opts.owner,
-        known: this.entries.all(),
+        known: [...this.entries.all(), ...this.entries.uncertain()],
         parallel: this.opts.concurrency * WRITES_PER_CONTAINER,
         clock: this.clock,
         deadline,
@@ -225,7 +225,10 @@ export class Registrator {
   /** The writes that make the backend match one container (undefined: gone, ContainerInfo: as inspected): map, diff. */
   private planContainer(containerId: string, info: ContainerInfo | undefined): ContainerPlan | undefined {
     const { desired, origins } = this.desiredFor(containerId, info);
-    const current = this.entries.all().filter((i) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id));
+    const mine = (i: Instance) => belongsTo(i, containerId, info, this.opts.owner) || origins.has(i.id);
+    const wanted = new Set(desired.map((i) => i.id));
+    // A failed register write that may have landed, and that the container no longer wants, is removed too.
+    const current = [...this.entries.all().filter(mine), ...this.entries.uncertain().filter((i) => mine(i) && !wanted.has(i.id))];
     if (!info || (!info.State.Running && this.opts.deregister === "on-success" && info.State.ExitCode !== 0)) {
       // Gone, or failed under on-success: keep what it holds (on-success) or remove it (always / destroyed).
       const keep = info !== undefined && !info.State.Running && this.opts.deregister === "on-success";

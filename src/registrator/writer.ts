@@ -49,7 +49,10 @@ export class Writer {
     try {
       if (op.type === "register") this.o.registry.validate(op.instance);
       const done = await this.retry(op.type, () => this.write(op, origins), id, attempts, firstAttempt);
-      if (!done) return "failed";
+      if (!done) {
+        if (op.type === "register") this.o.entries.registerFailed(op.instance);
+        return "failed";
+      }
       this.written++;
       return "written";
     } catch (error) {

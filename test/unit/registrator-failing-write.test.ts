@@ -57,3 +57,43 @@ describe("containers whose writes keep failing", () => {
     });
   });
 });
+
+/** Applies each register and then answers with a failure, as a request that timed out after the backend applied it. */
+class LandingRegistry extends MemoryRegistry {
+  failing = true;
+  override async register(instance: Instance): Promise<void> {
+    await super.register(instance);
+    if (this.failing) throw new BackendUnavailableError({ backend: "zookeeper", message: "no answer in time" });
+  }
+}
+
+describe("a register write that failed but landed", () => {
+  it("3_is removed when its container goes away before any write was confirmed", async () => {
+    const clock = new FakeClock();
+    const d = new FakeDocker();
+    d.containers.set("a", container("a", "flaky"));
+    const reg = new LandingRegistry();
+    const r = new Registrator(d, reg, { ...LOOP_OPTS, retryAttempts: 1 }, () => {}, clock);
+    await clock.untilSettled("start", r.start(), 2_000);
+    expect(await names(reg)).toEqual(["flaky"]); // in the backend, though the write was answered as failed
+    d.containers.delete("a");
+    d.emit("a", "die", 2n);
+    await clock.until("the entry is gone", async () => (await names(reg)).length === 0, 2_000);
+    await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
+  });
+
+  it("4_is removed by a resync when its container went away unseen (no --cleanup)", async () => {
+    const clock = new FakeClock();
+    const d = new FakeDocker();
+    d.containers.set("a", container("a", "flaky"));
+    const reg = new LandingRegistry();
+    const r = new Registrator(d, reg, { ...LOOP_OPTS, retryAttempts: 1, cleanup: false }, () => {}, clock);
+    await clock.untilSettled("start", r.start(), 2_000);
+    expect(await names(reg)).toEqual(["flaky"]);
+    d.containers.delete("a"); // no event: missed while Docker was unreachable
+    reg.failing = false;
+    await clock.untilSettled("resync", r.resync(), 2_000);
+    await clock.until("the entry is gone", async () => (await names(reg)).length === 0, 2_000);
+    await clock.untilSettled("stop", r.stop({ deregisterAll: false }));
+  });
+});
