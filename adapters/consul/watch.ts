@@ -3,7 +3,7 @@
 //   - GET /v1/catalog/services?index=…  the set of names (and tags): wakes on a (de)registration anywhere, never on
 //     a health change; its answer grows with the number of services, not instances.
 //   - GET /v1/health/service/<name>?index=…  one per name: Consul keeps an index per service, so a service's poll
-//     wakes only when that service changes (an instance added, removed or re-registered, a check's status or output).
+//     wakes only when that service changes (an instance added, removed or re-registered, a check's status).
 //
 // A new name starts its poll (its first read); a name gone aborts its poll and drops its instances. A health change
 // costs one answer (that service's poll), an instance added or removed two (the names and that service's poll), and
