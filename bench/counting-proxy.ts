@@ -41,8 +41,10 @@ export function topEndpoints(c: Counts, n = 3): string {
 export class CountingProxy {
   private server: http.Server | undefined;
   private counts: Counts = emptyCounts();
-  /** Blocking queries in flight now: 2 per Consul watch (catalog/services and health/state/any). */
+  /** Blocking queries in flight now (a whole-catalog watch: catalog/services and one per service, or health/state/any). */
   openPolls = 0;
+  /** The same, by path ("GET /v1/health/service/web"). */
+  readonly openByPath = new Map<string, number>();
   private readonly agent = new http.Agent({ keepAlive: true });
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -77,10 +79,15 @@ export class CountingProxy {
     const blocking = /[?&]index=[1-9]/.test(url);
     const key = endpointKey(req.method ?? "GET", url);
     const path = `${req.method ?? "GET"} ${url.split("?")[0] ?? ""}`;
-    if (blocking) this.openPolls++;
+    const opened = (n: number) => {
+      this.openPolls += n;
+      this.openByPath.set(path, (this.openByPath.get(path) ?? 0) + n);
+      if (this.openByPath.get(path) === 0) this.openByPath.delete(path);
+    };
+    if (blocking) opened(1);
     let open = blocking;
     const closed = () => {
-      if (open) this.openPolls--;
+      if (open) opened(-1);
       open = false;
     };
     res.on("close", closed);

@@ -22,13 +22,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A private Consul dev agent on free loopback ports; resolves when it has a leader. */
-export async function privateAgent(bin: string): Promise<{ host: string; port: number; stop: () => void }> {
+/** A private Consul dev agent on free loopback ports (`hcl`: more configuration); resolves when it has a leader. */
+export async function privateAgent(bin: string, hcl?: string): Promise<{ host: string; port: number; stop: () => void }> {
   const [http, lan, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const p = spawn(
     bin,
     ["agent", "-dev", "-node", `bench-${process.pid}`, "-client", "127.0.0.1", "-bind", "127.0.0.1", "-http-port", `${http}`, "-dns-port", "-1",
-      "-grpc-port", "-1", "-grpc-tls-port", "-1", "-serf-lan-port", `${lan}`, "-serf-wan-port", `${wan}`, "-server-port", `${server}`, "-log-level", "error"],
+      "-grpc-port", "-1", "-grpc-tls-port", "-1", "-serf-lan-port", `${lan}`, "-serf-wan-port", `${wan}`, "-server-port", `${server}`, "-log-level", "error",
+      ...(hcl ? ["-hcl", hcl] : [])],
     { stdio: "ignore" },
   );
   for (let i = 0; i < 300; i++) {

@@ -6,8 +6,13 @@
 // By default the agent is a private Consul dev agent on free loopback ports (the test bed's binary), so nothing else
 // changes the catalog meanwhile; --consul HOST:PORT uses a running agent instead.
 //
+// The private agent takes up to 4,096 connections per client address (Consul's default is 200): the proxy carries
+// every long poll of a process (one per service) from one address.
+//
 //   npm run bench:watch-cost -- [--consul HOST:PORT | --consul-bin PATH] [--services 20] [--per 5] [--idle 60]
-//                               [--modes up,dns,catalog,exec] [--cli dist/src/cli/main.js]  (another build's CLI, to compare)
+//                               [--modes up,dns,catalog,exec] [--query servicePolls=256]  (the consul:// URI's query)
+//                               [--start 4]  (seconds before the idle phase)
+//                               [--cli dist/src/cli/main.js]  (another build's CLI, to compare)
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -24,6 +29,9 @@ const { values: a } = parseArgs({
     ...catalogOptions,
     consul: { type: "string" },
     modes: { type: "string", default: "up,dns,catalog,exec" },
+    query: { type: "string" },
+    // Seconds given to the process's start before the idle phase (a loaded machine needs more).
+    start: { type: "string", default: "4" },
   },
 });
 const SERVICES = Number(a.services);
@@ -31,7 +39,7 @@ const PER = Number(a.per);
 const IDLE_S = Number(a.idle);
 const OTHER = `bench-other-${process.pid}`;
 
-const own = a.consul ? undefined : await privateAgent(a["consul-bin"] ?? testBedConsul());
+const own = a.consul ? undefined : await privateAgent(a["consul-bin"] ?? testBedConsul(), "limits { http_max_conns_per_client = 4096 }");
 const [host = "127.0.0.1", port = "8500"] = (a.consul ?? "").split(":");
 const agent = own ?? { host, port: Number(port) };
 const reg = new ConsulRegistry({ ...agent });
@@ -51,7 +59,7 @@ const work = mkdtempSync(join(tmpdir(), "portolan-watch-cost-"));
 writeFileSync(join(work, "t.mustache"), "{{#services.wc-s3}}{{hostPort}}\n{{/services.wc-s3}}");
 
 function args(mode: string, proxied: string): string[] {
-  const registry = ["--registry", `consul://${proxied}`];
+  const registry = ["--registry", `consul://${proxied}${a.query ? `?${a.query}` : ""}`];
   if (mode === "exec") {
     const child = ["sh", "-c", "trap 'exit 0' TERM; trap '' HUP; while :; do sleep 1; done"];
     return ["exec", ...registry, "--watch", "--template", `${join(work, "t.mustache")}:${join(work, "out")}`, "--", ...child];
@@ -96,8 +104,8 @@ async function measure(mode: string): Promise<{ rows: Row[]; warnings: number }>
     await pause(settleMs);
     rows.push(row(mode, name, proxy.take()));
   };
-  await pause(4000);
-  rows.push(row(mode, "start (4 s)", proxy.take()));
+  await pause(Number(a.start) * 1000);
+  rows.push(row(mode, `start (${a.start} s)`, proxy.take()));
   await phase(`idle ${IDLE_S} s`, async () => {}, IDLE_S * 1000);
   const elsewhere = inst(7, PER);
   await phase("instance added to another service", () => reg.register(elsewhere), 2000);

@@ -66,7 +66,7 @@ export class ConsulHttp {
   ) {
     this.agent = target.secure
       ? new https.Agent({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true }); // no maxSockets: each long poll of a watch holds a socket of its own, none waits behind another
     if (onIdleClose) this.agent.on("free", (socket: Socket) => this.watchIdle(socket));
   }
 

@@ -10,7 +10,7 @@ import { ConsulClient, type AclQuestion, type ConsulConnection } from "./client.
 import { ConsulOptionsError, ConsulRequestError, ConsulValidationError } from "./errors.js";
 import { healthCheckId, isOwnedBy, META, ownedFilters, toInstance, toRegistration } from "./mapping.js";
 import type { ConsulServiceRegistration } from "./types.js";
-import { watchCatalog } from "./watch.js";
+import { DEFAULT_SERVICE_POLLS, watchCatalog } from "./watch.js";
 import { watchNamed } from "./watch-named.js";
 import { HeldEntries, isUnknownCheck } from "./held.js";
 
@@ -23,6 +23,8 @@ export interface ConsulOptions extends ConsulConnection {
   healthTtlMs?: number;
   /** Timeout of every non-blocking request. */
   requestTimeoutMs?: number;
+  /** Most per-service long polls of a whole-catalog watch (watch.ts); more services: the locator. */
+  watchServicePolls?: number;
 }
 
 export const DEFAULT_WATCH_WAIT_MS = 60_000;
@@ -42,6 +44,7 @@ export class ConsulRegistry implements Registry {
   private readonly client: ConsulClient;
   private readonly logger: Logger;
   private readonly waitMs: number;
+  private readonly servicePolls: number;
   private readonly healthTtlMs: number;
   /** The registrator refreshes every instance's health check this often: a quarter of its TTL. */
   readonly healthRefreshMs: number;
@@ -62,6 +65,10 @@ export class ConsulRegistry implements Registry {
     this.tokenGiven = Boolean(opts.token);
     for (const [name, v] of Object.entries({ watchWaitMs: this.waitMs, healthTtlMs: this.healthTtlMs })) {
       if (!Number.isInteger(v) || v < 1000) throw new ConsulOptionsError({ option: name, message: "must be an integer >= 1000 (ms)" });
+    }
+    this.servicePolls = opts.watchServicePolls ?? DEFAULT_SERVICE_POLLS;
+    if (!Number.isInteger(this.servicePolls) || this.servicePolls < 0) {
+      throw new ConsulOptionsError({ option: "watchServicePolls", message: "must be an integer >= 0 (0: never one long poll per service)" });
     }
     if ((opts.cert === undefined) !== (opts.key === undefined)) {
       throw new ConsulOptionsError({ option: "cert/key", message: "a client certificate needs both cert and key" });
@@ -239,7 +246,7 @@ export class ConsulRegistry implements Registry {
   watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     const opts = { waitMs: this.waitMs, logger: this.logger };
-    if (!scope?.services) return watchCatalog(this.client, opts, stop);
+    if (!scope?.services) return watchCatalog(this.client, { ...opts, servicePolls: this.servicePolls }, stop);
     const access = scope.checkAccess ? { tokenGiven: this.tokenGiven, confirm: () => this.checkAccess("read") } : undefined;
     return watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true, ...(access && { access }) }, stop);
   }

@@ -10,7 +10,7 @@ import { BackendAuthError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import type { Blocking } from "./client.js";
 import type { ConsulHealthEntry } from "./types.js";
-import { entriesToInstances, pollLoop, runWatch, sortedInstances, type WatchOptions } from "./watch.js";
+import { entriesToInstances, pollLoop, runWatch, sortedInstances, type WatchOptions } from "./watch-loop.js";
 
 export interface NamedSource {
   /**

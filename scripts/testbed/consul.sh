@@ -51,10 +51,13 @@ consul_begin() {
   mkdir -p "$TB_CONSUL_DIR"
   tb_log "consul: starting $(basename "$bin") dev agent on 127.0.0.1:$TB_CONSUL_HTTP"
   echo "=== $(date -u +%FT%TZ) start" >>"$TB_CONSUL_DIR/agent.log"
+  # Every test process reaches the agent from 127.0.0.1, and a reader holds one long poll per service: Consul's
+  # default of 200 connections per client address would refuse some when several suites run at once.
   tb_spawn "$TB_CONSUL_PIDFILE" "$TB_CONSUL_DIR/agent.log" \
     "$bin" agent -dev -node portolan-dev -client 127.0.0.1 -bind 127.0.0.1 \
     -http-port "$TB_CONSUL_HTTP" -dns-port 18600 -grpc-port 18502 -grpc-tls-port 18503 \
-    -serf-lan-port 18301 -serf-wan-port 18302 -server-port 18300 -log-level info
+    -serf-lan-port 18301 -serf-wan-port 18302 -server-port 18300 -log-level info \
+    -hcl 'limits { http_max_conns_per_client = 4096 }'
 }
 
 consul_wait() {

@@ -12,7 +12,7 @@ import { eurekaTarget, type EurekaTarget } from "./registry/eureka.js";
 import { portolanTarget, type PortolanTarget } from "./registry/portolan.js";
 import { zooKeeperTarget, type ZooKeeperTarget } from "./registry/zookeeper.js";
 
-export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | etcd://H1:P1[,H2:P2]/PREFIX?zone=service.consul | etcd+https://… | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
+export const REGISTRY_URI_HELP = `registry URI: memory: | consul://HOST:PORT[?servicePolls=128] | consul+https://HOST:PORT | zk://H1:P1,H2:P2/CHROOT?format=curator|nerve[&payload=spring] | etcd://H1:P1[,H2:P2]/PREFIX?zone=service.consul | etcd+https://… | portolan://HOST:PORT | eureka://H1:P1[,H2:P2…]/PATH[?renew=30s&lease=90s&poll=10s]`;
 
 export interface OpenOptions {
   logger: Logger;
@@ -69,7 +69,8 @@ export async function openRegistry(uri: string, opts: OpenOptions): Promise<Regi
     }
     case "consul": {
       const { createConsulRegistry } = await import("../../adapters/consul/index.js");
-      return createConsulRegistry({ ...target.connection, logger: opts.logger.child({ component: "consul" }) });
+      const polls = target.servicePolls !== undefined && { watchServicePolls: target.servicePolls };
+      return createConsulRegistry({ ...target.connection, ...polls, logger: opts.logger.child({ component: "consul" }) });
     }
     case "zk": {
       const { createZooKeeperRegistry } = await import("../../adapters/zookeeper/index.js");

@@ -1,9 +1,11 @@
-// The Consul adapter's watch() against the real Consul dev agent: changes, scale, agent restart.
+// The Consul adapter's watch() against the real Consul dev agent: changes, one long poll per service, scale, agent
+// restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsulClient } from "../../adapters/consul/client.js";
 import { ConsulRegistry } from "../../adapters/consul/index.js";
 import { watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
 import { silentLogger } from "../../src/core/log.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 import type { Instance } from "../../src/core/model.js";
 import { has, makeInstance, percentile, runNames, SnapshotRecorder, waitUntil } from "./consul-support.js";
 import { consulRestart, TESTBED } from "./testbed.js";
@@ -64,6 +66,135 @@ describe("watch", () => {
   });
 });
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("one long poll per service", () => {
+  const client = new ConsulClient({ ...TESTBED.consul, requestTimeoutMs: 10_000, logger: silentLogger() });
+  afterAll(() => client.destroy());
+
+  it("0_consul_answers_a_service's_blocking_query_only_when_that_service_changes", async () => {
+    const a = inst("PA1");
+    const b = inst("PB1");
+    const b2 = inst("PB2", { name: b.name });
+    for (const i of [a, b]) await reg.register(i);
+    const ctl = new AbortController();
+    try {
+      const first = await client.healthService(a.name, ctl.signal);
+      let answered = false;
+      const poll = client.healthService(a.name, ctl.signal, first.index, 10_000).then((r) => ((answered = true), r));
+      // Three changes of B (another instance, its health, the instance removed): A's poll sleeps through them.
+      await reg.register(b2);
+      await reg.setHealth(b, "critical", "down");
+      await reg.deregister(b2);
+      await pause(1500);
+      expect(answered).toBe(false);
+      await reg.setHealth(a, "critical", "down");
+      const t0 = performance.now();
+      const r = await poll;
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(r.index).toBeGreaterThan(first.index);
+      expect(r.body.flatMap((e) => e.Checks.map((c) => c.Status))).toContain("critical");
+    } finally {
+      ctl.abort();
+      for (const i of [a, b, b2]) await reg.deregister(i);
+    }
+  });
+
+  /** A source over the real agent that sees only this test's names (other suites change the shared agent) and counts answers. */
+  function ours(prefix: string) {
+    const answers: string[] = [];
+    const inFlight = new Map<string, number>();
+    const source: WatchSource = {
+      catalogServices: async (i, w, s) => {
+        const r = await client.catalogServices(i, w, s);
+        return { ...r, body: Object.fromEntries(Object.entries(r.body).filter(([k]) => k.startsWith(prefix))) };
+      },
+      healthState: (i, w, s) => counted("state", () => client.healthState(i, w, s)),
+      healthService: (name, s, i, w) => counted(name, () => client.healthService(name, s, i, w)),
+    };
+    async function counted<T>(what: string, ask: () => Promise<T>): Promise<T> {
+      inFlight.set(what, (inFlight.get(what) ?? 0) + 1);
+      try {
+        const r = await ask();
+        answers.push(what);
+        return r;
+      } finally {
+        inFlight.set(what, inFlight.get(what)! - 1);
+      }
+    }
+    return { source, answers, inFlight };
+  }
+
+  it("1_a_change_costs_the_answer_of_its_service's_poll; names come and go", async () => {
+    const prefix = `pt${NAMES.run}-PW`;
+    const svc = Array.from({ length: 6 }, (_, n) => inst(`PW${n}`));
+    for (const i of svc.slice(0, 5)) await reg.register(i);
+    const o = ours(prefix);
+    const rec = new SnapshotRecorder((signal) => watchCatalog(o.source, { waitMs: 10_000, logger: silentLogger() }, signal));
+    const extra = inst("PW2x", { name: svc[2]!.name });
+    try {
+      await rec.waitFor((s) => svc.slice(0, 5).every((i) => has(s, i.id, "passing")), 10_000);
+      await pause(500);
+      o.answers.splice(0);
+      await reg.setHealth(svc[1]!, "critical", "down");
+      await rec.waitFor((s) => has(s, svc[1]!.id, "critical"), 5000);
+      await pause(500);
+      expect(o.answers.splice(0)).toEqual([svc[1]!.name]);
+      await reg.register(extra);
+      await rec.waitFor((s) => has(s, extra.id, "passing"), 5000);
+      await pause(500);
+      expect(o.answers.splice(0)).toEqual([svc[2]!.name]);
+      // A name gone: its poll ends; a new name: its first read, then its poll.
+      await reg.deregister(svc[4]!);
+      await rec.waitFor((s) => !s.instances.some((x) => x.name === svc[4]!.name), 5000);
+      await pause(300);
+      expect(o.inFlight.get(svc[4]!.name)).toBe(0);
+      await reg.register(svc[5]!);
+      await rec.waitFor((s) => has(s, svc[5]!.id, "passing"), 5000);
+      await pause(300);
+      expect(o.inFlight.get(svc[5]!.name)).toBe(1);
+      expect(o.answers).not.toContain("state");
+    } finally {
+      await rec.stop();
+      for (const i of [...svc, extra]) await reg.deregister(i);
+    }
+    expect([...o.inFlight.values()].every((n) => n === 0)).toBe(true); // stop aborted every poll
+  });
+
+  it("2_above_servicePolls_the_locator_and_back_logged_once_each_way", async () => {
+    const prefix = `pt${NAMES.run}-PC`;
+    const svc = Array.from({ length: 4 }, (_, n) => inst(`PC${n}`));
+    for (const i of svc.slice(0, 3)) await reg.register(i);
+    const o = ours(prefix);
+    const { logger, lines } = capturingLogger();
+    const rec = new SnapshotRecorder((signal) => watchCatalog(o.source, { waitMs: 10_000, logger, servicePolls: 3 }, signal));
+    try {
+      await rec.waitFor((s) => svc.slice(0, 3).every((i) => has(s, i.id, "passing")), 10_000);
+      await reg.register(svc[3]!);
+      await rec.waitFor((s) => has(s, svc[3]!.id, "passing"), 10_000);
+      await reg.setHealth(svc[0]!, "critical", "down");
+      await rec.waitFor((s) => has(s, svc[0]!.id, "critical"), 10_000);
+      expect(o.answers).toContain("state");
+      expect(lines.filter((l) => String(l.msg).includes("more services than per-service long polls"))).toHaveLength(1);
+      await reg.deregister(svc[3]!);
+      await rec.waitFor((s) => !s.instances.some((x) => x.id === svc[3]!.id), 10_000);
+      await pause(300);
+      expect(lines.filter((l) => String(l.msg).includes("within the per-service long polls"))).toHaveLength(1);
+      expect(o.inFlight.get("state")).toBe(0);
+      o.answers.splice(0);
+      await reg.setHealth(svc[1]!, "critical", "down");
+      await rec.waitFor((s) => has(s, svc[1]!.id, "critical"), 10_000);
+      await pause(300);
+      expect(o.answers).toEqual([svc[1]!.name]);
+      // Every snapshot after the first held the three services that stayed: none was empty across the switches.
+      for (const s of rec.all) expect(svc.slice(0, 3).every((i) => s.instances.some((x) => x.id === i.id))).toBe(true);
+    } finally {
+      await rec.stop();
+      for (const i of svc) await reg.deregister(i);
+    }
+  });
+});
+
 describe("watch at scale", () => {
   it("0_hundreds_of_services_only_changed_ones_are_reread", async () => {
     const N = 300;
@@ -75,9 +206,10 @@ describe("watch at scale", () => {
     const source: WatchSource = {
       catalogServices: (i, w, s) => client.catalogServices(i, w, s),
       healthState: (i, w, s) => client.healthState(i, w, s),
-      healthService: (name, s) => (reads++, client.healthService(name, s)),
+      healthService: (name, s, i, w) => (reads++, client.healthService(name, s, i, w)),
     };
-    const rec = new SnapshotRecorder((signal) => watchCatalog(source, { waitMs: 10_000, logger: silentLogger() }, signal));
+    // More services than per-service polls: the locator (one health-state poll).
+    const rec = new SnapshotRecorder((signal) => watchCatalog(source, { waitMs: 10_000, logger: silentLogger(), servicePolls: 64 }, signal));
     try {
       let t0 = performance.now();
       const first = await rec.waitFor(() => true, 30_000);

@@ -133,25 +133,34 @@ describe("an idle process lists nothing", () => {
     await stopped(serve);
   });
 
-  it("1_up: one watch (2 long polls) for the DNS shim and the catalog, one for the refusals; the resync reads only what this host owns", async () => {
+  it("1_up: one watch for the DNS shim and the catalog (one long poll per service), one for the refusals; the resync reads only what this host owns", async () => {
     // An empty Docker engine on loopback: `up` registers nothing, so every request to Consul is its reading side.
     engine = createServer((req, res) => {
       if (req.url!.includes("/events")) return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
       res.writeHead(200, { "content-type": "application/json" }).end(req.url!.includes("/containers/json") ? "[]" : "{}");
     });
     await new Promise<void>((r) => engine!.listen(0, "127.0.0.1", r));
-    const polls0 = proxy.openPolls;
     const up = start(
       ["up", "--registry", `consul://${proxied}`, "--listen", "127.0.0.1:0", "--dns", "127.0.0.1:0", "--hostname", `${RUN}-up`, "--resync", "1s"],
       { DOCKER_HOST: `tcp://127.0.0.1:${(engine.address() as AddressInfo).port}` },
     );
     await until("up's first catalog read", () => Object.keys(ourReads(proxy.peek())).length >= SERVICES, 30_000);
     await pause(2500); // a couple of resyncs
-    // Its one watch's two long polls, and the shared refusals' one (a blocking query on KV portolan/refusals/). A poll
-    // the shared agent answers (another suite's change) is open again a moment later: the count settles at 3.
-    await until("three long polls open", () => proxy.openPolls - polls0 === 3, 20_000, 20);
+    // Its one watch: the names' long poll and one per service (each of this run's services: one poll open, where two
+    // watches would hold two), and the shared refusals' one (a blocking query on KV portolan/refusals/). A poll the
+    // shared agent answers (another suite's change) is open again a moment later. Other suites' services count
+    // too: with more than 128 names on the shared agent the watch follows health/state/any instead, one poll.
+    const open = (path: string) => proxy.openByPath.get(path) ?? 0;
+    const mine = Array.from({ length: SERVICES }, (_, s) => `GET /v1/health/service/${RUN}-s${s}`);
+    const settled = () =>
+      open("GET /v1/catalog/services") === 1 &&
+      open("GET /v1/kv/portolan/refusals/") === 1 &&
+      (mine.every((p) => open(p) === 1) ? open("GET /v1/health/state/any") === 0 : open("GET /v1/health/state/any") === 1 && mine.every((p) => open(p) === 0));
+    await until("one watch's long polls open", settled, 20_000, 20);
     await pause(1000);
-    expect(proxy.openPolls - polls0).toBeLessThanOrEqual(3);
+    expect(open("GET /v1/catalog/services")).toBeLessThanOrEqual(1);
+    expect(Math.max(...mine.map(open))).toBeLessThanOrEqual(1);
+    expect(open("GET /v1/health/state/any")).toBeLessThanOrEqual(1);
     const c = proxy.take();
     // Refusals: a read of all hosts' documents (again when another suite's registrator changes its own on the shared
     // agent), and at start one write of this host's (none refused: removed).

@@ -82,3 +82,22 @@ describe("ConsulHttp: compressed answers", () => {
     expect((err as Error).message).toMatch(/GET \/health\/service\/web: .*gzip/);
   });
 });
+
+describe("ConsulHttp: long polls side by side", () => {
+  it("0_a_request_per_service_poll_is_in_flight_at_once_none_queued_behind_another", async () => {
+    // The agent holds every request until 150 are waiting, as blocking queries wait: a socket cap would deadlock here.
+    const POLLS = 150;
+    const held: http.ServerResponse[] = [];
+    let most = 0;
+    server = http.createServer((_req, res) => {
+      held.push(res);
+      most = Math.max(most, held.length);
+      if (held.length === POLLS) for (const r of held.splice(0)) r.writeHead(200, { "content-type": "application/json", "x-consul-index": "8" }).end("[]");
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const c = connect((server.address() as AddressInfo).port);
+    const answers = await Promise.all(Array.from({ length: POLLS }, (_, n) => c.request("GET", `/health/service/s${n}`, { query: { index: "7", wait: "60s" }, timeoutMs: 10_000 })));
+    expect(answers.every((a) => a.index === 8)).toBe(true);
+    expect(most).toBe(POLLS);
+  });
+});

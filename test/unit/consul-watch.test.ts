@@ -1,24 +1,36 @@
-// The watch loop against a fake blocking-query source (the real agent is in test/integration/consul.test.ts).
+// The watch loop against a fake blocking-query source (the real agent is in test/integration/consul-watch.test.ts):
+// one long poll per service up to `servicePolls` names, the locator (health state) above.
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
 import { nextWake } from "../support/wake.js";
 import { FakeClock, settle } from "../support/fake-clock.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
-import { DEFAULT_LOCATE_GRACE_MS, watchCatalog, type WatchSource } from "../../adapters/consul/watch.js";
+import { capturingLogger } from "../support/capturing-logger.js";
+import { DEFAULT_SERVICE_POLLS, watchCatalog, type CatalogWatchOptions, type WatchSource } from "../../adapters/consul/watch.js";
+import { DEFAULT_LOCATE_GRACE_MS } from "../../adapters/consul/watch-locate.js";
 import type { Blocking } from "../../adapters/consul/client.js";
 import type { ConsulCheckState, ConsulHealthEntry } from "../../adapters/consul/types.js";
 
 /**
  * An in-memory catalog that answers blocking queries like Consul: block while the index is <= the asked one.
- * As in Consul, catalog/services only moves on (de)registration and health/state only on check changes.
+ * As in Consul, catalog/services only moves on (de)registration, health/state only on check changes, and a
+ * service's own index only on changes of that service (a name without entries answers at the services' index).
  */
 class FakeConsul implements WatchSource {
   index = 10;
   servicesIndex = 10;
   checksIndex = 10;
   entries = new Map<string, ConsulHealthEntry[]>();
+  /** Answers of GET /v1/health/service/<name>, blocking or not. */
   reads = new Map<string, number>();
+  /** Every request made: "services", "state", "service:<name>". */
+  asked: string[] = [];
+  /** Requests waiting for an answer now. */
+  open = new Map<string, number>();
+  /** Names whose request was aborted while it waited. */
+  aborted: string[] = [];
+  readonly at = new Map<string, number>();
   failNext = 0;
   private waiters: (() => void)[] = [];
 
@@ -33,6 +45,7 @@ class FakeConsul implements WatchSource {
     this.index++;
     e.Checks[0] = { ...e.Checks[0], Status: status, ModifyIndex: this.index };
     this.checksIndex = this.index;
+    this.at.set(name, this.index);
     this.wakeAll();
   }
 
@@ -47,12 +60,25 @@ class FakeConsul implements WatchSource {
     this.entries.set(name, list);
     if (checks) this.bump();
     else this.bumpServices();
+    this.at.set(name, this.index);
   }
 
   /** Deregisters an instance and its checks (one transaction: both tables move). */
   remove(name: string, id: string): void {
     this.entries.set(name, (this.entries.get(name) ?? []).filter((e) => e.Service.ID !== id));
     this.bump();
+    this.at.set(name, this.index);
+  }
+
+  /** Deregisters a whole service. */
+  drop(name: string): void {
+    this.entries.delete(name);
+    this.at.delete(name);
+    this.bump();
+  }
+
+  private serviceIndex(name: string): number {
+    return this.entries.has(name) ? (this.at.get(name) ?? this.servicesIndex) : this.servicesIndex;
   }
 
   /** A registration change: both the services and the checks tables move. */
@@ -73,27 +99,36 @@ class FakeConsul implements WatchSource {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private async block(index: number, current: () => number, signal: AbortSignal): Promise<void> {
+  private async block(what: string, index: number, current: () => number, signal: AbortSignal): Promise<void> {
+    this.asked.push(what);
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error("ECONNREFUSED");
     }
-    while (index > 0 && current() <= index && !signal.aborted) await nextWake(this.waiters, signal);
+    this.open.set(what, (this.open.get(what) ?? 0) + 1);
+    try {
+      while (index > 0 && current() <= index && !signal.aborted) await nextWake(this.waiters, signal);
+      if (signal.aborted) this.aborted.push(what);
+    } finally {
+      this.open.set(what, this.open.get(what)! - 1);
+      if (this.open.get(what) === 0) this.open.delete(what);
+    }
   }
 
   async catalogServices(index: number, _w: number, signal: AbortSignal): Promise<Blocking<Record<string, string[]>>> {
-    await this.block(index, () => this.servicesIndex, signal);
+    await this.block("services", index, () => this.servicesIndex, signal);
     return { index: this.servicesIndex, body: Object.fromEntries([...this.entries.keys()].map((k) => [k, []])) };
   }
 
   async healthState(index: number, _w: number, signal: AbortSignal): Promise<Blocking<ConsulCheckState[]>> {
-    await this.block(index, () => this.checksIndex, signal);
+    await this.block("state", index, () => this.checksIndex, signal);
     return { index: this.checksIndex, body: [...this.entries.values()].flat().flatMap((e) => e.Checks) };
   }
 
-  async healthService(name: string, _signal?: AbortSignal): Promise<Blocking<ConsulHealthEntry[]>> {
+  async healthService(name: string, signal: AbortSignal, index = 0): Promise<Blocking<ConsulHealthEntry[]>> {
+    await this.block(`service:${name}`, index, () => this.serviceIndex(name), signal);
     this.reads.set(name, (this.reads.get(name) ?? 0) + 1);
-    return { index: this.index, body: this.entries.get(name) ?? [] };
+    return { index: this.serviceIndex(name), body: this.entries.get(name) ?? [] };
   }
 }
 
@@ -187,13 +222,16 @@ class ListeningConsul extends FakeConsul {
     return this.hold(signal, () => super.healthState(index, w, signal));
   }
 
-  override healthService(name: string, signal: AbortSignal) {
-    return this.hold(signal, () => super.healthService(name));
+  override healthService(name: string, signal: AbortSignal, index?: number) {
+    return this.hold(signal, () => super.healthService(name, signal, index));
   }
 }
 
 describe("watchCatalog abort listeners", () => {
-  it("0_bounded_over_a_long_watch_of_many_services", async () => {
+  it.each([
+    ["per_service_polls", DEFAULT_SERVICE_POLLS],
+    ["locator", 0],
+  ])("%#_bounded_over_a_long_watch_of_many_services_%s", async (_mode, servicePolls) => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => void warnings.push(w.name);
     process.on("warning", onWarning);
@@ -203,7 +241,7 @@ describe("watchCatalog abort listeners", () => {
     let outer = 0;
     let version = 0;
     try {
-      for await (const s of watchCatalog(fake, opts, ctl.signal)) {
+      for await (const s of watchCatalog(fake, { ...opts, servicePolls }, ctl.signal)) {
         outer = Math.max(outer, getEventListeners(ctl.signal, "abort").length);
         version = s.version;
         if (version >= 60) break;
@@ -242,13 +280,13 @@ class LateHealthConsul extends FakeConsul {
   }
 }
 
-describe("watchCatalog: a change costs what changed", () => {
+describe("watchCatalog, locator mode (more services than servicePolls): a change costs what changed", () => {
   const SERVICES = 30;
   async function started(fake: FakeConsul, clock = new FakeClock()) {
     for (let n = 0; n < SERVICES; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
     let unlocated = 0;
     const ctl = new AbortController();
-    const it = watchCatalog(fake, { ...opts, clock, onUnlocated: () => unlocated++ }, ctl.signal)[Symbol.asyncIterator]();
+    const it = watchCatalog(fake, { ...opts, clock, servicePolls: 0, onUnlocated: () => unlocated++ }, ctl.signal)[Symbol.asyncIterator]();
     await it.next();
     fake.reads.clear();
     const reads = () => [...fake.reads.entries()].map(([k, v]) => `${k}x${v}`).sort();
@@ -330,5 +368,169 @@ describe("watchCatalog: a change costs what changed", () => {
     expect(total).toBe(changes); // one read per change, never the whole catalog
     expect(w.unlocated()).toBe(0);
     w.ctl.abort();
+  });
+});
+
+/** Lets the watch's loops run until they wait on the fake again. */
+const quiet = () => settle(10);
+
+function webAndDb(): FakeConsul {
+  const fake = new FakeConsul();
+  fake.set("web", "w1", 80);
+  fake.set("db", "d1", 5432);
+  return fake;
+}
+
+describe("watchCatalog, one long poll per service", () => {
+  async function started(fake: FakeConsul, o: Partial<CatalogWatchOptions> = {}) {
+    const ctl = new AbortController();
+    const it = watchCatalog(fake, { ...opts, ...o }, ctl.signal)[Symbol.asyncIterator]();
+    const first = (await it.next()).value as CatalogSnapshot;
+    await quiet();
+    fake.asked = [];
+    fake.reads.clear();
+    return { it, ctl, first };
+  }
+
+  it("0_a_change_costs_the_answers_of_the_polls_it_moved_and_no_health_state", async () => {
+    const fake = new FakeConsul();
+    for (let n = 0; n < 30; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    const w = await started(fake);
+    expect(w.first.instances).toHaveLength(30);
+    // Every service and the names are waited on, nothing else.
+    expect([...fake.open.keys()].sort()).toEqual(["services", ...Array.from({ length: 30 }, (_, n) => `service:s${n}`)].sort());
+
+    fake.setStatus("s4", "i4", "critical"); // one answer: s4's poll (re-armed)
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toContain("s4/i4:1004:critical:n1");
+    await quiet();
+    expect(fake.asked).toEqual(["service:s4"]);
+    expect([...fake.reads]).toEqual([["s4", 1]]);
+    fake.asked = [];
+    fake.reads.clear();
+
+    fake.set("s9", "extra", 2000); // an instance added: the names and s9's poll
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toContain("s9/extra:2000:passing:n1");
+    await quiet();
+    expect(fake.asked.sort()).toEqual(["service:s9", "services"]);
+    expect([...fake.reads]).toEqual([["s9", 1]]);
+    expect(fake.asked).not.toContain("state");
+    w.ctl.abort();
+  });
+
+  it("1_a_new_name_starts_its_poll_and_a_name_gone_aborts_its_poll", async () => {
+    const fake = webAndDb();
+    const w = await started(fake);
+
+    fake.set("cache", "c1", 6379);
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toEqual(["cache/c1:6379:passing:n1", "db/d1:5432:passing:n1", "web/w1:80:passing:n1"]);
+    await quiet();
+    expect(fake.open.has("service:cache")).toBe(true);
+
+    fake.drop("db");
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toEqual(["cache/c1:6379:passing:n1", "web/w1:80:passing:n1"]);
+    await quiet();
+    expect(fake.open.has("service:db")).toBe(false);
+    expect(fake.aborted).toContain("service:db");
+    const asked = fake.asked.length;
+    fake.set("web", "w2", 81); // db's poll is gone: it is not asked again
+    await w.it.next();
+    await quiet();
+    expect(fake.asked.slice(asked).filter((a) => a === "service:db")).toEqual([]);
+    w.ctl.abort();
+  });
+
+  it("2_an_error_resets_only_that_poll_and_it_reads_its_service_again", async () => {
+    const fake = webAndDb();
+    const w = await started(fake);
+    fake.failNext = 1; // the next request made (web's re-armed poll) fails
+    fake.setStatus("web", "w1", "critical");
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toContain("web/w1:80:critical:n1");
+    fake.setStatus("web", "w1", "passing");
+    expect(summary((await w.it.next()).value as CatalogSnapshot)).toContain("web/w1:80:passing:n1");
+    // web's poll failed once and asked again from index 0 (a read at once); db's poll was never touched.
+    expect(fake.asked.filter((a) => a === "service:web").length).toBeGreaterThanOrEqual(3);
+    expect(fake.asked).not.toContain("service:db");
+    w.ctl.abort();
+  });
+
+  it("3_abort_ends_every_poll_at_once", async () => {
+    const fake = new FakeConsul();
+    for (let n = 0; n < 10; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    const w = await started(fake);
+    expect(fake.open.size).toBe(11);
+    w.ctl.abort();
+    expect((await w.it.next()).done).toBe(true);
+    expect(fake.open.size).toBe(0);
+    expect(fake.aborted).toHaveLength(11);
+  });
+});
+
+describe("watchCatalog: per-service polls up to servicePolls, the locator above", () => {
+  it("0_switches_both_ways_when_the_names_cross_the_cap_with_continuous_snapshots", async () => {
+    const fake = new FakeConsul();
+    for (let n = 0; n < 3; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    const { logger, lines } = capturingLogger();
+    const ctl = new AbortController();
+    const seen: string[][] = [];
+    const it = watchCatalog(fake, { ...opts, logger, servicePolls: 3 }, ctl.signal)[Symbol.asyncIterator]();
+    const next = async () => {
+      const s = (await it.next()).value as CatalogSnapshot;
+      seen.push(summary(s));
+      return summary(s);
+    };
+    expect(await next()).toHaveLength(3);
+    await quiet();
+    expect(fake.open.has("state")).toBe(false);
+    expect(lines.filter((l) => String(l.msg).includes("servicePolls"))).toEqual([]);
+
+    fake.set("s3", "i3", 1003); // 4 names > 3: the locator
+    expect(await next()).toContain("s3/i3:1003:passing:n1");
+    await quiet();
+    expect(fake.open.has("state")).toBe(true);
+    expect([...fake.open.keys()].filter((k) => k.startsWith("service:"))).toEqual([]);
+    const toLocator = lines.filter((l) => String(l.msg).includes("more services than per-service long polls"));
+    expect(toLocator).toHaveLength(1);
+    expect(toLocator[0]).toMatchObject({ services: 4, servicePolls: 3, level: 30 });
+
+    fake.setStatus("s1", "i1", "critical"); // followed by the locator
+    expect(await next()).toContain("s1/i1:1001:critical:n1");
+
+    fake.drop("s0"); // 3 names: one poll per service again
+    expect(await next()).not.toContain("s0/i0:1000:passing:n1");
+    await quiet();
+    expect(fake.open.has("state")).toBe(false);
+    expect([...fake.open.keys()].filter((k) => k.startsWith("service:")).sort()).toEqual(["service:s1", "service:s2", "service:s3"]);
+    expect(lines.filter((l) => String(l.msg).includes("within the per-service long polls"))).toHaveLength(1);
+    fake.setStatus("s2", "i2", "critical");
+    expect(await next()).toContain("s2/i2:1002:critical:n1");
+
+    // No snapshot in between was empty or missed a service that stayed (s1, s2 throughout; s3 once added).
+    expect(seen).toHaveLength(5);
+    for (const s of seen) expect(s.filter((e) => /^s[12]\//.test(e))).toHaveLength(2);
+    for (const s of seen.slice(1)) expect(s.filter((e) => e.startsWith("s3/"))).toHaveLength(1);
+    ctl.abort();
+    expect((await it.next()).done).toBe(true);
+    expect(fake.open.size).toBe(0);
+  });
+
+  it("1_over_the_cap_from_the_start_follows_the_health_state", async () => {
+    const fake = new FakeConsul();
+    for (let n = 0; n < 5; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    const { logger, lines } = capturingLogger();
+    const ctl = new AbortController();
+    const it = watchCatalog(fake, { ...opts, logger, servicePolls: 4 }, ctl.signal)[Symbol.asyncIterator]();
+    expect(((await it.next()).value as CatalogSnapshot).instances).toHaveLength(5);
+    await quiet();
+    expect([...fake.open.keys()].sort()).toEqual(["services", "state"]);
+    expect(lines.filter((l) => String(l.msg).includes("more services than per-service long polls"))).toHaveLength(1);
+    ctl.abort();
+  });
+});
+
+describe("ConsulRegistry watchServicePolls", () => {
+  it("0_refused_unless_a_whole_number_from_0", async () => {
+    const { ConsulRegistry, ConsulOptionsError } = await import("../../adapters/consul/index.js");
+    for (const bad of [-1, 1.5, Number.NaN]) expect(() => new ConsulRegistry({ host: "127.0.0.1", port: 1, watchServicePolls: bad })).toThrow(ConsulOptionsError);
+    await new ConsulRegistry({ host: "127.0.0.1", port: 1, watchServicePolls: 0 }).close();
   });
 });

@@ -89,6 +89,12 @@ describe("registry URIs refused", () => {
     "consul://127.0.0.1:18500/?dc=x",
     "consul://127.0.0.1:18500#frag",
     "consul://user:secret@127.0.0.1:18500",
+    "consul://127.0.0.1:18500?servicePolls=-1",
+    "consul://127.0.0.1:18500?servicePolls=many",
+    "consul://127.0.0.1:18500?servicePolls=4097",
+    "consul://127.0.0.1:18500?servicePolls=",
+    "consul://127.0.0.1:18500?servicePolls=8&servicePolls=9",
+    "consul://user:secret@127.0.0.1:18500?servicePolls=x",
     "memory:?x=1",
     "zk://127.0.0.1:2181/base?bogus=1",
     "portolan://127.0.0.1:8700?token=abc",
@@ -107,6 +113,15 @@ describe("registry URIs refused", () => {
       expect(String((err as Error).message)).not.toContain("secret");
     }),
   );
+});
+
+describe("consul:// servicePolls", () => {
+  it("0_taken_from_the_query_and_named_when_refused", () => {
+    expect(parseRegistryUri("consul://127.0.0.1:18500?servicePolls=0", {})).toMatchObject({ scheme: "consul", servicePolls: 0, connection: { host: "127.0.0.1", port: 18500 } });
+    expect(parseRegistryUri("consul+https://127.0.0.1:18520?servicePolls=200", {})).toMatchObject({ servicePolls: 200, connection: { port: 18520, secure: true } });
+    expect(parseRegistryUri("consul://127.0.0.1:18500", {})).not.toHaveProperty("servicePolls");
+    expect(() => parseRegistryUri("consul://127.0.0.1:18500?servicePolls=lots", {})).toThrow(/servicePolls "lots" is not a whole number from 0 to 4096/);
+  });
 });
 
 describe("registry settings from the environment, checked with the URI", () => {
