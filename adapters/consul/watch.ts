@@ -12,7 +12,9 @@
 // connections per client address (`limits.http_max_conns_per_client`, 200 by default), so above `servicePolls`
 // names the watch follows the whole catalog with the locator instead (watch-locate.ts: one health-state poll whose
 // answer lists every check), and comes back to per-service polls when the names are again within the cap; each
-// switch is logged once and keeps the last snapshot until the new mode has read everything (never an empty one).
+// switch is logged once and keeps the last snapshot until the new mode has read everything (never an empty one). A
+// poll the agent refuses for too many connections from this address (HTTP 429) sends the watch to the locator for
+// good. A service's poll waits five times the watch's wait: idle, each answers once per wait with all its entries.
 // Every poll resets its own index on any error (pollLoop): after an agent restart each one reads its service again.
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import type { SnapshotFeed } from "../../src/core/snapshot-feed.js";
@@ -38,6 +40,20 @@ export interface CatalogWatchOptions extends WatchOptions {
  */
 export const DEFAULT_SERVICE_POLLS = 128;
 
+/**
+ * The wait of a service's poll: five times the watch's wait (5 min by default, Consul's maximum is 10): idle, each
+ * poll answers once per wait with its service's whole entry list, so an idle reader would otherwise be sent the whole
+ * catalog once a minute.
+ */
+export function serviceWaitMs(waitMs: number): number {
+  return Math.min(600_000, waitMs * 5);
+}
+
+/** The agent refused a connection: too many from this address (limits.http_max_conns_per_client). */
+function isConnectionLimit(err: unknown): boolean {
+  return err instanceof Error && / HTTP 429: /.test(err.message);
+}
+
 /** One long poll per service; publishes once every name was read, then on each change. */
 class ServicePolls {
   private readonly polls = new Map<string, AbortController>();
@@ -57,6 +73,8 @@ class ServicePolls {
     private readonly feed: SnapshotFeed,
     private readonly opts: WatchOptions,
     private readonly parent: AbortSignal,
+    /** Told when the agent refuses a poll for too many connections from this address. */
+    private readonly onLimit: () => void,
   ) {
     parent.addEventListener("abort", this.abortAll, { once: true });
   }
@@ -80,7 +98,11 @@ class ServicePolls {
     this.polls.set(name, c);
     const loop = pollLoop<ConsulHealthEntry[]>(
       `service ${name}`,
-      (index, signal) => this.src.healthService(name, signal, index, this.opts.waitMs),
+      (index, signal) =>
+        this.src.healthService(name, signal, index, serviceWaitMs(this.opts.waitMs)).catch((err: unknown) => {
+          if (isConnectionLimit(err)) this.onLimit();
+          throw err;
+        }),
       (body) => {
         this.lists.set(name, entriesToInstances(body, this.opts.logger, this.invalidSeen));
         this.publish();
@@ -117,24 +139,38 @@ export function watchCatalog(src: WatchSource, opts: CatalogWatchOptions, signal
   const cap = opts.servicePolls ?? DEFAULT_SERVICE_POLLS;
   return runWatch(signal, ({ signal: s, requests, feed }) => {
     let mode: Mode | undefined;
+    let limit = cap;
+    let last: { body: Record<string, string[]>; reset: boolean; index: number } | undefined;
     const stopping: Promise<void>[] = [];
     const onNames = (body: Record<string, string[]>, reset: boolean, index: number) => {
+      last = { body, reset, index };
       const count = Object.keys(body).length;
-      const kind = count > cap ? "locator" : "polls";
+      const kind = count > limit ? "locator" : "polls";
       if (mode?.kind !== kind) {
         if (mode || kind === "locator") {
           opts.logger.info(
-            { services: count, servicePolls: cap },
+            { services: count, servicePolls: limit },
             kind === "locator"
               ? "consul watch: more services than per-service long polls (servicePolls): following the health state of the whole catalog instead"
               : "consul watch: services within the per-service long polls (servicePolls) again: one long poll per service",
           );
         }
         if (mode) stopping.push(mode.run.stop());
-        mode = kind === "polls" ? { kind, run: new ServicePolls(src, feed, opts, s) } : { kind, run: new Locator(src, feed, opts, s) };
+        mode = kind === "polls" ? { kind, run: new ServicePolls(src, feed, opts, s, onLimit) } : { kind, run: new Locator(src, feed, opts, s) };
       }
       if (mode.kind === "polls") mode.run.names(body);
       else mode.run.names(body, reset, index);
+    };
+    // Other processes of this host hold connections to the same agent too: past its limit, a poll would never open
+    // (retried for ever, the first snapshot waiting on it). The locator needs one socket: it is used from then on.
+    const onLimit = () => {
+      if (limit === 0 || mode?.kind !== "polls" || !last) return;
+      opts.logger.warn(
+        { services: Object.keys(last.body).length },
+        "consul watch: the agent refused a per-service long poll: too many connections from this address (its limits.http_max_conns_per_client); following the health state of the whole catalog instead (lower servicePolls, or raise the agent's limit)",
+      );
+      limit = 0;
+      onNames(last.body, last.reset, last.index);
     };
     const names = pollLoop("catalog services", (i) => requests.run((r) => src.catalogServices(i, opts.waitMs, r)), onNames, opts, s);
     return [

@@ -527,6 +527,36 @@ describe("watchCatalog: per-service polls up to servicePolls, the locator above"
   });
 });
 
+describe("watchCatalog: an agent that refuses more connections from this address (HTTP 429)", () => {
+  class LimitedConsul extends FakeConsul {
+    refused = new Set<string>();
+    override async healthService(name: string, signal: AbortSignal, index = 0): Promise<Blocking<ConsulHealthEntry[]>> {
+      // Refused while other polls hold this address's connections (as an agent at its limit does).
+      if (this.refused.has(name) && [...this.open.keys()].some((k) => k.startsWith("service:"))) throw new Error("consul: health of service: HTTP 429: Your IP is issuing too many concurrent connections, please rate limit your calls");
+      return super.healthService(name, signal, index);
+    }
+  }
+
+  it("0_follows_the_health_state_with_one_socket_instead_of_waiting_for_a_poll_that_never_opens", async () => {
+    const fake = new LimitedConsul();
+    for (let n = 0; n < 3; n++) fake.set(`s${n}`, `i${n}`, 1000 + n);
+    fake.refused.add("s2");
+    const { logger, lines } = capturingLogger();
+    const ctl = new AbortController();
+    const it = watchCatalog(fake, { ...opts, logger, servicePolls: 10 }, ctl.signal)[Symbol.asyncIterator]();
+    expect(summary((await it.next()).value as CatalogSnapshot)).toHaveLength(3);
+    await quiet();
+    expect([...fake.open.keys()].sort()).toEqual(["services", "state"]);
+    const warned = lines.filter((l) => String(l.msg).includes("http_max_conns_per_client"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, services: 3 });
+    fake.setStatus("s2", "i2", "critical");
+    expect(summary((await it.next()).value as CatalogSnapshot)).toContain("s2/i2:1002:critical:n1");
+    ctl.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+});
+
 describe("ConsulRegistry watchServicePolls", () => {
   it("0_refused_unless_a_whole_number_from_0", async () => {
     const { ConsulRegistry, ConsulOptionsError } = await import("../../adapters/consul/index.js");
