@@ -5,8 +5,8 @@
 import { build, type Metafile } from "esbuild";
 import { describe, expect, it } from "vitest";
 
-/** The npm packages reached from `entry` through static imports and require() calls only. */
-async function staticPackages(entry: string): Promise<string[]> {
+/** The npm packages (or, with `builtins`, the node: modules) reached from `entry` through static imports and require() calls only. */
+async function staticPackages(entry: string, builtins = false): Promise<string[]> {
   const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: "node", format: "esm", packages: "external", logLevel: "silent" });
   const inputs: Metafile["inputs"] = metafile.inputs;
   const packages = new Set<string>();
@@ -17,7 +17,7 @@ async function staticPackages(entry: string): Promise<string[]> {
     for (const imp of inputs[file]?.imports ?? []) {
       if (imp.kind === "dynamic-import") continue;
       if (imp.external) {
-        if (!imp.path.startsWith("node:")) packages.add(imp.path);
+        if (imp.path.startsWith("node:") === builtins) packages.add(imp.path);
       } else visit(imp.path);
     }
   };
@@ -36,6 +36,25 @@ describe("packages an entry loads before it runs", () => {
   cases.forEach((c, i) => {
     it(`${i}_${c.case}`, async () => {
       expect(await staticPackages(c.entry)).toEqual(c.allowed);
+    });
+  });
+});
+
+describe("built-ins a registrator against plain-HTTP Docker and Consul loads", () => {
+  // node:https (and node:tls) only for a TLS Docker host or backend, node:crypto only for a ZooKeeper digest
+  // credential: src/core/lazy-builtins.ts loads them at their first use. The URI check (every backend's), the
+  // Docker client and the Consul adapter (imported when the URI asks for it).
+  const lazy = ["node:https", "node:tls", "node:crypto"];
+  const entries: Array<[string, boolean]> = [
+    ["src/cli/registry-uri.ts", false],
+    ["src/docker/client.ts", true],
+    ["adapters/consul/index.ts", true],
+  ];
+  entries.forEach(([entry, http], i) => {
+    it(`${i}_${entry}`, async () => {
+      const builtins = await staticPackages(entry, true);
+      if (http) expect(builtins).toContain("node:http");
+      for (const b of lazy) expect(builtins).not.toContain(b);
     });
   });
 });
