@@ -26,8 +26,11 @@ async function staticPackages(entry: string, builtins = false): Promise<string[]
 }
 
 const cases: Array<{ case: string; entry: string; allowed: string[] }> = [
-  // Flags, logs, the model's schemas: nothing of another command or of a backend that was not asked for.
-  { case: "registrator", entry: "src/cli/registrator.ts", allowed: ["commander", "pino", "zod/v3"] },
+  // The daemon's entry (bin/portolan registrator): logs and the model's schemas; flags by node:util, commander only
+  // imported for --help and refusals; nothing of another command or of a backend that was not asked for.
+  { case: "registrator", entry: "src/cli/registrator-start.ts", allowed: ["pino", "zod/v3"] },
+  // The same command under commander (help, refusals, `node main.js registrator`).
+  { case: "registrator under commander", entry: "src/cli/registrator.ts", allowed: ["commander", "pino", "zod/v3"] },
   // The container-start path: flags by node:util, no logger, no schema library, no registry client.
   { case: "render/exec fast path", entry: "src/cli/start.ts", allowed: [] },
 ];
@@ -42,10 +45,11 @@ describe("packages an entry loads before it runs", () => {
 
 describe("built-ins a registrator against plain-HTTP Docker and Consul loads", () => {
   // node:https (and node:tls) only for a TLS Docker host or backend, node:crypto only for a ZooKeeper digest
-  // credential: src/core/lazy-builtins.ts loads them at their first use. The URI check (every backend's), the
-  // Docker client and the Consul adapter (imported when the URI asks for it).
+  // credential: src/core/lazy-builtins.ts loads them at their first use. The entry, the URI check (every
+  // backend's), the Docker client and the Consul adapter (imported when the URI asks for it).
   const lazy = ["node:https", "node:tls", "node:crypto"];
   const entries: Array<[string, boolean]> = [
+    ["src/cli/registrator-start.ts", false],
     ["src/cli/registry-uri.ts", false],
     ["src/docker/client.ts", true],
     ["adapters/consul/index.ts", true],
