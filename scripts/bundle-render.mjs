@@ -7,7 +7,8 @@
 // - dist/src/cli/start.cjs.v8cache: that cache (by dist/src/cli/code-cache.cjs, from scripts/), valid for the
 //   node binary and V8 flags of the build: bin/portolan and the image run `node portolan.cjs` with no flags; any
 //   other node or flags reject it and compile from source (an image with another node reruns code-cache.cjs);
-// - dist/src/cli/render-fast.js: the same code as an ES-module bundle, for `node dist/src/cli/main.js`.
+// - dist/src/cli/render-fast.js: the same code as an ES-module bundle, for `node dist/src/cli/main.js`;
+// - dist/src/cli/registrator.cjs: `portolan registrator` (src/cli/registrator-start.ts) as one CommonJS file.
 // Left outside the bundles, loaded only when used: pino (../core/log.js), yaml, registry clients, main.js.
 /* global process */
 import { spawnSync } from "node:child_process";
@@ -55,7 +56,22 @@ delete env.NODE_OPTIONS;
 const r = spawnSync(process.execPath, [join(cli, "code-cache.cjs")], { env, encoding: "utf8" });
 if (r.status !== 0) throw new Error(`code-cache.cjs failed (${r.status}): ${r.stderr}`);
 
-// 3. ES-module bundle for main.js (node dist/src/cli/main.js render|exec).
+// 3. The registrator's CommonJS bundle (src/cli/registrator-start.ts): the daemon never loads Node's ES-module
+// loader nor commander. Its adapters are inside (one copy of core's classes); npm packages stay outside (pino,
+// zod/v3 and a backend's client, required from node_modules); main.js (help, refusals) is imported when needed.
+// import.meta.url (core/log.ts finds pino-pretty with it) is the bundle's own URL.
+await build({
+  ...common,
+  entryPoints: [join(cli, "registrator-start.js")],
+  outfile: join(cli, "registrator.cjs"),
+  format: "cjs",
+  packages: "external",
+  external: ["./main.js"],
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+
+// 4. ES-module bundle for main.js (node dist/src/cli/main.js render|exec).
 const file = join(cli, "render-fast.js");
 await build({
   ...common,

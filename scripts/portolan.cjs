@@ -44,8 +44,11 @@ if (require.main === module) {
   require("node:module").enableCompileCache?.();
   const command = process.argv[2];
   if (command === "render" || command === "exec") loadBundle().exports.start(process.argv, held);
+  // The registrator daemon: its own CommonJS bundle, no ES-module loader, no commander (registrator-start.ts).
+  // Plain require: no code cache, which is only valid for no V8 flags (bin/portolan gives it some).
+  else if (command === "registrator") require("./registrator.cjs").start(process.argv, held);
   else {
-    // Every other command (the registrator and the servers are daemons: what they load, they keep) runs main.js
+    // Every other command (the servers are daemons: what they load, they keep) runs main.js
     // without the render/exec bundle and its code cache (~1 MiB of RSS for code they never run). main.js's
     // installSignals() takes the held signals over from this global (an ES module gets no arguments).
     globalThis[Symbol.for("portolan.heldSignals")] = held;

@@ -1,11 +1,11 @@
-// The HTTP transport to a Consul agent: node:http / node:https, one keep-alive agent, and the ACL token set
-// here, on every request, in one place. (Why not the `consul` package: adapters/consul/README.md.)
+// The HTTP transport to a Consul agent: node:http / node:https (loaded only for consul+https://), one keep-alive
+// agent, and the ACL token set here, on every request, in one place. (Why not the `consul` package: adapters/consul/README.md.)
 // Answers are asked for gzip-compressed, as Consul's own Go client does (Go's transport asks by default): the agent
 // compresses bodies over 1.4 KB, a service's health list to about a fifteenth, and long polls re-send it whole.
 import http from "node:http";
-import https from "node:https";
 import type { Socket } from "node:net";
 import { createGunzip } from "node:zlib";
+import { https } from "../../src/core/lazy-builtins.js";
 
 export interface HttpTarget {
   host: string;
@@ -65,7 +65,7 @@ export class ConsulHttp {
     private readonly onIdleClose?: () => void,
   ) {
     this.agent = target.secure
-      ? new https.Agent({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key })
+      ? new (https().Agent)({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key })
       : new http.Agent({ keepAlive: true }); // no maxSockets: each long poll of a watch holds a socket of its own, none waits behind another
     if (onIdleClose) this.agent.on("free", (socket: Socket) => this.watchIdle(socket));
   }
@@ -95,7 +95,7 @@ export class ConsulHttp {
       headers["content-type"] = "application/json";
       headers["content-length"] = Buffer.byteLength(payload);
     }
-    const send = this.target.secure ? https.request : http.request;
+    const send = this.target.secure ? https().request : http.request;
     return new Promise((resolve, reject) => {
       const req = send(
         {

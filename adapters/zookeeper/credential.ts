@@ -1,7 +1,7 @@
 // The ZooKeeper credential (PORTOLAN_ZK_AUTH, USER:PASSWORD) and readers (PORTOLAN_ZK_READERS) as text, checked
 // and parsed. Pure, and free of the ZooKeeper client: registry-uri.ts checks every URI's settings up front, and
 // checking them must not load a backend's client (acl.ts builds the client's ACL objects from what this returns).
-import { createHash } from "node:crypto";
+import { crypto } from "../../src/core/lazy-builtins.js";
 import { MIN_SECRET_LENGTH } from "../../src/core/redact.js";
 
 export interface DigestCredential {
@@ -36,7 +36,7 @@ export function parseCredential(text: string): DigestCredential {
 
 /** ZooKeeper's digest id of a credential: `USER:base64(sha1("USER:PASSWORD"))`, what the server records for it. */
 export function digestId(c: DigestCredential): string {
-  return `${c.user}:${createHash("sha1").update(`${c.user}:${c.password}`).digest("base64")}`;
+  return `${c.user}:${crypto().createHash("sha1").update(`${c.user}:${c.password}`).digest("base64")}`;
 }
 
 const READER_FORMS = "world:anyone, digest:USER:BASE64SHA1 (as zkCli's setAcl takes it), ip:ADDRESS[/BITS] or sasl:NAME";

@@ -13,7 +13,7 @@ import { checkListenAuth, DEFAULT_LISTEN, parseListen, startCatalog, type Listen
 import { type Companion } from "./registrator.js";
 import type { RegistratorEvent } from "../registrator/events.js";
 import { durationFlag, intFlag } from "../core/util.js";
-import { logFormatOption, logLevelOption } from "./registrator-options.js";
+import { logFormatOption, logLevelOption } from "./log-options.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../catalog/connections.js";
 import { stopSignal } from "./signals.js";
 import { serveUntilStopped } from "../core/stopping.js";

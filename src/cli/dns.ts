@@ -8,7 +8,7 @@ import { DEFAULT_LISTEN, dnsOptions, DEFAULT_DNS_PORT, type DnsOptions, type Ttl
 import { resolveListen } from "../dns/server.js";
 import { startDns, startDnsWorkers } from "../dns/service.js";
 import { durationFlag, intFlag } from "../core/util.js";
-import { logFormatOption, logLevelOption } from "./registrator-options.js";
+import { logFormatOption, logLevelOption } from "./log-options.js";
 import { stopSignal } from "./signals.js";
 import { serveUntilStopped } from "../core/stopping.js";
 import { checkAccessAtStart, openRegistry, REGISTRY_URI_HELP } from "./registry-uri.js";

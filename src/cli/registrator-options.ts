@@ -1,7 +1,10 @@
-// The registrator's flags and the one parser that checks them all before any effect (exit 64 naming the flag).
-import { Command, Option } from "commander";
+// The registrator's flags as one table (flag-table.ts: commander for help and refusals, parseArgs for the daemon's
+// start, bin/portolan's registrator.cjs, which never loads commander), and the one parser that checks them all
+// before any effect (exit 64 naming the flag).
+import type { Command } from "commander";
 import { isIP } from "node:net";
 import { hostname as osHostname } from "node:os";
+import { parseArgs } from "node:util";
 import { FlagError } from "../core/errors.js";
 import { MAX_TAG_LENGTH } from "../core/model.js";
 import { durationFlag, intFlag } from "../core/util.js";
@@ -15,8 +18,9 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   type RegistratorOptions,
 } from "../registrator/registrator.js";
-import { LOG_LEVELS, resolveLogLevel, type LogFormat } from "../core/log.js";
-
+import { resolveLogLevel } from "../core/log-level.js";
+import type { LogFormat } from "../core/log.js";
+import { addFlagOptions, camel, joinDashValues, LOG_FORMAT_FLAG, LOG_LEVEL_FLAG, optionTypes, type FlagSpec } from "./flag-table.js";
 
 export interface RegistratorFlags {
   ip?: string;
@@ -41,42 +45,73 @@ export interface RegistratorFlags {
 }
 
 
-/** `--log-format`, as every long-running command takes it. */
-export function logFormatOption(): Option {
-  return new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]).default("auto");
-}
-
-/** `--log-level`, as every command takes it: validated by resolveLogLevel() (falls back to $PORTOLAN_LOG_LEVEL, then info). */
-export function logLevelOption(): Option {
-  return new Option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: $PORTOLAN_LOG_LEVEL or info)`);
-}
-
-/** Adds the registrator's flags (gliderlabs/registrator-compatible where they make sense). */
-export function addRegistratorFlags(cmd: Command): Command {
-  return cmd
-    .option("--ip <address>", "address to register for published ports (default: the port binding's host IP)")
-    .option("--internal", "register the container IP and exposed port instead of the published host port")
-    .option("--explicit", "only register services that have SERVICE_NAME (or SERVICE_<port>_NAME)")
-    .option("--tags <list>", "comma-separated tags appended to every service")
-    .option("--ttl <duration>", "add a TTL check to every service (seconds or 30s/1m); portolan heartbeats it")
-    .option("--ttl-refresh <duration>", `refresh health and TTL checks at this interval, at least ${MIN_TTL_REFRESH_MS}ms (default: half of each TTL)`)
-    .option("--resync <duration>", "full reconcile interval (seconds or 30s/5m; 0 = only after Docker reconnects)", String(DEFAULT_RESYNC_MS / 1000))
-    .option("--cleanup", "remove entries owned by this host whose container is gone (also those of earlier runs)")
-    .addOption(new Option("--deregister <mode>", "when a container stops: always, or on-success (keep entries of containers that exit non-zero)").choices(["always", "on-success"]).default("always"))
-    .option("--deregister-on-exit", "remove this host's entries on SIGTERM/SIGINT (default: leave them for the next start to reconcile)")
-    .option("--retry-attempts <n>", "attempts per backend operation before leaving it to the next resync: -1 (for ever) or 1 or more", "-1")
-    .option("--retry-interval <duration>", "first retry delay, doubled with jitter up to 30s (milliseconds or 1s)", String(DEFAULT_RETRY_INTERVAL_MS))
-    .option("--hostname <name>", "owner name and service ID prefix (default: this machine's hostname)")
-    .option("--network <name>", "with --internal: network whose container address is registered; it must exist in Docker, and a container not on it (nor on its SERVICE_NETWORK) is refused with one log line")
-    .option("--concurrency <n>", "containers synced at once", String(DEFAULT_CONCURRENCY))
-    .option("--max-services <n>", "services one container may register; the rest are refused with one log line", String(DEFAULT_MAX_SERVICES))
-    .option("--shutdown-timeout <duration>", "on SIGTERM/SIGINT, stop (and --deregister-on-exit) within this long (seconds or 10s)", `${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}`)
-    .addOption(logFormatOption())
-    .addOption(logLevelOption());
-}
-
 /** Shortest `--ttl-refresh`: half the shortest check interval Consul is given. */
 export const MIN_TTL_REFRESH_MS = MIN_CHECK_INTERVAL_MS / 2;
+
+/** The registrator's flags (gliderlabs/registrator-compatible where they make sense), for both parsers. */
+export const REGISTRATOR_FLAGS: readonly FlagSpec[] = [
+  { flag: "ip", arg: "<address>", help: "address to register for published ports (default: the port binding's host IP)" },
+  { flag: "internal", help: "register the container IP and exposed port instead of the published host port" },
+  { flag: "explicit", help: "only register services that have SERVICE_NAME (or SERVICE_<port>_NAME)" },
+  { flag: "tags", arg: "<list>", help: "comma-separated tags appended to every service" },
+  { flag: "ttl", arg: "<duration>", help: "add a TTL check to every service (seconds or 30s/1m); portolan heartbeats it" },
+  { flag: "ttl-refresh", arg: "<duration>", help: `refresh health and TTL checks at this interval, at least ${MIN_TTL_REFRESH_MS}ms (default: half of each TTL)` },
+  { flag: "resync", arg: "<duration>", help: "full reconcile interval (seconds or 30s/5m; 0 = only after Docker reconnects)", default: String(DEFAULT_RESYNC_MS / 1000) },
+  { flag: "cleanup", help: "remove entries owned by this host whose container is gone (also those of earlier runs)" },
+  {
+    flag: "deregister",
+    arg: "<mode>",
+    help: "when a container stops: always, or on-success (keep entries of containers that exit non-zero)",
+    choices: ["always", "on-success"],
+    default: "always",
+  },
+  { flag: "deregister-on-exit", help: "remove this host's entries on SIGTERM/SIGINT (default: leave them for the next start to reconcile)" },
+  { flag: "retry-attempts", arg: "<n>", help: "attempts per backend operation before leaving it to the next resync: -1 (for ever) or 1 or more", default: "-1" },
+  { flag: "retry-interval", arg: "<duration>", help: "first retry delay, doubled with jitter up to 30s (milliseconds or 1s)", default: String(DEFAULT_RETRY_INTERVAL_MS) },
+  { flag: "hostname", arg: "<name>", help: "owner name and service ID prefix (default: this machine's hostname)" },
+  {
+    flag: "network",
+    arg: "<name>",
+    help: "with --internal: network whose container address is registered; it must exist in Docker, and a container not on it (nor on its SERVICE_NETWORK) is refused with one log line",
+  },
+  { flag: "concurrency", arg: "<n>", help: "containers synced at once", default: String(DEFAULT_CONCURRENCY) },
+  { flag: "max-services", arg: "<n>", help: "services one container may register; the rest are refused with one log line", default: String(DEFAULT_MAX_SERVICES) },
+  { flag: "shutdown-timeout", arg: "<duration>", help: "on SIGTERM/SIGINT, stop (and --deregister-on-exit) within this long (seconds or 10s)", default: `${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}` },
+  LOG_FORMAT_FLAG,
+  LOG_LEVEL_FLAG,
+];
+
+/** Adds the registrator's flags to `cmd` (`registrator`, `up`). */
+export function addRegistratorFlags(cmd: Command): Command {
+  return addFlagOptions(cmd, REGISTRATOR_FLAGS);
+}
+
+const OPTION_TYPES = optionTypes(REGISTRATOR_FLAGS);
+
+/**
+ * `registrator` argv after the command name, parsed without commander (node:util parseArgs) from REGISTRATOR_FLAGS:
+ * the flags as commander hands them to the action (defaults applied) and the registry URI. Undefined for anything
+ * commander must answer or word: --help, an unknown flag, a missing value, a value outside a flag's choices, not
+ * exactly one argument.
+ */
+export function parseRegistratorArgv(args: string[]): { flags: RegistratorFlags; uri: string } | undefined {
+  const options = joinDashValues(args, OPTION_TYPES);
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: options, allowPositionals: true, strict: true, options: OPTION_TYPES }) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  if (parsed.positionals.length !== 1) return undefined;
+  const flags: Record<string, string | boolean> = {};
+  for (const f of REGISTRATOR_FLAGS) {
+    const given = parsed.values[f.flag];
+    if (given !== undefined && f.choices && !f.choices.includes(given as string)) return undefined;
+    const value = given ?? f.default;
+    if (value !== undefined) flags[camel(f.flag)] = value;
+  }
+  return { flags: flags as unknown as RegistratorFlags, uri: parsed.positionals[0]! };
+}
 
 /** Shortest `--resync` other than 0: each one lists and inspects every container and reads the backend. */
 export const MIN_RESYNC_MS = 1_000;

@@ -1,4 +1,4 @@
-// Flags of `portolan render` and `portolan exec`: one table (FLAGS) feeding both commander (help) and the
+// Flags of `portolan render` and `portolan exec`: one table (FLAGS, see flag-table.ts) feeding both commander (help) and the
 // commander-free fast parser (parseArgv, what a container start runs), and one parseRenderOptions()
 // that applies the DEFAULT_* constants and rejects malformed or conflicting values (naming the flags).
 // Why two parsers: render/exec run at every container start, whose cost is measured against `node -e 0`
@@ -8,6 +8,7 @@
 // every other command. Both read FLAGS, so a flag is declared once and the two cannot disagree on names or arity.
 // No flag is called --env-file: Node reads that name anywhere in argv and exits before portolan runs (nodejs/node#54232).
 import { parseArgs } from "node:util";
+import { camel, joinDashValues, optionTypes, type FlagSpec, type OptionTypes } from "./flag-table.js";
 import { RegistryUriError } from "../core/errors.js";
 import { LOG_LEVELS, resolveLogLevel } from "../core/log-level.js";
 import { durationFlag } from "../core/util.js";
@@ -45,22 +46,6 @@ export interface RawRenderOptions {
   killTimeout?: string;
   execReplace?: boolean;
   allowSpecialModes?: boolean;
-}
-
-/** One flag of render/exec: the single source for commander's help and for the fast argv parser. */
-export interface FlagSpec {
-  /** Long name without dashes, e.g. "environment-file". */
-  flag: string;
-  /** Value placeholder for help (`<path>`); absent for boolean flags. */
-  arg?: string;
-  repeatable?: boolean;
-  /** Shown in --help; parseRenderOptions applies the actual default. */
-  defaultText?: string;
-  /** Allowed values, shown in --help and checked by parseRenderOptions. */
-  choices?: string[];
-  help: string;
-  /** Only on `portolan exec` / only on `portolan render`. */
-  only?: "exec" | "render";
 }
 
 export const FLAGS: readonly FlagSpec[] = [
@@ -106,37 +91,8 @@ export function flagsFor(mode: "render" | "exec"): FlagSpec[] {
   return FLAGS.filter((f) => f.only === undefined || f.only === mode);
 }
 
-/** `environment-file` -> `environmentFile` (commander's attribute name). */
-export function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/**
- * `--environment-file -/etc/x.env` (systemd's optional-file dash): a flag that takes a value takes the next
- * argument whatever it starts with, as commander does; parseArgs would call it ambiguous, so join it as `--flag=value`.
- */
-function joinDashValues(args: string[], options: OptionTypes): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") return [...out, ...args.slice(i)];
-    const next = args[i + 1];
-    if (a.startsWith("--") && !a.includes("=") && options[a.slice(2)]?.type === "string" && next !== undefined && next !== "--" && next.startsWith("-")) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else {
-      out.push(a);
-    }
-  }
-  return out;
-}
-
-type OptionTypes = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
-
-function optionTypes(mode: "render" | "exec"): OptionTypes {
-  const options: OptionTypes = {};
-  for (const f of flagsFor(mode)) options[f.flag] = f.arg ? { type: "string", ...(f.repeatable && { multiple: true }) } : { type: "boolean" };
-  return options;
+function optionTypesFor(mode: "render" | "exec"): OptionTypes {
+  return optionTypes(flagsFor(mode));
 }
 
 /**
@@ -145,7 +101,7 @@ function optionTypes(mode: "render" | "exec"): OptionTypes {
  * Returns portolan's flags and the program (undefined when there is none).
  */
 export function splitProgram(args: string[], mode: "render" | "exec"): { flags: string[]; program: string[] | undefined } {
-  const options = optionTypes(mode);
+  const options = optionTypesFor(mode);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") return { flags: args.slice(0, i), program: args.slice(i + 1) };
@@ -164,7 +120,7 @@ export function splitProgram(args: string[], mode: "render" | "exec"): { flags: 
  * everything after it (or everything after `--`).
  */
 export function parseArgv(args: string[], mode: "render" | "exec"): { raw: RawRenderOptions; positionals: string[] } {
-  const options = optionTypes(mode);
+  const options = optionTypesFor(mode);
   const { flags, program } = splitProgram(args, mode);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {

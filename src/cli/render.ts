@@ -1,18 +1,12 @@
 // `portolan render` as a commander command (help text, wiring in main.ts). The work is in render-run.ts.
-import { Command, Option } from "commander";
+import { Command } from "commander";
+import { addFlagOptions } from "./flag-table.js";
 import { flagsFor, type RawRenderOptions } from "./render-options.js";
 import { runRender } from "./render-run.js";
 
 /** Adds every flag of `mode` from the shared FLAGS table. */
 export function addFlags(cmd: Command, mode: "render" | "exec"): Command {
-  for (const f of flagsFor(mode)) {
-    // Defaults are shown, not set: parseRenderOptions applies them, so "unset" stays distinguishable.
-    const o = new Option(`--${f.flag}${f.arg ? ` ${f.arg}` : ""}`, f.defaultText ? `${f.help} (default: ${f.defaultText})` : f.help);
-    if (f.choices) o.choices(f.choices);
-    if (f.repeatable) o.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-    cmd.addOption(o);
-  }
-  return cmd;
+  return addFlagOptions(cmd, flagsFor(mode));
 }
 
 export function renderCommand(): Command {

@@ -1,15 +1,15 @@
 // A minimal Docker Engine API client for the calls the registrator makes (list, inspect, events, and the network
 // list that `--network` is checked against),
-// over node:http. dockerode loads gRPC, protobufjs and ssh2 at require time (+13 MiB RSS measured on Node 20),
+// over node:http (node:https only for a TLS DOCKER_HOST). dockerode loads gRPC, protobufjs and ssh2 at require time (+13 MiB RSS measured on Node 20),
 // which the registrator's memory budget cannot afford; tests and benchmarks still drive dockerd with dockerode.
 // DOCKER_HOST: unix:///path (default /var/run/docker.sock) or tcp://HOST:PORT; with DOCKER_TLS_VERIFY=1 (or
 // DOCKER_CERT_PATH set) tcp uses TLS with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker).
 import { readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PortolanError, UsageError } from "../core/errors.js";
+import { https } from "../core/lazy-builtins.js";
 import { fanoutOf } from "../core/util.js";
 import { ContainerTooLargeError, DockerAnswerError, MAX_INSPECT_CHARS, parseInspect } from "./answers.js";
 import { ListIdScanner } from "./list-ids.js";
@@ -80,7 +80,7 @@ export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
 function get(t: DockerTarget, path: string, timeoutMs: number, signal?: AbortSignal): { res: Promise<IncomingMessage>; done: () => void } {
   let timer: NodeJS.Timeout | undefined;
   const res = new Promise<IncomingMessage>((resolve, reject) => {
-    const req = (t.tls ? httpsRequest : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
+    const req = (t.tls ? https().request : httpRequest)({ ...t.base, path, method: "GET", signal }, resolve);
     req.on("error", reject);
     timer = setTimeout(() => req.destroy(new DockerTimeoutError(path, timeoutMs)), timeoutMs);
     req.end();

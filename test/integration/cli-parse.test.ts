@@ -22,6 +22,8 @@ describe.each(ENTRIES)("help for the command asked about (%s)", (_name, cmd) => 
   const rows: Array<{ args: string[]; usage: string; flag: string }> = [
     { args: ["--help", "up"], usage: "portolan up", flag: "--dns" },
     { args: ["-h", "registrator"], usage: "portolan registrator", flag: "--resync" },
+    { args: ["registrator", "--help"], usage: "portolan registrator", flag: "--deregister-on-exit" },
+    { args: ["registrator", "memory:", "-h"], usage: "portolan registrator", flag: "--max-services" },
     { args: ["--help", "render"], usage: "portolan render", flag: "--template" },
     { args: ["-h", "exec"], usage: "portolan exec", flag: "--kill-timeout" },
     { args: ["help", "catalog", "serve"], usage: "portolan catalog serve", flag: "--max-connections" },
@@ -57,6 +59,14 @@ describe.each(ENTRIES)("parser messages (%s)", (_name, cmd) => {
     { name: "flag_value_before_command_not_echoed", args: ["--token=s3cr3t-value", "catalog", "serve"], want: ["portolan: --token goes after the command name: portolan catalog --token=…"], not: ["s3cr3t"] },
     { name: "render_flag_before_command", args: ["--dry-run", "render"], want: ["portolan: --dry-run goes after the command name: portolan render --dry-run"] },
     { name: "unknown_top_level_option", args: ["--bogus"], want: ["error: unknown option '--bogus'"] },
+    // bin/portolan registrator parses with parseArgs (registrator.cjs); what it refuses is worded by commander.
+    { name: "registrator_unknown_option", args: ["registrator", "--bogus", "memory:"], want: ["error: unknown option '--bogus'"], not: ["parseArgs", "positional"] },
+    { name: "registrator_misspelt_option", args: ["registrator", "--clenup", "memory:"], want: ["error: unknown option '--clenup'", "(Did you mean --cleanup?)"] },
+    { name: "registrator_missing_value", args: ["registrator", "memory:", "--resync"], want: ["error: option '--resync <duration>' argument missing"] },
+    { name: "registrator_choice_outside", args: ["registrator", "--deregister", "never", "memory:"], want: ["error: option '--deregister <mode>' argument 'never' is invalid"] },
+    { name: "registrator_no_uri", args: ["registrator"], want: ["error: missing required argument 'registry-uri'"] },
+    { name: "registrator_two_uris", args: ["registrator", "memory:", "memory:"], want: ["error: too many arguments for 'registrator'"] },
+    { name: "registrator_boolean_with_value", args: ["registrator", "--cleanup=yes", "memory:"], want: ["error: unknown option '--cleanup=yes'"] },
   ];
   rows.forEach((r, i) =>
     it(`${i}_${r.name}`, () => {

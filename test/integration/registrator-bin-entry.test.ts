@@ -17,10 +17,28 @@ function inspectorListening(): Promise<boolean> {
   });
 }
 
-const commands: Array<{ case: string; args: string[] }> = [
-  { case: "registrator", args: ["registrator", "--hostname", "bin-entry", "--log-format", "json", "memory:"] },
-  { case: "up", args: ["up", "--dns", "off", "--listen", "127.0.0.1:0", "--hostname", "bin-entry", "--log-format", "json"] },
+/** `env`: what bin/portolan sets for the command (absent: must not be set). */
+const commands: Array<{ case: string; args: string[]; flags: string[]; env: Record<string, string | undefined> }> = [
+  {
+    case: "registrator",
+    args: ["registrator", "--hostname", "bin-entry", "--log-format", "json", "memory:"],
+    flags: ["--max-semi-space-size=1", "--no-opt", "--no-sparkplug"],
+    env: { MALLOC_TRIM_THRESHOLD_: "0" },
+  },
+  {
+    case: "up",
+    args: ["up", "--dns", "off", "--listen", "127.0.0.1:0", "--hostname", "bin-entry", "--log-format", "json"],
+    flags: ["--max-semi-space-size=1"],
+    env: { MALLOC_TRIM_THRESHOLD_: undefined },
+  },
 ];
+
+/** The process's environment (/proc/PID/environ). */
+function environ(pid: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean)) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+  return env;
+}
 
 describe("bin/portolan for the long-running commands", () => {
   commands.forEach((c, i) => {
@@ -33,7 +51,12 @@ describe("bin/portolan for the long-running commands", () => {
       try {
         const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0");
         await eventually("started", () => logs.includes('"starting"'), 20_000);
-        expect(readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0").some((a) => a.endsWith("/portolan.cjs")), cmdline.join(" ")).toBe(true);
+        const running = readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0");
+        expect(running.some((a) => a.endsWith("/portolan.cjs")), cmdline.join(" ")).toBe(true);
+        // The V8 flags and malloc setting bin/portolan gives this command (see its comment).
+        expect(running.slice(1, running.findIndex((a) => a.endsWith("/portolan.cjs")))).toEqual(c.flags);
+        const env = environ(proc.pid!);
+        for (const [k, v] of Object.entries(c.env)) expect(env[k], k).toBe(v);
         proc.kill("SIGUSR1");
         proc.kill("SIGUSR2");
         await new Promise((r) => setTimeout(r, 300));
