@@ -126,4 +126,22 @@ describe("bin/portolan render|exec through portolan.cjs", () => {
     p.kill("SIGTERM");
     expect(await exited).toBe(3);
   });
+
+  // Built-ins a container start does not need cost CPU at every start: node:fs/promises (with readline, fs/dir,
+  // the watchers) loads ~1.5 ms. An exec with --env-dir whose files are already rendered uses none of it.
+  it("11_exec_with_env_dir_and_unchanged_files_never_loads_fs_promises", async () => {
+    const envDir = join(dir, "envdir");
+    await mkdir(envDir, { recursive: true });
+    await writeFile(join(envDir, "app.env"), "GREETING=hello\n");
+    await writeFile(join(dir, "g.mustache"), "{{GREETING}}\n");
+    const probe = join(dir, "modules.cjs");
+    await writeFile(probe, 'process.on("exit", () => process.stderr.write(`MODULES ${JSON.stringify(process.moduleLoadList)}\\n`));\n');
+    const args = [join(DIST_CLI, "portolan.cjs"), "exec", "--env-dir", envDir, "--name", "app", "--template", `${join(dir, "g.mustache")}:${join(dir, "g.out")}`, "--", "true"];
+    expect(run(process.execPath, args).code).toBe(0); // writes g.out
+    const r = run(process.execPath, ["-r", probe, ...args]);
+    expect(r.code).toBe(0);
+    const modules = JSON.parse(/^MODULES (.*)$/m.exec(r.stderr)![1]!) as string[];
+    expect(modules).toContain("NativeModule child_process");
+    expect(modules).not.toContain("NativeModule internal/fs/promises");
+  });
 });
