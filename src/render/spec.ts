@@ -6,7 +6,8 @@
 
 // fs.promises is loaded on first use: importing node:fs/promises costs ~3 ms at every container start.
 import { promises as fsp } from "node:fs";
-import { setFlagsFromString } from "node:v8";
+import { createRequire } from "node:module";
+import type * as V8 from "node:v8";
 import { ENV_NAME } from "./envfile.js";
 import { SpecError, type SpecProblem } from "./errors.js";
 import { checkType, VARIABLE_TYPES, type TypeSettings, type VariableType } from "./spec-values.js";
@@ -87,7 +88,10 @@ let backtrackingBounded = false;
 function boundBacktracking(): void {
   if (backtrackingBounded) return;
   backtrackingBounded = true;
-  setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  // node:v8 (with heap_utils and promise_hooks: ~2 ms) is loaded here, for a spec with a pattern only. Any
+  // absolute path serves createRequire for a built-in, in the ES modules and in the CommonJS bundle alike.
+  const v8 = createRequire("/")("node:v8") as typeof V8;
+  v8.setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 }
 
 type Path = Array<string | number>;

@@ -126,4 +126,32 @@ describe("bin/portolan render|exec through portolan.cjs", () => {
     p.kill("SIGTERM");
     expect(await exited).toBe(3);
   });
+
+  // Built-ins a container start does not need cost CPU at every start: node:fs/promises (with readline, fs/dir,
+  // the watchers) ~1.5 ms, node:v8 (heap_utils, promise_hooks) ~2 ms. An exec with --env-dir and a spec without
+  // `pattern`, whose files are already rendered, uses neither; a `pattern` loads node:v8 (bounded backtracking).
+  const specs = [
+    { case: "without_pattern", variables: { GREETING: { type: "string" } }, v8: false },
+    { case: "with_pattern", variables: { GREETING: { type: "string", pattern: "^h" } }, v8: true },
+  ];
+  specs.forEach((c, i) => {
+    it(`${i + 11}_exec_with_env_dir_a_spec_${c.case}_and_unchanged_files_never_loads_fs_promises${c.v8 ? "" : "_or_v8"}`, async () => {
+      const envDir = join(dir, "envdir");
+      await mkdir(envDir, { recursive: true });
+      await writeFile(join(envDir, "app.env"), "GREETING=hello\n");
+      await writeFile(join(dir, "g.mustache"), "{{GREETING}}\n");
+      await writeFile(join(dir, `${c.case}.json`), JSON.stringify({ variables: c.variables }));
+      const probe = join(dir, "modules.cjs");
+      await writeFile(probe, 'process.on("exit", () => process.stderr.write(`MODULES ${JSON.stringify(process.moduleLoadList)}\\n`));\n');
+      const args = [join(DIST_CLI, "portolan.cjs"), "exec", "--env-dir", envDir, "--name", "app", "--spec", join(dir, `${c.case}.json`)];
+      args.push("--template", `${join(dir, "g.mustache")}:${join(dir, "g.out")}`, "--", "true");
+      expect(run(process.execPath, args).code).toBe(0); // writes g.out (the first case)
+      const r = run(process.execPath, ["-r", probe, ...args]);
+      expect(r.code).toBe(0);
+      const modules = JSON.parse(/^MODULES (.*)$/m.exec(r.stderr)![1]!) as string[];
+      expect(modules).toContain("NativeModule child_process");
+      expect(modules).not.toContain("NativeModule internal/fs/promises");
+      expect(modules.includes("NativeModule v8")).toBe(c.v8);
+    });
+  });
 });
