@@ -1,9 +1,9 @@
 // Promise forms of the node-zookeeper-client calls the adapter uses (no logic here).
-import type { ACL, Client, Event, Stat } from "node-zookeeper-client";
-import { CreateMode, Exception } from "node-zookeeper-client";
+import type { ACL, Client, Stat } from "node-zookeeper-client";
+import { CreateMode, Event, Exception } from "node-zookeeper-client";
 
-export { CreateMode, Exception };
-export type { ACL, Client, Event, Stat };
+export { CreateMode, Event, Exception };
+export type { ACL, Client, Stat };
 export type Watcher = (event: Event) => void;
 
 type Cb<T> = (error: Error | Exception | null, value: T) => void;

@@ -1,4 +1,6 @@
 // Options of the ZooKeeper adapter, their defaults, and the one place that merges them.
+import type { Clock } from "../../src/core/clock.js";
+import { REAL_CLOCK } from "../../src/core/clock.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { ACL } from "node-zookeeper-client";
@@ -36,9 +38,10 @@ export interface ZooKeeperOptions {
   /** With `auth`: the ZooKeeper ids ("scheme:id") that may read. Default ["world:anyone"]. */
   readers?: string[];
   logger?: Logger;
-  /** Seams for tests (see SessionOptions): how a client is made, the TCP reachability probe. */
+  /** Seams for tests (see SessionOptions): how a client is made, the TCP reachability probe, the clock. */
   newClient?: SessionOptions["newClient"];
   probe?: SessionOptions["probe"];
+  clock?: Clock;
 }
 
 export const DEFAULT_CURATOR_BASE = "/services";
@@ -59,6 +62,7 @@ export interface ResolvedOptions {
   logger: Logger;
   newClient?: SessionOptions["newClient"];
   probe?: SessionOptions["probe"];
+  clock: Clock;
 }
 
 /** Merges defaults; throws Error naming the offending option (a programming error: the URI parser validates user input). */
@@ -84,5 +88,6 @@ export function resolveOptions(opts: ZooKeeperOptions): ResolvedOptions {
     logger: opts.logger ?? silentLogger(),
     ...(opts.newClient && { newClient: opts.newClient }),
     ...(opts.probe && { probe: opts.probe }),
+    clock: opts.clock ?? REAL_CLOCK,
   };
 }

@@ -1,6 +1,7 @@
 // The Registry port on ZooKeeper: ephemeral entries in Curator or nerve layout, re-created after session expiry.
 import { BackendAuthError, BackendUnavailableError, InstanceRejectedError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
+import { isDeepStrictEqual } from "node:util";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
@@ -10,7 +11,7 @@ import { decodeCurator, decodeNerve, encodeCurator, encodeNerve, nodeOwner } fro
 import type { ResolvedOptions, ZooKeeperOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
 import type { Client } from "./ops.js";
-import { CreateMode, Exception, create, getACL, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
+import { CreateMode, Exception, create, exists, getACL, getChildren, getData, mkdirp, ownerHex, remove, sessionHex, setData, zkCode } from "./ops.js";
 import { holders } from "./acl.js";
 import { ZkRefusals } from "./refusals.js";
 import type { RefusalStore } from "../../src/core/refusals.js";
@@ -18,6 +19,7 @@ import { Permission } from "node-zookeeper-client";
 import { curatorDir, curatorPath, nerveChildId, nerveChildPrefix, nerveDir, assertZnodeName, znodeNameProblem } from "./paths.js";
 import { ZkSession, unavailable } from "./session.js";
 import { scanOwned } from "./owned.js";
+import { HeldNodes } from "./held.js";
 import { TreeWatcher } from "./watch.js";
 
 /** What this process registered: the instance as given, and the exact bytes it wrote (or would write). */
@@ -49,6 +51,8 @@ export class ZooKeeperRegistry implements Registry {
   private readonly records = new Map<string, OwnedRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly watchers = new Set<TreeWatcher>();
+  /** Whether listOwned may answer from `records` (held.ts). */
+  private readonly held: HeldNodes;
   private closed = false;
   /** A refusal by an ACL was logged (once, loudly); a write that succeeds again re-arms it. */
   private authReported = false;
@@ -61,7 +65,11 @@ export class ZooKeeperRegistry implements Registry {
     this.o = resolveOptions(opts);
     this.log = this.o.logger;
     this.session = new ZkSession(this.o);
-    this.session.onRenewed(() => void this.restoreAll());
+    this.held = new HeldNodes(this.o.clock, this.log);
+    this.session.onRenewed(() => {
+      this.held.renewed();
+      void this.restoreAll();
+    });
   }
 
   /** Refusals in `/portolan-refusals<base>/<host>` (refusals.ts). */
@@ -181,20 +189,57 @@ export class ZooKeeperRegistry implements Registry {
     // Version 2^31-1 matched: only after two billion writes to a node portolan never writes. Nothing to undo.
   }
 
+  /**
+   * What `owner` has under the base. Read from ZooKeeper (every service directory, and this owner's nodes) at the
+   * first call, after a new session, after a watch on one of our nodes fired or a write failed, and at least every
+   * FULL_SCAN_EVERY_MS; otherwise answered from the records, with no request (held.ts says when that holds).
+   */
   async listOwned(owner: string): Promise<Instance[]> {
-    const deadline = this.session.deadline();
-    const found = await this.session.run(
-      "listOwned",
-      (c) => scanOwned(c, { base: this.o.base, format: this.o.format, owner, records: this.records }),
-      deadline,
-    ).catch((e: unknown) => {
-      throw this.wrap("listOwned", e);
-    });
+    const found = this.held.vouches(owner, this.session.currentSessionHex()) ? this.heldEntries(owner) : await this.scan(owner);
     // Held back (not passing, so absent from ZooKeeper) but known here: report them so callers do not loop.
     for (const [key, rec] of this.records) {
       if (rec.instance.owner === owner && !isPassing(rec.instance) && !found.has(key)) found.set(key, structuredClone(rec.instance));
     }
     return [...found.values()];
+  }
+
+  /** The passing records of `owner`, as registered: each one's node is held by this session, as written. */
+  private heldEntries(owner: string): Map<string, Instance> {
+    const found = new Map<string, Instance>();
+    for (const [key, rec] of this.records) if (rec.instance.owner === owner && isPassing(rec.instance)) found.set(key, structuredClone(rec.instance));
+    return found;
+  }
+
+  /** The full read of listOwned; when it finds exactly the passing records, they are vouched for from then on. */
+  private async scan(owner: string): Promise<Map<string, Instance>> {
+    const mark = this.held.beginScan();
+    const { found, session } = await this.session
+      .run(
+        "listOwned",
+        async (c) => ({ found: await scanOwned(c, { base: this.o.base, format: this.o.format, owner, records: this.records }), session: sessionHex(c) }),
+        this.session.deadline(),
+      )
+      .catch((e: unknown) => {
+        throw this.wrap("listOwned", e);
+      });
+    const passing = [...this.records].filter(([, rec]) => rec.instance.owner === owner && isPassing(rec.instance));
+    const clean = found.size === passing.length && passing.every(([key, rec]) => isDeepStrictEqual(found.get(key), rec.instance));
+    this.held.scanned(mark, owner, session, clean);
+    return found;
+  }
+
+  /**
+   * A watch on our node at `path`, written at `version` (not awaited: a registration waits for no more than its
+   * write). Its firing, or an answer showing the node other than written, makes the next listOwned read the tree.
+   */
+  private watchOwn(path: string, version: number): void {
+    const token = this.held.claim(path);
+    void this.session
+      .run("watch own node", async (c) => ({ stat: await exists(c, path, () => this.held.fired(path, token)), session: sessionHex(c) }), this.session.deadline())
+      .then(
+        ({ stat, session }) => this.held.confirm(path, token, stat !== null && ownerHex(stat) === session && stat.version === version),
+        () => this.held.confirm(path, token, false),
+      );
   }
 
   /**
@@ -245,6 +290,7 @@ export class ZooKeeperRegistry implements Registry {
     try {
       return await next;
     } catch (e) {
+      this.held.doubt("write failed", key);
       throw this.wrap(key, e);
     }
   }
@@ -284,6 +330,7 @@ export class ZooKeeperRegistry implements Registry {
       try {
         await this.run("create", (c) => create(c, path, rec.data, CreateMode.EPHEMERAL, this.o.acl), deadline);
         this.log.debug({ path }, "zookeeper node created");
+        this.watchOwn(path, 0);
         return;
       } catch (e) {
         const code = zkCode(e);
@@ -313,7 +360,11 @@ export class ZooKeeperRegistry implements Registry {
       );
       const owner = ownerHex(node.stat);
       if (owner === session) {
-        if (!node.data.equals(data)) await this.run("setData", (c) => setData(c, path, data, node.stat.version), deadline);
+        if (!node.data.equals(data)) {
+          this.held.release(path);
+          const stat = await this.run("setData", (c) => setData(c, path, data, node.stat.version), deadline);
+          this.watchOwn(path, stat.version);
+        } else if (!this.held.isWatched(path)) this.watchOwn(path, node.stat.version);
         return true;
       }
       const holder = this.holderOf(rec.instance, node.data);
@@ -322,6 +373,7 @@ export class ZooKeeperRegistry implements Registry {
         throw new InstanceRejectedError({ backend: this.kind, instanceId: rec.instance.id, key: "id", reason });
       }
       this.log.info({ path, ephemeralOwner: owner, session }, "replacing this owner's zookeeper node left by another session");
+      this.held.release(path);
       await this.run("remove", (c) => remove(c, path, node.stat.version), deadline);
       return false;
     } catch (e) {
@@ -362,6 +414,7 @@ export class ZooKeeperRegistry implements Registry {
         // Not retried blindly on connection loss: the next loop lists the children and finds it if it was made.
         const path = await this.run("create", (c) => create(c, `${dir}/${nerveChildPrefix(id)}`, rec.data, CreateMode.EPHEMERAL_SEQUENTIAL, this.o.acl), deadline, false);
         this.log.debug({ path }, "zookeeper node created");
+        this.watchOwn(path, 0);
         return;
       } catch (e) {
         if (!(e instanceof BackendUnavailableError) && zkCode(e) !== Exception.NO_NODE) throw e;
@@ -402,10 +455,13 @@ export class ZooKeeperRegistry implements Registry {
         }
         version = node.stat.version;
       }
+      this.held.release(path);
       await this.run("remove", (c) => remove(c, path, version), deadline);
       this.log.debug({ path }, "zookeeper node removed");
     } catch (e) {
       const code = zkCode(e);
+      // Changed by someone else since it was read, and left: the next listOwned reads the tree and sees it.
+      if (code === Exception.BAD_VERSION) this.held.doubt("node changed while being removed", path);
       if (code !== Exception.NO_NODE && code !== Exception.BAD_VERSION) throw e;
     }
   }

@@ -8,7 +8,7 @@ import { backoff } from "../../src/core/util.js";
 import { decodeCurator, decodeNerve } from "./codec.js";
 import type { ZooKeeperFormat } from "./options.js";
 import type { Client } from "./ops.js";
-import { Exception, exists, getChildren, getData, zkCode } from "./ops.js";
+import { Event, Exception, exists, getChildren, getData, zkCode } from "./ops.js";
 import { curatorDir, nerveChildId, nerveDir } from "./paths.js";
 import type { ZkSession } from "./session.js";
 
@@ -174,7 +174,12 @@ export class TreeWatcher {
     if (!this.services.has(name)) return;
     let node;
     try {
-      node = await getData(c, path, () => this.schedule({ kind: "leaf", name, path }));
+      // A deleted node fires its data watch and its directory's child watch: it is forgotten here, and the
+      // directory's listing reads it only if it is there again (a read now would only be answered "no node").
+      node = await getData(c, path, (event) => {
+        if (event.getType() === Event.NODE_DELETED) this.dropLeaf(path);
+        else this.schedule({ kind: "leaf", name, path });
+      });
     } catch (e) {
       if (zkCode(e) !== Exception.NO_NODE) throw e;
       this.dropLeaf(path);
