@@ -223,7 +223,9 @@ export class ZooKeeperRegistry implements Registry {
         throw this.wrap("listOwned", e);
       });
     const passing = [...this.records].filter(([, rec]) => rec.instance.owner === owner && isPassing(rec.instance));
-    const clean = found.size === passing.length && passing.every(([key, rec]) => isDeepStrictEqual(found.get(key), rec.instance));
+    // Only what this process wrote is watched: a process holding no node of `owner` (a reader, a registrator with
+    // nothing running) learns of another writer's nodes only by reading, so it is never vouched for.
+    const clean = passing.length > 0 && found.size === passing.length && passing.every(([key, rec]) => isDeepStrictEqual(found.get(key), rec.instance));
     this.held.scanned(mark, owner, session, clean);
     return found;
   }

@@ -131,3 +131,21 @@ describe("ZooKeeper listOwned: what a resync costs", () => {
       expect(after.list.map((i) => i.id)).toContain(`${OWNER}:stray:80`);
     }));
 });
+
+describe("ZooKeeper listOwned by a process that holds no node of the owner", () => {
+  it("0_reads the tree every time, and so sees what another process of that owner registers", async () => {
+    const zk = new FakeZooKeeper();
+    const clock = new FakeClock();
+    const reader = new ZooKeeperRegistry({ connect: "127.0.0.1:2181", format: "curator", newClient: zk.newClient, probe: () => Promise.resolve(true), clock });
+    const writer = new ZooKeeperRegistry({ connect: "127.0.0.1:2181", format: "curator", newClient: zk.newClient, probe: () => Promise.resolve(true), clock });
+    try {
+      expect(await reader.listOwned(OWNER)).toEqual([]);
+      await writer.register(inst(7));
+      await settle();
+      expect(ids(await reader.listOwned(OWNER))).toEqual([inst(7).id]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
