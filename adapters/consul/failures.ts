@@ -30,7 +30,7 @@ export function translateFailure(raw: unknown, ctx: FailureContext): Error {
       return new BackendAuthError({ backend: "consul", message: `${where}: the agent serves HTTPS on this port: use consul+https://`, cause });
     }
     if (isRequestFault(raw.status)) return new ConsulRequestError({ serviceId, operation, status: raw.status, consulMessage: said });
-    return new BackendUnavailableError({ backend: "consul", message: `${where}: HTTP ${raw.status}: ${said}` });
+    return new BackendUnavailableError({ backend: "consul", message: `${where}: HTTP ${raw.status}: ${said}`, status: raw.status });
   }
   return transportFailure(raw, { backend: "consul", where, redact: ctx.redact, tls: TLS });
 }

@@ -16,6 +16,7 @@
 // poll the agent refuses for too many connections from this address (HTTP 429) sends the watch to the locator for
 // good. A service's poll waits five times the watch's wait: idle, each answers once per wait with all its entries.
 // Every poll resets its own index on any error (pollLoop): after an agent restart each one reads its service again.
+import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import type { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import type { Blocking } from "./client.js";
@@ -51,7 +52,7 @@ export function serviceWaitMs(waitMs: number): number {
 
 /** The agent refused a connection: too many from this address (limits.http_max_conns_per_client). */
 function isConnectionLimit(err: unknown): boolean {
-  return err instanceof Error && / HTTP 429: /.test(err.message);
+  return err instanceof BackendUnavailableError && err.status === 429;
 }
 
 /** One long poll per service; publishes once every name was read, then on each change. */

@@ -8,9 +8,12 @@ export class PortolanError extends Error {
 export class BackendUnavailableError extends PortolanError {
   override name = "BackendUnavailableError";
   readonly backend: string;
-  constructor(opts: { backend: string; message: string; cause?: unknown }) {
+  /** The HTTP status the backend answered with, when it answered (429: it limits this client; 5xx: it is failing). */
+  readonly status: number | undefined;
+  constructor(opts: { backend: string; message: string; cause?: unknown; status?: number }) {
     super(`${opts.backend}: ${opts.message}`, { cause: opts.cause });
     this.backend = opts.backend;
+    this.status = opts.status;
   }
 }
 

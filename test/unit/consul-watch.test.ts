@@ -10,6 +10,8 @@ import { capturingLogger } from "../support/capturing-logger.js";
 import { DEFAULT_SERVICE_POLLS, watchCatalog, type CatalogWatchOptions, type WatchSource } from "../../adapters/consul/watch.js";
 import { DEFAULT_LOCATE_GRACE_MS } from "../../adapters/consul/watch-locate.js";
 import type { Blocking } from "../../adapters/consul/client.js";
+import { translateFailure } from "../../adapters/consul/failures.js";
+import { ConsulHttpStatusError } from "../../adapters/consul/http.js";
 import type { ConsulCheckState, ConsulHealthEntry } from "../../adapters/consul/types.js";
 
 /**
@@ -532,7 +534,11 @@ describe("watchCatalog: an agent that refuses more connections from this address
     refused = new Set<string>();
     override async healthService(name: string, signal: AbortSignal, index = 0): Promise<Blocking<ConsulHealthEntry[]>> {
       // Refused while other polls hold this address's connections (as an agent at its limit does).
-      if (this.refused.has(name) && [...this.open.keys()].some((k) => k.startsWith("service:"))) throw new Error("consul: health of service: HTTP 429: Your IP is issuing too many concurrent connections, please rate limit your calls");
+      if (this.refused.has(name) && [...this.open.keys()].some((k) => k.startsWith("service:"))) {
+        // The agent's answer as the client translates it.
+        const raw = new ConsulHttpStatusError(429, "Your IP is issuing too many concurrent connections, please rate limit your calls");
+        throw translateFailure(raw, { operation: "health of service", serviceId: "", tokenGiven: false, redact: (t) => t });
+      }
       return super.healthService(name, signal, index);
     }
   }
