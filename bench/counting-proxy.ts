@@ -25,7 +25,7 @@ export interface Counts {
 /** "GET /v1/health/service/web?index=3" -> "GET /v1/health/service/*" (names of services, IDs, checks collapsed). */
 export function endpointKey(method: string, url: string): string {
   const path = url.split("?")[0] ?? "";
-  const collapsed = path.replace(/^(\/v1\/(?:health\/service|catalog\/service|agent\/service|agent\/check\/update|agent\/service\/deregister|health\/checks))\/.+$/, "$1/*");
+  const collapsed = path.replace(/^(\/v1\/(?:health\/service|catalog\/service|agent\/service|agent\/check\/update|agent\/service\/deregister|health\/checks|catalog\/node-services))\/.+$/, "$1/*");
   return `${method} ${collapsed}`;
 }
 

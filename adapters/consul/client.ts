@@ -147,6 +147,19 @@ export class ConsulClient {
     }
   }
 
+  /**
+   * GET /v1/catalog/node-services/<node>?stale: IDs of the node's services matching `filter`, as a server's catalog
+   * holds them (any server answers); undefined when the answer has no node (a token without node:read gets an
+   * empty 200, as for an unknown node). Refused credentials are the caller's to report.
+   */
+  async catalogNodeServiceIds(node: string, filter: string): Promise<string[] | undefined> {
+    const r = await this.call<{ Node?: unknown; Services?: Array<{ ID: string }> | null } | null>("read catalog of node", "", "GET", `/catalog/node-services/${enc(node)}`, {
+      query: { filter, stale: "" },
+      optional: true,
+    });
+    return r.body?.Node ? (r.body.Services ?? []).map((s) => s.ID) : undefined;
+  }
+
   /** GET /v1/status/leader: the cluster's leader address ("" while there is none). No ACL needed; constant cost. */
   async statusLeader(signal?: AbortSignal): Promise<string> {
     return (await this.call<string>("read leader of", "", "GET", "/status/leader", { ...(signal && { signal }) })).body ?? "";

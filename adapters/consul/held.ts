@@ -77,6 +77,12 @@ export class HeldEntries {
     return e && withHealth(e.registration, checkId, status);
   }
 
+  /** The registration last written for `id`, with its health check at the status last set; undefined when not held. */
+  current(id: string, checkId: string): ConsulServiceRegistration | undefined {
+    const e = this.entries.get(id);
+    return e && withHealth(e.registration, checkId, e.status);
+  }
+
   /** The agent closed an idle connection: it stopped. Recovers once it answers again (one recovery at a time). */
   agentGone(): void {
     if (this.deps.signal.aborted || this.entries.size === 0) return;

@@ -13,6 +13,7 @@ import type { ConsulServiceRegistration } from "./types.js";
 import { DEFAULT_SERVICE_POLLS, watchCatalog } from "./watch.js";
 import { watchNamed } from "./watch-named.js";
 import { HeldEntries, isUnknownCheck } from "./held.js";
+import { AgentSync } from "./agent-sync.js";
 
 /** host, port, secure, token, ca, cert, key (see ConsulConnection) plus: */
 export interface ConsulOptions extends ConsulConnection {
@@ -55,6 +56,8 @@ export class ConsulRegistry implements Registry {
   /** A watch of named services checks the credentials in its first reads (WatchScope.checkAccess). */
   readonly watchChecksAccess = true;
   private refusalStore: ConsulRefusals | undefined;
+  /** Whether our writes reached the servers' catalog (agent-sync.ts). */
+  private readonly agentSync: AgentSync;
 
   constructor(opts: ConsulOptions) {
     const base = opts.logger ?? silentLogger();
@@ -86,6 +89,15 @@ export class ConsulRegistry implements Registry {
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       logger: this.logger,
       onAgentGone: () => this.held.agentGone(),
+    });
+    this.agentSync = new AgentSync({
+      catalogIds: (node, owner) => this.client.catalogNodeServiceIds(node, ownedFilters(owner).services),
+      rewrite: async (id) => {
+        const again = this.held.current(id, healthCheckId(id));
+        if (again) await this.client.registerService(again);
+        return again !== undefined;
+      },
+      logger: this.logger,
     });
   }
 
@@ -162,6 +174,7 @@ export class ConsulRegistry implements Registry {
           throw new InstanceRejectedError({ backend: this.kind, instanceId: instance.id, key: "id", reason: heldBy(held) });
         }
       }
+      this.agentSync.wrote();
       await this.client.registerService(registration);
       this.held.registered(registration, instance.health);
     } catch (e) {
@@ -196,6 +209,7 @@ export class ConsulRegistry implements Registry {
       if (!held || held.owner !== ref.owner) return;
     }
     this.held.removed(ref.id);
+    this.agentSync.wrote();
     await this.client.deregisterService(ref.id);
     this.logger.debug({ id: ref.id, name: ref.name }, "deregistered");
   }
@@ -231,10 +245,10 @@ export class ConsulRegistry implements Registry {
     const services = await this.client.agentServices(ownedFilters(owner).services);
     const ids = Object.values(services).map((s) => s.ID);
     const allChecks = ids.length === 0 ? [] : Object.values(await this.client.agentChecks({ filter: ownedFilters(owner, ids).checks }));
-    return Object.values(services)
-      .filter((s) => isOwnedBy(s, owner))
-      .map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const owned = Object.values(services).filter((s) => isOwnedBy(s, owner));
+    // The agent's checks name its node: only then can its catalog entries be compared.
+    await this.agentSync.check(owner, owned.map((s) => s.ID), allChecks.find((c) => c.Node)?.Node);
+    return owned.map((s) => toInstance(s, allChecks, { nodeName: "", health: "ttl" })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** GET /v1/status/leader: the agent answers and its cluster has a leader. Constant cost, no ACL needed. */

@@ -88,6 +88,24 @@ describe("ACLs enforced (default deny)", () => {
     await Promise.all([revokeToken(readOnly), revokeToken(noNodes)]);
   });
 
+  it("3_a_write_token_without_node_read_resyncs_without_a_false_alarm:_one_info_line_then_no_catalog_check", async () => {
+    // Consul answers such a token's read of the node's catalog with an empty 200, not a refusal.
+    const svcOnly = await createToken("svconly", 'service_prefix "" { policy = "write" }');
+    const log = logSink();
+    const reg = open({ ...TESTBED.consulAcl, token: svcOnly.secret, logger: log.logger });
+    try {
+      await reg.register(inst("4"));
+      for (let i = 0; i < 3; i++) expect((await reg.listOwned(NAMES.owner)).map((x) => x.id)).toEqual([inst("4").id]);
+      const lines = log.text().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(lines.filter((l) => l.msg.includes("node:read")).map((l) => l.level)).toEqual([30]);
+      expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+      expect(log.text()).not.toContain(svcOnly.secret);
+      await reg.deregister(inst("4"));
+    } finally {
+      await revokeToken(svcOnly);
+    }
+  });
+
   it("2_token_revoked_at_runtime_is_logged_once_counted_retried_and_recovers", async () => {
     const token = await createToken("revoked");
     const log = logSink();

@@ -175,6 +175,47 @@ describe("the owner read before a write (counted by a proxy in front of the agen
   });
 });
 
+describe("whether writes reached the servers: one catalog read of this node after writes, none idle", () => {
+  const proxy = new CountingProxy(TESTBED.consul);
+  let counted: ConsulRegistry;
+  const owner = `${OWNER}-sync`;
+  const nodeReads = (c: Counts) => c.byEndpoint["GET /v1/catalog/node-services/*"]?.requests ?? 0;
+  const mine = (n: string) => inst(n, { id: `${owner}:c${n}:80`, owner });
+
+  beforeAll(async () => {
+    const [host, port] = (await proxy.start()).split(":");
+    counted = new ConsulRegistry({ host: host!, port: Number(port), watchWaitMs: 10_000 });
+  });
+  afterAll(async () => {
+    for (const i of await reg.listOwned(owner).catch(() => [])) await reg.deregister(i);
+    await counted?.close();
+    await proxy.stop();
+  });
+
+  it("0_a_resync_after_writes_compares_with_the_catalog_until_it_agrees_then_costs_only_the_agent_reads", async () => {
+    await counted.listOwned(owner);
+    expect(nodeReads(proxy.take())).toBe(0);
+    await counted.register(mine("1"), { defaultId: true });
+    await counted.register(mine("2"), { defaultId: true });
+    await counted.deregister({ id: mine("2").id, name: "x", owner });
+    proxy.take();
+    // The dev agent copies a write to its catalog within milliseconds; a resync that caught it in between rewrites
+    // one entry (a PUT) and compares again at the next.
+    const rounds: Counts[] = [];
+    for (let i = 0; i < 10; i++) {
+      expect((await counted.listOwned(owner)).map((x) => x.id)).toEqual([mine("1").id]);
+      rounds.push(proxy.take());
+      if (nodeReads(rounds[rounds.length - 1]!) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const last = rounds[rounds.length - 1]!;
+    expect(nodeReads(rounds[0]!)).toBe(1);
+    expect([nodeReads(last), last.total.requests], JSON.stringify(last.byEndpoint)).toEqual([0, 2]);
+    const idle = await counted.listOwned(owner).then(() => proxy.take());
+    expect([nodeReads(idle), idle.total.requests]).toEqual([0, 2]);
+  });
+});
+
 describe("ids with characters Consul's HTTP API does not print", () => {
   // The agent answers 400 to any URL path holding them: the registrator retried such a container for ever.
   const refused = ["a\u200bb", "\u202eevil", "a\u00a0b", "a\u00adb", "\ufeffa", "a\ue000"];
