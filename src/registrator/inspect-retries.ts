@@ -14,6 +14,8 @@ export interface InspectRetryOptions {
   delay: (attempt: number) => number;
   /** Runs the container's job again. */
   requeue: (containerId: string) => void;
+  /** How a retry waits (default: the clock; backend writes: cut short when the backend is back, recovery.ts). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export class InspectRetries {
@@ -53,7 +55,8 @@ export class InspectRetries {
     this.failures.set(containerId, attempt + 1);
     if (this.scheduled.has(containerId) || this.o.signal.aborted) return attempt;
     this.scheduled.add(containerId);
-    void this.o.clock.sleep(this.o.delay(attempt), this.o.signal).then(() => {
+    const wait = this.o.delay(attempt);
+    void (this.o.sleep ? this.o.sleep(wait) : this.o.clock.sleep(wait, this.o.signal)).then(() => {
       this.scheduled.delete(containerId);
       if (!this.o.signal.aborted) this.o.requeue(containerId);
     });

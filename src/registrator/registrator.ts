@@ -23,6 +23,7 @@ import type { EventSink } from "./events.js";
 import { MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import { Heartbeats } from "./heartbeat-loop.js";
 import { InspectRetries } from "./inspect-retries.js";
+import { BackendRecovery } from "./recovery.js";
 import { ContainerJobs, type ContainerPlan, type Inspection } from "./jobs.js";
 import { plan } from "./planner.js";
 import { RejectionLog } from "./rejections.js";
@@ -94,11 +95,12 @@ export class Registrator {
     this.queue = new KeyedQueue((key) => (key === ORPHANS ? this.resyncs.removeOrphans() : this.syncContainer(key).then((r) => this.wake(key, r))), concurrency);
     const requeue = (id: string) => void this.queue.push(id);
     const retries = { clock, signal, attempts: opts.retryAttempts, delay: (n: number) => retryDelay(n, opts.retryIntervalMs), requeue };
+    const recovery = new BackendRecovery({ ...(registry.ping && { ping: (s: AbortSignal) => registry.ping!(s) }), clock, signal });
     this.inspects = new InspectRetries(retries);
-    this.writeRetries = new InspectRetries(retries);
+    this.writeRetries = new InspectRetries({ ...retries, sleep: (ms) => recovery.sleep(ms) });
     this.heartbeats = new Heartbeats({ registry, entries, owner, ttlRefreshMs: opts.ttlRefreshMs, parallel: WRITES_PER_CONTAINER, clock, signal, emit });
     const { heartbeats, rejections } = this;
-    this.writer = new Writer({ registry, owner, entries, heartbeats, rejections, retryAttempts: opts.retryAttempts, retryIntervalMs: opts.retryIntervalMs, clock, signal, emit });
+    this.writer = new Writer({ registry, owner, entries, heartbeats, rejections, retryAttempts: opts.retryAttempts, retryIntervalMs: opts.retryIntervalMs, clock, signal, emit, recovery });
     this.resyncs = new Resync({
       docker: this.docker,
       registry,

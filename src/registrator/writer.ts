@@ -11,6 +11,7 @@ import type { EventSink } from "./events.js";
 import { dockerHealthText, type Heartbeats } from "./heartbeat-loop.js";
 import type { PlanOp } from "./planner.js";
 import type { RejectionLog } from "./rejections.js";
+import type { BackendRecovery } from "./recovery.js";
 
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 
@@ -31,6 +32,8 @@ export interface WriterOptions {
   clock: Clock;
   signal: AbortSignal;
   emit: EventSink;
+  /** Ends backend retries' sleeps when the backend is back (recovery.ts). */
+  recovery: BackendRecovery;
 }
 
 export class Writer {
@@ -72,19 +75,23 @@ export class Writer {
    * stopped. A permanent refusal (InstanceRejectedError) is thrown at once.
    */
   async retry<T>(op: string, fn: () => Promise<T>, id?: string, attempts = this.o.retryAttempts, firstAttempt = 0): Promise<T | null> {
-    const { signal, clock } = this.o;
+    const { signal, clock, recovery } = this.o;
+    const docker = op.startsWith("docker");
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const done = await fn();
+        if (!docker) recovery.succeeded();
+        return done;
       } catch (error) {
         if (error instanceof InstanceRejectedError || error instanceof ContainerTooLargeError) throw error;
         // Stopped: a request the stop cut short (a Docker request aborted, a backend request failed by the registry's
         // close) is no failure to report, and nothing retries it: "stopped" stays the last event.
         if (signal.aborted) return null;
-        const event = op.startsWith("docker") ? ({ type: "docker-error", error, attempt } as const) : ({ type: "backend-error", op, id, attempt: firstAttempt + attempt, error } as const);
-        this.o.emit(event);
+        this.o.emit(docker ? { type: "docker-error", error, attempt } : { type: "backend-error", op, id, attempt: firstAttempt + attempt, error });
+        if (!docker) recovery.failed();
         if (attempts >= 0 && attempt + 1 >= attempts) return null;
-        await clock.sleep(retryDelay(attempt, this.o.retryIntervalMs), signal);
+        const wait = retryDelay(attempt, this.o.retryIntervalMs);
+        await (docker ? clock.sleep(wait, signal) : recovery.sleep(wait));
         if (signal.aborted) return null;
       }
     }
