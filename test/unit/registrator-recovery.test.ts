@@ -9,18 +9,10 @@ import { BackendRecovery, PROBE_MS } from "../../src/registrator/recovery.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";
+import { LOOP_OPTS } from "./fixtures/registrator-options.js";
 
-const OPTS: RegistratorOptions = {
-  owner: "h1",
-  mapping: { hostname: "h1", internal: false, explicit: false, tags: [], maxServices: 10_000 },
-  cleanup: false,
-  deregister: "always",
-  resyncMs: 0,
-  retryAttempts: -1,
-  retryIntervalMs: 1000,
-  concurrency: 4,
-  sliceMs: 100,
-};
+// Retries from 1 s, doubling to 30 s: what a host cut off for 90 s waits without the wake.
+const OPTS: RegistratorOptions = { ...LOOP_OPTS, retryIntervalMs: 1000 };
 
 /** A registry whose writes fail while `cut`; its probe fails while `cut` too, unless `probeAnswers`. */
 class CutRegistry extends MemoryRegistry {
