@@ -2,6 +2,11 @@
 // Every write updates it (see writer.ts); a resync replaces it with the backend's own list.
 import type { Health, Instance } from "../core/model.js";
 
+/** How long a register write that failed may still be applied by the backend. */
+export const LATE_WRITE_MS = 600_000;
+/** Most failed register writes remembered (oldest forgotten first). */
+const LATE_WRITES_KEPT = 10_000;
+
 export class KnownEntries {
   /** The backend's entries of this owner, by id. */
   private readonly known = new Map<string, Instance>();
@@ -18,6 +23,12 @@ export class KnownEntries {
    * them deregistered, and a resync that finds one in the backend with no container removes it.
    */
   private readonly attempted = new Map<string, Instance>();
+  /**
+   * Ids whose register write failed without a refusal, with when. Such a request may still be applied after the
+   * entry was registered by a retry and removed again (an overloaded Consul agent applies a request its client gave
+   * up on minutes later): for LATE_WRITE_MS, an entry of that ID with no container is this process's to remove.
+   */
+  private readonly lateWrites = new Map<string, number>();
   /** Ids kept because their container failed under --deregister on-success. */
   private readonly retained = new Set<string>();
 
@@ -44,6 +55,17 @@ export class KnownEntries {
   /** A register write of `i` failed (given up or to be retried): it may have landed. */
   registerFailed(i: Instance): void {
     this.attempted.set(i.id, i);
+  }
+
+  /** A register write of `id` failed at `now` without a refusal: it may still be applied, later. */
+  mayLand(id: string, now: number): void {
+    this.lateWrites.delete(id);
+    this.lateWrites.set(id, now);
+    // Oldest first: drop what expired, and never hold more than LATE_WRITES_KEPT.
+    for (const [old, at] of this.lateWrites) {
+      if (at > now - LATE_WRITE_MS && this.lateWrites.size <= LATE_WRITES_KEPT) break;
+      this.lateWrites.delete(old);
+    }
   }
 
   /** Failed register writes not known to the backend's list as this process last saw it (see `attempted`). */
@@ -77,8 +99,9 @@ export class KnownEntries {
     return (this.registeredHere.get(id) ?? 0) > mark;
   }
 
-  wasRegisteredHere(id: string): boolean {
-    return this.registeredHere.has(id) || this.attempted.has(id);
+  /** Written by this process: registered, a register write that failed, or one that may still land (at `now`). */
+  wasRegisteredHere(id: string, now: number): boolean {
+    return this.registeredHere.has(id) || this.attempted.has(id) || (this.lateWrites.get(id) ?? -Infinity) > now - LATE_WRITE_MS;
   }
 
   /** `keep`: the entry's container failed under --deregister on-success, the entry stays. */

@@ -83,7 +83,7 @@ export class Resync {
     o.entries.replaceAll(current);
     for (const c of current) {
       if (c.container && running.has(c.container.id)) o.claims.claim(c.id, c.container.id, c.container.name);
-      else if (!wanted.has(c.id) && !o.entries.isRetained(c.id) && !o.inspects.mayHold(c, failed, o.owner) && (o.cleanup || o.entries.wasRegisteredHere(c.id)) && !o.entries.writtenSince(c.id, listedAt)) this.orphans.set(c.id, listedAt);
+      else if (!wanted.has(c.id) && !o.entries.isRetained(c.id) && !o.inspects.mayHold(c, failed, o.owner) && (o.cleanup || o.entries.wasRegisteredHere(c.id, started)) && !o.entries.writtenSince(c.id, listedAt)) this.orphans.set(c.id, listedAt);
     }
     const writesBefore = o.writer.writes;
     const jobs = ids.filter((id) => !failed.has(id)).map((id) => o.push(id));

@@ -51,7 +51,13 @@ export class Writer {
     const id = op.type === "register" ? op.instance.id : op.ref.id;
     try {
       if (op.type === "register") this.o.registry.validate(op.instance);
-      const done = await this.retry(op.type, () => this.write(op, origins), id, attempts, firstAttempt);
+      const write = () =>
+        this.write(op, origins).catch((error: unknown) => {
+          // A register the backend did not refuse may still be applied, even after a retry and a removal.
+          if (op.type === "register" && !(error instanceof InstanceRejectedError)) this.o.entries.mayLand(id, this.o.clock.now());
+          throw error;
+        });
+      const done = await this.retry(op.type, write, id, attempts, firstAttempt);
       if (!done) {
         if (op.type === "register") this.o.entries.registerFailed(op.instance);
         return "failed";
