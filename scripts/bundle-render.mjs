@@ -58,7 +58,8 @@ if (r.status !== 0) throw new Error(`code-cache.cjs failed (${r.status}): ${r.st
 
 // 3. The registrator's CommonJS bundle (src/cli/registrator-start.ts): the daemon never loads Node's ES-module
 // loader nor commander. Its adapters are inside (one copy of core's classes); npm packages stay outside (pino,
-// zod/v3 and a backend's client, required from node_modules); main.js (help, refusals) is imported when needed.
+// zod/v3 and a backend's client, required from node_modules), but pino, whose lines src/core/small-pino.ts writes
+// instead; main.js (help, refusals) is imported when needed.
 // import.meta.url (core/log.ts finds pino-pretty with it) is the bundle's own URL.
 await build({
   ...common,
@@ -66,6 +67,8 @@ await build({
   outfile: join(cli, "registrator.cjs"),
   format: "cjs",
   packages: "external",
+  // pino's API as portolan uses it, in ~100 lines: pino and what it loads held ~5 MiB of the daemon's RSS.
+  alias: { pino: join(cli, "../core/small-pino.js") },
   external: ["./main.js"],
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
