@@ -215,7 +215,7 @@ export class ConsulClient {
     }
     // Consul adds up to wait/16 of jitter to a blocking query.
     const timeoutMs = index > 0 ? waitMs + waitMs / 16 + this.timeoutMs : this.timeoutMs;
-    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs, notFoundIsEmpty, optional }, probe);
+    const r = await this.call<T>(what, "", "GET", path, { query: q, signal, timeoutMs, notFoundIsEmpty, optional, longPoll: index > 0 }, probe);
     return { index: r.index, body: r.body, ...(r.aclDefault !== undefined && { aclDefault: r.aclDefault }) };
   }
 

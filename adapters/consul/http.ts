@@ -27,7 +27,21 @@ export interface RequestOptions {
   timeoutMs: number;
   /** A 404 is an answer (an absent KV prefix: no body, but its X-Consul-Index), not an error. */
   notFoundIsEmpty?: boolean;
+  /** A blocking query: held open by design, never counted in MAX_IN_FLIGHT. */
+  longPoll?: boolean;
 }
+
+/**
+ * Requests other than long polls in flight to the agent at once, those whose caller gave up on them included. An
+ * agent answers a request its client gave up on all the same, and until then counts its connection against the
+ * client address's limit (`limits.http_max_conns_per_client`, 200 by default): when an overloaded agent took more
+ * than the request timeout, each retry used to add a connection, until the agent refused them all with HTTP 429
+ * (bench:fleet on Consul at 50 hosts x 200 containers: 15,000 refusals in 10 minutes). Past this many, a request
+ * waits here for one to end instead.
+ */
+export const MAX_IN_FLIGHT = 32;
+/** A request given up on is cut after this much more: an agent that never answers it frees its place. */
+export const GIVEN_UP_MS = 60_000;
 
 export interface HttpResult<T> {
   status: number;
@@ -55,6 +69,8 @@ export class ConsulHttp {
   private readonly idle = new WeakSet<Socket>();
   private readonly watched = new WeakSet<Socket>();
   private destroyed = false;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
 
   /**
    * `onIdleClose` is told when the agent ends a connection no request was using: its HTTP server never does that
@@ -83,8 +99,48 @@ export class ConsulHttp {
     socket.once("error", ended);
   }
 
+  /** Requests in flight now that count against MAX_IN_FLIGHT (tests). */
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** Waits for a place among MAX_IN_FLIGHT (FIFO); resolves with its release, or rejects when `signal` aborts first. */
+  private place(signal: AbortSignal | undefined): Promise<() => void> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    };
+    if (this.inFlight < MAX_IN_FLIGHT) {
+      this.inFlight++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve, reject) => {
+      const go = () => {
+        signal?.removeEventListener("abort", left);
+        resolve(release);
+      };
+      const left = () => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal!.reason ?? new Error("aborted"));
+      };
+      if (signal?.aborted) return left();
+      signal?.addEventListener("abort", left, { once: true });
+      this.waiting.push(go);
+    });
+  }
+
   /** `path` is below /v1 and already URL-encoded. Resolves with the parsed JSON body (undefined when empty). */
-  request<T>(method: "GET" | "PUT" | "POST" | "DELETE", path: string, opts: RequestOptions): Promise<HttpResult<T>> {
+  async request<T>(method: "GET" | "PUT" | "POST" | "DELETE", path: string, opts: RequestOptions): Promise<HttpResult<T>> {
+    if (opts.longPoll) return this.send(method, path, opts, () => {});
+    return this.send(method, path, opts, await this.place(opts.signal));
+  }
+
+  private send<T>(method: "GET" | "PUT" | "POST" | "DELETE", path: string, opts: RequestOptions, release: () => void): Promise<HttpResult<T>> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query.set(k, v);
     const qs = query.toString();
@@ -132,7 +188,20 @@ export class ConsulHttp {
         },
       );
       req.on("socket", (socket) => this.idle.delete(socket));
-      req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
+      let cut: NodeJS.Timeout | undefined;
+      req.once("close", () => {
+        clearTimeout(cut);
+        release();
+      });
+      let givenUp = false;
+      req.on("timeout", () => {
+        if (opts.longPoll) return req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+        if (givenUp) return;
+        // The caller is told now; the request keeps its place until the agent answers it (see MAX_IN_FLIGHT).
+        givenUp = true;
+        reject(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+        cut = setTimeout(() => req.destroy(), GIVEN_UP_MS).unref();
+      });
       req.on("error", reject);
       req.end(payload);
     });

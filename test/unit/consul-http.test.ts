@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConsulHttp, ConsulHttpStatusError } from "../../adapters/consul/http.js";
+import { ConsulHttp, ConsulHttpStatusError, MAX_IN_FLIGHT } from "../../adapters/consul/http.js";
 
 // A loopback stand-in for the agent's HTTP API that compresses as Consul's does (gziphandler): only when the
 // request accepts gzip. It records what each request accepted and how many body bytes it sent.
@@ -96,8 +96,50 @@ describe("ConsulHttp: long polls side by side", () => {
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const c = connect((server.address() as AddressInfo).port);
-    const answers = await Promise.all(Array.from({ length: POLLS }, (_, n) => c.request("GET", `/health/service/s${n}`, { query: { index: "7", wait: "60s" }, timeoutMs: 10_000 })));
+    const answers = await Promise.all(Array.from({ length: POLLS }, (_, n) => c.request("GET", `/health/service/s${n}`, { query: { index: "7", wait: "60s" }, timeoutMs: 10_000, longPoll: true })));
     expect(answers.every((a) => a.index === 8)).toBe(true);
     expect(most).toBe(POLLS);
+  });
+});
+
+describe("ConsulHttp: an agent slower than the request timeout", () => {
+  it("0_requests_given_up_on_keep_their_place_until_the_agent_answers:_never_more_than_MAX_IN_FLIGHT_connections", async () => {
+    // The agent holds every request (as an overloaded one does) until told; each given-up request stays counted.
+    const held: http.ServerResponse[] = [];
+    let open = 0;
+    let most = 0;
+    server = http.createServer((_req, res) => {
+      held.push(res);
+      most = Math.max(most, ++open);
+      res.on("close", () => open--);
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const c = connect((server.address() as AddressInfo).port);
+    const n = MAX_IN_FLIGHT + 8;
+    const settled: Array<Promise<unknown>> = Array.from({ length: n }, (_, k) => c.request("PUT", `/agent/service/register`, { body: { ID: `s${k}` }, timeoutMs: 150 }).catch((e: unknown) => e));
+    const first = await Promise.all(settled.slice(0, MAX_IN_FLIGHT));
+    expect(first.every((e) => (e as NodeJS.ErrnoException).code === "ETIMEDOUT")).toBe(true);
+    // Their caller was told; the agent still holds them, and the rest wait for a place instead of a new connection.
+    await new Promise((r) => setTimeout(r, 300));
+    expect([held.length, c.busy]).toEqual([MAX_IN_FLIGHT, MAX_IN_FLIGHT]);
+    for (const r of held.splice(0)) r.writeHead(200, { "content-type": "application/json" }).end("null");
+    // The agent answered: the waiting ones go, and (still held) time out in their turn.
+    const rest = await Promise.all(settled.slice(MAX_IN_FLIGHT));
+    expect(rest.every((e) => (e as NodeJS.ErrnoException).code === "ETIMEDOUT")).toBe(true);
+    expect(most).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    for (const r of held.splice(0)) r.writeHead(200, { "content-type": "application/json" }).end("null");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.busy).toBe(0);
+  });
+
+  it("1_long_polls_are_not_counted", async () => {
+    server = http.createServer(() => {});
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const c = connect((server.address() as AddressInfo).port);
+    for (let k = 0; k < MAX_IN_FLIGHT + 4; k++) void c.request("GET", `/health/service/s${k}`, { query: { index: "7", wait: "60s" }, timeoutMs: 60_000, longPoll: true }).catch(() => {});
+    const answered = await c.request("GET", "/status/leader", { timeoutMs: 100 }).catch((e: unknown) => (e as NodeJS.ErrnoException).code);
+    // Sent at once (it timed out at the agent, not waiting for a place).
+    expect(answered).toBe("ETIMEDOUT");
+    expect(c.busy).toBe(1);
   });
 });
