@@ -1,7 +1,7 @@
 // Feeds the catalog state from a Registry: its watch() for the content, a periodic probe for "is the backend
 // reachable" (adapters retry their watches internally, so a dead backend shows only as silence there): seldom while
 // it answers, often while it does not.
-import { BackendAuthError } from "../core/errors.js";
+import { BackendAuthError, errorText } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
 import { backoff, delay } from "../core/util.js";
@@ -117,6 +117,3 @@ async function probeLoop(o: FeedOptions, signal: AbortSignal): Promise<void> {
   }
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}

@@ -103,3 +103,8 @@ export class ListenError extends UsageError {
     this.code = code;
   }
 }
+
+/** An error as one log field: "Name: message" (no stack; logs carry errors as text, see core/small-pino.ts). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

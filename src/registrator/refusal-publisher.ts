@@ -4,7 +4,7 @@
 // set replaces it. What is published is the registrator's own refusal text (the log line's: no metadata values),
 // bounded by hostRefusals().
 import type { Clock } from "../core/clock.js";
-import { BackendAuthError } from "../core/errors.js";
+import { BackendAuthError, errorText } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { encodeRefusals, hostRefusals, type Refusal, type RefusalStore } from "../core/refusals.js";
 import { backoff } from "../core/util.js";
@@ -121,6 +121,3 @@ export class RefusalPublisher {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}

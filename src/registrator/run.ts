@@ -2,7 +2,7 @@
 // answered ends at once), start companions (`portolan up`: catalog, DNS), run until the stop signal, then stop
 // within the bound. `portolan registrator` and `portolan up` parse flags and wire the backend (src/cli).
 import { REAL_CLOCK, settlesWithin } from "../core/clock.js";
-import { BackendAuthError } from "../core/errors.js";
+import { BackendAuthError, errorText } from "../core/errors.js";
 import { joinHostPort } from "../core/host-port.js";
 import type { Logger } from "../core/log.js";
 import type { Registry } from "../core/registry.js";
@@ -45,9 +45,6 @@ export function logEvent(log: Logger, e: RegistratorEvent): void {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 /** Waits for dockerd to list its networks (false: stopped first); UnknownNetworkError when `network` is not one. */
 async function networkKnown(network: string, list: () => Promise<string[]>, stopped: Promise<unknown>, retryIntervalMs: number, log: Logger): Promise<boolean> {
