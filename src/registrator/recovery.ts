@@ -3,10 +3,10 @@
 // A failed write is retried with backoff up to 30 s between attempts (writer.ts), so a host cut off from its backend
 // for a minute caught up only at its next attempt, up to 30 s after the backend answered again. Now, while a backend
 // write is failing, the registry's probe (Registry.ping: Consul's /v1/status/leader, ZooKeeper's connection state)
-// runs every PROBE_MS; once it has failed (unreachable, no leader) and then answers, every backend retry's sleep
-// ends at once. A backend that answers the probe while writes fail (overloaded, refusing one entry) wakes nothing:
-// the backoff stands. The writes that then go are bounded by the registrator's concurrency as before; with no write
-// failing, nothing is probed.
+// runs every PROBE_MS; once it has failed (unreachable, no leader), the first probe that answers or write that goes
+// through ends every backend retry's sleep at once. A backend that answers the probe while writes fail (overloaded,
+// refusing one entry) wakes nothing: the backoff stands. The writes that then go are bounded by the registrator's
+// concurrency as before; with no write failing, nothing is probed.
 import type { Clock } from "../core/clock.js";
 import { fanoutOf } from "../core/util.js";
 
@@ -27,6 +27,8 @@ export class BackendRecovery {
   private unlink: () => void = () => {};
   private failing = false;
   private probing = false;
+  /** The probe failed since the last wake: the backend was unreachable, not only refusing writes. */
+  private down = false;
 
   constructor(private readonly o: RecoveryOptions) {
     this.renew();
@@ -43,12 +45,14 @@ export class BackendRecovery {
     if (!this.probing && this.o.ping) void this.probe(this.o.ping);
   }
 
-  /** A backend write went through: nothing to probe for any more. */
+  /** A backend write went through: nothing to probe for any more; after an outage, the others go now too. */
   succeeded(): void {
     this.failing = false;
+    if (this.down) this.back();
   }
 
   private back(): void {
+    this.down = false;
     const ended = this.episode;
     this.renew();
     ended.abort();
@@ -72,7 +76,6 @@ export class BackendRecovery {
   private async probe(ping: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const { clock, signal } = this.o;
     this.probing = true;
-    let down = false;
     try {
       while (this.failing && !signal.aborted) {
         await clock.sleep(PROBE_MS, signal);
@@ -81,11 +84,8 @@ export class BackendRecovery {
           () => true,
           () => false,
         );
-        if (!answered) down = true;
-        else if (down) {
-          down = false;
-          this.back();
-        }
+        if (!answered) this.down = true;
+        else if (this.down) this.back();
       }
     } finally {
       this.probing = false;
