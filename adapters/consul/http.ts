@@ -153,7 +153,9 @@ export class ConsulHttp {
     }
     const send = this.target.secure ? https().request : http.request;
     return new Promise((resolve, reject) => {
-      const req = send(
+      let req: http.ClientRequest;
+      try {
+        req = send(
         {
           host: this.target.host,
           port: this.target.port,
@@ -186,7 +188,12 @@ export class ConsulHttp {
             resolve({ status, index: Number(res.headers["x-consul-index"] ?? 0), body, ...(typeof acl === "string" && { aclDefault: acl }) });
           });
         },
-      );
+        );
+      } catch (err) {
+        // Refused before anything was sent (a header or path Node will not write): no 'close' will free the place.
+        release();
+        return reject(err as Error);
+      }
       req.on("socket", (socket) => this.idle.delete(socket));
       let cut: NodeJS.Timeout | undefined;
       req.once("close", () => {
