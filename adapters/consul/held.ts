@@ -71,16 +71,10 @@ export class HeldEntries {
     this.entries.delete(id);
   }
 
-  /** The registration last written for `id`, with its health check at `status`; undefined when not held. */
-  registrationOf(id: string, checkId: string, status: Health): ConsulServiceRegistration | undefined {
+  /** The registration last written for `id`, with its health check at `status` (default: the last set); undefined when not held. */
+  registrationOf(id: string, checkId: string, status?: Health): ConsulServiceRegistration | undefined {
     const e = this.entries.get(id);
-    return e && withHealth(e.registration, checkId, status);
-  }
-
-  /** The registration last written for `id`, with its health check at the status last set; undefined when not held. */
-  current(id: string, checkId: string): ConsulServiceRegistration | undefined {
-    const e = this.entries.get(id);
-    return e && withHealth(e.registration, checkId, e.status);
+    return e && withHealth(e.registration, checkId, status ?? e.status);
   }
 
   /** The agent closed an idle connection: it stopped. Recovers once it answers again (one recovery at a time). */

@@ -93,7 +93,7 @@ export class ConsulRegistry implements Registry {
     this.agentSync = new AgentSync({
       catalogIds: (node, owner) => this.client.catalogNodeServiceIds(node, ownedFilters(owner).services),
       rewrite: async (id) => {
-        const again = this.held.current(id, healthCheckId(id));
+        const again = this.held.registrationOf(id, healthCheckId(id));
         if (again) await this.client.registerService(again);
         return again !== undefined;
       },

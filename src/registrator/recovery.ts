@@ -14,7 +14,7 @@ import { fanoutOf } from "../core/util.js";
 export const PROBE_MS = 2000;
 
 export interface RecoveryOptions {
-  /** The registry's reachability probe; absent for in-process backends (then only a success wakes the sleepers). */
+  /** The registry's reachability probe; absent for in-process backends (never down: nothing to wake). */
   ping?: (signal: AbortSignal) => Promise<void>;
   clock: Clock;
   /** The registrator's stop. */
