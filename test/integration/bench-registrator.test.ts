@@ -48,12 +48,14 @@ describe("bench:registrator", () => {
     expect(r.out).not.toMatch(NO_STACK);
   });
 
+  // Its RSS phase is cut to 4 containers and one round (the defaults, 40 and 3, took 60-120 s of a loaded CI run).
   it("2_a short run goes through Consul and then ZooKeeper", async () => {
-    const r = await runBench(["--containers", "2"]);
+    const r = await runBench(["--containers", "2", "--rss-containers", "4", "--rss-rounds", "1"]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain("== consul (consul://127.0.0.1:18500), 2 containers");
     expect(r.out).toContain("== zk (zk://127.0.0.1:21810/portolan-bench?format=curator), 2 containers");
     expect(r.out).toMatch(/== zk[^]*storm down: 2 removed/);
+    expect(r.out).toContain("-- RSS with 4 running containers");
     expect(r.out).not.toContain("Unhandled 'error' event");
-  });
+  }, 240_000);
 });
