@@ -86,6 +86,9 @@ interface Socket {
 
 interface ConnectionManager {
   socket?: Socket;
+  pendingBuffer?: Buffer | null;
+  onSocketConnected?: (...a: unknown[]) => unknown;
+  onSocketData?: (data: Buffer) => unknown;
 }
 
 /** node-zookeeper-client 1.x keeps its socket in a private connection manager; undefined if that ever changes. */
@@ -111,6 +114,33 @@ export function onReceive(c: Pick<Client, "close">, fn: () => void): (() => void
   if (!socket?.on || !socket.removeListener) return undefined;
   socket.on("data", fn);
   return () => socket.removeListener?.("data", fn);
+}
+
+/**
+ * node-zookeeper-client 1.1.3 keeps the unread part of a frame across connections: a server killed while it was
+ * sending an answer leaves half a frame, which the next connection's handshake answer is appended to, and the
+ * client's parser then throws from its socket handler, an uncaught exception that ends the process. Each new
+ * connection starts with nothing pending, and a frame that still cannot be read ends that connection (the client
+ * reconnects and retries) instead of the process. Call before connect(): the client binds its handlers there.
+ */
+export function guardFrames(c: Pick<Client, "close">): void {
+  const manager = connectionManager(c);
+  const { onSocketConnected, onSocketData } = manager ?? {};
+  if (!manager || !onSocketConnected || !onSocketData) return;
+  manager.onSocketConnected = function (this: ConnectionManager, ...a: unknown[]) {
+    this.pendingBuffer = null;
+    return onSocketConnected.apply(this, a);
+  };
+  manager.onSocketData = function (this: ConnectionManager, data: Buffer) {
+    try {
+      return onSocketData.call(this, data);
+    } catch (e) {
+      console.error('GUARD', (e as Error).stack);
+      this.pendingBuffer = null;
+      this.socket?.destroy(new Error(`unreadable answer from the server: ${(e as Error).message}`));
+      return undefined;
+    }
+  };
 }
 
 /**

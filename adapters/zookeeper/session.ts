@@ -11,7 +11,7 @@ import type { Logger } from "../../src/core/log.js";
 import { delay } from "../../src/core/util.js";
 import type { DigestCredential } from "./credential.js";
 import type { Client } from "./ops.js";
-import { Exception, dropConnection, onReceive, retire, sessionHex, zkCode } from "./ops.js";
+import { Exception, dropConnection, guardFrames, onReceive, retire, sessionHex, zkCode } from "./ops.js";
 import { anyServerListening } from "./probe.js";
 
 /** What the session needs of a node-zookeeper-client Client (a fake provides just this in unit tests). */
@@ -211,6 +211,7 @@ export class ZkSession {
     this.connected = false;
     // Kept by the client and sent after the handshake of each connection, before any request made once connected.
     if (this.o.auth) c.addAuthInfo("digest", Buffer.from(`${this.o.auth.user}:${this.o.auth.password}`));
+    guardFrames(c);
     c.connect();
     this.boundHandshakes(c);
     return c;
