@@ -4,6 +4,7 @@ import type { Logger } from "../../src/core/log.js";
 import { isDeepStrictEqual } from "node:util";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
 import { DNS_LABEL, isPassing } from "../../src/core/model.js";
+import { FreshReads } from "../../src/core/fresh-read.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { backoff, delay, mapBounded } from "../../src/core/util.js";
 import { heldBy, instanceProblem } from "../../src/core/validate.js";
@@ -51,6 +52,7 @@ export class ZooKeeperRegistry implements Registry {
   private readonly records = new Map<string, OwnedRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly watchers = new Set<TreeWatcher>();
+  private readonly listings = new FreshReads<string[]>();
   /** Whether listOwned may answer from `records` (held.ts). */
   private readonly held: HeldNodes;
   private closed = false;
@@ -315,6 +317,11 @@ export class ZooKeeperRegistry implements Registry {
     return unavailable(`${what}: ${e.getName()}`, e);
   }
 
+  /** A nerve directory's children, one listing shared by the writes that wait for it (a burst of n writes to one service lists it a few times, not n). */
+  private listChildren(dir: string, deadline: number): Promise<string[]> {
+    return this.listings.read(dir, () => this.run("getChildren", (c) => getChildren(c, dir), deadline));
+  }
+
   private run<T>(what: string, fn: (c: Client) => Promise<T>, deadline: number, idempotent = true): Promise<T> {
     return this.session.run(what, fn, deadline, idempotent);
   }
@@ -399,7 +406,7 @@ export class ZooKeeperRegistry implements Registry {
       if (Date.now() > deadline) throw unavailable(`register ${dir}/${id}: gave up`);
       let children: string[];
       try {
-        children = await this.run("getChildren", (c) => getChildren(c, dir), deadline);
+        children = await this.listChildren(dir, deadline);
       } catch (e) {
         if (zkCode(e) !== Exception.NO_NODE) throw e;
         await this.run("mkdirp", (c) => mkdirp(c, dir, this.o.acl), deadline);
@@ -435,7 +442,7 @@ export class ZooKeeperRegistry implements Registry {
     const dir = nerveDir(this.o.base, ref.name);
     let children: string[];
     try {
-      children = await this.run("getChildren", (c) => getChildren(c, dir), deadline);
+      children = await this.listChildren(dir, deadline);
     } catch (e) {
       if (zkCode(e) === Exception.NO_NODE) return;
       throw e;
