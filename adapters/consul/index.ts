@@ -259,7 +259,8 @@ export class ConsulRegistry implements Registry {
 
   watch(signal?: AbortSignal, scope?: WatchScope): AsyncIterable<CatalogSnapshot> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
-    const opts = { waitMs: this.waitMs, logger: this.logger };
+    // ping: while the watch's polls fail, the agent is probed, and they go again as soon as it answers.
+    const opts = { waitMs: this.waitMs, logger: this.logger, ping: (s: AbortSignal) => this.ping(s) };
     if (!scope?.services) return watchCatalog(this.client, { ...opts, servicePolls: this.servicePolls }, stop);
     const access = scope.checkAccess ? { tokenGiven: this.tokenGiven, confirm: () => this.checkAccess("read") } : undefined;
     return watchNamed(this.client, scope.services, { ...opts, passingOnly: scope.passingOnly === true, ...(access && { access }) }, stop);

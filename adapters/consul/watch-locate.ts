@@ -16,10 +16,10 @@ import { BackendAuthError } from "../../src/core/errors.js";
 import type { Instance } from "../../src/core/model.js";
 import type { SnapshotFeed } from "../../src/core/snapshot-feed.js";
 import { REAL_CLOCK } from "../../src/core/clock.js";
-import { AbortFanout, backoff, delay, DEFAULT_BACKOFF } from "../../src/core/util.js";
+import { AbortFanout, backoff, DEFAULT_BACKOFF } from "../../src/core/util.js";
 import type { Blocking } from "./client.js";
 import type { ConsulCheckState, ConsulHealthEntry } from "./types.js";
-import { entriesToInstances, pollLoop, sortedInstances, type WatchOptions } from "./watch-loop.js";
+import { entriesToInstances, pollLoop, retrySleep, sortedInstances, type WatchOptions } from "./watch-loop.js";
 
 /** What the locator asks of the agent. */
 export interface LocateSource {
@@ -259,10 +259,12 @@ async function publishLoop(src: LocateSource, st: WatchState, feed: SnapshotFeed
     if (signal.aborted) break;
     if (failed.length > 0) {
       for (const name of failed) st.dirty.add(name);
-      await delay(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), signal);
+      opts.recovery?.failed();
+      await retrySleep(backoff(attempt++, opts.backoff ?? DEFAULT_BACKOFF), opts, signal);
       continue;
     }
     attempt = 0;
+    opts.recovery?.succeeded();
     feed.publish(st.snapshotInstances());
   }
 }

@@ -6,8 +6,9 @@ import { BackendAuthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Instance } from "../../src/core/model.js";
 import { SnapshotFeed } from "../../src/core/snapshot-feed.js";
-import type { Clock } from "../../src/core/clock.js";
-import { AbortFanout, backoff, delay, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
+import { REAL_CLOCK, type Clock } from "../../src/core/clock.js";
+import { BackendRecovery } from "../../src/core/recovery.js";
+import { AbortFanout, backoff, DEFAULT_BACKOFF, type BackoffOptions } from "../../src/core/util.js";
 import { isValidInstance, toInstance } from "./mapping.js";
 import type { Blocking } from "./client.js";
 import type { ConsulHealthEntry } from "./types.js";
@@ -23,6 +24,15 @@ export interface WatchOptions {
   clock?: Clock;
   /** Told each time a change could not be located and every service is re-read (for metrics and tests). */
   onUnlocated?: () => void;
+  /** The agent's reachability probe (ConsulRegistry.ping): while polls fail, it wakes them when the agent is back. */
+  ping?: (signal: AbortSignal) => Promise<void>;
+  /** Set by runWatch from `ping`: the watch's retries sleep on it (core/recovery.ts). */
+  recovery?: BackendRecovery;
+}
+
+/** Sleeps a retry's backoff; with opts.recovery, cut short when the agent answers again after an outage. */
+export function retrySleep(ms: number, opts: WatchOptions, signal: AbortSignal): Promise<void> {
+  return opts.recovery ? opts.recovery.sleep(ms, signal) : (opts.clock ?? REAL_CLOCK).sleep(ms, signal);
 }
 
 function cmp(a: string, b: string): number {
@@ -51,6 +61,7 @@ export async function pollLoop<T>(
       const r = await poll(index, signal);
       if (signal.aborted) return;
       attempt = 0;
+      opts.recovery?.succeeded();
       if (index > 0 && r.index === index) continue; // wait expired, nothing changed
       const reset = index === 0 || r.index < index;
       index = Math.max(1, r.index);
@@ -62,7 +73,8 @@ export async function pollLoop<T>(
       // Refused credentials were reported once, loudly, by the client (AuthFailures): no warning per attempt.
       const level = err instanceof BackendAuthError ? "debug" : "warn";
       opts.logger[level]({ err: (err as Error).message, retryInMs: ms }, `consul watch: ${what} failed`);
-      await delay(ms, signal);
+      opts.recovery?.failed();
+      await retrySleep(ms, opts, signal);
     }
   }
 }
@@ -83,6 +95,8 @@ export function entriesToInstances(body: readonly ConsulHealthEntry[], logger: L
 
 /** What runWatch gives the loops of a watch. */
 export interface WatchRun {
+  /** The watch's options, with `recovery` when they hold a ping: pass these to the loops. */
+  opts: WatchOptions;
   /** Aborted when the caller's signal aborts or the reader stops. */
   signal: AbortSignal;
   /** Every request through it gets a signal of its own: `signal` carries one listener however many are in flight. */
@@ -93,11 +107,13 @@ export interface WatchRun {
 }
 
 /** The scaffold of a watch: `start` starts its loops; their snapshots are yielded; they end with the reader. */
-export async function* runWatch(signal: AbortSignal, start: (w: WatchRun) => Promise<unknown>[]): AsyncGenerator<CatalogSnapshot> {
+export async function* runWatch(signal: AbortSignal, options: WatchOptions, start: (w: WatchRun) => Promise<unknown>[]): AsyncGenerator<CatalogSnapshot> {
   if (signal.aborted) return;
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   signal.addEventListener("abort", stop, { once: true });
+  // Its probe ends with the watch (ctl), also when the reader stops reading.
+  const opts = options.ping ? { ...options, recovery: new BackendRecovery({ ping: options.ping, clock: options.clock ?? REAL_CLOCK, signal: ctl.signal }) } : options;
   const requests = new AbortFanout(ctl.signal);
   const feed = new SnapshotFeed();
   let failure: Error | undefined;
@@ -105,7 +121,7 @@ export async function* runWatch(signal: AbortSignal, start: (w: WatchRun) => Pro
     failure ??= err;
     ctl.abort();
   };
-  const loops = start({ signal: ctl.signal, requests, feed, fail });
+  const loops = start({ opts, signal: ctl.signal, requests, feed, fail });
   try {
     yield* feed.watch(ctl.signal);
     if (failure) throw failure;

@@ -39,7 +39,7 @@ export interface NamedWatchOptions extends WatchOptions {
  * `service "x"` does: a health change costs the answer without the instance.
  */
 export function watchNamed(src: NamedSource, names: readonly string[], opts: NamedWatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
-  return runWatch(signal, ({ signal: s, requests, feed, fail }) => {
+  return runWatch(signal, opts, ({ opts: o, signal: s, requests, feed, fail }) => {
     const wanted = [...new Set(names)];
     const lists = new Map<string, Instance[]>();
     const invalidSeen = new Set<string>();
@@ -87,7 +87,7 @@ export function watchNamed(src: NamedSource, names: readonly string[], opts: Nam
           lists.set(name, entriesToInstances(body, opts.logger, invalidSeen));
           publish();
         },
-        opts,
+        o,
         s,
       ),
     );

@@ -138,7 +138,7 @@ type Mode = { kind: "polls"; run: ServicePolls } | { kind: "locator"; run: Locat
 /** Snapshots of the whole catalog: the current state first, then one per change. Ends when `signal` aborts. */
 export function watchCatalog(src: WatchSource, opts: CatalogWatchOptions, signal: AbortSignal): AsyncGenerator<CatalogSnapshot> {
   const cap = opts.servicePolls ?? DEFAULT_SERVICE_POLLS;
-  return runWatch(signal, ({ signal: s, requests, feed }) => {
+  return runWatch(signal, opts, ({ opts: o, signal: s, requests, feed }) => {
     let mode: Mode | undefined;
     let limit = cap;
     let last: { body: Record<string, string[]>; reset: boolean; index: number } | undefined;
@@ -157,7 +157,7 @@ export function watchCatalog(src: WatchSource, opts: CatalogWatchOptions, signal
           );
         }
         if (mode) stopping.push(mode.run.stop());
-        mode = kind === "polls" ? { kind, run: new ServicePolls(src, feed, opts, s, onLimit) } : { kind, run: new Locator(src, feed, opts, s) };
+        mode = kind === "polls" ? { kind, run: new ServicePolls(src, feed, o, s, onLimit) } : { kind, run: new Locator(src, feed, o, s) };
       }
       if (mode.kind === "polls") mode.run.names(body);
       else mode.run.names(body, reset, index);
@@ -173,7 +173,7 @@ export function watchCatalog(src: WatchSource, opts: CatalogWatchOptions, signal
       limit = 0;
       onNames(last.body, last.reset, last.index);
     };
-    const names = pollLoop("catalog services", (i) => requests.run((r) => src.catalogServices(i, opts.waitMs, r)), onNames, opts, s);
+    const names = pollLoop("catalog services", (i) => requests.run((r) => src.catalogServices(i, o.waitMs, r)), onNames, o, s);
     return [
       names.then(async () => {
         await mode?.run.stop();

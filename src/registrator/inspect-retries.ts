@@ -14,7 +14,7 @@ export interface InspectRetryOptions {
   delay: (attempt: number) => number;
   /** Runs the container's job again. */
   requeue: (containerId: string) => void;
-  /** How a retry waits (default: the clock; backend writes: cut short when the backend is back, recovery.ts). */
+  /** How a retry waits (default: the clock; backend writes: cut short when the backend is back, core/recovery.ts). */
   sleep?: (ms: number) => Promise<void>;
 }
 

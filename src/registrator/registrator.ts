@@ -23,7 +23,7 @@ import type { EventSink } from "./events.js";
 import { MIN_HEARTBEAT_MS } from "./heartbeat.js";
 import { Heartbeats } from "./heartbeat-loop.js";
 import { InspectRetries } from "./inspect-retries.js";
-import { BackendRecovery } from "./recovery.js";
+import { BackendRecovery } from "../core/recovery.js";
 import { ContainerJobs, type ContainerPlan, type Inspection } from "./jobs.js";
 import { plan } from "./planner.js";
 import { RejectionLog } from "./rejections.js";

@@ -11,7 +11,7 @@ import type { EventSink } from "./events.js";
 import { dockerHealthText, type Heartbeats } from "./heartbeat-loop.js";
 import type { PlanOp } from "./planner.js";
 import type { RejectionLog } from "./rejections.js";
-import type { BackendRecovery } from "./recovery.js";
+import type { BackendRecovery } from "../core/recovery.js";
 
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 
@@ -32,7 +32,7 @@ export interface WriterOptions {
   clock: Clock;
   signal: AbortSignal;
   emit: EventSink;
-  /** Ends backend retries' sleeps when the backend is back (recovery.ts). */
+  /** Ends backend retries' sleeps when the backend is back (core/recovery.ts). */
   recovery: BackendRecovery;
 }
 

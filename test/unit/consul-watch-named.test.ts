@@ -1,8 +1,9 @@
 // watchNamed: only the named services are read and watched (one blocking query each), as consul-template does.
 import { describe, expect, it } from "vitest";
-import { BackendAuthError } from "../../src/core/errors.js";
+import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/log.js";
 import { nextWake } from "../support/wake.js";
+import { FakeClock } from "../support/fake-clock.js";
 import type { CatalogSnapshot } from "../../src/core/model.js";
 import { watchNamed, type NamedSource } from "../../adapters/consul/watch-named.js";
 import type { Blocking } from "../../adapters/consul/client.js";
@@ -158,5 +159,54 @@ describe("watchNamed with the reader's access check folded into its first reads"
     expect(ids((await next).value as CatalogSnapshot)).toEqual(["a"]);
     expect(fake.probes.every((p) => !p)).toBe(true);
     ctl.abort();
+  });
+});
+
+describe("watchNamed while the agent is down", () => {
+  // A fake clock moves every sleep: the polls' backoff (here from 10 s, up to 60 s) and the probe's 2 s.
+  async function outage(ping: boolean) {
+    const clock = new FakeClock();
+    const fake = new FakeServices();
+    fake.add("s1", "a", 1);
+    let down = false;
+    let pings = 0;
+    const failing = new FakeServices();
+    const read = fake.healthService.bind(fake);
+    failing.healthService = async (...a: Parameters<FakeServices["healthService"]>) => {
+      const refused = () => new BackendUnavailableError({ backend: "consul", message: "connection refused" });
+      if (down) throw refused();
+      const r = await read(...a);
+      if (down) throw refused(); // a long poll the agent's stop cut
+      return r;
+    };
+    const o = { ...opts, clock, backoff: { initialMs: 10_000, maxMs: 60_000, jitter: 0 }, ...(ping && { ping: async () => {
+      pings++;
+      if (down) throw new BackendUnavailableError({ backend: "consul", message: "connection refused" });
+    } }) };
+    const ctl = new AbortController();
+    const it = watchNamed(failing, ["s1"], o, ctl.signal)[Symbol.asyncIterator]();
+    expect(ids((await it.next()).value as CatalogSnapshot)).toEqual(["a"]);
+    down = true;
+    fake.add("s1", "b", 2); // wakes the long poll, whose next read fails: backoff 10 s, then 20 s, 40 s...
+    await clock.advance(45_000);
+    down = false;
+    const back = clock.now();
+    const next = it.next();
+    await clock.untilSettled("the new entry after the agent's return", next, 120_000, 100);
+    expect(ids((await next).value as CatalogSnapshot)).toEqual(["a", "b"]);
+    ctl.abort();
+    await clock.advance(1_000);
+    return { lagMs: clock.now() - back, pings, pending: clock.pending };
+  }
+
+  it("8_the_polls_go_again_within_a_probe_of_the_agent's_return, not after their backoff; nothing is probed after the watch ends", async () => {
+    const woken = await outage(true);
+    expect(woken.lagMs).toBeLessThanOrEqual(2_100);
+    // One probe per 2 s while the polls failed, not one per failed poll or more.
+    expect(woken.pings).toBeLessThanOrEqual(45_000 / 2_000 + 2);
+    expect(woken.pending).toBe(0);
+    // Without a probe the same outage waits out the backoff (this is what the probe saves).
+    const slept = await outage(false);
+    expect(slept.lagMs).toBeGreaterThan(10_000);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../../adapters/memory/index.js";
 import { BackendUnavailableError } from "../../src/core/errors.js";
 import type { Instance } from "../../src/core/model.js";
-import { BackendRecovery, PROBE_MS } from "../../src/registrator/recovery.js";
+import { BackendRecovery, PROBE_MS } from "../../src/core/recovery.js";
 import { Registrator, type RegistratorOptions } from "../../src/registrator/registrator.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { container, FakeDocker } from "./fixtures/fake-docker.js";

@@ -1,14 +1,14 @@
-// When the backend comes back, every write waiting to retry goes at once.
+// When the backend comes back, every retry waiting on it goes at once.
 //
-// A failed write is retried with backoff up to 30 s between attempts (writer.ts), so a host cut off from its backend
-// for a minute caught up only at its next attempt, up to 30 s after the backend answered again. Now, while a backend
-// write is failing, the registry's probe (Registry.ping: Consul's /v1/status/leader, ZooKeeper's connection state)
-// runs every PROBE_MS; once it has failed (unreachable, no leader), the first probe that answers or write that goes
-// through ends every backend retry's sleep at once. A backend that answers the probe while writes fail (overloaded,
-// refusing one entry) wakes nothing: the backoff stands. The writes that then go are bounded by the registrator's
-// concurrency as before; with no write failing, nothing is probed.
-import type { Clock } from "../core/clock.js";
-import { fanoutOf } from "../core/util.js";
+// A failed backend request is retried with backoff: the registrator's writes up to 30 s between attempts
+// (registrator/writer.ts), a Consul watch's polls up to 15 s (adapters/consul/watch-loop.ts). So a host cut off from
+// its backend for a minute caught up only at its next attempt, up to 30 s after the backend answered again. Now,
+// while a request is failing, the registry's probe (Registry.ping: Consul's /v1/status/leader, ZooKeeper's
+// connection state) runs every PROBE_MS; once it has failed (unreachable, no leader), the first probe that answers
+// or request that goes through ends every retry's sleep at once. A backend that answers the probe while requests
+// fail (overloaded, refusing one entry) wakes nothing: the backoff stands. With nothing failing, nothing is probed.
+import type { Clock } from "./clock.js";
+import { fanoutOf } from "./util.js";
 
 /** How often the backend is probed while a write is failing (the catalog's probe while down runs as often). */
 export const PROBE_MS = 2000;
@@ -17,12 +17,12 @@ export interface RecoveryOptions {
   /** The registry's reachability probe; absent for in-process backends (never down: nothing to wake). */
   ping?: (signal: AbortSignal) => Promise<void>;
   clock: Clock;
-  /** The registrator's stop. */
+  /** The owner's stop (the registrator's, the watch's): no probe runs after it. */
   signal: AbortSignal;
 }
 
 export class BackendRecovery {
-  /** Aborted when the backend is seen back (or the registrator stops); replaced by a fresh one then. */
+  /** Aborted when the backend is seen back (or the owner stops); replaced by a fresh one then. */
   private episode!: AbortController;
   private unlink: () => void = () => {};
   private failing = false;
@@ -34,18 +34,28 @@ export class BackendRecovery {
     this.renew();
   }
 
-  /** Sleeps `ms` on the clock, cut short when the backend is back or the registrator stops. Never rejects. */
-  sleep(ms: number): Promise<void> {
-    return this.o.clock.sleep(ms, this.episode.signal);
+  /** Sleeps `ms` on the clock, cut short when the backend is back, the owner stops or `signal` aborts. Never rejects. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const episode = this.episode.signal;
+    if (!signal) return this.o.clock.sleep(ms, episode);
+    const either = new AbortController();
+    const end = () => either.abort();
+    if (signal.aborted || episode.aborted) either.abort();
+    signal.addEventListener("abort", end, { once: true });
+    episode.addEventListener("abort", end, { once: true });
+    return this.o.clock.sleep(ms, either.signal).finally(() => {
+      signal.removeEventListener("abort", end);
+      episode.removeEventListener("abort", end);
+    });
   }
 
-  /** A backend write failed (not refused): probe until a write goes through. */
+  /** A backend request failed (not refused): probe until one goes through. */
   failed(): void {
     this.failing = true;
     if (!this.probing && this.o.ping) void this.probe(this.o.ping);
   }
 
-  /** A backend write went through: nothing to probe for any more; after an outage, the others go now too. */
+  /** A backend request went through: nothing to probe for any more; after an outage, the others go now too. */
   succeeded(): void {
     this.failing = false;
     if (this.down) this.back();
