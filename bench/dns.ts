@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createMemoryRegistry } from "../adapters/memory/index.js";
 import { startDns } from "../src/dns/service.js";
 import { silentLogger } from "../src/core/log.js";
@@ -16,10 +15,9 @@ import type { Instance } from "../src/core/model.js";
 import { delay } from "../src/core/util.js";
 import { dnsOptions } from "../src/dns/options.js";
 import { benchQuery, dnsperf, waitForAnswer, type PerfResult } from "./dns-perf.js";
+import { benchArgs } from "./args.js";
 
-const { values: args } = parseArgs({
-  options: { seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, workers: { type: "string", default: "1,2" }, phases: { type: "string", default: "compare,scale" } },
-});
+const args = benchArgs("dns", { seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, workers: { type: "string", default: "1,2" }, phases: { type: "string", default: "compare,scale" } });
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const PHASES = new Set(args.phases!.split(","));

@@ -11,18 +11,16 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { ConsulRegistry } from "../adapters/consul/index.js";
 import type { Instance } from "../src/core/model.js";
 import { CountingProxy, topEndpoints, type Tally } from "./counting-proxy.js";
 import { cacheDir, catalogOptions, foreignInstance, pause, privateAgent, testBedConsul } from "./private-consul.js";
+import { benchArgs } from "./args.js";
 
 const CONSUL_TEMPLATE_VERSION = "v0.41.1";
-const { values: a } = parseArgs({
-  options: {
-    ...catalogOptions,
-    "consul-template": { type: "string" },
-  },
+const a = benchArgs("exec-vs-consul-template", {
+  ...catalogOptions,
+  "consul-template": { type: "string" },
 });
 const SERVICES = Number(a.services);
 const PER = Number(a.per);

@@ -10,36 +10,34 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { parseDuration } from "../src/core/util.js";
 import { ProcSet } from "./fleet/procs.js";
 import { CONSUL_FAULTS, runFleet, ZOOKEEPER_FAULTS, type FleetResult } from "./fleet/run.js";
+import { benchArgs } from "./args.js";
 
 function fail(message: string): never {
   process.stderr.write(`bench:fleet: ${message}\n`);
   process.exit(64);
 }
 
-const { values: a } = parseArgs({
-  options: {
-    hosts: { type: "string", default: "5" },
-    containers: { type: "string", default: "40" },
-    backend: { type: "string", default: "consul" },
-    services: { type: "string", default: "20" },
-    "hosts-per-agent": { type: "string" },
-    cut: { type: "string", default: "60s" },
-    "churn-rate": { type: "string" },
-    "churn-seconds": { type: "string", default: "20" },
-    probes: { type: "string", default: "40" },
-    "blue-green": { type: "string" },
-    faults: { type: "string" },
-    "converge-timeout": { type: "string", default: "180s" },
-    "cold-timeout": { type: "string", default: "600s" },
-    "zk-session-timeout": { type: "string", default: "15s" },
-    "load-seconds": { type: "string", default: "10" },
-    ports: { type: "string", default: "30000-30999" },
-    keep: { type: "boolean", default: false },
-  },
+const a = benchArgs("fleet", {
+  hosts: { type: "string", default: "5" },
+  containers: { type: "string", default: "40" },
+  backend: { type: "string", default: "consul" },
+  services: { type: "string", default: "20" },
+  "hosts-per-agent": { type: "string" },
+  cut: { type: "string", default: "60s" },
+  "churn-rate": { type: "string" },
+  "churn-seconds": { type: "string", default: "20" },
+  probes: { type: "string", default: "40" },
+  "blue-green": { type: "string" },
+  faults: { type: "string" },
+  "converge-timeout": { type: "string", default: "180s" },
+  "cold-timeout": { type: "string", default: "600s" },
+  "zk-session-timeout": { type: "string", default: "15s" },
+  "load-seconds": { type: "string", default: "10" },
+  ports: { type: "string", default: "30000-30999" },
+  keep: { type: "boolean", default: false },
 });
 
 const int = (flag: string, text: string, min: number) => {

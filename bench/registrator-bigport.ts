@@ -6,19 +6,17 @@
 // --deregister-on-exit under that load: time to exit within --shutdown-timeout and entries left.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import Dockerode from "dockerode";
 import { openRegistry } from "../src/cli/registry-uri.js";
 import { silentLogger } from "../src/core/log.js";
 import { delay, mapBounded } from "../src/core/util.js";
+import { benchArgs } from "./args.js";
 
-const { values: args } = parseArgs({
-  options: {
-    ports: { type: "string", default: "5000" },
-    backends: { type: "string", default: "consul,zk" },
-    image: { type: "string", default: "portolan-test/busybox:latest" },
-    "shutdown-timeout": { type: "string", default: "10s" },
-  },
+const args = benchArgs("bigport", {
+  ports: { type: "string", default: "5000" },
+  backends: { type: "string", default: "consul,zk" },
+  image: { type: "string", default: "portolan-test/busybox:latest" },
+  "shutdown-timeout": { type: "string", default: "10s" },
 });
 const N = Number(args.ports);
 const URIS: Record<string, string> = { consul: "consul://127.0.0.1:18500", zk: "zk://127.0.0.1:21810/portolan-bench-big?format=curator", memory: "memory:" };

@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import Dockerode from "dockerode";
 import { openRegistry } from "../src/cli/registry-uri.js";
 import { BackendUnavailableError } from "../src/core/errors.js";
@@ -20,22 +19,21 @@ import type { Registry } from "../src/core/registry.js";
 import { delay, mapBounded } from "../src/core/util.js";
 import { compareWithGliderlabs, findGliderlabs, percentile } from "./gliderlabs.js";
 import { compareRss } from "./registrator-rss.js";
+import { benchArgs } from "./args.js";
 
-const { values: args } = parseArgs({
-  options: {
-    containers: { type: "string", default: "200" },
-    phases: { type: "string", default: "latency,storm,gliderlabs,rss" },
-    // Phase rss: running containers while the RSS of each registrator is read, and alternating rounds.
-    "rss-containers": { type: "string", default: "40" },
-    "rss-rounds": { type: "string", default: "3" },
-    // gliderlabs/registrator's binary (default: the newest registrator-gliderlabs-* in ~/.cache/portolan).
-    gliderlabs: { type: "string" },
-    backends: { type: "string", default: "consul,zk" },
-    image: { type: "string", default: "portolan-test/busybox:latest" },
-    // The test bed's servers; dockerd is DOCKER_HOST's, else /var/run/docker.sock.
-    consul: { type: "string", default: "consul://127.0.0.1:18500" },
-    zk: { type: "string", default: "zk://127.0.0.1:21810/portolan-bench?format=curator" },
-  },
+const args = benchArgs("registrator", {
+  containers: { type: "string", default: "200" },
+  phases: { type: "string", default: "latency,storm,gliderlabs,rss" },
+  // Phase rss: running containers while the RSS of each registrator is read, and alternating rounds.
+  "rss-containers": { type: "string", default: "40" },
+  "rss-rounds": { type: "string", default: "3" },
+  // gliderlabs/registrator's binary (default: the newest registrator-gliderlabs-* in ~/.cache/portolan).
+  gliderlabs: { type: "string" },
+  backends: { type: "string", default: "consul,zk" },
+  image: { type: "string", default: "portolan-test/busybox:latest" },
+  // The test bed's servers; dockerd is DOCKER_HOST's, else /var/run/docker.sock.
+  consul: { type: "string", default: "consul://127.0.0.1:18500" },
+  zk: { type: "string", default: "zk://127.0.0.1:21810/portolan-bench?format=curator" },
 });
 const N = Number(args.containers);
 const PHASES = new Set(args.phases!.split(","));

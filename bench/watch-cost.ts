@@ -19,20 +19,18 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { ConsulRegistry } from "../adapters/consul/index.js";
 import { CountingProxy, topEndpoints, type Counts } from "./counting-proxy.js";
 import { catalogOptions, foreignInstance, pause, privateAgent, testBedConsul } from "./private-consul.js";
+import { benchArgs } from "./args.js";
 
-const { values: a } = parseArgs({
-  options: {
-    ...catalogOptions,
-    consul: { type: "string" },
-    modes: { type: "string", default: "up,dns,catalog,exec" },
-    query: { type: "string" },
-    // Seconds given to the process's start before the idle phase (a loaded machine needs more).
-    start: { type: "string", default: "4" },
-  },
+const a = benchArgs("watch-cost", {
+  ...catalogOptions,
+  consul: { type: "string" },
+  modes: { type: "string", default: "up,dns,catalog,exec" },
+  query: { type: "string" },
+  // Seconds given to the process's start before the idle phase (a loaded machine needs more).
+  start: { type: "string", default: "4" },
 });
 const SERVICES = Number(a.services);
 const PER = Number(a.per);

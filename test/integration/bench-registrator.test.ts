@@ -9,9 +9,13 @@ import { describe, expect, it } from "vitest";
 const BENCH = new URL("../../dist/bench/registrator.js", import.meta.url).pathname;
 
 function runBench(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<{ code: number | null; out: string }> {
-  if (!existsSync(BENCH)) throw new Error(`${BENCH} is missing: run \`npm run build\` first`);
+  return runScript(BENCH, args, env, timeoutMs);
+}
+
+function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; out: string }> {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    const p = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
     let out = "";
     p.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     p.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -46,6 +50,22 @@ describe("bench:registrator", () => {
     expect(r.out).toContain(`zk at zk://127.0.0.1:${z}/bench`);
     expect(r.out).toContain("bash scripts/testbed.sh up");
     expect(r.out).not.toMatch(NO_STACK);
+  });
+
+  it("3_every bench script: --help lists its flags; an unknown flag or a missing value is one line, exit 64", async () => {
+    for (const [script, flag] of [["registrator", "--containers"], ["fleet", "--hosts"], ["dns", "--seconds"], ["watch-cost", "--consul"], ["exec-vs-consul-template", "--consul-template"], ["registrator-bigport", "--ports"]] as const) {
+      const path = BENCH.replace(/registrator\.js$/, `${script}.js`);
+      const help = await runScript(path, ["--help"]);
+      expect(help.code, help.out).toBe(0);
+      expect(help.out).toContain(`  ${flag} VALUE`);
+      const unknown = await runScript(path, ["--nope"]);
+      expect(unknown.code, unknown.out).toBe(64);
+      expect(unknown.out).toMatch(/^bench:[a-z-]+: Unknown option '--nope' \(--help lists the flags\)\n$/);
+      const missing = await runScript(path, [flag]);
+      expect(missing.code, missing.out).toBe(64);
+      expect(missing.out).toContain(`${flag} <value>' argument missing`);
+      expect(missing.out).not.toMatch(NO_STACK);
+    }
   });
 
   // Its RSS phase is cut to 4 containers and one round (the defaults, 40 and 3, took 60-120 s of a loaded CI run).
