@@ -14,6 +14,12 @@ import type { ZkSession } from "./session.js";
 
 /** Quiet time after a change before a snapshot is built, so a burst of events yields one snapshot. */
 export const DEFAULT_COALESCE_MS = 25;
+/**
+ * While changes keep coming faster than the tree is read (a cold start of thousands of entries), a snapshot of what
+ * was read so far goes out at least this often: readers were otherwise told nothing until the burst ended (in the
+ * fleet bench, `up`'s catalog answered 404 for services created tens of seconds before).
+ */
+export const MAX_STALE_MS = 1000;
 const BATCH = 64;
 
 export interface TreeWatcherOptions {
@@ -45,6 +51,7 @@ export class TreeWatcher {
   private stopped = false;
   private initialised = false;
   private dirty = true;
+  private lastEmit = 0;
   private readonly feed = new SnapshotFeed();
   private unsubscribe: (() => void) | undefined;
   private readonly warnedNames = new Set<string>();
@@ -106,6 +113,7 @@ export class TreeWatcher {
         const batch = [...this.pending].slice(0, BATCH);
         for (const [key] of batch) this.pending.delete(key);
         const results = await Promise.allSettled(batch.map(([, task]) => this.o.session.run("watch", (c) => this.runTask(c, task), this.o.session.deadline())));
+        if (this.initialised && this.dirty && !this.stopped && Date.now() - this.lastEmit >= MAX_STALE_MS) this.emit();
         const failed = batch.filter((_, i) => results[i]!.status === "rejected");
         for (const [key, task] of failed) if (!this.pending.has(key)) this.pending.set(key, task);
         if (failed.length > 0 && !this.stopped) {
@@ -214,6 +222,7 @@ export class TreeWatcher {
 
   private emit(): void {
     this.dirty = false;
+    this.lastEmit = Date.now();
     const instances: Instance[] = [];
     const ids = new Set<string>();
     for (const leaf of [...this.leaves.values()].sort((a, b) => (a.name + "/" + a.child < b.name + "/" + b.child ? -1 : 1))) {

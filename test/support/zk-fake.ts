@@ -34,6 +34,8 @@ export class FakeZooKeeper {
   readonly maxInFlight = new Map<string, number>();
   /** Turns of the event loop a request waits for its answer (more: concurrent requests overlap). */
   answerTurns = 1;
+  /** Milliseconds every answer waits besides (a server's round trip). */
+  answerDelayMs = 0;
   private readonly watches = new Map<string, { session: number; fn: Watcher }[]>();
   private seq = 0;
   private zxid = 1;
@@ -109,7 +111,8 @@ export class FakeZooKeeper {
       this.inFlight.set(op, (this.inFlight.get(op) ?? 1) - 1);
       answer();
     };
-    setImmediate(later);
+    if (this.answerDelayMs > 0) setTimeout(later, this.answerDelayMs);
+    else setImmediate(later);
   }
 
   watch(kind: Kind, path: string, session: number, fn: Watcher | undefined): void {
