@@ -20,7 +20,11 @@ export const DEFAULT_COALESCE_MS = 25;
  * fleet bench, `up`'s catalog answered 404 for services created tens of seconds before).
  */
 export const MAX_STALE_MS = 1000;
-const BATCH = 64;
+/**
+ * Reads sent at once (pipelined on the one connection). At 64, `up` in the fleet bench caught up with a cold start
+ * of 10,000 entries about 23 s after the ensemble had them all; at 512, about 4 s.
+ */
+const BATCH = 512;
 
 export interface TreeWatcherOptions {
   session: ZkSession;
