@@ -135,7 +135,6 @@ export function guardFrames(c: Pick<Client, "close">): void {
     try {
       return onSocketData.call(this, data);
     } catch (e) {
-      console.error('GUARD', (e as Error).stack);
       this.pendingBuffer = null;
       this.socket?.destroy(new Error(`unreadable answer from the server: ${(e as Error).message}`));
       return undefined;
