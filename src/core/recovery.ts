@@ -36,16 +36,19 @@ export class BackendRecovery {
 
   /** Sleeps `ms` on the clock, cut short when the backend is back, the owner stops or `signal` aborts. Never rejects. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    const episode = this.episode.signal;
-    if (!signal) return this.o.clock.sleep(ms, episode);
+    if (!signal) return this.o.clock.sleep(ms, this.episode.signal);
+    // Each sleep listens through the fanouts of both signals: a watch's hundred failing polls put one listener on
+    // each, not one per sleep (Node warns past 10).
     const either = new AbortController();
     const end = () => either.abort();
-    if (signal.aborted || episode.aborted) either.abort();
-    signal.addEventListener("abort", end, { once: true });
-    episode.addEventListener("abort", end, { once: true });
+    const links = [this.episode.signal, signal].map((s) => {
+      const own = fanoutOf(s).take();
+      if (own.signal.aborted) either.abort();
+      else own.signal.addEventListener("abort", end, { once: true });
+      return own;
+    });
     return this.o.clock.sleep(ms, either.signal).finally(() => {
-      signal.removeEventListener("abort", end);
-      episode.removeEventListener("abort", end);
+      for (const own of links) own.release();
     });
   }
 

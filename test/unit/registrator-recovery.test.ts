@@ -105,4 +105,37 @@ describe("writes after the backend comes back", () => {
     await clock.advance(0);
     expect(ended).toBe(true);
   });
+
+  it("a sleep with the caller's own signal ends with it or with the backend's return; many such sleeps warn of nothing", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const clock = new FakeClock();
+      let up = false;
+      const rec = new BackendRecovery({ ping: async () => {
+          if (!up) throw new Error("down");
+        },
+        clock, signal: new AbortController().signal });
+      // A watch's polls: each loop has its signal; 40 of them fail and sleep at once, as do 40 on one shared signal.
+      const loop = new AbortController();
+      const shared = new AbortController();
+      let ownDone = false;
+      let sharedDone = false;
+      void Promise.all(Array.from({ length: 40 }, () => rec.sleep(60_000, loop.signal))).then(() => (ownDone = true));
+      void Promise.all(Array.from({ length: 40 }, () => rec.sleep(60_000, shared.signal))).then(() => (sharedDone = true));
+      loop.abort();
+      await clock.advance(0);
+      expect([ownDone, sharedDone]).toEqual([true, false]);
+      rec.failed();
+      await clock.advance(PROBE_MS); // one failed probe: down
+      up = true;
+      await clock.advance(PROBE_MS); // the next answers: every sleep ends
+      expect(sharedDone).toBe(true);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
