@@ -3,8 +3,9 @@
 /**
  * Reads of a key (a ZooKeeper directory's children, say) shared between callers: a caller gets the result of a
  * read that started after it asked, never of one already in flight (which may predate the caller's own writes).
- * Callers that arrive while a read runs all wait for the one next read. A burst of n callers of one key costs
- * at most two reads at a time, not n; a caller that fails with the shared read retries as it would alone.
+ * Callers that arrive while a read runs all wait for the one next read, which starts when it ends. A burst of n
+ * callers of one key costs one read at a time, not n; a caller that fails with the shared read retries as it would
+ * alone.
  */
 export class FreshReads<T> {
   private readonly running = new Map<string, Promise<T>>();
