@@ -87,6 +87,7 @@ async function catalogReady(port: number, services: number, maxMs: number): Prom
 async function catalogP99(port: number, services: number, seconds: number): Promise<{ p99: number; failed: string }> {
   const lat: number[] = [];
   const failed = new Map<string, number>();
+  const count = (what: string) => failed.set(what, (failed.get(what) ?? 0) + 1);
   const end = Date.now() + seconds * 1000;
   for (let i = 0; Date.now() < end; i++) {
     const t0 = performance.now();
@@ -94,10 +95,9 @@ async function catalogP99(port: number, services: number, seconds: number): Prom
       const r = await fetch(`http://127.0.0.1:${port}/v1/services/svc-${i % services}`, { signal: AbortSignal.timeout(10_000) });
       await r.arrayBuffer();
       if (r.ok) lat.push(performance.now() - t0);
-      else failed.set(`HTTP ${r.status}`, (failed.get(`HTTP ${r.status}`) ?? 0) + 1);
+      else count(`HTTP ${r.status}`);
     } catch (err) {
-      const what = (err as Error).name === "TimeoutError" ? "no answer in 10 s" : (err as Error).message;
-      failed.set(what, (failed.get(what) ?? 0) + 1);
+      count((err as Error).name === "TimeoutError" ? "no answer in 10 s" : (err as Error).message);
     }
   }
   return { p99: p(lat, 99), failed: [...failed].map(([what, n]) => `${what} x${n}`).join(", ") };

@@ -170,10 +170,9 @@ describe("watchNamed while the agent is down", () => {
     fake.add("s1", "a", 1);
     let down = false;
     let pings = 0;
-    const failing = new FakeServices();
+    const refused = () => new BackendUnavailableError({ backend: "consul", message: "connection refused" });
     const read = fake.healthService.bind(fake);
-    failing.healthService = async (...a: Parameters<FakeServices["healthService"]>) => {
-      const refused = () => new BackendUnavailableError({ backend: "consul", message: "connection refused" });
+    fake.healthService = async (...a: Parameters<FakeServices["healthService"]>) => {
       if (down) throw refused();
       const r = await read(...a);
       if (down) throw refused(); // a long poll the agent's stop cut
@@ -181,10 +180,10 @@ describe("watchNamed while the agent is down", () => {
     };
     const o = { ...opts, clock, backoff: { initialMs: 10_000, maxMs: 60_000, jitter: 0 }, ...(ping && { ping: async () => {
       pings++;
-      if (down) throw new BackendUnavailableError({ backend: "consul", message: "connection refused" });
+      if (down) throw refused();
     } }) };
     const ctl = new AbortController();
-    const it = watchNamed(failing, ["s1"], o, ctl.signal)[Symbol.asyncIterator]();
+    const it = watchNamed(fake, ["s1"], o, ctl.signal)[Symbol.asyncIterator]();
     expect(ids((await it.next()).value as CatalogSnapshot)).toEqual(["a"]);
     down = true;
     fake.add("s1", "b", 2); // wakes the long poll, whose next read fails: backoff 10 s, then 20 s, 40 s...
