@@ -1,7 +1,7 @@
 // Pure mapping between portolan's Instance and Consul's JSON (agent registration, agent and health views).
 // No I/O here: every function is a case-table target of test/unit/consul-mapping.test.ts.
 import { parseDuration } from "../../src/core/util.js";
-import { boundText, InstanceSchema, MAX_CHECK_OUTPUT, type Check, type Health, type Instance } from "../../src/core/model.js";
+import { boundText, CHECK_TYPES, MAX_CHECK_OUTPUT, parseInstance, type Check, type Health, type Instance } from "../../src/core/model.js";
 import type { ConsulCheckDefinition, ConsulCheckState, ConsulService, ConsulServiceRegistration } from "./types.js";
 
 /** Meta keys portolan writes; instance meta may not use the prefix. */
@@ -75,7 +75,6 @@ const CHECK_FIELDS: readonly [Exclude<keyof Check, "type">, string, (v: unknown)
   ["deregisterAfterMs", "d", (v) => typeof v === "number"],
   ["tlsSkipVerify", "k", (v) => typeof v === "boolean"],
 ];
-const CHECK_TYPES: readonly string[] = ["http", "https", "tcp", "ttl"];
 
 export function checkMetaKey(index: number): string {
   return `${META.checkPrefix}${index}`;
@@ -97,10 +96,10 @@ export function decodeCheck(text: string): Check | undefined {
   }
   if (typeof r !== "object" || r === null || Array.isArray(r)) return undefined;
   const rec = r as Record<string, unknown>;
-  if (typeof rec.t !== "string" || !CHECK_TYPES.includes(rec.t)) return undefined;
+  if (typeof rec.t !== "string" || !(CHECK_TYPES as readonly string[]).includes(rec.t)) return undefined;
   const c: Record<string, unknown> = { type: rec.t };
   for (const [field, short, ok] of CHECK_FIELDS) if (ok(rec[short])) c[field] = rec[short];
-  return c as Check;
+  return c as unknown as Check;
 }
 
 // ---- Instance -> registration ----
@@ -382,5 +381,5 @@ export function checkOutput(checks: readonly ConsulCheckState[]): string | undef
 
 /** Entries other tools registered may not fit the model (names that are no DNS label, ports over 65535): leave them out. */
 export function isValidInstance(i: Instance): boolean {
-  return InstanceSchema.safeParse(i).success;
+  return parseInstance(i).ok;
 }

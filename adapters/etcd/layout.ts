@@ -4,7 +4,7 @@
 // CoreDNS reads host, port, ttl, priority and weight and ignores the rest; portolan reads its own object back.
 import { createHash } from "node:crypto";
 import type { Instance } from "../../src/core/model.js";
-import { InstanceSchema } from "../../src/core/model.js";
+import { parseInstance } from "../../src/core/model.js";
 
 /** Where a registry's entries live: `base` is PREFIX/<zone reversed>/ (with the trailing slash). */
 export interface Layout {
@@ -97,9 +97,9 @@ export function decodeValue(l: Pick<Layout, "prefix" | "zone">, key: string, val
     return { ok: false, reason: "no portolan object (not written by portolan)" };
   }
   const p = d.portolan;
-  const parsed = InstanceSchema.safeParse({ ...p, address: d.host, port: d.port ?? null });
-  if (!parsed.success) return { ok: false, reason: `invalid: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}` };
-  const instance = parsed.data;
+  const parsed = parseInstance({ ...p, address: d.host, port: d.port ?? null });
+  if (!parsed.ok) return { ok: false, reason: `invalid: ${parsed.path} ${parsed.message}` };
+  const instance = parsed.value;
   if (keyOf(l, instance) !== key) return { ok: false, reason: "its key is not the one of its name and ID" };
   return { ok: true, instance };
 }

@@ -9,8 +9,7 @@
 //   portolan_protocol (udp only), portolan_container_id and _name: a Spring client sees the meta as its metadata.
 // - leaseInfo: the renewal interval and lease duration in seconds.
 import type { Health, Instance } from "../../src/core/model.js";
-import { CheckSchema, InstanceSchema } from "../../src/core/model.js";
-import { z } from "zod/v3";
+import { parseChecks, parseInstance } from "../../src/core/model.js";
 import type { EurekaInstanceInfo, EurekaStatus } from "./types.js";
 
 export const META = {
@@ -71,14 +70,17 @@ export function toInstanceInfo(i: Instance, lease: Lease, lastDirtyTimestamp: nu
 }
 
 const enabled = (p: EurekaInstanceInfo["port"]) => p !== undefined && String(p["@enabled"]) === "true" && p.$ > 0;
-const Tags = z.array(z.string());
-const Checks = z.array(CheckSchema);
+const Tags = (x: unknown): string[] | undefined => (Array.isArray(x) && x.every((t) => typeof t === "string") ? x : undefined);
+const Checks = (x: unknown) => {
+  const r = parseChecks(x);
+  return r.ok ? r.value : undefined;
+};
 
-function json<T>(text: string | undefined, schema: z.ZodType<T>): T | undefined {
+/** `text` parsed as JSON and read by `read`; undefined when it is absent, not JSON, or not what `read` takes. */
+function json<T>(text: string | undefined, read: (x: unknown) => T | undefined): T | undefined {
   if (text === undefined) return undefined;
   try {
-    const r = schema.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
+    return read(JSON.parse(text));
   } catch {
     return undefined;
   }
@@ -112,5 +114,5 @@ export function fromInstanceInfo(info: EurekaInstanceInfo): Instance | undefined
   if (owned && cid !== undefined && cname !== undefined) instance.container = { id: cid, name: cname };
   const registered = Number(info.leaseInfo?.registrationTimestamp);
   if (registered > 0) instance.registeredAt = new Date(registered).toISOString();
-  return InstanceSchema.safeParse(instance).success ? instance : undefined;
+  return parseInstance(instance).ok ? instance : undefined;
 }

@@ -7,7 +7,7 @@ import { AuthFailures } from "../../src/core/auth-failures.js";
 import { BackendAuthError, BackendUnavailableError } from "../../src/core/errors.js";
 import { silentLogger, type Logger } from "../../src/core/log.js";
 import type { CatalogSnapshot, Health, Instance, InstanceRef } from "../../src/core/model.js";
-import { InstanceSchema } from "../../src/core/model.js";
+import { parseInstance } from "../../src/core/model.js";
 import type { Registry, RegistryAccess } from "../../src/core/registry.js";
 import { backoff, delay } from "../../src/core/util.js";
 import { BACKEND, CatalogClient, type ClientOptions } from "./client.js";
@@ -231,8 +231,8 @@ export class PortolanRegistry implements Registry {
 function toInstances(list: unknown[]): Instance[] {
   const out: Instance[] = [];
   for (const raw of list) {
-    const r = InstanceSchema.safeParse(raw);
-    if (r.success) out.push(r.data);
+    const r = parseInstance(raw);
+    if (r.ok) out.push(r.value);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Pure encoding of instances into znode data (Curator ServiceInstance JSON, nerve JSON) and back.
 import type { Instance } from "../../src/core/model.js";
-import { InstanceSchema } from "../../src/core/model.js";
+import { parseInstance } from "../../src/core/model.js";
 import type { ZooKeeperPayload } from "./options.js";
 
 export const SPRING_INSTANCE_CLASS = "org.springframework.cloud.zookeeper.discovery.ZookeeperInstance";
@@ -138,7 +138,7 @@ function fromLabels(
   if (typeof tagsText === "string") tags = parseJson(tagsText);
   const owner = labels?.[LABEL_OWNER];
   const protocol = labels?.[LABEL_PROTOCOL] ?? (base.id.endsWith(":udp") ? "udp" : "tcp");
-  const parsed = InstanceSchema.safeParse({
+  const parsed = parseInstance({
     ...base,
     protocol,
     tags,
@@ -147,8 +147,8 @@ function fromLabels(
     health: "passing",
     owner: typeof owner === "string" ? owner : ownerFromId(base.id),
   });
-  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ") };
-  return { ok: true, instance: parsed.data };
+  if (!parsed.ok) return { ok: false, reason: `${parsed.path}: ${parsed.message}` };
+  return { ok: true, instance: parsed.value };
 }
 
 /** A Curator ServiceInstance read from `<base>/<dirName>/<node>`. */

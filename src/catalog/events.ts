@@ -1,7 +1,7 @@
 // `portolan catalog events`: a catalog server's recent changes, oldest first, as a table or JSON lines; with
 // --follow, every later one as it comes. Entries come from another process: each is checked, a malformed one skipped.
 import { z } from "zod/v3";
-import { HealthSchema } from "../core/model.js";
+import { HEALTH } from "../core/model.js";
 import type { ChangeEntry } from "./changes.js";
 import { CHANGE_HEADER, changeLine, changeRow, formatChanges } from "./format.js";
 
@@ -12,8 +12,8 @@ const ChangeEntrySchema = z.object({
   service: z.string().optional(),
   host: z.string(),
   container: z.string().optional(),
-  health: HealthSchema.optional(),
-  from: HealthSchema.optional(),
+  health: z.enum(HEALTH).optional(),
+  from: z.enum(HEALTH).optional(),
   port: z.string().optional(),
   key: z.string().optional(),
   reason: z.string().optional(),

@@ -1,5 +1,5 @@
 // Parses filters from HTTP query parameters and CLI flags (one parser, so both reject the same inputs).
-import { DNS_LABEL, HealthSchema, type Health } from "../core/model.js";
+import { DNS_LABEL, isHealth } from "../core/model.js";
 import { InvalidParameterError } from "./errors.js";
 import type { InstanceFilter } from "./view.js";
 
@@ -23,9 +23,8 @@ export function parseFilter(params: Iterable<[string, string]>, strict = true): 
         f.service = value;
         break;
       case "health": {
-        const h = HealthSchema.safeParse(value);
-        if (!h.success) throw new InvalidParameterError({ parameter: name, message: `${JSON.stringify(value)} is not one of passing, warning, critical` });
-        f.health = h.data as Health;
+        if (!isHealth(value)) throw new InvalidParameterError({ parameter: name, message: `${JSON.stringify(value)} is not one of passing, warning, critical` });
+        f.health = value;
         break;
       }
       case "tag":

@@ -1,6 +1,5 @@
 // C0 and C1 control characters, refused in every text a backend stores and in every setting read from the
-// environment. Apart from validate.ts (which holds the model's zod schemas): a URI or a flag is checked without
-// loading them (the render/exec fast path never loads zod).
+// environment. A module of its own: a URI or a flag is checked without loading the model and its checks.
 
 /** C0 and C1 control characters (CR, LF, NUL, ESC…): refused in every text a backend stores. */
 // eslint-disable-next-line no-control-regex

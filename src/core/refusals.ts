@@ -2,7 +2,6 @@
 // host, written only when that set changes), every catalog watches all hosts' documents. Labels are untrusted
 // input: a document is bounded (MAX_REFUSALS_PER_HOST entries, then a count of the rest), its text fields bounded and
 // without control characters, and a document read from the backend is checked and bounded again. Pure.
-import { z } from "zod/v3";
 import { boundText } from "./model.js";
 
 /** Entries one host publishes; beyond them only their number (`more`). */
@@ -43,8 +42,14 @@ export interface RefusalStore {
   watch(signal?: AbortSignal): AsyncIterable<HostRefusals[]>;
 }
 
-const RefusalSchema = z.object({ container: z.string(), port: z.string().optional(), key: z.string(), reason: z.string(), since: z.string() });
-const DocumentSchema = z.object({ refusals: z.array(z.unknown()), more: z.number().int().min(0).optional() });
+/** `x` as a Refusal (its fields only), or undefined when it is not one. */
+function refusalOf(x: unknown): Refusal | undefined {
+  if (typeof x !== "object" || x === null) return undefined;
+  const { container, port, key, reason, since } = x as Record<string, unknown>;
+  if (typeof container !== "string" || typeof key !== "string" || typeof reason !== "string" || typeof since !== "string") return undefined;
+  if (port !== undefined && typeof port !== "string") return undefined;
+  return { container, key, reason, since, ...(port !== undefined && { port }) };
+}
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -73,13 +78,11 @@ export function decodeRefusals(host: string, text: string): HostRefusals | undef
   } catch {
     return undefined;
   }
-  const doc = DocumentSchema.safeParse(raw);
-  if (!doc.success) return undefined;
-  const list = doc.data.refusals.flatMap((r) => {
-    const ok = RefusalSchema.safeParse(r);
-    return ok.success ? [ok.data] : [];
-  });
-  return hostRefusals(boundText(host, MAX_REFUSAL_FIELD), list, (doc.data.more ?? 0) + doc.data.refusals.length - list.length);
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const { refusals, more = 0 } = raw as { refusals?: unknown; more?: unknown };
+  if (!Array.isArray(refusals) || typeof more !== "number" || !Number.isInteger(more) || more < 0) return undefined;
+  const list = refusals.flatMap((r) => refusalOf(r) ?? []);
+  return hostRefusals(boundText(host, MAX_REFUSAL_FIELD), list, more + refusals.length - list.length);
 }
 
 /** Documents sorted by host (what a watch yields). */

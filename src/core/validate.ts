@@ -3,7 +3,7 @@
 // naming the field at fault (`tags.2`, `meta.version`, `checks.0.target`, `id`).
 import { InstanceRejectedError } from "./errors.js";
 import { CONTROL_CHARS } from "./control-chars.js";
-import { InstanceSchema, type Instance } from "./model.js";
+import { parseInstance, type Instance } from "./model.js";
 
 export { CONTROL_CHARS };
 
@@ -30,11 +30,8 @@ function reject(backend: string, i: Instance, key: string, reason: string): Inst
 
 /** The first backend-independent problem of `i`, as the error an adapter throws, or undefined. */
 export function instanceProblem(backend: string, i: Instance): InstanceRejectedError | undefined {
-  const parsed = InstanceSchema.safeParse(i);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return reject(backend, i, issue?.path.join(".") || "instance", issue?.message ?? "not a valid instance");
-  }
+  const parsed = parseInstance(i);
+  if (!parsed.ok) return reject(backend, i, parsed.path, parsed.message);
   const texts: Array<[string, string]> = [
     ["id", i.id],
     ["address", i.address],

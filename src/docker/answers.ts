@@ -1,39 +1,10 @@
 // The shapes of dockerd's answers that the registrator reads, checked where they enter: whatever listens on
 // DOCKER_HOST (a proxy, a Docker look-alike, something that is not Docker at all) may answer JSON of another
 // shape, and a field of the wrong type must become a clear, retried Docker error, never a TypeError deep in the
-// mapping. Objects stay loose (fields not read here pass through untouched). zod/v3, as in src/core/model.ts and
-// for the same reason: "zod" (v4) alone added ~9 MiB to the registrator's RSS, measured.
-import { z } from "zod/v3";
+// mapping. Objects stay loose (fields not read here pass through untouched). Hand-written, not zod, as
+// src/core/model.ts: this runs on every container start, in V8's interpreter (zod took ~0.6 ms of it).
 import { PortolanError } from "../core/errors.js";
 import type { ContainerInfo } from "./engine.js";
-
-/** An object whose other fields pass through untouched (v4's z.looseObject). */
-const loose = <T extends z.ZodRawShape>(shape: T) => z.object(shape).passthrough();
-const str = z.string();
-const strMap = z.record(z.string(), z.string());
-const bindings = z.record(z.string(), z.array(loose({ HostIp: str.optional(), HostPort: str.optional() })).nullable());
-
-const inspectSchema = loose({
-  Id: str,
-  Name: str,
-  State: loose({
-    Running: z.boolean(),
-    ExitCode: z.number().optional(),
-    Health: loose({ Status: str, Log: z.array(loose({ Output: str.nullish() }).nullable()).nullish() }).nullish(),
-  }),
-  Config: loose({
-    Image: str.optional(),
-    Env: z.array(str).nullish(),
-    Labels: strMap.nullish(),
-    ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
-  }).nullish(),
-  NetworkSettings: loose({
-    Ports: bindings.nullish(),
-    Networks: z.record(z.string(), loose({ IPAddress: str.optional(), GlobalIPv6Address: str.optional() }).nullable()).nullish(),
-  }).nullish(),
-  HostConfig: loose({ NetworkMode: str.optional(), PortBindings: bindings.nullish() }).nullish(),
-});
-
 /**
  * Longest inspect answer taken, in characters. Labels are the container owner's to fill (dockerd took a 16 MiB
  * one) and every other container waits while one is parsed; a registrable container's SERVICE_* keys fit in a few
@@ -69,20 +40,74 @@ export class DockerAnswerError extends PortolanError {
   }
 }
 
-function check<T>(schema: z.ZodType<T>, text: string, path: string): T {
+/** A field that is not what dockerd sends: its dotted path and why. */
+class Bad {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {}
+}
+
+type Rec = Record<string, unknown>;
+type Check = (x: unknown, at: string) => void;
+
+const isObject = (x: unknown): x is Rec => typeof x === "object" && x !== null && !Array.isArray(x);
+const str: Check = (x, at) => {
+  if (typeof x !== "string") throw new Bad(at, "expected a string");
+};
+const optional = (check: Check): Check => (x, at) => x === undefined || check(x, at);
+/** Absent or null, or what `check` takes. */
+const nullish = (check: Check): Check => (x, at) => x === undefined || x === null || check(x, at);
+const object =
+  (shape: Record<string, Check>): Check =>
+  (x, at) => {
+    if (!isObject(x)) throw new Bad(at, "expected an object");
+    for (const [k, check] of Object.entries(shape)) check(x[k], at ? `${at}.${k}` : k);
+  };
+const record =
+  (value: Check): Check =>
+  (x, at) => {
+    if (!isObject(x)) throw new Bad(at, "expected an object");
+    for (const [k, v] of Object.entries(x)) value(v, `${at}.${k}`);
+  };
+const array =
+  (item: Check): Check =>
+  (x, at) => {
+    if (!Array.isArray(x)) throw new Bad(at, "expected a list");
+    x.forEach((v, n) => item(v, `${at}.${n}`));
+  };
+
+const bindings = record(nullish(array(object({ HostIp: optional(str), HostPort: optional(str) }))));
+const inspectShape = object({
+  Id: str,
+  Name: str,
+  State: object({
+    Running: (x, at) => {
+      if (typeof x !== "boolean") throw new Bad(at, "expected true or false");
+    },
+    ExitCode: optional((x, at) => {
+      if (typeof x !== "number") throw new Bad(at, "expected a number");
+    }),
+    Health: nullish(object({ Status: str, Log: nullish(array(nullish(object({ Output: nullish(str) })))) })),
+  }),
+  Config: nullish(object({ Image: optional(str), Env: nullish(array(str)), Labels: nullish(record(str)), ExposedPorts: nullish(record(() => {})) })),
+  NetworkSettings: nullish(object({ Ports: nullish(bindings), Networks: nullish(record(nullish(object({ IPAddress: optional(str), GlobalIPv6Address: optional(str) })))) })),
+  HostConfig: nullish(object({ NetworkMode: optional(str), PortBindings: nullish(bindings) })),
+});
+
+/** GET /containers/{id}/json, checked. */
+export function parseInspect(text: string, path: string): ContainerInfo {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     throw new DockerAnswerError(path, "body", "not JSON");
   }
-  const r = schema.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new DockerAnswerError(path, issue.path.map(String).join(".") || "body", issue.message);
-}
-
-/** GET /containers/{id}/json, checked. */
-export function parseInspect(text: string, path: string): ContainerInfo {
-  return check(inspectSchema, text, path) as unknown as ContainerInfo;
+  try {
+    inspectShape(raw, "");
+  } catch (err) {
+    if (err instanceof Bad) throw new DockerAnswerError(path, err.field || "body", err.problem);
+    throw err;
+  }
+  return raw as ContainerInfo;
 }

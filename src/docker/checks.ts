@@ -8,7 +8,7 @@
 // shorter TTL would have portolan heartbeat in a busy loop), every duration at most 365 days; a check path is a
 // URL path without control characters or spaces. CHECK_* settings no declared check uses are not validated.
 import type { Check, Health } from "../core/model.js";
-import { HealthSchema } from "../core/model.js";
+import { isHealth } from "../core/model.js";
 import { parseDuration } from "../core/util.js";
 import { CONTROL_CHARS } from "../core/validate.js";
 import { joinHostPort } from "../core/host-port.js";
@@ -33,9 +33,9 @@ function durationOf(e: PortEntry | undefined, minMs = 1): number | undefined {
 
 function statusOf(e: PortEntry | undefined): Health | undefined {
   if (!e) return undefined;
-  const parsed = HealthSchema.safeParse(e.value.trim().toLowerCase());
-  if (!parsed.success) throw new MetadataRefusal(e.key, `${quote(e.value)} is not one of passing, warning, critical`);
-  return parsed.data;
+  const status = e.value.trim().toLowerCase();
+  if (!isHealth(status)) throw new MetadataRefusal(e.key, `${quote(e.value)} is not one of passing, warning, critical`);
+  return status;
 }
 
 export function boolOf(e: PortEntry | undefined): boolean | undefined {

@@ -1,8 +1,7 @@
 // The `services` part of a template view: every PASSING instance of a service, from a registry snapshot.
 // `{{#services.mongodb}}{{address}}:{{port}}{{^last}},{{/last}}{{/services.mongodb}}`
-// Types only from core/model: its zod schemas cost ~110 ms to import, and this runs on every container start.
 import { joinHostPort } from "../core/host-port.js";
-import type { CatalogSnapshot, Instance } from "../core/model.js";
+import { isPassing, type CatalogSnapshot, type Instance } from "../core/model.js";
 import { LOOKUP, type LazyLookup } from "./template.js";
 
 /**
@@ -48,7 +47,7 @@ export class ServiceDirectory implements LazyLookup {
 
   constructor(snapshot: CatalogSnapshot) {
     for (const i of snapshot.instances) {
-      if (i.health !== "passing") continue; // = isPassing() of core/model, without importing zod
+      if (!isPassing(i)) continue;
       const list = this.byName.get(i.name) ?? [];
       list.push(toLocation(i));
       this.byName.set(i.name, list);

@@ -37,7 +37,11 @@ describe("parseInspect refuses what dockerd never sends", () => {
       expect(() => parseInspect(JSON.stringify(c.body), "/containers/c1/json")).toThrow(DockerAnswerError);
     });
   });
-  it(`${malformed.length}_not JSON`, () => {
+  it(`${malformed.length}_the error names the field at fault`, () => {
+    const text = JSON.stringify({ ...base, NetworkSettings: { Ports: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: 8080 }] } } });
+    expect(() => parseInspect(text, "/containers/c1/json")).toThrow('NetworkSettings.Ports.80/tcp.0.HostPort: expected a string');
+  });
+  it(`${malformed.length + 1}_not JSON`, () => {
     expect(() => parseInspect("hello", "/containers/c1/json")).toThrow(DockerAnswerError);
   });
 });
