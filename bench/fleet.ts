@@ -77,7 +77,7 @@ const result: FleetResult = await runFleet({
   hosts,
   containers,
   services: int("services", a.services!, 1),
-  hostsPerAgent: a["hosts-per-agent"] ? int("hosts-per-agent", a["hosts-per-agent"], 1) : hosts <= 10 ? 1 : 5,
+  hostsPerAgent: a["hosts-per-agent"] ? int("hosts-per-agent", a["hosts-per-agent"], 1) : 1,
   cutMs: ms("cut", a.cut!),
   churnPerSecond: a["churn-rate"] ? int("churn-rate", a["churn-rate"], 1) : Math.max(2, Math.round(hosts / 5)),
   churnSeconds: int("churn-seconds", a["churn-seconds"]!, 1),
