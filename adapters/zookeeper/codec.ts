@@ -1,6 +1,6 @@
 // Pure encoding of instances into znode data (Curator ServiceInstance JSON, nerve JSON) and back.
 import type { Instance } from "../../src/core/model.js";
-import { parseInstance } from "../../src/core/model.js";
+import { isRecord, parseInstance } from "../../src/core/model.js";
 import type { ZooKeeperPayload } from "./options.js";
 
 export const SPRING_INSTANCE_CLASS = "org.springframework.cloud.zookeeper.discovery.ZookeeperInstance";
@@ -97,10 +97,6 @@ export function encodeNerve(i: Instance): string {
 }
 
 export type Decoded = { ok: true; instance: Instance } | { ok: false; reason: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function parseJson(data: Buffer | string): unknown {
   try {

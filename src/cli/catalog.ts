@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { UsageError } from "../core/errors.js";
 import { EXIT_USAGE } from "../core/exit-codes.js";
 import { createLogger, resolveLogLevel, type LogFormat, type Logger } from "../core/log.js";
+import { HEALTH } from "../core/model.js";
 import type { Registry } from "../core/registry.js";
 import { InstrumentedRegistry } from "../catalog/instrument.js";
 import { CatalogMetrics } from "../catalog/metrics.js";
@@ -40,7 +41,7 @@ function addViewFlags(cmd: Command): Command {
     .option("--watch", "keep printing the view as it changes (JSON: one document per line)")
     .option("--tag <tag>", "only instances with this tag")
     .option("--host <host>", "only instances registered by this host (the registrator's --hostname)")
-    .addOption(new Option("--health <health>", "only instances with this health").choices(["passing", "warning", "critical"]))
+    .addOption(new Option("--health <health>", "only instances with this health").choices([...HEALTH]))
     .option("--timeout <duration>", "give up when the registry gives no catalog within this long", "10s");
 }
 

@@ -77,12 +77,18 @@ class Bad {
 }
 
 type Rec = Record<string, unknown>;
-const isRecord = (x: unknown): x is Rec => typeof x === "object" && x !== null && !Array.isArray(x);
+/** A JSON object (not null, not an array). */
+export const isRecord = (x: unknown): x is Rec => typeof x === "object" && x !== null && !Array.isArray(x);
 
 function str(x: unknown, path: string, min = 0, max = Infinity): string {
   if (typeof x !== "string") throw new Bad(path, "must be a string");
   if (x.length < min) throw new Bad(path, min === 1 ? "must not be empty" : `must be at least ${min} characters`);
   if (x.length > max) throw new Bad(path, `must be at most ${max} characters`);
+  return x;
+}
+
+function bool(x: unknown, path: string): boolean {
+  if (typeof x !== "boolean") throw new Bad(path, "must be true or false");
   return x;
 }
 
@@ -110,10 +116,7 @@ function check(x: unknown, path: string): Check {
   opt(x, c, "timeoutMs", p, posInt);
   opt(x, c, "initialStatus", p, (v, at) => oneOf(v, at, HEALTH));
   opt(x, c, "deregisterAfterMs", p, posInt);
-  opt(x, c, "tlsSkipVerify", p, (v, at) => {
-    if (typeof v !== "boolean") throw new Bad(at, "must be true or false");
-    return v;
-  });
+  opt(x, c, "tlsSkipVerify", p, bool);
   return c as unknown as Check;
 }
 
@@ -124,8 +127,10 @@ function list<T>(x: unknown, path: string, item: (x: unknown, path: string) => T
 
 function instance(x: unknown): Instance {
   if (!isRecord(x)) throw new Bad("instance", "must be an object");
-  const i: Rec = { id: str(x.id, "id", 1, MAX_ID_LENGTH), name: str(x.name, "name") };
-  if (!DNS_LABEL.test(i.name as string)) throw new Bad("name", "must be a DNS label (1-63 letters, digits or '-', not starting or ending with '-')");
+  const id = str(x.id, "id", 1, MAX_ID_LENGTH);
+  const name = str(x.name, "name");
+  if (!DNS_LABEL.test(name)) throw new Bad("name", "must be a DNS label (1-63 letters, digits or '-', not starting or ending with '-')");
+  const i: Rec = { id, name };
   i.address = str(x.address, "address", 1);
   const port = x.port;
   if (port !== null && (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535)) throw new Bad("port", "must be an integer from 1 to 65535, or null");
@@ -144,10 +149,7 @@ function instance(x: unknown): Instance {
     if (!isRecord(v)) throw new Bad(at, "must be an object");
     return { id: str(v.id, `${at}.id`), name: str(v.name, `${at}.name`) };
   });
-  opt(x, i, "enableTagOverride", "", (v, at) => {
-    if (typeof v !== "boolean") throw new Bad(at, "must be true or false");
-    return v;
-  });
+  opt(x, i, "enableTagOverride", "", bool);
   opt(x, i, "checkOutput", "", (v, at) => str(v, at, 0, MAX_CHECK_OUTPUT));
   opt(x, i, "registeredAt", "", (v, at) => str(v, at));
   return i as unknown as Instance;

@@ -2,7 +2,7 @@
 // host, written only when that set changes), every catalog watches all hosts' documents. Labels are untrusted
 // input: a document is bounded (MAX_REFUSALS_PER_HOST entries, then a count of the rest), its text fields bounded and
 // without control characters, and a document read from the backend is checked and bounded again. Pure.
-import { boundText } from "./model.js";
+import { boundText, isRecord } from "./model.js";
 
 /** Entries one host publishes; beyond them only their number (`more`). */
 export const MAX_REFUSALS_PER_HOST = 50;
@@ -44,8 +44,8 @@ export interface RefusalStore {
 
 /** `x` as a Refusal (its fields only), or undefined when it is not one. */
 function refusalOf(x: unknown): Refusal | undefined {
-  if (typeof x !== "object" || x === null) return undefined;
-  const { container, port, key, reason, since } = x as Record<string, unknown>;
+  if (!isRecord(x)) return undefined;
+  const { container, port, key, reason, since } = x;
   if (typeof container !== "string" || typeof key !== "string" || typeof reason !== "string" || typeof since !== "string") return undefined;
   if (port !== undefined && typeof port !== "string") return undefined;
   return { container, key, reason, since, ...(port !== undefined && { port }) };
@@ -78,8 +78,8 @@ export function decodeRefusals(host: string, text: string): HostRefusals | undef
   } catch {
     return undefined;
   }
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const { refusals, more = 0 } = raw as { refusals?: unknown; more?: unknown };
+  if (!isRecord(raw)) return undefined;
+  const { refusals, more = 0 } = raw;
   if (!Array.isArray(refusals) || typeof more !== "number" || !Number.isInteger(more) || more < 0) return undefined;
   const list = refusals.flatMap((r) => refusalOf(r) ?? []);
   return hostRefusals(boundText(host, MAX_REFUSAL_FIELD), list, more + refusals.length - list.length);

@@ -4,6 +4,7 @@
 // mapping. Objects stay loose (fields not read here pass through untouched). Hand-written, not zod, as
 // src/core/model.ts: this runs on every container start, in V8's interpreter (zod took ~0.6 ms of it).
 import { PortolanError } from "../core/errors.js";
+import { isRecord } from "../core/model.js";
 import type { ContainerInfo } from "./engine.js";
 /**
  * Longest inspect answer taken, in characters. Labels are the container owner's to fill (dockerd took a 16 MiB
@@ -48,10 +49,8 @@ class Bad {
   ) {}
 }
 
-type Rec = Record<string, unknown>;
 type Check = (x: unknown, at: string) => void;
 
-const isObject = (x: unknown): x is Rec => typeof x === "object" && x !== null && !Array.isArray(x);
 const str: Check = (x, at) => {
   if (typeof x !== "string") throw new Bad(at, "expected a string");
 };
@@ -61,13 +60,13 @@ const nullish = (check: Check): Check => (x, at) => x === undefined || x === nul
 const object =
   (shape: Record<string, Check>): Check =>
   (x, at) => {
-    if (!isObject(x)) throw new Bad(at, "expected an object");
+    if (!isRecord(x)) throw new Bad(at, "expected an object");
     for (const [k, check] of Object.entries(shape)) check(x[k], at ? `${at}.${k}` : k);
   };
 const record =
   (value: Check): Check =>
   (x, at) => {
-    if (!isObject(x)) throw new Bad(at, "expected an object");
+    if (!isRecord(x)) throw new Bad(at, "expected an object");
     for (const [k, v] of Object.entries(x)) value(v, `${at}.${k}`);
   };
 const array =

@@ -8,6 +8,7 @@
 import { promises as fsp } from "node:fs";
 import { createRequire } from "node:module";
 import type * as V8 from "node:v8";
+import { isRecord } from "../core/model.js";
 import { ENV_NAME } from "./envfile.js";
 import { SpecError, type SpecProblem } from "./errors.js";
 import { checkType, VARIABLE_TYPES, type TypeSettings, type VariableType } from "./spec-values.js";
@@ -164,14 +165,13 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const VAR_KEYS = new Set(["type", "required", "default", "secret", "pattern", "description", "min", "max", "values", "schemes"]);
 
 /** Pure: validates parsed spec data. Problems carry paths inside the file (no lines yet). */
 export function specFromData(data: unknown, file: string): { spec: Spec; problems: RawProblem[] } {
   const problems: RawProblem[] = [];
   const spec: Spec = { file, variables: new Map() };
-  if (!isObject(data)) {
+  if (!isRecord(data)) {
     problems.push({ path: [], message: "must be a mapping with a `variables` key" });
     return { spec, problems };
   }
@@ -184,7 +184,7 @@ export function specFromData(data: unknown, file: string): { spec: Spec; problem
   }
   const vars = data.variables;
   if (vars === undefined || vars === null) return { spec, problems };
-  if (!isObject(vars)) {
+  if (!isRecord(vars)) {
     problems.push({ path: ["variables"], message: "must be a mapping of variable names" });
     return { spec, problems };
   }
@@ -204,8 +204,8 @@ function variableFromData(name: string, raw: unknown, report: Report): VariableS
     report(path, message);
   };
   if (!ENV_NAME.test(name)) bad([], "is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)");
-  const obj: Record<string, unknown> = raw === null ? {} : typeof raw === "string" ? { type: raw } : isObject(raw) ? raw : {};
-  if (raw !== null && typeof raw !== "string" && !isObject(raw)) bad([], "must be a mapping (or a type name)");
+  const obj: Record<string, unknown> = raw === null ? {} : typeof raw === "string" ? { type: raw } : isRecord(raw) ? raw : {};
+  if (raw !== null && typeof raw !== "string" && !isRecord(raw)) bad([], "must be a mapping (or a type name)");
   for (const key of Object.keys(obj)) if (!VAR_KEYS.has(key)) bad([key], `unknown key (expected one of: ${[...VAR_KEYS].join(", ")})`);
 
   const type = (obj.type ?? "string") as VariableType;
